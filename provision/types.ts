@@ -1,0 +1,166 @@
+// The vocabulary every camfleet module speaks: a host as the inventory resolves it, the state we
+// want on it, the state we observed on it, and the plan that turns one into the other.
+
+export type Encoder = 'auto' | 'h264_v4l2m2m' | 'libx264';
+export type InputFormat = 'mjpeg' | 'yuyv422' | 'h264';
+export type HotspotMode = 'networkmanager' | 'hostapd' | 'none';
+
+export interface SshSettings {
+  user: string;
+  port: number;
+  /** Absolute path of the private key; undefined means ssh-agent only. */
+  identityFile?: string;
+  /** Absolute path of the known_hosts file checked strictly on connect. */
+  knownHostsFile: string;
+  /** Optional jump host as `user@host:port`. */
+  jump?: string;
+}
+
+export interface CameraSettings {
+  device: string;
+  inputFormat: InputFormat;
+  width: number;
+  height: number;
+  fps: number;
+  /** Bits per second. */
+  bitrate: number;
+  encoder: Encoder;
+  /** Keyframe interval in frames; defaults to fps (one keyframe a second). */
+  gop: number;
+}
+
+export interface StreamSettings {
+  port: number;
+  application: string;
+  key: string;
+  /** HTTP port on which nginx serves rtmp_stat (XML statistics). */
+  statPort: number;
+}
+
+export interface AccessSettings {
+  /** nginx allow-list entries (addresses, CIDRs or `all`) for publishing. */
+  publish: string[];
+  play: string[];
+  /** Who may read the statistics page. */
+  stat: string[];
+}
+
+export interface HotspotSettings {
+  mode: HotspotMode;
+  interface: string;
+  ssid: string;
+  passphrase: string;
+  country: string;
+  channel: number;
+  /** The Pi's own address on the hotspot, e.g. 10.42.0.1. */
+  address: string;
+  prefixLength: number;
+  dhcpStart: string;
+  dhcpEnd: string;
+}
+
+/** One Pi with every default, group and secret resolved. Secrets are plain text here: never print it. */
+export interface ResolvedHost {
+  name: string;
+  address: string;
+  ssh: SshSettings;
+  camera: CameraSettings;
+  stream: StreamSettings;
+  access: AccessSettings;
+  hotspot: HotspotSettings;
+  /** Values that must never appear in output (passphrases, secret stream keys). */
+  secrets: string[];
+}
+
+export interface ManagedFile {
+  path: string;
+  content: string;
+  /** e.g. 0o644 */
+  mode: number;
+  owner: string;
+  group: string;
+  /** A checker run on the staged file before it replaces the real one. */
+  validate?: 'nginx';
+  /** True when the content holds a secret: diffs are masked. */
+  sensitive?: boolean;
+}
+
+/** A file camfleet once managed and must now remove (e.g. after a hotspot mode switch). */
+export interface AbsentFile {
+  path: string;
+}
+
+export interface DesiredUnit {
+  name: string;
+  enabled: boolean;
+  active: boolean;
+  /** Debian ships some units masked (hostapd): unmask before enabling. */
+  unmask?: boolean;
+  /** Paths whose change means `systemctl restart`. */
+  restartOn: string[];
+  /** Paths whose change means `systemctl reload`. */
+  reloadOn: string[];
+}
+
+export interface DesiredState {
+  host: string;
+  packages: string[];
+  files: ManagedFile[];
+  absent: AbsentFile[];
+  units: DesiredUnit[];
+  /** TCP ports that must be listening once applied. */
+  listen: number[];
+  /** Values to mask wherever plan output could show file content. */
+  secrets: string[];
+}
+
+export interface ObservedFile {
+  sha256: string;
+  mode: number;
+  owner: string;
+  group: string;
+}
+
+export interface ObservedUnit {
+  /** `systemctl is-enabled` output: enabled, disabled, masked, not-found, ... */
+  enabled: string;
+  /** `systemctl is-active` output: active, inactive, failed, ... */
+  active: string;
+  mainPid: number;
+}
+
+export interface ObservedState {
+  os: { id: string; version: string; arch: string };
+  packages: Record<string, boolean>;
+  files: Record<string, ObservedFile | null>;
+  units: Record<string, ObservedUnit>;
+  camera: boolean;
+  h264Encoders: string[];
+}
+
+export type Step =
+  | { kind: 'install-packages'; packages: string[] }
+  | {
+      kind: 'write-file';
+      path: string;
+      action: 'create' | 'update' | 'metadata';
+      /** Unified diff with secrets masked; empty for metadata-only changes. */
+      diff: string;
+      file: ManagedFile;
+    }
+  | { kind: 'remove-file'; path: string }
+  | { kind: 'daemon-reload' }
+  | { kind: 'unmask'; unit: string }
+  | { kind: 'enable'; unit: string }
+  | { kind: 'disable'; unit: string }
+  | { kind: 'start'; unit: string }
+  | { kind: 'stop'; unit: string }
+  | { kind: 'restart'; unit: string; because: string[] }
+  | { kind: 'reload'; unit: string; because: string[] };
+
+export interface Plan {
+  host: string;
+  steps: Step[];
+  /** Things observed that the operator should know but that need no step (no camera, no hw encoder). */
+  warnings: string[];
+}

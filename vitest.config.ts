@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // e2e tests boot lab Pis and run real ffmpeg/nginx: generous, but bounded.
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    // Two cores: lab Pis and encoders compete for them, so test files run one at a time.
+    fileParallelism: false,
+  },
+});
