@@ -85,10 +85,16 @@ export interface ManagedFile {
   sensitive?: boolean;
 }
 
-/** A file camfleet once managed and must now remove (e.g. after a hotspot mode switch). */
+/**
+ * A file camfleet once managed and must now remove (e.g. after a hotspot mode switch). Only a file
+ * that carries camfleet's "Managed by camfleet" marker is removed: nothing of the operator's goes.
+ */
 export interface AbsentFile {
   path: string;
 }
+
+/** The line every template starts with; observe looks for it before anything is removed. */
+export const managedMarker = 'Managed by camfleet';
 
 export interface DesiredUnit {
   name: string;
@@ -119,6 +125,8 @@ export interface ObservedFile {
   mode: number;
   owner: string;
   group: string;
+  /** The file's first lines carry managedMarker. */
+  managed: boolean;
 }
 
 export interface ObservedUnit {

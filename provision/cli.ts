@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// camfleet's command line: pick the command, hand over, map the outcome to an exit status.
+import { exitCodes } from './exit-codes.ts';
+import { UsageError } from './errors.ts';
+import { loadSelected, parse, reportError, selectionOptions, usage } from './cli-common.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(usage.main);
+    return command ? exitCodes.ok : exitCodes.usage;
+  }
+  switch (command) {
+    case 'render': {
+      const { values } = parse(rest, { ...selectionOptions, out: { type: 'string', short: 'o' } });
+      if (values.help) return console.log(usage.render), exitCodes.ok;
+      if (!values.out) throw new UsageError('render needs --out DIR');
+      const inventory = await loadSelected(values);
+      const { runRender } = await import('./commands/render-cli.ts');
+      return runRender(inventory, values.out);
+    }
+    case 'provision': {
+      const { runProvisionCli } = await import('./commands/provision-cli.ts');
+      return runProvisionCli(rest);
+    }
+    case 'status': {
+      const { runStatusCli } = await import('./commands/status-cli.ts');
+      return runStatusCli(rest);
+    }
+    default:
+      throw new UsageError(`unknown command '${command}' (expected render, provision or status)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => process.exit(reportError(e)),
+);

@@ -1,0 +1,103 @@
+// `camfleet render`: write each selected host's desired files under OUT/<host>/ (mirroring their
+// paths on the Pi) plus a manifest, after checking them with the real validators. Everything is
+// rendered and validated in a scratch directory first: a failure leaves OUT untouched.
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { DesiredState } from '../types.ts';
+import { isUnitFile } from '../render/paths.ts';
+import { renderHost, type RenderInputs } from '../render/render.ts';
+import type { ResolvedHost } from '../types.ts';
+import {
+  checkNginxConf,
+  checkUnit,
+  nginxAvailable,
+  systemdAnalyzeAvailable,
+  type ValidationResult,
+} from '../render/validate-local.ts';
+
+export interface RenderedHost {
+  host: string;
+  dir: string;
+  state: DesiredState;
+}
+
+export async function renderToDirectory(
+  hosts: ResolvedHost[],
+  inputs: RenderInputs,
+  outDir: string,
+): Promise<{ rendered: RenderedHost[]; validation: ValidationResult }> {
+  const out = resolve(outDir);
+  await mkdir(dirname(out), { recursive: true });
+  const scratch = await mkdtemp(join(dirname(out), '.camfleet-render-'));
+  try {
+    const rendered: RenderedHost[] = [];
+    for (const host of hosts) {
+      const state = renderHost(host, inputs);
+      const dir = join(scratch, host.name);
+      for (const f of state.files) {
+        const target = join(dir, f.path);
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, f.content, { mode: f.mode });
+      }
+      await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest(state), null, 2)}\n`);
+      rendered.push({ host: host.name, dir, state });
+    }
+    const validation = await validateRendered(rendered);
+    if (validation.failures.length === 0) {
+      // Replace only the hosts rendered now; other hosts' earlier output stays.
+      await mkdir(out, { recursive: true });
+      for (const r of rendered) {
+        const final = join(out, r.host);
+        await rm(final, { recursive: true, force: true });
+        await rename(r.dir, final);
+        r.dir = final;
+      }
+    }
+    return { rendered, validation };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** What lands on the Pi besides file contents: packages, units, and each file's metadata and checksum. */
+export function manifest(state: DesiredState) {
+  return {
+    host: state.host,
+    packages: state.packages,
+    units: state.units,
+    files: state.files.map((f) => ({
+      path: f.path,
+      mode: `0${f.mode.toString(8)}`,
+      owner: f.owner,
+      group: f.group,
+      sha256: createHash('sha256').update(f.content).digest('hex'),
+    })),
+    absent: state.absent.map((a) => a.path),
+    listen: state.listen,
+  };
+}
+
+async function validateRendered(rendered: RenderedHost[]): Promise<ValidationResult> {
+  const result: ValidationResult = { ran: [], skipped: [], failures: [] };
+  const nginxMissing = await nginxAvailable();
+  const analyzeMissing = await systemdAnalyzeAvailable();
+  if (nginxMissing) result.skipped.push(`nginx -t: ${nginxMissing}`);
+  else result.ran.push('nginx -t');
+  if (analyzeMissing) result.skipped.push(`systemd-analyze verify: ${analyzeMissing}`);
+  else result.ran.push('systemd-analyze verify');
+
+  for (const r of rendered) {
+    for (const f of r.state.files) {
+      const local = join(r.dir, f.path);
+      const failure =
+        f.validate === 'nginx' && !nginxMissing
+          ? await checkNginxConf(local)
+          : isUnitFile(f.path) && !analyzeMissing
+            ? await checkUnit(local)
+            : undefined;
+      if (failure) result.failures.push({ path: `${r.host}:${f.path}`, message: failure.replaceAll(r.dir, '') });
+    }
+  }
+  return result;
+}

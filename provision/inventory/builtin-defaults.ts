@@ -1,0 +1,17 @@
+// What a host gets when neither the inventory's defaults, its groups nor the host itself say
+// otherwise. These follow the seed system (and Raspberry Pi OS) so that a minimal inventory works.
+
+export const builtinDefaults = {
+  ssh: { user: 'pi', port: 22, knownHostsFile: '~/.ssh/known_hosts' },
+  camera: { device: '/dev/video0', inputFormat: 'mjpeg', resolution: '1280x720', fps: 30, bitrate: '2500k', encoder: 'auto' },
+  stream: { port: 1935, application: 'live', key: 'cam', statPort: 8080 },
+  access: { publish: ['127.0.0.1'], play: ['all'], stat: ['127.0.0.1'] },
+  hotspot: { mode: 'none', interface: 'wlan0', channel: 6, prefixLength: 24 },
+} as const;
+
+/** The seed's addresses: NetworkManager's shared mode puts the Pi at 10.42.0.1, hostapd at 192.168.50.1. */
+export const hotspotAddressing = {
+  networkmanager: { address: '10.42.0.1', dhcpStart: '10.42.0.10', dhcpEnd: '10.42.0.254' },
+  hostapd: { address: '192.168.50.1', dhcpStart: '192.168.50.10', dhcpEnd: '192.168.50.100' },
+  none: { address: '192.168.50.1', dhcpStart: '192.168.50.10', dhcpEnd: '192.168.50.100' },
+} as const;

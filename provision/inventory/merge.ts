@@ -1,0 +1,36 @@
+// Layer defaults < groups (in the host's order) < host, remembering for every setting which
+// layer it came from, so a problem with a merged value points at the line that set it.
+import type { YamlPath } from './document.ts';
+
+export const sections = ['ssh', 'camera', 'stream', 'access', 'hotspot'] as const;
+export type Section = (typeof sections)[number];
+
+export type Settings = Record<Section, Record<string, unknown>>;
+
+export interface Layer {
+  /** Where this layer sits in the file, e.g. ['groups', 'stage']; undefined for built-in defaults. */
+  at?: YamlPath;
+  settings: Partial<Record<Section, Record<string, unknown>>>;
+}
+
+export interface Merged {
+  settings: Settings;
+  /** 'camera.fps' -> the YAML path that set it; absent for built-in defaults. */
+  origins: Map<string, YamlPath>;
+}
+
+export function mergeLayers(layers: Layer[]): Merged {
+  const settings = Object.fromEntries(sections.map((s) => [s, {}])) as Settings;
+  const origins = new Map<string, YamlPath>();
+  for (const layer of layers) {
+    for (const section of sections) {
+      for (const [key, value] of Object.entries(layer.settings[section] ?? {})) {
+        if (value === undefined) continue;
+        settings[section][key] = value;
+        if (layer.at) origins.set(`${section}.${key}`, [...layer.at, section, key]);
+        else origins.delete(`${section}.${key}`);
+      }
+    }
+  }
+  return { settings, origins };
+}

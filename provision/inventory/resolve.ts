@@ -1,0 +1,138 @@
+// Turn one host entry of a schema-valid inventory into a ResolvedHost: layer the settings,
+// expand paths, parse resolution and bitrate, fill per-mode hotspot addressing, resolve secrets.
+import { homedir } from 'node:os';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import type { Problem } from '../errors.ts';
+import type { ResolvedHost } from '../types.ts';
+import { builtinDefaults, hotspotAddressing } from './builtin-defaults.ts';
+import type { InventoryDocument, YamlPath } from './document.ts';
+import { mergeLayers, type Layer, type Settings } from './merge.ts';
+import { isSecretRef, resolveSecret } from './secrets.ts';
+
+export interface RawInventory {
+  defaults?: Layer['settings'];
+  groups?: Record<string, Layer['settings']>;
+  hosts: Record<string, Layer['settings'] & { address: string; groups?: string[] }>;
+}
+
+export interface Resolution {
+  /** Always built, so rules can check it; only usable when `problems` is empty. */
+  host: ResolvedHost;
+  /** Where the merged setting `section.key` was set; the host itself for built-in defaults. */
+  at(key: string): YamlPath;
+  isSet(key: string): boolean;
+  problems: Problem[];
+}
+
+export function resolveHost(
+  doc: InventoryDocument,
+  raw: RawInventory,
+  name: string,
+  inventoryDir: string,
+  env: NodeJS.ProcessEnv,
+): Resolution {
+  const entry = raw.hosts[name]!;
+  const hostPath: YamlPath = ['hosts', name];
+  const problems: Problem[] = [];
+
+  const layers: Layer[] = [{ settings: builtinDefaults as unknown as Layer['settings'] }];
+  if (raw.defaults) layers.push({ at: ['defaults'], settings: raw.defaults });
+  for (const [i, group] of (entry.groups ?? []).entries()) {
+    const settings = raw.groups?.[group];
+    if (settings) layers.push({ at: ['groups', group], settings });
+    else problems.push(doc.problem([...hostPath, 'groups', i], `unknown group '${group}'`));
+  }
+  layers.push({ at: hostPath, settings: entry });
+  const merged = mergeLayers(layers);
+  const { settings: s } = merged;
+
+  // Where a setting came from; a built-in default points at the host itself.
+  const at = (key: string): YamlPath => merged.origins.get(key) ?? hostPath;
+  const secrets: string[] = [];
+  const secret = (section: keyof Settings, key: string): string | undefined => {
+    const value = s[section][key];
+    if (value === undefined) return undefined;
+    if (!isSecretRef(value)) return String(value);
+    const result = resolveSecret(value, inventoryDir, env);
+    if (!result.ok) {
+      problems.push(doc.problem(at(`${section}.${key}`), result.message));
+      return undefined;
+    }
+    secrets.push(result.value);
+    return result.value;
+  };
+
+  const [width, height] = String(s.camera.resolution).split('x').map(Number) as [number, number];
+  const fps = Number(s.camera.fps);
+  const mode = s.hotspot.mode as ResolvedHost['hotspot']['mode'];
+  const addressing = hotspotAddressing[mode];
+  const hotspotOn = mode !== 'none';
+  const streamKey = secret('stream', 'key') ?? '';
+  // Only a hotspot that will be configured needs its passphrase resolved.
+  const passphrase = hotspotOn ? secret('hotspot', 'passphrase') ?? '' : '';
+
+  const host: ResolvedHost = {
+    name,
+    address: entry.address,
+    ssh: {
+      user: String(s.ssh.user),
+      port: Number(s.ssh.port),
+      identityFile: s.ssh.identityFile === undefined ? undefined : expandPath(String(s.ssh.identityFile), inventoryDir),
+      knownHostsFile: expandPath(String(s.ssh.knownHostsFile), inventoryDir),
+      jump: s.ssh.jump === undefined ? undefined : String(s.ssh.jump),
+    },
+    camera: {
+      device: String(s.camera.device),
+      inputFormat: s.camera.inputFormat as ResolvedHost['camera']['inputFormat'],
+      width,
+      height,
+      fps,
+      bitrate: parseBitrate(String(s.camera.bitrate)),
+      encoder: s.camera.encoder as ResolvedHost['camera']['encoder'],
+      gop: s.camera.gop === undefined ? fps : Number(s.camera.gop),
+    },
+    stream: {
+      port: Number(s.stream.port),
+      application: String(s.stream.application),
+      key: streamKey,
+      statPort: Number(s.stream.statPort),
+    },
+    access: {
+      publish: [...(s.access.publish as string[])],
+      play: [...(s.access.play as string[])],
+      stat: [...(s.access.stat as string[])],
+    },
+    hotspot: {
+      mode,
+      interface: String(s.hotspot.interface),
+      ssid: s.hotspot.ssid === undefined ? '' : String(s.hotspot.ssid),
+      passphrase,
+      country: s.hotspot.country === undefined ? '' : String(s.hotspot.country),
+      channel: Number(s.hotspot.channel),
+      address: String(s.hotspot.address ?? addressing.address),
+      prefixLength: Number(s.hotspot.prefixLength),
+      dhcpStart: String(s.hotspot.dhcpStart ?? addressing.dhcpStart),
+      dhcpEnd: String(s.hotspot.dhcpEnd ?? addressing.dhcpEnd),
+    },
+    secrets,
+  };
+  const isSet = (key: string) => {
+    const [section, field] = key.split('.') as [keyof Settings, string];
+    return s[section][field] !== undefined;
+  };
+  return { host, at, isSet, problems };
+}
+
+/** `2500k` -> 2500000, `4M` -> 4000000, `800000` -> 800000. */
+export function parseBitrate(text: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)([kM]?)$/.exec(text);
+  if (!m) return NaN;
+  const scale = m[2] === 'M' ? 1_000_000 : m[2] === 'k' ? 1_000 : 1;
+  return Math.round(Number(m[1]) * scale);
+}
+
+function expandPath(path: string, base: string): string {
+  if (path === '~' || path.startsWith('~/')) return homedir() + path.slice(1);
+  return isAbsolute(path) ? path : resolvePath(base, path);
+}
+

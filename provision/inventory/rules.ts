@@ -1,0 +1,91 @@
+// Rules JSON Schema cannot say: they look at merged values (a passphrase may come from a group, an
+// fps from defaults) and point at the line that set the offending value.
+import type { Problem } from '../errors.ts';
+import type { ResolvedHost } from '../types.ts';
+import type { InventoryDocument, YamlPath } from './document.ts';
+
+/** Where the merged setting `section.key` was set (the host itself for built-in defaults). */
+type At = (key: string) => YamlPath;
+/** Whether any layer set `section.key` (a secret that failed to resolve is still set). */
+type IsSet = (key: string) => boolean;
+
+export function checkHost(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: IsSet): Problem[] {
+  return [...checkCamera(doc, host, at), ...checkHotspot(doc, host, at, isSet)];
+}
+
+function checkCamera(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
+  const { width, height, fps, bitrate, gop, encoder } = host.camera;
+  const problems: Problem[] = [];
+  const bad = (key: string, message: string) => problems.push(doc.problem(at(`camera.${key}`), message));
+  if (width % 2 || height % 2) bad('resolution', `${width}x${height}: width and height must be even (yuv420p)`);
+  if (width < 160 || height < 120 || width > 4096 || height > 2160)
+    bad('resolution', `${width}x${height} is outside 160x120 .. 4096x2160`);
+  // 1080p60 is the most a Pi's camera path and the H.264 level it encodes to can carry.
+  if (width * height * fps > 1920 * 1080 * 60)
+    bad('fps', `${width}x${height} at ${fps} fps is more than 1080p60 worth of pixels per second`);
+  if (encoder === 'h264_v4l2m2m' && (width > 1920 || height > 1088))
+    bad('encoder', `h264_v4l2m2m encodes at most 1920x1088, not ${width}x${height}`);
+  if (bitrate < 64_000 || bitrate > 50_000_000) bad('bitrate', 'must be between 64k and 50M');
+  if (gop > fps * 10) bad('gop', `a keyframe every ${gop} frames at ${fps} fps makes joining viewers wait over 10 s`);
+  return problems;
+}
+
+function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: IsSet): Problem[] {
+  const h = host.hotspot;
+  if (h.mode === 'none') return [];
+  const problems: Problem[] = [];
+  const bad = (key: string, message: string) => problems.push(doc.problem(at(`hotspot.${key}`), message));
+  const required = (what: string) =>
+    `${what} is required when hotspot.mode is ${h.mode} (set it on the host, one of its groups, or defaults)`;
+
+  const ssidBytes = Buffer.byteLength(h.ssid, 'utf8');
+  if (ssidBytes === 0) bad('ssid', required('ssid'));
+  else if (ssidBytes > 32) bad('ssid', `must be 1-32 bytes (is ${ssidBytes} bytes)`);
+
+  // The passphrase itself is never quoted back: only its length and what is wrong with it.
+  if (!isSet('hotspot.passphrase')) {
+    bad('passphrase', required('passphrase'));
+  } else if (h.passphrase && !isWpa2Passphrase(h.passphrase)) {
+    bad('passphrase', `must be 8-63 printable ASCII characters or 64 hex digits (it has ${h.passphrase.length} characters)`);
+  }
+
+  if (h.mode === 'hostapd' && !h.country) bad('country', required('country'));
+  if (h.channel > 14 && h.mode === 'hostapd' && ![36, 40, 44, 48].includes(h.channel))
+    bad('channel', 'use 1-14 (2.4 GHz) or 36-48 (5 GHz, no radar detection)');
+
+  const net = subnet(h.address, h.prefixLength);
+  for (const key of ['dhcpStart', 'dhcpEnd'] as const) {
+    if (subnet(h[key], h.prefixLength) !== net) bad(key, `${h[key]} is outside ${h.address}/${h.prefixLength}`);
+  }
+  if (ipToNumber(h.dhcpStart) > ipToNumber(h.dhcpEnd)) bad('dhcpStart', `${h.dhcpStart} comes after dhcpEnd ${h.dhcpEnd}`);
+  const self = ipToNumber(h.address);
+  if (self >= ipToNumber(h.dhcpStart) && self <= ipToNumber(h.dhcpEnd))
+    bad('address', `${h.address} lies inside the DHCP range ${h.dhcpStart}-${h.dhcpEnd}`);
+  return problems;
+}
+
+/** WPA2-PSK: 8-63 printable ASCII characters, or the raw 256-bit key as 64 hex digits. */
+export function isWpa2Passphrase(p: string): boolean {
+  return /^[\x20-\x7e]{8,63}$/.test(p) || /^[0-9a-fA-F]{64}$/.test(p);
+}
+
+export function ipToNumber(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function subnet(ip: string, prefix: number): number {
+  const hostBits = 32 - prefix;
+  return Math.floor(ipToNumber(ip) / 2 ** hostBits);
+}
+
+/** Across the fleet: two hosts must not share an address (one would be provisioned twice). */
+export function checkFleet(doc: InventoryDocument, hosts: Record<string, { address: string }>): Problem[] {
+  const seen = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const [name, { address }] of Object.entries(hosts)) {
+    const first = seen.get(address);
+    if (first) problems.push(doc.problem(['hosts', name, 'address'], `address ${address} is already used by host ${first}`));
+    else seen.set(address, name);
+  }
+  return problems;
+}

@@ -1,0 +1,120 @@
+// Validate the raw inventory against schemas/inventory.schema.json, turning every ajv error into
+// one readable problem at its place in the file.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { Problem } from '../errors.ts';
+import type { InventoryDocument } from './document.ts';
+
+// ajv-formats is CommonJS: under NodeNext its default export sits on `.default`.
+const addFormats = addFormatsModule.default;
+
+export const schemaPath = fileURLToPath(new URL('../../schemas/inventory.schema.json', import.meta.url));
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+addFormats(ajv, ['ipv4']);
+const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
+
+/** What a failed `pattern` means, by the name of the field it guards. */
+const patternHints: Record<string, string> = {
+  resolution: 'must be WIDTHxHEIGHT, e.g. 1280x720',
+  bitrate: 'must be bits per second with an optional k or M suffix, e.g. 2500k or 4M',
+  device: 'must be /dev/videoN or a stable /dev/v4l/by-id/... (or by-path) path',
+  key: 'may only contain letters, digits, _ and -',
+  application: 'may only contain letters, digits, _ and -',
+  interface: 'must be a network interface name (at most 15 characters)',
+  user: 'must be a Unix user name',
+  jump: 'must be [user@]host[:port]',
+  country: 'must be a two-letter upper-case ISO 3166 country code, e.g. GB',
+  env: 'must be an environment variable name',
+  groups: 'must be a group name: lowercase letters, digits and -',
+};
+
+export function validateSchema(doc: InventoryDocument): Problem[] {
+  if (validate(doc.data)) return [];
+  const errors = validate.errors ?? [];
+  // A oneOf failure explains itself; the per-branch errors beneath it would only add noise.
+  const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
+  const kept = errors.filter(
+    (e) => e.keyword === 'oneOf' || !oneOfPaths.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`)),
+  );
+  const problems = kept.map((e) => toProblem(doc, e));
+  // ajv can report the same place twice (e.g. through two $refs); say each thing once.
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
+function toProblem(doc: InventoryDocument, e: ErrorObject): Problem {
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const field = String(path.at(-1) ?? '');
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+      const guess = closest(key, allowed);
+      const hint = guess ? ` — did you mean '${guess}'?` : allowed.length ? ` (expected one of: ${allowed.join(', ')})` : '';
+      return doc.problem([...path, key], `unknown key '${key}'${hint}`, 'key');
+    }
+    case 'propertyNames':
+      return doc.problem([...path, String(params.propertyName)], `'${String(params.propertyName)}' is not a valid name: use lowercase letters, digits and -`, 'key');
+    case 'required':
+      return doc.problem(path, `missing required key '${String(params.missingProperty)}'`);
+    case 'type':
+      return doc.problem(path, `must be ${article(String(params.type))}`);
+    case 'enum':
+      return doc.problem(path, `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`);
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return doc.problem(path, `must be ${String(params.comparison)} ${String(params.limit)}`);
+    case 'pattern':
+      return doc.problem(path, patternHints[field] ?? patternHints[String(path.at(-2) ?? '')] ?? `must match ${String(params.pattern)}`);
+    case 'format':
+      return doc.problem(path, `must be an ${String(params.format).toUpperCase()} address`);
+    case 'oneOf':
+      return doc.problem(path, 'must be a plain value or a secret reference: { env: NAME } or { file: path }');
+    case 'minProperties':
+      return doc.problem(path, 'must not be empty');
+    case 'uniqueItems':
+      return doc.problem(path, 'must not list the same item twice');
+    default:
+      return doc.problem(path, e.message ?? `fails ${e.keyword}`);
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** The allowed key closest to a misspelt one, if it is plausibly a typo. */
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (!best || d < best.d) best = { c, d };
+  }
+  return best && best.d <= Math.max(1, Math.floor(best.c.length / 3)) ? best.c : undefined;
+}
+
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,30 @@
+// Where camfleet's files land on a Pi. One place, so plan, apply, status and tests agree.
+export const paths = {
+  nginxConf: '/etc/nginx/nginx.conf',
+  streamerBundle: '/opt/camfleet/streamer.mjs',
+  streamerConfig: '/etc/camfleet/streamer.json',
+  streamerUnit: '/etc/systemd/system/camfleet-streamer.service',
+  streamerStatus: '/run/camfleet/streamer-status.json',
+  nmConnection: '/etc/NetworkManager/system-connections/camfleet-hotspot.nmconnection',
+  nmHotspotUnit: '/etc/systemd/system/camfleet-hotspot.service',
+  nmUnmanaged: '/etc/NetworkManager/conf.d/camfleet-unmanaged.conf',
+  hostapdConf: '/etc/hostapd/hostapd.conf',
+  dnsmasqConf: '/etc/dnsmasq.d/camfleet-hotspot.conf',
+  hotspotAddressUnit: '/etc/systemd/system/camfleet-hotspot-address.service',
+  wifiCountryUnit: '/etc/systemd/system/camfleet-wifi-country.service',
+} as const;
+
+export const units = {
+  nginx: 'nginx.service',
+  streamer: 'camfleet-streamer.service',
+  networkManager: 'NetworkManager.service',
+  nmHotspot: 'camfleet-hotspot.service',
+  hostapd: 'hostapd.service',
+  dnsmasq: 'dnsmasq.service',
+  hotspotAddress: 'camfleet-hotspot-address.service',
+  wifiCountry: 'camfleet-wifi-country.service',
+} as const;
+
+export function isUnitFile(path: string): boolean {
+  return path.startsWith('/etc/systemd/system/');
+}
