@@ -8,7 +8,7 @@ export const exitCodes = {
   usage: 2,
   /** `--check`: changes are pending (drift). */
   changesPending: 3,
-  /** At least one host could not be reached (and none failed otherwise). */
+  /** At least one host could not be reached. Combined with failed as bits: 5 = both. */
   unreachable: 4,
   /** Interrupted by the operator. */
   interrupted: 130,

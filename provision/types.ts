@@ -116,6 +116,8 @@ export interface DesiredState {
   units: DesiredUnit[];
   /** TCP ports that must be listening once applied. */
   listen: number[];
+  /** What the streamer will need on the host, for warnings (no step can plug in a camera). */
+  camera: { device: string; encoder: Encoder };
   /** Values to mask wherever plan output could show file content. */
   secrets: string[];
 }
@@ -144,6 +146,10 @@ export interface ObservedState {
   units: Record<string, ObservedUnit>;
   camera: boolean;
   h264Encoders: string[];
+  /** Restarts/reloads an interrupted run committed files for but never carried out. */
+  pending: { action: 'restart' | 'reload'; unit: string }[];
+  /** The streamer's own status file, if it is running. */
+  streamerStatus?: Record<string, unknown>;
 }
 
 export type Step =

@@ -65,6 +65,7 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     absent: hotspot.absent,
     units: [...unitList, ...hotspot.units],
     listen: [host.stream.port, host.stream.statPort],
+    camera: { device: host.camera.device, encoder: host.camera.encoder },
     secrets: [...host.secrets],
   };
 }

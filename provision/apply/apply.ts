@@ -1,0 +1,100 @@
+// Execute a plan over one connection, exactly as planned: packages, then all files staged and
+// validated beside their targets and swapped in together (nothing half-written: a file that fails
+// validation leaves every file as it was), then units, then a check that the services are up.
+import { HostError } from '../errors.ts';
+import type { Remote } from '../remote.ts';
+import type { DesiredState, ManagedFile, Plan, Step } from '../types.ts';
+import * as sh from './scripts.ts';
+import { describeStep } from '../plan/format.ts';
+
+export interface StepReport {
+  label: string;
+  ms: number;
+}
+
+export type Progress = (label: string) => void;
+
+export async function applyPlan(remote: Remote, plan: Plan, desired: DesiredState, progress: Progress = () => {}): Promise<StepReport[]> {
+  const reports: StepReport[] = [];
+  const timed = async (label: string, fn: () => Promise<void>) => {
+    progress(label);
+    const start = performance.now();
+    await fn();
+    reports.push({ label, ms: Math.round(performance.now() - start) });
+  };
+  const run = async (step: string, script: string) => {
+    const r = await remote.run(script);
+    if (r.code !== 0) throw new HostError(remote.host, step, `exited with status ${r.code}`, r.stderr || r.stdout);
+    return r.stdout;
+  };
+
+  for (const step of plan.steps) {
+    if (step.kind === 'install-packages')
+      await timed(describeStep(step), async () => void (await run(describeStep(step), sh.installPackagesScript(step.packages))));
+  }
+
+  const writes = plan.steps.filter((s): s is Extract<Step, { kind: 'write-file' }> => s.kind === 'write-file');
+  if (writes.length) await timed(`write ${writes.length} file(s)`, () => writeFiles(remote, plan, writes, run));
+
+  for (const step of plan.steps) {
+    const script = serviceScript(step);
+    if (script) await timed(describeStep(step), async () => void (await run(describeStep(step), script)));
+  }
+  if (plan.steps.some((s) => s.kind === 'restart' || s.kind === 'reload')) await run('clear pending restarts', sh.clearPendingScript());
+
+  await timed('verify services and ports', () => verify(remote, desired));
+  return reports;
+}
+
+async function writeFiles(
+  remote: Remote,
+  plan: Plan,
+  writes: Extract<Step, { kind: 'write-file' }>[],
+  run: (step: string, script: string) => Promise<string>,
+): Promise<void> {
+  const staged: { staged: string; path: string }[] = [];
+  try {
+    for (const w of writes.filter((w) => w.action !== 'metadata')) {
+      const tmp = (await run(`stage ${w.path}`, sh.stageFileScript(w.file))).trim();
+      staged.push({ staged: tmp, path: w.path });
+      if (w.file.validate) {
+        const r = await remote.run(sh.validateScript(w.file.validate, tmp));
+        if (r.code !== 0)
+          throw new HostError(remote.host, `validate ${w.path}`, `the new ${w.path} is rejected by ${w.file.validate} -t; the previous file stays in place and nothing was changed`, (r.stderr || r.stdout).replaceAll(tmp, w.path));
+      }
+    }
+  } catch (e) {
+    await remote.run(sh.discardScript(staged.map((s) => s.staged))).catch(() => undefined);
+    throw e;
+  }
+  const metadata: ManagedFile[] = writes.filter((w) => w.action === 'metadata').map((w) => w.file);
+  const owed = plan.steps.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
+  await run('commit files', sh.commitScript(staged, metadata, owed));
+}
+
+function serviceScript(step: Step): string | undefined {
+  switch (step.kind) {
+    case 'remove-file':
+      return sh.removeFileScript(step.path);
+    case 'daemon-reload':
+      return sh.systemctlScript('daemon-reload');
+    case 'reload':
+      // Reloads a running service, starts a stopped one: either way the new config is live.
+      return sh.systemctlScript('reload-or-restart', step.unit);
+    case 'unmask':
+    case 'enable':
+    case 'disable':
+    case 'start':
+    case 'stop':
+    case 'restart':
+      return sh.systemctlScript(step.kind, step.unit);
+    default:
+      return undefined;
+  }
+}
+
+async function verify(remote: Remote, desired: DesiredState): Promise<void> {
+  const units = desired.units.filter((u) => u.active).map((u) => u.name);
+  const r = await remote.run(sh.verifyScript(units, desired.listen));
+  if (r.code !== 0) throw new HostError(remote.host, 'verify', 'services are not all up after apply', r.stderr);
+}

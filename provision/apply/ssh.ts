@@ -1,0 +1,141 @@
+// One SSH connection per host (node-ssh), strict host-key checking by default, key or agent auth.
+// Scripts run as root through `sudo -n sh -s` with the script on stdin.
+import { existsSync } from 'node:fs';
+import { NodeSSH, type Config } from 'node-ssh';
+import { HostError, UnreachableError } from '../errors.ts';
+import type { ExecResult, Remote } from '../remote.ts';
+import type { ResolvedHost } from '../types.ts';
+import { keyTypeOf, knownHostsName, readKnownKeys, recordKnownKey, type KnownKey } from './known-hosts.ts';
+
+export interface ConnectOptions {
+  /** Accept and record an unknown host key (never a changed one). */
+  trustNewHostKeys?: boolean;
+  /** Give up connecting after this long. */
+  timeoutMs?: number;
+  /** Told when a new host key was recorded. */
+  onKeyRecorded?: (message: string) => void;
+}
+
+/** ssh2's names for host-key algorithms, by the key types known_hosts lists. */
+const hostKeyAlgorithms: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+export async function connect(host: ResolvedHost, options: ConnectOptions = {}): Promise<Remote> {
+  const { address, ssh: s } = host;
+  const jump = s.jump ? parseJump(s.jump, s.user) : undefined;
+  const jumpConnection = jump ? await open(host.name, jump.host, jump.port, jump.user, host, options) : undefined;
+  try {
+    const sock = jumpConnection ? await jumpConnection.forwardOut('127.0.0.1', 0, address, s.port) : undefined;
+    const conn = await open(host.name, address, s.port, s.user, host, options, sock);
+    return sshRemote(host.name, conn, s.user === 'root', jumpConnection);
+  } catch (e) {
+    jumpConnection?.dispose();
+    throw e;
+  }
+}
+
+async function open(
+  name: string,
+  address: string,
+  port: number,
+  user: string,
+  host: ResolvedHost,
+  options: ConnectOptions,
+  sock?: Config['sock'],
+): Promise<NodeSSH> {
+  const knownHostsFile = host.ssh.knownHostsFile;
+  const known = await readKnownKeys(knownHostsFile, address, port);
+  if (!known.length && !options.trustNewHostKeys)
+    throw new UnreachableError(
+      name,
+      `host key of ${knownHostsName(address, port)} is not in ${knownHostsFile}; check it and add it ` +
+        `(ssh-keyscan -p ${port} ${address} >> ${knownHostsFile}), or run once with --trust-new-host-keys`,
+    );
+  let rejection: string | undefined;
+  let recorded: { type: string; blob: string } | undefined;
+  const verify = (key: Buffer): boolean => {
+    const blob = key.toString('base64');
+    const type = keyTypeOf(key);
+    const match = known.find((k) => k.blob === blob);
+    if (match?.revoked) return (rejection = `host key of ${address} is marked @revoked in ${knownHostsFile}`), false;
+    if (match) return true;
+    if (known.length) {
+      rejection =
+        `HOST KEY MISMATCH for ${knownHostsName(address, port)}: the ${type} key it presents is not the one in ` +
+        `${knownHostsFile}. The host was reinstalled, or someone is in the middle. If you know why, remove the old ` +
+        `line (ssh-keygen -R ${knownHostsName(address, port)} -f ${knownHostsFile}) and connect again.`;
+      return false;
+    }
+    recorded = { type, blob };
+    return true;
+  };
+
+  const conn = new NodeSSH();
+  const agent = process.env.SSH_AUTH_SOCK;
+  const identity = host.ssh.identityFile;
+  if (identity && !existsSync(identity) && !agent)
+    throw new UnreachableError(name, `identity file ${identity} does not exist and no ssh-agent is running (SSH_AUTH_SOCK)`);
+  try {
+    await conn.connect({
+      host: sock ? undefined : address,
+      port: sock ? undefined : port,
+      sock,
+      username: user,
+      privateKeyPath: identity && existsSync(identity) ? identity : undefined,
+      agent,
+      readyTimeout: options.timeoutMs ?? 15_000,
+      hostVerifier: verify,
+      algorithms: known.length ? { serverHostKey: algorithmsFor(known) as never } : undefined,
+    });
+  } catch (e) {
+    conn.dispose();
+    throw new UnreachableError(name, rejection ?? describeConnectError(e as Error, address, port, user));
+  }
+  if (recorded) {
+    await recordKnownKey(knownHostsFile, address, port, recorded.type, recorded.blob);
+    options.onKeyRecorded?.(`${name}: trusted new ${recorded.type} host key of ${knownHostsName(address, port)}, recorded in ${knownHostsFile}`);
+  }
+  return conn;
+}
+
+function algorithmsFor(known: KnownKey[]): string[] {
+  return [...new Set(known.flatMap((k) => hostKeyAlgorithms[k.type] ?? [k.type]))];
+}
+
+function describeConnectError(e: Error, address: string, port: number, user: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return `connection refused by ${address}:${port} (is sshd running?)`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `no route to ${address}`;
+  if (code === 'ENOTFOUND') return `cannot resolve ${address}`;
+  if (/Timed out/i.test(e.message)) return `timed out connecting to ${address}:${port}`;
+  if (/authentication methods failed/i.test(e.message)) return `${user}@${address} refused our key (check ssh.user and ssh.identityFile)`;
+  return e.message;
+}
+
+function parseJump(jump: string, defaultUser: string): { user: string; host: string; port: number } {
+  const m = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(jump)!;
+  return { user: m[1] ?? defaultUser, host: m[2]!, port: Number(m[3] ?? 22) };
+}
+
+function sshRemote(host: string, conn: NodeSSH, isRoot: boolean, jump?: NodeSSH): Remote {
+  // The command line is a constant; everything variable travels inside the script on stdin.
+  const command = isRoot ? '/bin/sh -s' : 'sudo -n /bin/sh -s';
+  return {
+    host,
+    async run(script: string): Promise<ExecResult> {
+      const r = await conn.execCommand(command, { stdin: script });
+      if (r.code !== 0 && /sudo: (a password is required|a terminal is required)/.test(r.stderr))
+        throw new HostError(host, 'sudo', 'the SSH user needs passwordless sudo (as on Raspberry Pi OS)', r.stderr);
+      return { stdout: r.stdout, stderr: r.stderr, code: r.code };
+    },
+    async close() {
+      conn.dispose();
+      jump?.dispose();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// `camfleet provision`: options, then a rollout of provisionHost over the selected hosts, with
+// live progress, the plan of each host, a summary table, and an exit status that means something.
+import { writeFile } from 'node:fs/promises';
+import { loadRenderInputs } from '../artifacts.ts';
+import { loadSelected, parse, selectionOptions } from '../cli-common.ts';
+import { UsageError } from '../errors.ts';
+import { exitCodes } from '../exit-codes.ts';
+import { formatPlan, planToJson } from '../plan/format.ts';
+import { progressView } from '../rollout/progress.ts';
+import { parseFailureBudget, rollout } from '../rollout/rollout.ts';
+import { exitCodeFor, summaryTable } from '../rollout/summary.ts';
+import { provisionHost, type HostResult } from './provision-host.ts';
+
+export const provisionUsage = `Usage: npm run provision -- (--host NAME | --group NAME | --all | --limit GLOB) [options]
+
+Brings each selected Pi to the state the inventory describes: packages, files, units. A second
+run changes nothing. Plans first (observe in one SSH round trip), then applies exactly that plan.
+
+Options:
+  -i, --inventory FILE      the inventory (default: $CAMFLEET_INVENTORY or ./inventory.yaml)
+  --check                   show the plan, change nothing; exit 3 when changes are pending
+  --diff                    show file diffs in the plan (secrets masked)
+  --json                    print the plans and results as JSON on stdout
+  --report FILE             also write the JSON report to FILE
+  --parallel N              hosts at once (default 8)
+  --canary N                run N hosts first; if one fails, start no other
+  --max-failures N|P%       stop starting hosts once more than N (or P% of them) failed
+  --trust-new-host-keys     accept and record unknown SSH host keys (never a changed one)
+  --connect-timeout SECS    give up connecting after SECS (default 15)
+  -h, --help                this help
+
+Exit status: 0 ok, 1 a host failed, 2 bad usage or inventory, 3 changes pending (--check),
+             4 a host unreachable, 5 both failed and unreachable hosts.`;
+
+export async function runProvisionCli(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    ...selectionOptions,
+    check: { type: 'boolean' },
+    diff: { type: 'boolean' },
+    json: { type: 'boolean' },
+    report: { type: 'string' },
+    parallel: { type: 'string' },
+    canary: { type: 'string' },
+    'max-failures': { type: 'string' },
+    'trust-new-host-keys': { type: 'boolean' },
+    'connect-timeout': { type: 'string' },
+  });
+  if (values.help) return console.log(provisionUsage), exitCodes.ok;
+  const parallel = positiveInt(values.parallel ?? '8', '--parallel');
+  const canary = values.canary === undefined ? undefined : positiveInt(values.canary, '--canary');
+  const timeoutMs = positiveInt(values['connect-timeout'] ?? '15', '--connect-timeout') * 1000;
+
+  const inventory = await loadSelected(values);
+  let maxFailures: number | undefined;
+  try {
+    maxFailures = values['max-failures'] === undefined ? undefined : parseFailureBudget(values['max-failures'], inventory.hosts.length);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const inputs = await loadRenderInputs();
+  const byName = new Map(inventory.hosts.map((h) => [h.name, h]));
+  const view = progressView(process.stderr);
+  const show = (text: string) => (values.json ? view.note(text) : (view.note(''), console.log(text)));
+
+  const onInterrupt = () => {
+    view.close();
+    console.error('\ncamfleet: interrupted; files already swapped in stay, staged ones are discarded on the next run');
+    process.exit(exitCodes.interrupted);
+  };
+  process.once('SIGINT', onInterrupt);
+
+  const results = await rollout(inventory.hosts.map((h) => h.name), { parallel, canary, maxFailures }, async (name) => {
+    const r = await provisionHost(byName.get(name)!, inputs, {
+      check: values.check,
+      diff: values.diff,
+      timeoutMs,
+      trustNewHostKeys: values['trust-new-host-keys'],
+      onKeyRecorded: (m) => view.note(m),
+      progress: (host, label) => view.step(host, label),
+      onPlan: (plan) => {
+        if (plan.steps.length || values.check || values.diff) show(formatPlan(plan, { diff: values.diff }));
+      },
+    });
+    view.done(r);
+    return r;
+  });
+  view.close();
+  process.off('SIGINT', onInterrupt);
+
+  const report = jsonReport(results, !!values.check);
+  if (values.report) await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else {
+    for (const r of results.filter((r) => r.steps.length)) {
+      console.log(`\n${r.host}: applied`);
+      for (const s of r.steps) console.log(`  ${(s.ms / 1000).toFixed(1).padStart(6)}s  ${s.label}`);
+    }
+    console.log(`\n${summaryTable(results)}`);
+  }
+  return exitCodeFor(results);
+}
+
+function positiveInt(text: string, flag: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} takes a whole number >= 1, not '${text}'`);
+  return Number(text);
+}
+
+function jsonReport(results: HostResult[], check: boolean) {
+  return {
+    mode: check ? 'check' : 'apply',
+    exitCode: exitCodeFor(results),
+    hosts: results.map((r) => ({
+      host: r.host,
+      outcome: r.outcome,
+      ms: r.ms,
+      plan: r.plan ? planToJson(r.plan) : null,
+      applied: r.steps,
+      error: r.error ?? null,
+    })),
+  };
+}

@@ -1,0 +1,66 @@
+// One host, start to end: render -> connect -> observe -> plan -> (apply) -> report.
+// Never throws: every outcome, failures included, comes back as a HostResult.
+import { connect, type ConnectOptions } from '../apply/ssh.ts';
+import { applyPlan, type StepReport } from '../apply/apply.ts';
+import { HostError, UnreachableError } from '../errors.ts';
+import { fetchContents, observeHost } from '../observe/observe.ts';
+import { filesNeedingContent, makePlan } from '../plan/plan.ts';
+import { renderHost, type RenderInputs } from '../render/render.ts';
+import type { ObservedState, Plan, ResolvedHost } from '../types.ts';
+import { maskSecrets } from '../errors.ts';
+
+export type Outcome = 'ok' | 'changed' | 'pending' | 'failed' | 'unreachable' | 'skipped';
+
+export interface HostResult {
+  host: string;
+  outcome: Outcome;
+  plan?: Plan;
+  observed?: ObservedState;
+  steps: StepReport[];
+  ms: number;
+  /** Failure with its step and the remote stderr; secrets masked. */
+  error?: { step: string; message: string };
+}
+
+export interface ProvisionOptions extends ConnectOptions {
+  /** Plan only (--check). */
+  check?: boolean;
+  /** Fetch old contents so the plan carries diffs. */
+  diff?: boolean;
+  progress?: (host: string, label: string) => void;
+  /** Shown the plan before it is applied. */
+  onPlan?: (plan: Plan) => void;
+}
+
+export async function provisionHost(host: ResolvedHost, inputs: RenderInputs, options: ProvisionOptions = {}): Promise<HostResult> {
+  const started = performance.now();
+  const say = (label: string) => options.progress?.(host.name, label);
+  const result: HostResult = { host: host.name, outcome: 'ok', steps: [], ms: 0 };
+  let remote: Awaited<ReturnType<typeof connect>> | undefined;
+  try {
+    const desired = renderHost(host, inputs);
+    say('connect');
+    remote = await connect(host, options);
+    say('observe');
+    const observed = await observeHost(remote, desired);
+    result.observed = observed;
+    const old = options.diff ? await fetchContents(remote, filesNeedingContent(desired, observed)) : {};
+    const plan = makePlan(desired, observed, old);
+    result.plan = plan;
+    options.onPlan?.(plan);
+    if (plan.steps.length === 0) result.outcome = 'ok';
+    else if (options.check) result.outcome = 'pending';
+    else {
+      result.steps = await applyPlan(remote, plan, desired, say);
+      result.outcome = 'changed';
+    }
+  } catch (e) {
+    result.outcome = e instanceof UnreachableError ? 'unreachable' : 'failed';
+    const err = e instanceof HostError ? { step: e.step, message: e.describe() } : { step: 'internal', message: `${host.name}: ${(e as Error).message}` };
+    result.error = { step: err.step, message: maskSecrets(err.message, host.secrets) };
+  } finally {
+    await remote?.close();
+    result.ms = Math.round(performance.now() - started);
+  }
+  return result;
+}

@@ -1,0 +1,31 @@
+// Files: write what is missing or differs (content, mode, owner), remove what camfleet once wrote
+// and no longer wants. Old contents are only needed for diffs, so they are optional.
+import { createHash } from 'node:crypto';
+import type { DesiredState, ObservedState, Step } from '../types.ts';
+import { unifiedDiff } from './diff.ts';
+
+export type FileStep = Extract<Step, { kind: 'write-file' } | { kind: 'remove-file' }>;
+
+export function sha256(content: string): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export function planFiles(desired: DesiredState, observed: ObservedState, oldContents: Record<string, string> = {}): FileStep[] {
+  const steps: FileStep[] = [];
+  for (const file of desired.files) {
+    const seen = observed.files[file.path] ?? null;
+    const contentDiffers = !seen || seen.sha256 !== sha256(file.content);
+    const metaDiffers = !!seen && (seen.mode !== file.mode || seen.owner !== file.owner || seen.group !== file.group);
+    if (!contentDiffers && !metaDiffers) continue;
+    const action = !seen ? 'create' : contentDiffers ? 'update' : 'metadata';
+    const before = seen ? oldContents[file.path] ?? null : null;
+    // Without the old content (not fetched) an update still shows the new file, never a wrong diff.
+    const diff =
+      action === 'metadata' ? '' : seen && before === null ? '(previous content not fetched)\n' : unifiedDiff(file.path, before, file.content, desired.secrets, !!file.sensitive);
+    steps.push({ kind: 'write-file', path: file.path, action, diff, file });
+  }
+  for (const { path } of desired.absent) {
+    if (observed.files[path]?.managed) steps.push({ kind: 'remove-file', path });
+  }
+  return steps;
+}

@@ -1,0 +1,64 @@
+// How a plan reads: stable, diff-shaped lines (+ create, ~ change, - remove), and the same plan
+// as JSON for machines. No secret ever reaches either: file diffs were masked when planned.
+import type { Plan, Step } from '../types.ts';
+
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'install-packages':
+      return `install packages ${step.packages.join(' ')}`;
+    case 'write-file':
+      return `${step.action === 'create' ? 'create' : step.action === 'update' ? 'update' : 'set mode/owner of'} ${step.path}`;
+    case 'remove-file':
+      return `remove ${step.path}`;
+    case 'daemon-reload':
+      return 'systemctl daemon-reload';
+    case 'restart':
+    case 'reload':
+      return `${step.kind} ${step.unit} (${[...new Set(step.because)].join(', ')} changed)`;
+    default:
+      return `${step.kind} ${step.unit}`;
+  }
+}
+
+const symbol: Record<Step['kind'], string> = {
+  'install-packages': '+',
+  'write-file': '~',
+  'remove-file': '-',
+  'daemon-reload': '~',
+  unmask: '~',
+  enable: '+',
+  disable: '-',
+  start: '+',
+  stop: '-',
+  restart: '~',
+  reload: '~',
+};
+
+export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string {
+  const lines: string[] = [];
+  if (plan.steps.length === 0) lines.push(`${plan.host}: in sync, nothing to do`);
+  else lines.push(`${plan.host}: ${plan.steps.length} change${plan.steps.length === 1 ? '' : 's'} pending`);
+  for (const step of plan.steps) {
+    const mark = step.kind === 'write-file' && step.action === 'create' ? '+' : symbol[step.kind];
+    lines.push(`  ${mark} ${describeStep(step)}`);
+    if (options.diff && step.kind === 'write-file' && step.diff) {
+      lines.push(...step.diff.trimEnd().split('\n').map((l) => `      ${l}`));
+    }
+  }
+  for (const w of plan.warnings) lines.push(`  ! ${w}`);
+  return lines.join('\n');
+}
+
+/** The plan as data: file contents are left out (they may hold secrets); checksums and diffs stay. */
+export function planToJson(plan: Plan) {
+  return {
+    host: plan.host,
+    changes: plan.steps.length,
+    steps: plan.steps.map((s) =>
+      s.kind === 'write-file'
+        ? { kind: s.kind, path: s.path, action: s.action, mode: `0${s.file.mode.toString(8)}`, owner: `${s.file.owner}:${s.file.group}`, diff: s.diff, description: describeStep(s) }
+        : { ...s, description: describeStep(s) },
+    ),
+    warnings: plan.warnings,
+  };
+}

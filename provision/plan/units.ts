@@ -1,0 +1,44 @@
+// Units, Ansible-handler style: a service restarts or reloads only when a file it depends on
+// changed (or an interrupted run left that owed); otherwise it is only started if it is down.
+import { isUnitFile } from '../render/paths.ts';
+import type { DesiredState, ObservedState, Step } from '../types.ts';
+import type { FileStep } from './files.ts';
+
+const enabledStates = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated']);
+
+export interface UnitSteps {
+  /** Before files are removed: units camfleet wants off. */
+  stop: Step[];
+  /** After files are in place. */
+  start: Step[];
+}
+
+export function planUnits(desired: DesiredState, observed: ObservedState, fileSteps: FileStep[]): UnitSteps {
+  const changed = new Set(fileSteps.filter((s) => s.kind !== 'write-file' || s.action !== 'metadata').map((s) => s.path));
+  const stop: Step[] = [];
+  const start: Step[] = [];
+  if ([...changed].some(isUnitFile)) start.push({ kind: 'daemon-reload' });
+
+  for (const unit of desired.units) {
+    const seen = observed.units[unit.name] ?? { enabled: 'not-found', active: 'inactive', mainPid: 0 };
+    if (!unit.enabled && !unit.active) {
+      // Turning off what exists; a unit that was never installed needs nothing.
+      if (seen.enabled === 'not-found') continue;
+      if (seen.active === 'active' || seen.active === 'activating') stop.push({ kind: 'stop', unit: unit.name });
+      if (enabledStates.has(seen.enabled) && seen.enabled !== 'static') stop.push({ kind: 'disable', unit: unit.name });
+      continue;
+    }
+    // A package about to be installed may ship its unit masked (Debian's hostapd): unmask then too.
+    if (unit.unmask && (seen.enabled === 'masked' || seen.enabled === 'not-found')) start.push({ kind: 'unmask', unit: unit.name });
+    if (unit.enabled && !enabledStates.has(seen.enabled)) start.push({ kind: 'enable', unit: unit.name });
+
+    const owed = observed.pending.filter((p) => p.unit === unit.name);
+    const restartBecause = [...unit.restartOn.filter((p) => changed.has(p)), ...owed.filter((p) => p.action === 'restart').map(() => 'an interrupted run')];
+    const reloadBecause = [...unit.reloadOn.filter((p) => changed.has(p)), ...owed.filter((p) => p.action === 'reload').map(() => 'an interrupted run')];
+    if (!unit.active) continue;
+    if (restartBecause.length) start.push({ kind: 'restart', unit: unit.name, because: restartBecause });
+    else if (reloadBecause.length) start.push({ kind: 'reload', unit: unit.name, because: reloadBecause });
+    else if (seen.active !== 'active') start.push({ kind: 'start', unit: unit.name });
+  }
+  return { stop, start };
+}

@@ -1,0 +1,33 @@
+// How camfleet talks to a host: every remote action is a POSIX shell script sent on stdin to
+// `sh -s` (through `sudo -n` unless we are root), so no value is ever spliced into an ssh command
+// line, and every value inside a script goes through `q` (zx's shell quoting).
+import { quote } from 'zx';
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** A connection to one host. The SSH implementation lives in apply/ssh.ts; tests may use a local shell. */
+export interface Remote {
+  host: string;
+  /** Run a script as root on the host. */
+  run(script: string): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+/** Quote one value for a POSIX shell. */
+export function q(value: string | number): string {
+  const s = String(value);
+  // zx's quote uses bash's $'...' for unusual characters; plain single quotes are portable to dash.
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A file's content carried inside a script, safe for any bytes and any delimiter. */
+export function heredocBase64(content: string): string {
+  const b64 = Buffer.from(content, 'utf8').toString('base64').replace(/.{1,76}/g, '$&\n');
+  return `base64 -d <<'CAMFLEET_B64'\n${b64}CAMFLEET_B64`;
+}
+
+export { quote };
