@@ -49,10 +49,14 @@ export function resolveHost(
   // Where a setting came from; a built-in default points at the host itself.
   const at = (key: string): YamlPath => merged.origins.get(key) ?? hostPath;
   const secrets: string[] = [];
-  const secret = (section: keyof Settings, key: string): string | undefined => {
+  // A passphrase is secret even when written inline; a stream key only when given as a reference.
+  const secret = (section: keyof Settings, key: string, inlineIsSecret: boolean): string | undefined => {
     const value = s[section][key];
     if (value === undefined) return undefined;
-    if (!isSecretRef(value)) return String(value);
+    if (!isSecretRef(value)) {
+      if (inlineIsSecret) secrets.push(String(value));
+      return String(value);
+    }
     const result = resolveSecret(value, inventoryDir, env);
     if (!result.ok) {
       problems.push(doc.problem(at(`${section}.${key}`), result.message));
@@ -67,9 +71,9 @@ export function resolveHost(
   const mode = s.hotspot.mode as ResolvedHost['hotspot']['mode'];
   const addressing = hotspotAddressing[mode];
   const hotspotOn = mode !== 'none';
-  const streamKey = secret('stream', 'key') ?? '';
+  const streamKey = secret('stream', 'key', false) ?? '';
   // Only a hotspot that will be configured needs its passphrase resolved.
-  const passphrase = hotspotOn ? secret('hotspot', 'passphrase') ?? '' : '';
+  const passphrase = hotspotOn ? secret('hotspot', 'passphrase', true) ?? '' : '';
 
   const host: ResolvedHost = {
     name,

@@ -54,10 +54,9 @@ function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet:
     bad('channel', 'use 1-14 (2.4 GHz) or 36-48 (5 GHz, no radar detection)');
 
   const net = subnet(h.address, h.prefixLength);
-  for (const key of ['dhcpStart', 'dhcpEnd'] as const) {
-    if (subnet(h[key], h.prefixLength) !== net) bad(key, `${h[key]} is outside ${h.address}/${h.prefixLength}`);
-  }
-  if (ipToNumber(h.dhcpStart) > ipToNumber(h.dhcpEnd)) bad('dhcpStart', `${h.dhcpStart} comes after dhcpEnd ${h.dhcpEnd}`);
+  const outside = (['dhcpStart', 'dhcpEnd'] as const).filter((key) => subnet(h[key], h.prefixLength) !== net);
+  for (const key of outside) bad(key, `${h[key]} is outside ${h.address}/${h.prefixLength}`);
+  if (!outside.length && ipToNumber(h.dhcpStart) > ipToNumber(h.dhcpEnd)) bad('dhcpStart', `${h.dhcpStart} comes after dhcpEnd ${h.dhcpEnd}`);
   const self = ipToNumber(h.address);
   if (self >= ipToNumber(h.dhcpStart) && self <= ipToNumber(h.dhcpEnd))
     bad('address', `${h.address} lies inside the DHCP range ${h.dhcpStart}-${h.dhcpEnd}`);

@@ -1,0 +1,109 @@
+// The pure plan: what converges a host, in what order, and nothing when it is converged.
+import { describe, expect, it } from 'vitest';
+import { describeStep, formatPlan, planToJson } from '../provision/plan/format.ts';
+import { sha256 } from '../provision/plan/files.ts';
+import { makePlan } from '../provision/plan/plan.ts';
+import { paths } from '../provision/render/paths.ts';
+import { convergedObservation, freshObservation, render } from './support/fleet.ts';
+
+const inventory = (bitrate = '2500k', mode = 'none') => `defaults:
+  hotspot: { country: GB, passphrase: correct-horse-battery }
+hosts:
+  pi1: { address: 10.0.0.1, camera: { bitrate: ${bitrate} }, hotspot: { mode: ${mode}, ssid: cam } }
+`;
+
+const kinds = (plan: ReturnType<typeof makePlan>) => plan.steps.map(describeStep);
+
+describe('plan', () => {
+  it('takes a fresh host all the way: packages, files, daemon-reload, enable, reload/restart', () => {
+    const [desired] = render(inventory());
+    const plan = makePlan(desired!, freshObservation(desired!));
+    expect(kinds(plan)).toEqual([
+      'install packages nginx libnginx-mod-rtmp ffmpeg nodejs',
+      `create ${paths.nginxConf}`,
+      `create ${paths.streamerConfig}`,
+      `create ${paths.streamerBundle}`,
+      `create ${paths.streamerUnit}`,
+      'systemctl daemon-reload',
+      'enable nginx.service',
+      `reload nginx.service (${paths.nginxConf} changed)`,
+      'enable camfleet-streamer.service',
+      `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamerBundle} changed)`,
+    ]);
+    expect(plan.warnings).toContain('camera device not found: the streamer will wait for it');
+  });
+
+  it('has nothing to do on a converged host', () => {
+    const [desired] = render(inventory());
+    const plan = makePlan(desired!, convergedObservation(desired!));
+    expect(plan.steps).toEqual([]);
+    expect(formatPlan(plan)).toBe('pi1: in sync, nothing to do');
+  });
+
+  it('a bitrate change rewrites only the streamer config and restarts only the streamer', () => {
+    const [before] = render(inventory('2500k'));
+    const [after] = render(inventory('1M'));
+    const plan = makePlan(after!, convergedObservation(before!));
+    expect(kinds(plan)).toEqual([`update ${paths.streamerConfig}`, `restart camfleet-streamer.service (${paths.streamerConfig} changed)`]);
+  });
+
+  it('a mode or owner change alone rewrites metadata and restarts nothing', () => {
+    const [desired] = render(inventory());
+    const observed = convergedObservation(desired!);
+    observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, mode: 0o666 };
+    expect(kinds(makePlan(desired!, observed))).toEqual([`set mode/owner of ${paths.streamerConfig}`]);
+  });
+
+  it('starts a service that is down without touching its files', () => {
+    const [desired] = render(inventory());
+    const observed = convergedObservation(desired!);
+    observed.units['camfleet-streamer.service'] = { enabled: 'enabled', active: 'failed', mainPid: 0 };
+    expect(kinds(makePlan(desired!, observed))).toEqual(['start camfleet-streamer.service']);
+  });
+
+  it('carries out restarts an interrupted run owed', () => {
+    const [desired] = render(inventory());
+    const observed = convergedObservation(desired!);
+    observed.pending = [{ action: 'reload', unit: 'nginx.service' }];
+    expect(kinds(makePlan(desired!, observed))).toEqual(['reload nginx.service (an interrupted run changed)']);
+  });
+
+  it('unmasks hostapd (Debian ships it masked) before enabling it', () => {
+    const [desired] = render(inventory('2500k', 'hostapd'));
+    const observed = convergedObservation(desired!);
+    observed.units['hostapd.service'] = { enabled: 'masked', active: 'inactive', mainPid: 0 };
+    expect(kinds(makePlan(desired!, observed))).toEqual(['unmask hostapd.service', 'enable hostapd.service', 'start hostapd.service']);
+  });
+
+  it('switching hotspot mode stops the old mode before removing its files, and removes only camfleet files', () => {
+    const [nm] = render(inventory('2500k', 'networkmanager'));
+    const [ap] = render(inventory('2500k', 'hostapd'));
+    const observed = convergedObservation(nm!);
+    // hostapd's units exist (installed earlier) but are off; the NM hotspot is running.
+    observed.units['hostapd.service'] = { enabled: 'disabled', active: 'inactive', mainPid: 0 };
+    // An operator's own file where camfleet wants none stays.
+    observed.files[paths.nmConnection] = { sha256: 'x', mode: 0o600, owner: 'root', group: 'root', managed: true };
+    observed.files[paths.nmHotspotUnit] = { sha256: 'y', mode: 0o644, owner: 'root', group: 'root', managed: false };
+    const steps = kinds(makePlan(ap!, observed));
+    const at = (s: string) => steps.indexOf(s);
+    expect(at('stop camfleet-hotspot.service')).toBeGreaterThan(-1);
+    expect(at('stop camfleet-hotspot.service')).toBeLessThan(at(`remove ${paths.nmConnection}`));
+    expect(steps).not.toContain(`remove ${paths.nmHotspotUnit}`);
+    expect(at(`remove ${paths.nmConnection}`)).toBeLessThan(at('start hostapd.service') === -1 ? at('restart hostapd.service (/etc/hostapd/hostapd.conf changed)') : at('start hostapd.service'));
+  });
+
+  it('diffs are unified and never show a secret', () => {
+    const [desired] = render(inventory('2500k', 'hostapd'));
+    const observed = convergedObservation(desired!);
+    const hostapd = desired!.files.find((f) => f.path === paths.hostapdConf)!;
+    const old = hostapd.content.replace('correct-horse-battery', 'old-secret-passphrase').replace('channel=6', 'channel=1');
+    observed.files[paths.hostapdConf] = { ...observed.files[paths.hostapdConf]!, sha256: sha256(old) };
+    const plan = makePlan(desired!, observed, { [paths.hostapdConf]: old });
+    const text = formatPlan(plan, { diff: true });
+    expect(text).toContain('-channel=1');
+    expect(text).toContain('+channel=6');
+    expect(text).not.toContain('correct-horse-battery');
+    expect(text).not.toContain('old-secret-passphrase');
+    expect(JSON.stringify(planToJson(plan))).not.toContain('correct-horse-battery');
+  });
+});
