@@ -1,0 +1,99 @@
+// `camfleet status`: for each selected Pi, in parallel — is nginx-rtmp up, is the stream live,
+// at what resolution, fps and bitrate, for how long, and to how many viewers.
+import { connect } from '../apply/ssh.ts';
+import { loadSelected, parse, selectionOptions } from '../cli-common.ts';
+import { HostError, UnreachableError } from '../errors.ts';
+import { exitCodes } from '../exit-codes.ts';
+import { parseRtmpStat, type LiveStream } from '../status/rtmp-stat.ts';
+import { parseStatus, statusScript } from '../status/status-script.ts';
+import type { ResolvedHost } from '../types.ts';
+
+export const statusUsage = `Usage: npm run status -- (--host NAME | --group NAME | --all) [-i FILE] [--json] [--parallel N]
+
+For each Pi: nginx and streamer state, whether its stream is live, resolution, fps, bitrate,
+uptime and viewers (from nginx-rtmp's rtmp_stat, read on the Pi), and the streamer's own status.
+Exit status: 0 every selected stream is live, 1 some stream is down, 4 some Pi is unreachable.`;
+
+export interface PiStatus {
+  host: string;
+  reachable: boolean;
+  error?: string;
+  nginx?: string;
+  streamer?: string;
+  stream?: LiveStream;
+  live: boolean;
+  streamerStatus?: Record<string, unknown>;
+}
+
+export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Promise<PiStatus> {
+  try {
+    const remote = await connect(host, { timeoutMs });
+    try {
+      const r = await remote.run(statusScript(host));
+      const raw = parseStatus(r.stdout);
+      const stream = parseRtmpStat(raw.statXml ?? '').find((s) => s.application === host.stream.application && s.name === host.stream.key);
+      return {
+        host: host.name,
+        reachable: true,
+        nginx: raw.nginx,
+        streamer: raw.streamer,
+        stream,
+        live: !!stream?.publishing && raw.nginx === 'active',
+        streamerStatus: raw.streamerStatus,
+      };
+    } finally {
+      await remote.close();
+    }
+  } catch (e) {
+    const message = e instanceof HostError ? e.message : (e as Error).message;
+    return { host: host.name, reachable: !(e instanceof UnreachableError), error: message, live: false };
+  }
+}
+
+export async function runStatusCli(args: string[]): Promise<number> {
+  const { values } = parse(args, { ...selectionOptions, json: { type: 'boolean' }, parallel: { type: 'string' } });
+  if (values.help) return console.log(statusUsage), exitCodes.ok;
+  const inventory = await loadSelected(values);
+  const parallel = Math.max(1, Number(values.parallel ?? 16) || 16);
+  const queue = [...inventory.hosts];
+  const results = new Map<string, PiStatus>();
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
+      for (let h = queue.shift(); h; h = queue.shift()) results.set(h.name, await gatherStatus(h));
+    }),
+  );
+  const ordered = inventory.hosts.map((h) => results.get(h.name)!);
+  if (values.json) console.log(JSON.stringify(ordered, null, 2));
+  else console.log(statusTable(ordered));
+  if (ordered.some((s) => !s.reachable)) return exitCodes.unreachable;
+  return ordered.every((s) => s.live) ? exitCodes.ok : exitCodes.failed;
+}
+
+export function statusTable(rows: PiStatus[]): string {
+  const header = ['HOST', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'UPTIME', 'NOTE'];
+  const cells = rows.map((s) => {
+    const st = s.stream;
+    const restarts = s.streamerStatus?.restarts;
+    const note = s.error ?? (s.streamer !== 'active' ? 'streamer stopped' : s.streamerStatus?.lastError ? `last error: ${String(s.streamerStatus.lastError)}` : '');
+    return [
+      s.host,
+      s.nginx ?? '-',
+      s.streamer ?? '-',
+      s.live ? 'LIVE' : 'down',
+      st?.width ? `${st.width}x${st.height}@${st.fps ?? '?'} ${st.codec ?? ''}`.trim() : '-',
+      st?.bitrateIn ? `${(st.bitrateIn / 1000).toFixed(0)} kb/s` : '-',
+      st ? String(st.viewers) : '-',
+      st ? formatDuration(st.uptimeSeconds) : '-',
+      `${note}${typeof restarts === 'number' && restarts > 0 ? ` (${restarts} restarts)` : ''}`,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const fmt = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [fmt(header), ...cells.map(fmt)].join('\n');
+}
+
+function formatDuration(s: number): string {
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

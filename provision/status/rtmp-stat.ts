@@ -1,0 +1,48 @@
+// nginx-rtmp's statistics page (rtmp_stat XML) -> the streams it serves. Pure, and lenient: the
+// XML has a fixed, flat shape, so a few targeted matches read it without an XML parser.
+
+export interface LiveStream {
+  application: string;
+  name: string;
+  publishing: boolean;
+  /** Players, not counting the publisher. */
+  viewers: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+  codec?: string;
+  /** Incoming bits per second. */
+  bitrateIn?: number;
+  uptimeSeconds: number;
+}
+
+const tag = (xml: string, name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+const num = (xml: string, name: string): number | undefined => {
+  const v = tag(xml, name);
+  return v === undefined || v === '' ? undefined : Number(v);
+};
+
+export function parseRtmpStat(xml: string): LiveStream[] {
+  const streams: LiveStream[] = [];
+  for (const app of xml.match(/<application>[\s\S]*?<\/application>/g) ?? []) {
+    const application = tag(app, 'name') ?? '';
+    for (const s of app.match(/<stream>[\s\S]*?<\/stream>/g) ?? []) {
+      const publishing = /<publishing\s*\/>/.test(s);
+      const clients = num(s, 'nclients') ?? 0;
+      const video = /<video>[\s\S]*?<\/video>/.exec(s)?.[0] ?? '';
+      streams.push({
+        application,
+        name: tag(s, 'name') ?? '',
+        publishing,
+        viewers: Math.max(0, clients - (publishing ? 1 : 0)),
+        width: num(video, 'width'),
+        height: num(video, 'height'),
+        fps: num(video, 'frame_rate'),
+        codec: tag(video, 'codec'),
+        bitrateIn: num(s, 'bw_in'),
+        uptimeSeconds: Math.round((num(s, 'time') ?? 0) / 1000),
+      });
+    }
+  }
+  return streams;
+}
