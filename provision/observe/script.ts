@@ -34,7 +34,8 @@ export function observeScript(desired: DesiredState): string {
     'done',
     `if [ -e ${q(desired.camera.device)} ]; then printf "camera\\t1\\n"; else printf "camera\\t0\\n"; fi`,
     `[ -f ${q(pendingFile)} ] && sed 's/^/pending\\t/' ${q(pendingFile)}`,
-    'if command -v ffmpeg >/dev/null 2>&1; then',
+    // Listing encoders costs ffmpeg's start-up; only a host pinned to the hardware encoder needs it.
+    desired.camera.encoder === 'h264_v4l2m2m' ? 'if command -v ffmpeg >/dev/null 2>&1; then' : 'if false; then',
     "  ffmpeg -hide_banner -encoders 2>/dev/null | awk '$1 ~ /^V/ && /H\\.264/ {print \"encoder\\t\" $2}'",
     'fi',
     `[ -f ${q(paths.streamerStatus)} ] && printf "status\\t%s\\n" "$(base64 -w0 < ${q(paths.streamerStatus)})"`,

@@ -14,8 +14,9 @@ export function unifiedDiff(path: string, before: string | null, after: string, 
   const a = before === null ? '' : maskContent(before, secrets, sensitive);
   const b = maskContent(after, secrets, sensitive);
   if (a === b) return sensitive && before !== after ? `(only secret values differ in ${path})\n` : '';
-  return createTwoFilesPatch(before === null ? '/dev/null' : path, path, a, b, '', '', { context: 3 })
+  return createTwoFilesPatch(before === null ? '/dev/null' : path, path, a, b, undefined, undefined, { context: 3 })
     .split('\n')
-    .slice(1) // drop the "=====" banner line
+    .filter((line) => !/^=+$/.test(line)) // jsdiff's banner line
+    .map((line) => (/^(---|\+\+\+) /.test(line) ? line.trimEnd() : line))
     .join('\n');
 }
