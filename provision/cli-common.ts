@@ -33,7 +33,7 @@ Host selection (every command):
 Exit status: 0 ok, 1 a step failed, 2 bad usage or inventory, 3 changes pending (--check),
              4 a host was unreachable, 130 interrupted.
 Run 'camfleet <command> --help' for a command's options.`,
-  render: `Usage: npm run render -- (--host NAME | --group NAME | --all) --out DIR [-i FILE]
+  render: `Usage: npm run render -- (--host NAME | --group NAME | --all) --out DIR [-i FILE] [--templates DIR]
 
 Renders every selected host's files to DIR/<host>/<path on the Pi>, plus DIR/<host>/manifest.json
 (packages, units, file modes and checksums). Validates them with the real tools where installed:

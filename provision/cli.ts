@@ -12,12 +12,12 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'render': {
-      const { values } = parse(rest, { ...selectionOptions, out: { type: 'string', short: 'o' } });
+      const { values } = parse(rest, { ...selectionOptions, out: { type: 'string', short: 'o' }, templates: { type: 'string' } });
       if (values.help) return console.log(usage.render), exitCodes.ok;
       if (!values.out) throw new UsageError('render needs --out DIR');
       const inventory = await loadSelected(values);
       const { runRender } = await import('./commands/render-cli.ts');
-      return runRender(inventory, values.out);
+      return runRender(inventory, values.out, values.templates);
     }
     case 'provision': {
       const { runProvisionCli } = await import('./commands/provision-cli.ts');

@@ -27,6 +27,7 @@ Options:
   --max-failures N|P%       stop starting hosts once more than N (or P% of them) failed
   --trust-new-host-keys     accept and record unknown SSH host keys (never a changed one)
   --connect-timeout SECS    give up connecting after SECS (default 15)
+  --templates DIR           render with the templates in DIR (to try a template change)
   -h, --help                this help
 
 Exit status: 0 ok, 1 a host failed, 2 bad usage or inventory, 3 changes pending (--check),
@@ -44,6 +45,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     'max-failures': { type: 'string' },
     'trust-new-host-keys': { type: 'boolean' },
     'connect-timeout': { type: 'string' },
+    templates: { type: 'string' },
   });
   if (values.help) return console.log(provisionUsage), exitCodes.ok;
   const parallel = positiveInt(values.parallel ?? '8', '--parallel');
@@ -57,7 +59,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const inputs = await loadRenderInputs();
+  const inputs = await loadRenderInputs(values.templates);
   const byName = new Map(inventory.hosts.map((h) => [h.name, h]));
   const view = progressView(process.stderr);
   const show = (text: string) => (values.json ? view.note(text) : (view.note(''), console.log(text)));

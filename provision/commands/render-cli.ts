@@ -5,8 +5,8 @@ import { exitCodes } from '../exit-codes.ts';
 import type { Inventory } from '../inventory/load.ts';
 import { renderToDirectory } from './render.ts';
 
-export async function runRender(inventory: Inventory, outDir: string): Promise<number> {
-  const inputs = await loadRenderInputs();
+export async function runRender(inventory: Inventory, outDir: string, templatesDir?: string): Promise<number> {
+  const inputs = await loadRenderInputs(templatesDir);
   const { rendered, validation } = await renderToDirectory(inventory.hosts, inputs, outDir);
   for (const s of validation.skipped) console.error(`warning: not validated with ${s}`);
   if (validation.failures.length) {
