@@ -1,16 +1,17 @@
 // Validate the raw inventory against schemas/inventory.schema.json, turning every ajv error into
 // one readable problem at its place in the file.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { Problem } from '../errors.ts';
 import type { InventoryDocument } from './document.ts';
+import { projectRoot } from '../project-root.ts';
 
 // ajv-formats is CommonJS: under NodeNext its default export sits on `.default`.
 const addFormats = addFormatsModule.default;
 
-export const schemaPath = fileURLToPath(new URL('../../schemas/inventory.schema.json', import.meta.url));
+export const schemaPath = join(projectRoot, 'schemas', 'inventory.schema.json');
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 addFormats(ajv, ['ipv4']);

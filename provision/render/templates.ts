@@ -1,11 +1,11 @@
 // The handlebars templates, compiled once. Strict: a variable the context lacks is an error, not an
 // empty string. No HTML escaping: these are config files.
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { projectRoot } from '../project-root.ts';
 
-export const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
+export const templatesDir = join(projectRoot, 'templates');
 
 export type Template = (context: object) => string;
 export type Templates = Record<string, Template>;
