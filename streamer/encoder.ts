@@ -1,0 +1,45 @@
+// Encoder `auto`: try the hardware encoder for real with a one-frame test encode from a synthetic
+// source (never the camera: ffmpeg may be holding it), fall back to libx264, and say why.
+// A Pi 4 has h264_v4l2m2m (/dev/video11); a Pi 5 has no H.264 hardware at all.
+import { spawn } from 'node:child_process';
+import type { StreamerConfig } from './config.ts';
+import { encoderProbeArgs, impliedCodec, type VideoCodec } from './ffmpeg-args.ts';
+
+export interface EncoderChoice {
+  codec: VideoCodec;
+  reason: string;
+}
+
+export async function chooseEncoder(config: StreamerConfig, ffmpeg: string, signal?: AbortSignal): Promise<EncoderChoice> {
+  const implied = impliedCodec(config);
+  if (implied) return implied;
+  const probe = await testEncode(ffmpeg, encoderProbeArgs(config, 'h264_v4l2m2m'), 10_000, signal);
+  if (probe.ok) return { codec: 'h264_v4l2m2m', reason: 'hardware encoder passed a one-frame test encode' };
+  return { codec: 'libx264', reason: `h264_v4l2m2m unavailable (${probe.error}): using libx264` };
+}
+
+/** Run a short ffmpeg to completion; ok when it exits 0 within timeoutMs. */
+function testEncode(ffmpeg: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<{ ok: boolean; error: string }> {
+  return new Promise((resolve) => {
+    let stderr = '';
+    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const abort = (): void => {
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const finish = (ok: boolean, error: string): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+      resolve({ ok, error });
+    };
+    child.once('error', (e) => finish(false, e.message));
+    child.once('close', (code, sig) => {
+      // ffmpeg's first error line names the cause ("Could not find a valid device").
+      const first = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).find(Boolean);
+      if (code === 0) finish(true, '');
+      else finish(false, first ?? (sig ? `killed by ${sig} after ${timeoutMs} ms` : `exit code ${code}`));
+    });
+  });
+}

@@ -1,0 +1,120 @@
+// Config in, ffmpeg argv out. Pure: everything about how the stream is captured and encoded is
+// decided here, so unit tests can read every flag without a camera or an ffmpeg.
+import type { StreamerConfig } from './config.ts';
+
+/** What actually encodes: `copy` passes a camera's own H.264 through untouched. */
+export type VideoCodec = 'h264_v4l2m2m' | 'libx264' | 'copy';
+
+export type Source =
+  | { kind: 'v4l2'; path: string }
+  | { kind: 'lavfi'; graph: string }
+  | { kind: 'file'; path: string };
+
+/** `/dev/video0`, `lavfi:testsrc2` or `file:/path` (see StreamerConfig.device). */
+export function parseSource(device: string): Source {
+  if (device.startsWith('lavfi:')) return { kind: 'lavfi', graph: device.slice('lavfi:'.length) || 'testsrc2' };
+  if (device.startsWith('file:')) return { kind: 'file', path: device.slice('file:'.length) };
+  return { kind: 'v4l2', path: device };
+}
+
+/** The path to wait for before starting ffmpeg; none for a synthetic source. */
+export function sourcePath(device: string): string | undefined {
+  const source = parseSource(device);
+  return source.kind === 'lavfi' ? undefined : source.path;
+}
+
+/** The source at the configured size and rate: `testsrc2` -> `testsrc2=size=1280x720:rate=30`. */
+function lavfiGraph(graph: string, c: StreamerConfig): string {
+  // A graph with its own options is the operator's business; a bare source gets ours.
+  return graph.includes('=') ? graph : `${graph}=size=${c.width}x${c.height}:rate=${c.fps}`;
+}
+
+/**
+ * Without a probe, which codec the config implies, or undefined when `auto` must probe.
+ *
+ * A camera that already emits H.264 is passed through (`copy`) when the encoder is `auto`:
+ * decoding and re-encoding would cost a Pi most of a core (all of it on a Pi 5 with no hardware
+ * encoder) and add a frame or two of latency, for no gain in picture. GOP and bitrate then come
+ * from the camera's own controls. Naming an encoder explicitly re-encodes, which is the way to
+ * force our GOP and bitrate onto such a camera.
+ */
+export function impliedCodec(c: StreamerConfig): { codec: VideoCodec; reason: string } | undefined {
+  if (c.encoder !== 'auto') return { codec: c.encoder, reason: 'configured' };
+  if (c.inputFormat === 'h264') return { codec: 'copy', reason: 'the camera delivers H.264: passed through without re-encoding' };
+  return undefined;
+}
+
+function inputArgs(c: StreamerConfig): string[] {
+  const size = `${c.width}x${c.height}`;
+  const source = parseSource(c.device);
+  switch (source.kind) {
+    case 'v4l2':
+      return ['-f', 'v4l2', '-input_format', c.inputFormat, '-video_size', size, '-framerate', String(c.fps), '-i', source.path];
+    case 'lavfi':
+      // -re: a synthetic source would otherwise run as fast as the CPU allows; a camera doesn't.
+      return ['-re', '-f', 'lavfi', '-i', lavfiGraph(source.graph, c)];
+    case 'file': {
+      // A recording or a FIFO carrying what a camera would deliver, read at camera speed.
+      const demuxer =
+        c.inputFormat === 'yuyv422'
+          ? ['-f', 'rawvideo', '-pixel_format', 'yuyv422', '-video_size', size]
+          : ['-f', c.inputFormat === 'mjpeg' ? 'mjpeg' : 'h264'];
+      return ['-re', ...demuxer, '-framerate', String(c.fps), '-i', source.path];
+    }
+  }
+}
+
+function encodeArgs(c: StreamerConfig, codec: VideoCodec): string[] {
+  if (codec === 'copy') return ['-c:v', 'copy'];
+  // A VBV buffer of half a second: keyframes stay sharp while bursts stay short on Wi-Fi.
+  const rate = ['-b:v', String(c.bitrate), '-maxrate', String(c.bitrate), '-bufsize', String(Math.round(c.bitrate / 2))];
+  // MJPEG cameras deliver yuvj422p and YUYV cameras yuyv422: encoders and players want yuv420p.
+  const common = ['-pix_fmt', 'yuv420p', ...rate, '-g', String(c.gop), '-bf', '0'];
+  if (codec === 'libx264') {
+    // zerolatency: no lookahead, no frame threading delay; a fixed GOP so players join in <= 1 GOP.
+    return ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', ...common, '-keyint_min', String(c.gop), '-sc_threshold', '0'];
+  }
+  return ['-c:v', 'h264_v4l2m2m', ...common];
+}
+
+/**
+ * The streaming command. Progress goes to stdout once a second (key=value blocks the supervisor
+ * reads to know frames are flowing); only errors go to stderr.
+ */
+export function ffmpegArgs(c: StreamerConfig, codec: VideoCodec): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel', 'error',
+    '-nostats',
+    '-progress', 'pipe:1',
+    '-stats_period', '1',
+    ...inputArgs(c),
+    '-an',
+    ...encodeArgs(c, codec),
+    // RTMP cannot seek back to patch duration/filesize at the end: don't try.
+    '-flvflags', 'no_duration_filesize',
+    // Frames go out as soon as they are encoded, not when Nagle's algorithm says so.
+    '-tcp_nodelay', '1',
+    '-f', 'flv',
+    c.rtmpUrl,
+  ];
+}
+
+/**
+ * A one-frame test encode with `codec` from a synthetic source: proves the encoder works on this
+ * board without touching the camera (which ffmpeg may hold: "Device or resource busy").
+ */
+export function encoderProbeArgs(c: StreamerConfig, codec: 'h264_v4l2m2m' | 'libx264'): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel', 'error',
+    '-f', 'lavfi',
+    '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}`,
+    '-frames:v', '1',
+    ...encodeArgs(c, codec),
+    '-f', 'null',
+    '-',
+  ];
+}

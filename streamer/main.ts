@@ -1,0 +1,58 @@
+// The streamer's entry point, run by systemd on the Pi:
+//   /usr/bin/node /opt/camfleet/streamer.mjs --config /etc/camfleet/streamer.json
+// Bundled by streamer/build.ts into one file for Debian's Node 18: node: built-ins only.
+import { ConfigError, loadConfig, maskStreamKey, parseFlags, splitRtmpUrl, usage, type StreamerConfig } from './config.ts';
+import { createLogger, createRedactor, type Redaction } from './log.ts';
+import { StatusReporter } from './status.ts';
+import { Supervisor } from './supervisor.ts';
+
+/** systemd's TimeoutStopSec is 5 s; we promise 2. */
+const exitDeadlineMs = 1900;
+
+function main(): void {
+  let config: StreamerConfig;
+  try {
+    const flags = parseFlags(process.argv.slice(2));
+    if (flags.help) {
+      process.stdout.write(usage);
+      return;
+    }
+    config = loadConfig(flags);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    createLogger()('config-error', { error: e.message });
+    process.stderr.write(`camfleet streamer: ${e.message}\n`);
+    // 2: systemd restarts us, and the journal says why every time.
+    process.exitCode = 2;
+    return;
+  }
+
+  // The stream key may be a secret: logs show the URL with the key masked.
+  const { key } = splitRtmpUrl(config.rtmpUrl);
+  const redactions: Redaction[] = [[config.rtmpUrl, maskStreamKey(config.rtmpUrl)]];
+  if (key.length >= 8) redactions.push([key, '***']);
+  const redact = createRedactor(redactions);
+  const log = createLogger(redact);
+  const status = new StatusReporter(config.statusFile, log, redact);
+  log('start', { ...config, node: process.version, pid: process.pid });
+
+  const supervisor = new Supervisor({ config, log, status });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log('signal', { signal });
+    // Whatever happens, we are gone before systemd has to SIGKILL us.
+    setTimeout(() => process.exit(1), exitDeadlineMs).unref();
+    void supervisor.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', stop);
+  supervisor.run().catch((e: unknown) => {
+    log('crashed', { error: e instanceof Error ? e.stack : String(e) });
+    process.exit(1);
+  });
+}
+
+main();

@@ -1,0 +1,234 @@
+// Keeps one ffmpeg streaming for as long as the streamer runs: waits for the camera to appear,
+// restarts ffmpeg when it exits (camera unplugged, nginx restarted, "Device or resource busy")
+// with capped exponential backoff, kills it when frames stop flowing, and stops it on request.
+// Every wait is a timer: the streamer sleeps between events and never spins the CPU.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { StreamerConfig } from './config.ts';
+import { chooseEncoder } from './encoder.ts';
+import { ffmpegArgs, sourcePath } from './ffmpeg-args.ts';
+import type { Logger } from './log.ts';
+import type { StatusReporter } from './status.ts';
+
+export interface SupervisorTimings {
+  /** First restart delay; doubles on every quick failure. */
+  backoffInitialMs: number;
+  /** Backoff cap: nginx back after a restart means streaming again within this. */
+  backoffMaxMs: number;
+  /** An ffmpeg that ran this long was healthy: the next failure starts the backoff afresh. */
+  healthyMs: number;
+  /** How often to look for a missing camera device. */
+  devicePollMs: number;
+  /** ffmpeg alive but no new frame for this long is stuck: kill and restart it. */
+  stallMs: number;
+  /** SIGTERM to ffmpeg, then SIGKILL after this. */
+  stopGraceMs: number;
+}
+
+export const defaultTimings: SupervisorTimings = {
+  backoffInitialMs: 500,
+  backoffMaxMs: 4000,
+  healthyMs: 10_000,
+  devicePollMs: 500,
+  stallMs: 10_000,
+  stopGraceMs: 1200,
+};
+
+export interface SupervisorOptions {
+  config: StreamerConfig;
+  log: Logger;
+  status: StatusReporter;
+  ffmpeg?: string;
+  timings?: Partial<SupervisorTimings>;
+}
+
+/** How one ffmpeg run ended. */
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ranMs: number;
+  error: string | null;
+}
+
+export class Supervisor {
+  private readonly config: StreamerConfig;
+  private readonly log: Logger;
+  private readonly status: StatusReporter;
+  private readonly ffmpeg: string;
+  private readonly t: SupervisorTimings;
+  private readonly abort = new AbortController();
+  private child: ChildProcess | undefined;
+  private wake: (() => void) | undefined;
+  private finished: Promise<void> | undefined;
+
+  constructor(options: SupervisorOptions) {
+    this.config = options.config;
+    this.log = options.log;
+    this.status = options.status;
+    this.ffmpeg = options.ffmpeg ?? 'ffmpeg';
+    this.t = { ...defaultTimings, ...options.timings };
+  }
+
+  private get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Runs until stop(); resolves once ffmpeg is gone. */
+  run(): Promise<void> {
+    this.finished ??= this.loop();
+    return this.finished;
+  }
+
+  /** Stop ffmpeg (SIGTERM, SIGKILL after the grace period) and the loop. */
+  async stop(): Promise<void> {
+    if (!this.stopping) {
+      this.status.update({ state: 'stopping' });
+      this.abort.abort();
+      this.wake?.();
+      const child = this.child;
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), this.t.stopGraceMs);
+        child.once('exit', () => clearTimeout(timer));
+      }
+    }
+    await this.finished;
+  }
+
+  private async loop(): Promise<void> {
+    this.status.update({ state: 'choosing-encoder' });
+    const choice = await chooseEncoder(this.config, this.ffmpeg, this.abort.signal);
+    if (this.stopping) return this.stopped();
+    this.log('encoder', { encoder: choice.codec, reason: choice.reason });
+    this.status.update({ encoder: choice.codec, encoderReason: choice.reason });
+    const args = ffmpegArgs(this.config, choice.codec);
+
+    let delayMs = this.t.backoffInitialMs;
+    let restarts = 0;
+    while (!this.stopping) {
+      if (!(await this.waitForDevice())) break;
+      const result = await this.runFfmpeg(args);
+      if (this.stopping) break;
+
+      // A run that lasted was healthy: this failure is a new incident, not the same one again.
+      if (result.ranMs >= this.t.healthyMs) delayMs = this.t.backoffInitialMs;
+      restarts++;
+      const path = sourcePath(this.config.device);
+      // An unplugged camera needs no backoff: waiting for the device is the wait.
+      const deviceGone = path !== undefined && !existsSync(path);
+      const retryInMs = deviceGone ? 0 : delayMs;
+      this.log('ffmpeg-exited', { code: result.code, signal: result.signal, ranMs: result.ranMs, error: result.error, restarts, retryInMs });
+      this.status.update({ state: 'backoff', restarts, lastError: result.error, streamingSince: null });
+      if (!deviceGone) {
+        await this.sleep(delayMs);
+        delayMs = Math.min(delayMs * 2, this.t.backoffMaxMs);
+      }
+    }
+    return this.stopped();
+  }
+
+  private stopped(): void {
+    this.status.update({ state: 'stopped', streamingSince: null });
+    this.log('stopped');
+  }
+
+  /** Poll for the source path; false when stopped while waiting. */
+  private async waitForDevice(): Promise<boolean> {
+    const path = sourcePath(this.config.device);
+    if (path === undefined || existsSync(path)) return !this.stopping;
+    this.log('waiting-for-device', { device: path });
+    this.status.update({ state: 'waiting-for-device', streamingSince: null });
+    const since = Date.now();
+    while (!this.stopping && !existsSync(path)) await this.sleep(this.t.devicePollMs);
+    if (this.stopping) return false;
+    this.log('device-appeared', { device: path, waitedMs: Date.now() - since });
+    return true;
+  }
+
+  /** One ffmpeg from spawn to exit, reporting progress and killing it if frames stop. */
+  private runFfmpeg(args: string[]): Promise<RunResult> {
+    const started = Date.now();
+    this.status.update({ state: 'connecting' });
+    this.log('ffmpeg-start', { args });
+    const child = spawn(this.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+
+    let frames = 0;
+    let lastProgressAt = started;
+    let streaming = false;
+    let stalled = false;
+    const errors: string[] = [];
+    let logged = 0;
+
+    // -progress blocks on stdout: `frame=N` once a second.
+    lineReader(child.stdout, (line) => {
+      const m = /^frame=(\d+)/.exec(line);
+      if (!m) return;
+      const n = Number(m[1]);
+      if (n > frames) {
+        frames = n;
+        lastProgressAt = Date.now();
+        if (!streaming) {
+          streaming = true;
+          this.log('streaming', { startupMs: lastProgressAt - started });
+          this.status.update({ state: 'streaming', streamingSince: new Date().toISOString() });
+        }
+      }
+    });
+    // -loglevel error: every stderr line is worth keeping; a few per run go to the journal.
+    lineReader(child.stderr, (line) => {
+      errors.push(line);
+      if (errors.length > 5) errors.shift();
+      if (logged++ < 20) this.log('ffmpeg-error', { line });
+    });
+
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastProgressAt < this.t.stallMs || stalled) return;
+      stalled = true;
+      this.log('ffmpeg-stalled', { frames, silentMs: Date.now() - lastProgressAt });
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), this.t.stopGraceMs).unref();
+    }, 1000);
+
+    return new Promise((resolve) => {
+      let spawnError: string | null = null;
+      child.once('error', (e) => (spawnError = `cannot run ${this.ffmpeg}: ${e.message}`));
+      child.once('close', (code, signal) => {
+        clearInterval(watchdog);
+        this.child = undefined;
+        const error =
+          spawnError ??
+          (stalled ? `no frames for ${Math.round(this.t.stallMs / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
+        resolve({ code, signal, ranMs: Date.now() - started, error });
+      });
+    });
+  }
+
+  /** A timer that stop() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function lineReader(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl).trimEnd();
+      buffer = buffer.slice(nl + 1);
+      if (line) onLine(line);
+    }
+  });
+}
