@@ -32,7 +32,7 @@ export function observeScript(desired: DesiredState): string {
     '  pid=$(systemctl show -p MainPID --value "$u" 2>/dev/null)',
     '  printf "unit\\t%s\\t%s\\t%s\\t%s\\n" "$u" "${state:-unknown}" "${active:-unknown}" "${pid:-0}"',
     'done',
-    `if [ -e ${q(desired.camera.device)} ]; then printf "camera\\t1\\n"; else printf "camera\\t0\\n"; fi`,
+    cameraCheck(desired.camera.device),
     `[ -f ${q(pendingFile)} ] && sed 's/^/pending\\t/' ${q(pendingFile)}`,
     // Listing encoders costs ffmpeg's start-up; only a host pinned to the hardware encoder needs it.
     desired.camera.encoder === 'h264_v4l2m2m' ? 'if command -v ffmpeg >/dev/null 2>&1; then' : 'if false; then',
@@ -42,4 +42,11 @@ export function observeScript(desired: DesiredState): string {
     'exit 0',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A device or file source must exist on the host; ffmpeg's lavfi test pattern always does. */
+function cameraCheck(device: string): string {
+  if (device.startsWith('lavfi:')) return 'printf "camera\\t1\\n"';
+  const path = device.startsWith('file:') ? device.slice('file:'.length) : device;
+  return `if [ -e ${q(path)} ]; then printf "camera\\t1\\n"; else printf "camera\\t0\\n"; fi`;
 }

@@ -1,0 +1,118 @@
+// Where the lab keeps its state, and the files that point camfleet at the lab Pis:
+// .lab/inventory.yaml (an ordinary inventory) and .lab/known_hosts (their fixed host keys, so
+// camfleet keeps strict host-key checking on against the lab too).
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { $ } from 'zx';
+import { projectRoot } from '../provision/project-root.ts';
+
+/** Per-checkout state: operator key, generated inventory, run-time records. Gitignored. */
+export const labDir = process.env.CAMFLEET_LAB_DIR ?? join(projectRoot, '.lab');
+/** Built images, shared by every checkout on the machine. */
+export const cacheDir = process.env.CAMFLEET_CACHE ?? join(homedir(), '.cache', 'camfleet');
+
+export const labInventory = join(labDir, 'inventory.yaml');
+export const labKnownHosts = join(labDir, 'known_hosts');
+export const operatorKeyPath = join(labDir, 'id_ed25519');
+
+export type LabKind = 'container' | 'vm';
+
+export interface LabHost {
+  name: string;
+  kind: LabKind;
+  /** Where this machine reaches the host's sshd. */
+  address: string;
+  sshPort: number;
+  /** The host's fixed public key, as `ssh-ed25519 AAAA...`. */
+  hostKey: string;
+  /** Extra fields for the host's inventory entry (camera, hotspot, stream...). */
+  inventory?: Record<string, unknown>;
+}
+
+/** The operator's key pair the lab Pis authorize; made once per checkout. */
+export async function ensureOperatorKey(): Promise<{ privateKeyPath: string; publicKey: string }> {
+  await mkdir(labDir, { recursive: true, mode: 0o700 });
+  if (!existsSync(operatorKeyPath)) {
+    await $({ quiet: true })`ssh-keygen -q -t ed25519 -N ${''} -C camfleet-lab-operator -f ${operatorKeyPath}`;
+  }
+  return { privateKeyPath: operatorKeyPath, publicKey: (await readFile(`${operatorKeyPath}.pub`, 'utf8')).trim() };
+}
+
+const recordFile = (kind: LabKind): string => join(labDir, `hosts-${kind}.json`);
+
+export async function registerHosts(kind: LabKind, hosts: readonly LabHost[]): Promise<void> {
+  await mkdir(labDir, { recursive: true, mode: 0o700 });
+  await writeFile(recordFile(kind), `${JSON.stringify(hosts, null, 2)}\n`);
+  await writeLabFiles();
+}
+
+export async function unregisterHosts(kind: LabKind): Promise<void> {
+  await rm(recordFile(kind), { force: true });
+  await writeLabFiles();
+}
+
+export async function registeredHosts(kind?: LabKind): Promise<LabHost[]> {
+  const kinds: LabKind[] = kind ? [kind] : ['container', 'vm'];
+  const hosts: LabHost[] = [];
+  for (const k of kinds) {
+    try {
+      hosts.push(...(JSON.parse(await readFile(recordFile(k), 'utf8')) as LabHost[]));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return hosts;
+}
+
+/** Regenerate the lab inventory and known_hosts from every kind's records. */
+async function writeLabFiles(): Promise<void> {
+  const hosts = await registeredHosts();
+  if (!hosts.length) {
+    await rm(labInventory, { force: true });
+    await rm(labKnownHosts, { force: true });
+    return;
+  }
+  await writeFile(labKnownHosts, hosts.map((h) => `${knownName(h)} ${h.hostKey}\n`).join(''), { mode: 0o600 });
+  await writeFile(labInventory, labInventoryText(hosts));
+}
+
+function knownName(h: LabHost): string {
+  return h.sshPort === 22 ? h.address : `[${h.address}]:${h.sshPort}`;
+}
+
+/** An inventory for the lab: the example fleet's shape, pointed at the lab Pis. */
+export function labInventoryText(hosts: readonly LabHost[]): string {
+  const inventory = {
+    defaults: {
+      ssh: { user: 'pi', identityFile: operatorKeyPath, knownHostsFile: labKnownHosts },
+      // Container lab Pis have no camera: ffmpeg's test pattern stands in for it, through the
+      // same streamer code path. Small and light so a fleet of them fits on a laptop.
+      camera: { device: 'lavfi:testsrc2', resolution: '640x360', fps: 15, bitrate: '800k', encoder: 'libx264' },
+      hotspot: { mode: 'none' },
+    },
+    groups: {
+      container: {},
+      vm: {},
+    },
+    hosts: Object.fromEntries(
+      hosts.map((h) => [
+        h.name,
+        { address: h.address, groups: [h.kind], ...(h.sshPort !== 22 ? { ssh: { port: h.sshPort } } : {}), ...h.inventory },
+      ]),
+    ),
+  };
+  const header = '# yaml-language-server: $schema=../schemas/inventory.schema.json\n# Written by `npm run lab -- up`; rewritten on every up/down.\n';
+  return header + stringify(inventory);
+}
+
+/** Names of leftover files of a kind, for cleanup messages. */
+export async function labFiles(): Promise<string[]> {
+  try {
+    return await readdir(labDir);
+  } catch {
+    return [];
+  }
+}
