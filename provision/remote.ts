@@ -25,9 +25,10 @@ export function q(value: string | number): string {
 }
 
 /** A file's content carried inside a script, safe for any bytes and any delimiter. */
-export function heredocBase64(content: string): string {
+export function heredocBase64(content: string, redirect: string): string {
   const b64 = Buffer.from(content, 'utf8').toString('base64').replace(/.{1,76}/g, '$&\n');
-  return `base64 -d <<'CAMFLEET_B64'\n${b64}CAMFLEET_B64`;
+  // The redirection goes on the command line: after the terminator it would not end the here-doc.
+  return `base64 -d ${redirect} <<'CAMFLEET_B64'\n${b64}CAMFLEET_B64`;
 }
 
 export { quote };

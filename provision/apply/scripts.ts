@@ -22,10 +22,11 @@ export function stageFileScript(file: ManagedFile): string {
   const dir = dirname(file.path);
   return [
     'set -e',
+    // New directories are world-readable like their parents; only the temp file is private.
+    `[ -d ${q(dir)} ] || (umask 022 && mkdir -p ${q(dir)})`,
     'umask 077',
-    `mkdir -p ${q(dir)}`,
     `tmp=$(mktemp ${q(`${dir}/.${basename(file.path)}.camfleet-XXXXXX`)})`,
-    `${heredocBase64(file.content)} > "$tmp"`,
+    heredocBase64(file.content, '> "$tmp"'),
     `chown ${q(`${file.owner}:${file.group}`)} "$tmp"`,
     `chmod ${q(file.mode.toString(8))} "$tmp"`,
     'printf "%s\\n" "$tmp"',

@@ -43,7 +43,7 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
   const streamKeyIsSecret = host.secrets.includes(host.stream.key);
   const files: ManagedFile[] = [
     file(paths.nginxConf, 'nginx.conf', { validate: 'nginx' }),
-    file(paths.streamerConfig, 'streamer.json', { sensitive: streamKeyIsSecret }),
+    file(paths.streamerConfig, 'streamer.json', { mode: 0o600, sensitive: streamKeyIsSecret }),
     { path: paths.streamerBundle, content: inputs.streamerBundle, mode: 0o644, owner: 'root', group: 'root' },
     file(paths.streamerUnit, 'camfleet-streamer.service'),
   ];

@@ -1,0 +1,224 @@
+// Container lab Pis: systemd as PID 1 in a systemd-nspawn container per host, each in its own
+// network namespace (reached from here over a veth pair) and on its own copy-on-write overlay of
+// the cached image, so every `up` starts from a clean Pi.
+//
+// Host N: netns camfleet-labN, veth cflN (here, 10.213.N.1/24) <-> cflNp (inside, 10.213.N.2/24).
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { copyFile, chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
+import { $ } from 'zx';
+import { ensureImage, type ImageLayer } from './image.ts';
+import { processTreeMemory, alive, waitFor } from './processes.ts';
+import { cacheDir, ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost } from './state.ts';
+
+export interface ContainerUpOptions {
+  hosts: number;
+  /** `base`: a fresh Pi (default). `ready`: camfleet's packages already installed. */
+  layer?: ImageLayer;
+  log?: (line: string) => void;
+}
+
+export interface ContainerHostStatus {
+  name: string;
+  address: string;
+  running: boolean;
+  pid?: number;
+  sshReachable: boolean;
+  memMiB?: number;
+  bootToSshMs?: number;
+}
+
+interface RunRecord {
+  pid: number;
+  layer: ImageLayer;
+  bootToSshMs: number;
+}
+
+const sq = $({ quiet: true });
+const sqn = $({ quiet: true, nothrow: true });
+
+export const hostName = (n: number): string => `lab${n}`;
+const netns = (n: number): string => `camfleet-lab${n}`;
+const vethHere = (n: number): string => `cfl${n}`;
+const vethThere = (n: number): string => `cfl${n}p`;
+export const hostAddress = (n: number): string => `10.213.${n}.2`;
+const runDir = (n: number): string => join(labDir, 'containers', hostName(n));
+
+/** Boot N container lab Pis (replacing any left from before) and register them in the lab inventory. */
+export async function containerUp(options: ContainerUpOptions): Promise<LabHost[]> {
+  const log = options.log ?? (() => {});
+  const layer = options.layer ?? 'base';
+  if (!(options.hosts >= 1 && options.hosts <= 200)) throw new Error(`--hosts must be between 1 and 200, got ${options.hosts}`);
+  if (process.getuid?.() !== 0) throw new Error('container lab Pis need root (network namespaces, overlay mounts, systemd-nspawn): run with sudo');
+  const image = await ensureImage(layer, log);
+  await containerDown(log); // a crashed run leaves namespaces and mounts: clear them first
+  const operator = await ensureOperatorKey();
+  const numbers = Array.from({ length: options.hosts }, (_, i) => i + 1);
+  // Boot them all at once, then wait: systemd's start-up overlaps across containers.
+  const started = await Promise.all(numbers.map((n) => boot(n, image.rootfs, operator.publicKey, layer)));
+  log(`booting ${options.hosts} container lab Pi(s) from the ${layer} image`);
+  const hosts: LabHost[] = [];
+  try {
+    for (const s of started) {
+      const bootToSshMs = await waitForSsh(s.n, s.startedAt, s.pid);
+      await writeFile(join(runDir(s.n), 'run.json'), JSON.stringify({ pid: s.pid, layer, bootToSshMs } satisfies RunRecord));
+      hosts.push({ name: hostName(s.n), kind: 'container', address: hostAddress(s.n), sshPort: 22, hostKey: s.hostKey });
+      log(`${hostName(s.n)} up at ${hostAddress(s.n)} (ssh after ${(bootToSshMs / 1000).toFixed(1)} s)`);
+    }
+  } catch (e) {
+    await containerDown(log);
+    throw e;
+  }
+  await registerHosts('container', hosts);
+  return hosts;
+}
+
+async function boot(n: number, lower: string, operatorKey: string, layer: ImageLayer) {
+  const dir = runDir(n);
+  const merged = join(dir, 'root');
+  await mkdir(join(dir, 'upper'), { recursive: true });
+  await mkdir(join(dir, 'work'), { recursive: true });
+  await mkdir(merged, { recursive: true });
+  await sq`mount -t overlay overlay -o ${`lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`} ${merged}`;
+
+  // Identity: hostname, the fixed host key, the operator's key.
+  const key = await hostKey(n);
+  await writeFile(join(merged, 'etc/hostname'), `${hostName(n)}\n`);
+  // sudo resolves the host's own name; Debian puts it on 127.0.1.1.
+  await writeFile(join(merged, 'etc/hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${hostName(n)}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
+  await copyFile(key.privatePath, join(merged, 'etc/ssh/ssh_host_ed25519_key'));
+  await chmod(join(merged, 'etc/ssh/ssh_host_ed25519_key'), 0o600);
+  await copyFile(`${key.privatePath}.pub`, join(merged, 'etc/ssh/ssh_host_ed25519_key.pub'));
+  const authorized = join(merged, 'home/pi/.ssh/authorized_keys');
+  await writeFile(authorized, `${operatorKey}\n`, { mode: 0o600 });
+  const pi = await piIds(merged);
+  await chown(authorized, pi.uid, pi.gid);
+
+  // The network namespace and its veth pair.
+  await sq`ip netns add ${netns(n)}`;
+  await sq`ip link add ${vethHere(n)} type veth peer name ${vethThere(n)} netns ${netns(n)}`;
+  await sq`ip addr add ${`10.213.${n}.1/24`} dev ${vethHere(n)}`;
+  await sq`ip link set ${vethHere(n)} up`;
+  await sq`ip netns exec ${netns(n)} ip addr add ${`${hostAddress(n)}/24`} dev ${vethThere(n)}`;
+  await sq`ip netns exec ${netns(n)} ip link set ${vethThere(n)} up`;
+  await sq`ip netns exec ${netns(n)} ip link set lo up`;
+
+  const console = openSync(join(dir, 'console.log'), 'a');
+  const startedAt = performance.now();
+  const child = spawn(
+    'systemd-nspawn',
+    ['-q', '-D', merged, '-b', '--register=no', '--keep-unit', `--machine=${hostName(n)}`, `--network-namespace-path=/run/netns/${netns(n)}`],
+    { detached: true, stdio: ['ignore', console, console] },
+  );
+  closeSync(console);
+  child.unref();
+  if (!child.pid) throw new Error(`${hostName(n)}: systemd-nspawn did not start`);
+  await writeFile(join(dir, 'pid'), `${child.pid}\n`);
+  return { n, pid: child.pid, startedAt, hostKey: key.publicKey, layer };
+}
+
+async function piIds(root: string): Promise<{ uid: number; gid: number }> {
+  const line = (await readFile(join(root, 'etc/passwd'), 'utf8')).split('\n').find((l) => l.startsWith('pi:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (!uid || !gid) throw new Error('the lab image has no pi user; rebuild it (npm run lab -- build --force)');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** Lab Pi N's host key: made once and kept in the cache, so known_hosts stays valid across ups. */
+async function hostKey(n: number): Promise<{ privatePath: string; publicKey: string }> {
+  const dir = join(cacheDir, 'host-keys');
+  const privatePath = join(dir, `${hostName(n)}_ed25519`);
+  if (!existsSync(privatePath)) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await sq`ssh-keygen -q -t ed25519 -N ${''} -C ${`root@${hostName(n)}`} -f ${privatePath}`;
+  }
+  const [type, blob] = (await readFile(`${privatePath}.pub`, 'utf8')).trim().split(/\s+/);
+  return { privatePath, publicKey: `${type} ${blob}` };
+}
+
+/** Wait until sshd answers with its banner; the lab Pi is then reachable for camfleet. */
+async function waitForSsh(n: number, startedAt: number, pid: number): Promise<number> {
+  await waitFor(
+    async () => {
+      if (!alive(pid)) {
+        const tail = (await readFile(join(runDir(n), 'console.log'), 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
+        throw new Error(`${hostName(n)}: systemd-nspawn exited during boot:\n${tail}`);
+      }
+      return sshBanner(hostAddress(n));
+    },
+    { timeoutMs: 90_000, what: `${hostName(n)}: sshd at ${hostAddress(n)}:22` },
+  );
+  return Math.round(performance.now() - startedAt);
+}
+
+function sshBanner(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: address, port: 22, timeout: 1000 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('data', (d) => done(d.toString().startsWith('SSH-')));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+/** Stop every container lab Pi and remove its namespace, mounts and layer. Safe to run twice. */
+export async function containerDown(log: (line: string) => void = () => {}): Promise<void> {
+  const numbers = new Set<number>();
+  for (const h of await registeredHosts('container')) numbers.add(Number(h.name.replace(/^lab/, '')));
+  // Also whatever a crashed run left: run dirs and namespaces by name.
+  for (const d of await sqn`ls ${join(labDir, 'containers')}`.then((o) => o.stdout.split('\n'))) {
+    const m = /^lab(\d+)$/.exec(d.trim());
+    if (m) numbers.add(Number(m[1]));
+  }
+  for (const line of (await sqn`ip netns list`).stdout.split('\n')) {
+    const m = /^camfleet-lab(\d+)\b/.exec(line.trim());
+    if (m) numbers.add(Number(m[1]));
+  }
+  await Promise.all([...numbers].map((n) => stopOne(n, log)));
+  await rm(join(labDir, 'containers'), { recursive: true, force: true });
+  await unregisterHosts('container');
+}
+
+async function stopOne(n: number, log: (line: string) => void): Promise<void> {
+  const dir = runDir(n);
+  const pid = Number((await readFile(join(dir, 'pid'), 'utf8').catch(() => '')).trim());
+  if (pid && alive(pid)) {
+    // SIGTERM makes nspawn power the container off in order; SIGKILL if that takes too long.
+    process.kill(pid, 'SIGTERM');
+    const stopped = await waitFor(async () => !alive(pid), { timeoutMs: 10_000, what: '', quiet: true });
+    if (!stopped) {
+      await sqn`pkill -KILL -P ${pid}`;
+      process.kill(pid, 'SIGKILL');
+      await waitFor(async () => !alive(pid), { timeoutMs: 5000, what: '', quiet: true });
+    }
+    log(`${hostName(n)} stopped`);
+  }
+  const merged = join(dir, 'root');
+  if ((await sqn`mountpoint -q ${merged}`).ok) await sq`umount ${merged}`;
+  await sqn`ip netns delete ${netns(n)}`;
+  await sqn`ip link delete ${vethHere(n)}`;
+}
+
+export async function containerStatus(): Promise<ContainerHostStatus[]> {
+  const out: ContainerHostStatus[] = [];
+  for (const h of await registeredHosts('container')) {
+    const n = Number(h.name.replace(/^lab/, ''));
+    const run = JSON.parse(await readFile(join(runDir(n), 'run.json'), 'utf8').catch(() => '{}')) as Partial<RunRecord>;
+    const running = !!run.pid && alive(run.pid);
+    out.push({
+      name: h.name,
+      address: h.address,
+      running,
+      pid: run.pid,
+      sshReachable: running && (await sshBanner(h.address)),
+      memMiB: running && run.pid ? (await processTreeMemory(run.pid)) / 1024 : undefined,
+      bootToSshMs: run.bootToSshMs,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+// The container lab Pi's image: Debian bookworm from Debian's own packages, shaped like Raspberry Pi
+// OS lite (systemd, sshd, sudo, a `pi` user with passwordless sudo). Built once and cached; the
+// cache key is a hash of this recipe, so changing the recipe rebuilds it.
+//
+// Two layers, both plain directories:
+// - base: what a freshly flashed Pi has. camfleet's packages are downloaded into apt's cache but not
+//   installed, so provisioning installs them through apt for real without the lab Pi needing the
+//   internet (its network namespace has no route out).
+// - ready: base with those packages installed, like a Pi camfleet has provisioned before. Fleet
+//   tests and benchmarks that are about rollout, not apt, start from it.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { $ } from 'zx';
+import { basePackages } from '../provision/render/render.ts';
+import { cacheDir } from './state.ts';
+
+export type ImageLayer = 'base' | 'ready';
+
+const suite = 'bookworm';
+const include = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'sudo', 'iproute2', 'ca-certificates', 'procps'];
+
+// Everything the image build does inside the chroot, as one script: the recipe the cache key hashes.
+const setupScript = `set -eu
+export DEBIAN_FRONTEND=noninteractive
+# Like Raspberry Pi OS: user pi, passwordless sudo.
+useradd -m -s /bin/bash -G sudo,video pi
+echo 'pi ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/010_pi-nopasswd
+chmod 440 /etc/sudoers.d/010_pi-nopasswd
+install -d -m 700 -o pi -g pi /home/pi/.ssh
+# One host key per lab Pi, put in place at boot by the lab; no keys baked into the image.
+rm -f /etc/ssh/ssh_host_*
+cat > /etc/ssh/sshd_config.d/camfleet-lab.conf <<'CONF'
+HostKey /etc/ssh/ssh_host_ed25519_key
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UseDNS no
+CONF
+# Containers have no consoles to log in on, and nothing here needs the time synced.
+systemctl mask getty@tty1.service console-getty.service systemd-timesyncd.service 2>/dev/null || true
+# Lab speed-ups with no effect on what is tested: no docs, no fsync per file in dpkg.
+printf 'path-exclude /usr/share/doc/*\\npath-exclude /usr/share/man/*\\npath-exclude /usr/share/locale/*\\n' > /etc/dpkg/dpkg.cfg.d/01-camfleet-lab-nodoc
+echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/02-camfleet-lab-unsafe-io
+apt-get -q update
+apt-get -q install -y --no-install-recommends --download-only ${basePackages.join(' ')}
+`;
+
+const readyScript = `set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get -q install -y --no-install-recommends ${basePackages.join(' ')}
+# A Pi that was provisioned before has its services running; here they start when the lab Pi boots.
+`;
+
+export const imageId = createHash('sha256').update(JSON.stringify({ suite, include, setupScript, readyScript })).digest('hex').slice(0, 12);
+export const imageDir = join(cacheDir, `container-${imageId}`);
+export const layerDir = (layer: ImageLayer): string => join(imageDir, layer);
+
+export interface ImageInfo {
+  layer: ImageLayer;
+  rootfs: string;
+  cached: boolean;
+  /** How long building it took (now, or when it was built). */
+  buildMs: number;
+}
+
+/** The Debian mirror this machine's apt uses, so the image comes from the same place. */
+async function debianMirror(): Promise<string> {
+  for (const file of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
+    if (!existsSync(file)) continue;
+    const text = await readFile(file, 'utf8');
+    const m = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+\S+/m.exec(text);
+    if (m?.[1]) return m[1];
+  }
+  return 'http://deb.debian.org/debian';
+}
+
+/** Build (or find cached) the image layer a lab Pi boots from. */
+export async function ensureImage(layer: ImageLayer, log: (line: string) => void = () => {}): Promise<ImageInfo> {
+  const rootfs = layerDir(layer);
+  const stamp = join(imageDir, `${layer}.json`);
+  if (existsSync(stamp) && existsSync(rootfs)) {
+    const { buildMs } = JSON.parse(await readFile(stamp, 'utf8')) as { buildMs: number };
+    return { layer, rootfs, cached: true, buildMs };
+  }
+  if (process.getuid?.() !== 0) throw new Error('building the lab image needs root (debootstrap and chroot): run it with sudo');
+  for (const tool of ['debootstrap', 'systemd-nspawn']) {
+    if (!(await $({ nothrow: true, quiet: true })`command -v ${tool}`).ok)
+      throw new Error(`${tool} is missing: apt-get install debootstrap systemd-container`);
+  }
+  if (layer === 'ready') await ensureImage('base', log);
+  await mkdir(imageDir, { recursive: true });
+  const start = performance.now();
+  // Built beside its final place and renamed into it, so an interrupted build leaves no half image.
+  const partial = `${rootfs}.partial`;
+  // A finished debootstrap is worth keeping if only the later set-up was interrupted.
+  const bootstrapped = `${partial}.debootstrapped`;
+  if (layer !== 'base' || !existsSync(bootstrapped)) await rm(partial, { recursive: true, force: true });
+  if (layer === 'base') {
+    if (!existsSync(bootstrapped)) {
+      const mirror = await debianMirror();
+      log(`debootstrap ${suite} from ${mirror} (a minute or two)`);
+      await $({ quiet: true })`debootstrap --variant=minbase --include=${include.join(',')} ${suite} ${partial} ${mirror}`;
+      await writeFile(bootstrapped, '');
+    }
+    await chrootScript(partial, setupScript, log, 'setting up the pi user and sshd; downloading camfleet\'s packages');
+  } else {
+    log('copying the base image');
+    await $({ quiet: true })`cp -a --reflink=auto ${layerDir('base')} ${partial}`;
+    await chrootScript(partial, readyScript, log, `installing ${basePackages.join(', ')}`);
+  }
+  await rename(partial, rootfs);
+  await rm(bootstrapped, { force: true });
+  const buildMs = Math.round(performance.now() - start);
+  await writeFile(stamp, `${JSON.stringify({ buildMs, builtAt: new Date().toISOString() })}\n`);
+  log(`image ${layer} built in ${(buildMs / 1000).toFixed(0)} s`);
+  return { layer, rootfs, cached: false, buildMs };
+}
+
+/** Run a script inside the image with the host's network (to reach Debian's mirror), not booted. */
+async function chrootScript(rootfs: string, script: string, log: (line: string) => void, what: string): Promise<void> {
+  log(what);
+  // nspawn without -b: a chroot that also mounts /proc, /sys and /dev properly. Resolving names
+  // needs the host's resolv.conf.
+  const run = $({ quiet: true, input: script })`systemd-nspawn -q -D ${rootfs} --register=no --keep-unit --resolv-conf=copy-host --pipe /bin/sh -s`;
+  await run;
+}

@@ -1,0 +1,49 @@
+// Small process helpers for the lab: liveness, memory of a process tree, polling with a deadline.
+import { readFile, readdir } from 'node:fs/promises';
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Poll `check` until it returns true. Throws on timeout unless `quiet`, then returns false. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  o: { timeoutMs: number; what: string; intervalMs?: number; quiet?: boolean },
+): Promise<boolean> {
+  const deadline = Date.now() + o.timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) {
+      if (o.quiet) return false;
+      throw new Error(`timed out after ${(o.timeoutMs / 1000).toFixed(0)} s waiting for ${o.what}`);
+    }
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 200));
+  }
+}
+
+/** Proportional set size (KiB) of a process and all its descendants: memory it really costs. */
+export async function processTreeMemory(root: number): Promise<number> {
+  const children = new Map<number, number[]>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // The parent PID is the second field after the command name, which may contain spaces.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid)!.push(Number(entry));
+  }
+  let kib = 0;
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.pop()!;
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+    kib += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return kib;
+}
