@@ -55,7 +55,13 @@ describe('render', () => {
     expect(unit).toMatch(/^After=network-online\.target nginx\.service$/m);
     expect(unit).toMatch(/^Wants=network-online\.target nginx\.service$/m);
     expect(unit).toMatch(/^Restart=always$/m);
-    expect(unit).toContain(`ExecStart=/usr/bin/node ${paths.streamerBundle} --config ${paths.streamerConfig}`);
+    expect(unit).toContain(`LoadCredential=streamer.json:${paths.streamerConfig}`);
+    expect(unit).toContain(`ExecStart=/usr/bin/node ${paths.streamerBundle} --config \${CREDENTIALS_DIRECTORY}/streamer.json`);
+  });
+
+  it('keeps the streamer config (it may hold the stream key) root-only', () => {
+    const config = render(fleet)[0]!.files.find((f) => f.path === paths.streamerConfig);
+    expect(config?.mode).toBe(0o600);
   });
 
   it('restarts the streamer on its unit, config or code, and reloads nginx on its config', () => {
