@@ -1,0 +1,146 @@
+// npm run lab -- build | up | down | ssh | status: the lab Pis tests, benchmarks and the demo use.
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { containerDown, containerStatus, containerUp } from './container.ts';
+import { ensureImage } from './image.ts';
+import { labInventory, labKnownHosts, operatorKeyPath, registeredHosts, type LabHost } from './state.ts';
+import type * as Vm from './vm-api.ts';
+
+const usage = `Usage: npm run lab -- <command> [options]
+
+Commands:
+  build [--kind container|vm|all]      build the lab images (cached; the first build takes minutes)
+  up [--hosts N] [--kind container|vm] [--ready]
+                                       boot lab Pis (replacing running ones of that kind) and write
+                                       ${labInventory} + known_hosts
+  down                                 stop every lab Pi; leaves no process, namespace or mount
+  ssh HOST [COMMAND...]                log in to a lab Pi (strict host-key checking)
+  status [--json]                      what is running: boot-to-SSH time, memory per host
+
+Options:
+  --hosts N     how many container lab Pis (default 1)
+  --kind K      container (default: systemd-nspawn, fast) or vm (qemu with a camera and Wi-Fi radios)
+  --ready       boot from the image with camfleet's packages already installed (fleet tests, benchmarks)
+  -h, --help    this text
+
+Needs root (namespaces, mounts, nspawn, qemu). Exit codes: 0 ok, 1 failed, 2 usage.`;
+
+class UsageError extends Error {}
+
+const log = (line: string): void => console.log(`lab: ${line}`);
+
+async function loadVm(): Promise<typeof Vm> {
+  // The VM kind lives in its own module; loaded only when asked for (it pulls in qemu plumbing).
+  return (await import(new URL('./vm/index.ts', import.meta.url).href)) as typeof Vm;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      hosts: { type: 'string' },
+      kind: { type: 'string' },
+      ready: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return values.help ? 0 : 2;
+  }
+  const kind = values.kind ?? (command === 'build' ? 'all' : 'container');
+  if (!['container', 'vm', ...(command === 'build' ? ['all'] : [])].includes(kind)) throw new UsageError(`unknown --kind ${JSON.stringify(kind)}`);
+
+  switch (command) {
+    case 'build': {
+      if (kind !== 'vm') {
+        for (const layer of ['base', 'ready'] as const) {
+          const image = await ensureImage(layer, log);
+          log(`container image ${layer}: ${image.cached ? 'cached' : 'built'} (build took ${(image.buildMs / 1000).toFixed(0)} s) at ${image.rootfs}`);
+        }
+      }
+      if (kind !== 'container') {
+        const vm = await (await loadVm()).buildVmImage({ log });
+        log(`vm image: ${vm.cached ? 'cached' : 'built'} (build took ${(vm.ms / 1000).toFixed(0)} s)`);
+      }
+      return 0;
+    }
+    case 'up': {
+      const hosts = kind === 'vm' ? [await (await loadVm()).vmUp({ log })] : await containerUp({ hosts: hostCount(values.hosts), layer: values.ready ? 'ready' : 'base', log });
+      console.log(`\n${hosts.length} lab Pi(s) up: ${hosts.map((h) => `${h.name} (${h.address}${h.sshPort === 22 ? '' : `:${h.sshPort}`})`).join(', ')}`);
+      console.log(`inventory: ${labInventory}`);
+      console.log(`provision: npm run provision -- --inventory ${labInventory} --all`);
+      console.log(`stop:      npm run lab -- down`);
+      return 0;
+    }
+    case 'down': {
+      await containerDown(log);
+      await (await loadVm().catch(() => undefined))?.vmDown();
+      log('down: no lab Pi running');
+      return 0;
+    }
+    case 'ssh': {
+      const [name, ...cmd] = rest;
+      if (!name) throw new UsageError('ssh needs a lab host name, e.g. npm run lab -- ssh lab1');
+      const host = (await registeredHosts()).find((h) => h.name === name);
+      if (!host) throw new UsageError(`no lab Pi named ${JSON.stringify(name)} is up (${(await registeredHosts()).map((h) => h.name).join(', ') || 'none'})`);
+      return spawnSync('ssh', sshArgs(host, cmd), { stdio: 'inherit' }).status ?? 1;
+    }
+    case 'status': {
+      const containers = await containerStatus();
+      const vm = await (await loadVm().catch(() => undefined))?.vmStatus();
+      if (values.json) {
+        console.log(JSON.stringify({ containers, vm }, null, 2));
+        return 0;
+      }
+      if (!containers.length && !vm?.running) console.log('no lab Pi running');
+      for (const c of containers)
+        console.log(
+          `${c.name.padEnd(6)} container ${c.address.padEnd(12)} ${c.running ? (c.sshReachable ? 'up     ' : 'no ssh ') : 'stopped'}` +
+            `  boot-to-ssh ${fmtS(c.bootToSshMs)}  memory ${c.memMiB?.toFixed(0) ?? '-'} MiB`,
+        );
+      if (vm?.running) console.log(`vm1    vm        127.0.0.1:${vm.sshPort} up       boot-to-ssh ${fmtS(vm.bootToSshMs)}  memory ${vm.memMiB?.toFixed(0) ?? '-'} MiB`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+const fmtS = (ms?: number): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
+
+function hostCount(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 200) throw new UsageError(`--hosts must be a whole number from 1 to 200, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** ssh(1) arguments for a lab Pi: the lab's key and known_hosts, strict checking. */
+export function sshArgs(host: LabHost, command: string[] = []): string[] {
+  return [
+    '-i', operatorKeyPath,
+    '-o', `UserKnownHostsFile=${labKnownHosts}`,
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-p', String(host.sshPort),
+    `pi@${host.address}`,
+    ...command,
+  ];
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`lab: ${(e as Error).message}\n\n${usage}`);
+      process.exit(2);
+    }
+    console.error(`lab: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);
