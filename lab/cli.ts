@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { containerDown, containerStatus, containerUp } from './container.ts';
 import { ensureImage } from './image.ts';
-import { labInventory, labKnownHosts, operatorKeyPath, registeredHosts, type LabHost } from './state.ts';
+import { sshArgs } from './ssh-args.ts';
+import { labInventory, registeredHosts } from './state.ts';
 import type * as Vm from './vm-api.ts';
 
 const usage = `Usage: npm run lab -- <command> [options]
@@ -118,19 +119,6 @@ function hostCount(value: string | undefined): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 200) throw new UsageError(`--hosts must be a whole number from 1 to 200, got ${JSON.stringify(value)}`);
   return n;
-}
-
-/** ssh(1) arguments for a lab Pi: the lab's key and known_hosts, strict checking. */
-export function sshArgs(host: LabHost, command: string[] = []): string[] {
-  return [
-    '-i', operatorKeyPath,
-    '-o', `UserKnownHostsFile=${labKnownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-p', String(host.sshPort),
-    `pi@${host.address}`,
-    ...command,
-  ];
 }
 
 main(process.argv.slice(2)).then(

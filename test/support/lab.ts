@@ -1,0 +1,67 @@
+// Lab Pis for end-to-end tests: real Debian hosts with systemd and sshd (lab/container.ts), an
+// inventory pointing at them that a test may change, and ssh into them to look from the inside.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { sshArgs } from '../../lab/ssh-args.ts';
+import { labInventoryText, type LabHost } from '../../lab/state.ts';
+
+/** Why lab tests cannot run here, or undefined when they can. */
+export function labUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'lab Pis need root (network namespaces, overlay mounts, systemd-nspawn)';
+  for (const tool of ['systemd-nspawn', 'debootstrap', 'ip']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (bash .ci/run installs it)`;
+  }
+  return undefined;
+}
+
+/** Run a command on a lab Pi as pi (use sudo inside for root); throws with stderr on failure. */
+export function onHost(host: LabHost, command: string): string {
+  return execFileSync('ssh', sshArgs(host, ['-o', 'BatchMode=yes', command]), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function mainPid(host: LabHost, unit: string): number {
+  return Number(onHost(host, `systemctl show -p MainPID --value ${unit}`).trim());
+}
+
+type HostEntry = Record<string, unknown>;
+export type Edit = (doc: { defaults: HostEntry; hosts: Record<string, HostEntry> }) => void;
+
+/**
+ * Write an inventory for these lab hosts to a scratch file, after `edit` changes it (a parsed
+ * YAML document: defaults, groups, hosts). Returns its path.
+ */
+export function writeInventory(hosts: readonly LabHost[], edit: Edit = () => {}): string {
+  const doc = parse(labInventoryText(hosts)) as { defaults: HostEntry; hosts: Record<string, HostEntry> };
+  edit(doc);
+  const file = join(mkdtempSync(join(tmpdir(), 'camfleet-inv-')), 'inventory.yaml');
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+/** ffprobe an RTMP URL from this machine: codec, size and frame rate of the first video stream. */
+export function ffprobe(url: string, timeoutS = 20): { codec: string; width: number; height: number; fps: string } {
+  const out = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-rw_timeout', String(timeoutS * 1_000_000), '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height,r_frame_rate', '-of', 'json', url],
+    { encoding: 'utf8', timeout: (timeoutS + 5) * 1000 },
+  );
+  const s = (JSON.parse(out) as { streams: { codec_name: string; width: number; height: number; r_frame_rate: string }[] }).streams[0];
+  if (!s) throw new Error(`no video stream at ${url}`);
+  return { codec: s.codec_name, width: s.width, height: s.height, fps: s.r_frame_rate };
+}
+
+/** Retry ffprobe until the stream is there (the streamer needs a moment after a restart). */
+export async function waitForStream(url: string, timeoutMs = 30_000): Promise<ReturnType<typeof ffprobe>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return ffprobe(url, 10);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
