@@ -58,7 +58,7 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   const numbers = Array.from({ length: options.hosts }, (_, i) => i + 1);
   // Boot them all at once, then wait: systemd's start-up overlaps across containers.
   const started = await Promise.all(numbers.map((n) => boot(n, image.rootfs, operator.publicKey, layer)));
-  log(`booting ${options.hosts} container lab Pi(s) from the ${layer} image`);
+  log(`booting ${options.hosts} container lab Pi(s) from the ${layer} image (${image.cached ? 'cached' : 'just built'})`);
   const hosts: LabHost[] = [];
   try {
     for (const s of started) {
@@ -182,6 +182,13 @@ export async function containerDown(log: (line: string) => void = () => {}): Pro
   await Promise.all([...numbers].map((n) => stopOne(n, log)));
   await rm(join(labDir, 'containers'), { recursive: true, force: true });
   await unregisterHosts('container');
+}
+
+/** Power one lab Pi off (it stays in the lab inventory, now unreachable: for failure tests). */
+export async function containerStop(name: string): Promise<void> {
+  const m = /^lab(\d+)$/.exec(name);
+  if (!m) throw new Error(`not a container lab Pi: ${name}`);
+  await stopOne(Number(m[1]), () => {});
 }
 
 async function stopOne(n: number, log: (line: string) => void): Promise<void> {
