@@ -44,6 +44,7 @@ const netns = (n: number): string => `camfleet-lab${n}`;
 const vethHere = (n: number): string => `cfl${n}`;
 const vethThere = (n: number): string => `cfl${n}p`;
 export const hostAddress = (n: number): string => `10.213.${n}.2`;
+const labNetwork = '10.213.0.0/16';
 const runDir = (n: number): string => join(labDir, 'containers', hostName(n));
 
 /** Boot N container lab Pis (replacing any left from before) and register them in the lab inventory. */
@@ -54,6 +55,9 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   if (process.getuid?.() !== 0) throw new Error('container lab Pis need root (network namespaces, overlay mounts, systemd-nspawn): run with sudo');
   const image = await ensureImage(layer, log);
   await containerDown(log); // a crashed run leaves namespaces and mounts: clear them first
+  // Lab addresses never leave this machine: without a lab Pi behind it, an address is dropped here
+  // instead of following the default route out.
+  await sqn`ip route replace blackhole ${labNetwork}`;
   const operator = await ensureOperatorKey();
   const numbers = Array.from({ length: options.hosts }, (_, i) => i + 1);
   // Boot them all at once, then wait: systemd's start-up overlaps across containers.
@@ -181,6 +185,7 @@ export async function containerDown(log: (line: string) => void = () => {}): Pro
   }
   await Promise.all([...numbers].map((n) => stopOne(n, log)));
   await rm(join(labDir, 'containers'), { recursive: true, force: true });
+  await sqn`ip route delete blackhole ${labNetwork}`;
   await unregisterHosts('container');
 }
 
@@ -188,10 +193,11 @@ export async function containerDown(log: (line: string) => void = () => {}): Pro
 export async function containerStop(name: string): Promise<void> {
   const m = /^lab(\d+)$/.exec(name);
   if (!m) throw new Error(`not a container lab Pi: ${name}`);
-  await stopOne(Number(m[1]), () => {});
+  // Its namespace stays: the address still leads to the lab network, where nothing answers.
+  await stopOne(Number(m[1]), () => {}, { keepNetwork: true });
 }
 
-async function stopOne(n: number, log: (line: string) => void): Promise<void> {
+async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?: boolean } = {}): Promise<void> {
   const dir = runDir(n);
   const pid = Number((await readFile(join(dir, 'pid'), 'utf8').catch(() => '')).trim());
   if (pid && alive(pid)) {
@@ -207,6 +213,7 @@ async function stopOne(n: number, log: (line: string) => void): Promise<void> {
   }
   const merged = join(dir, 'root');
   if ((await sqn`mountpoint -q ${merged}`).ok) await sq`umount ${merged}`;
+  if (o.keepNetwork) return;
   await sqn`ip netns delete ${netns(n)}`;
   await sqn`ip link delete ${vethHere(n)}`;
 }
