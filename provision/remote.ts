@@ -1,7 +1,6 @@
 // How camfleet talks to a host: every remote action is a POSIX shell script sent on stdin to
 // `sh -s` (through `sudo -n` unless we are root), so no value is ever spliced into an ssh command
-// line, and every value inside a script goes through `q` (zx's shell quoting).
-import { quote } from 'zx';
+// line, and every value inside a script goes through `q` (POSIX single-quote shell quoting).
 
 export interface ExecResult {
   stdout: string;
@@ -31,4 +30,3 @@ export function heredocBase64(content: string, redirect: string): string {
   return `base64 -d ${redirect} <<'CAMFLEET_B64'\n${b64}CAMFLEET_B64`;
 }
 
-export { quote };

@@ -1,27 +1,20 @@
 // Validate the raw inventory against schemas/inventory.schema.json, turning every ajv error into
 // one readable problem at its place in the file.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors.ts';
 import type { InventoryDocument } from './document.ts';
-import { projectRoot } from '../project-root.ts';
+import { inventoryValidator } from './schema-validator.ts';
 
-// ajv-formats is CommonJS: under NodeNext its default export sits on `.default`.
-const addFormats = addFormatsModule.default;
-
-export const schemaPath = join(projectRoot, 'schemas', 'inventory.schema.json');
-
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-addFormats(ajv, ['ipv4']);
-const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
+export { schemaPath } from './schema-validator.ts';
 
 /** What a failed `pattern` means, by the name of the field it guards. */
 const patternHints: Record<string, string> = {
   resolution: 'must be WIDTHxHEIGHT, e.g. 1280x720',
   bitrate: 'must be bits per second with an optional k or M suffix, e.g. 2500k or 4M',
-  device: 'must be /dev/videoN or a stable /dev/v4l/by-id/... (or by-path) path',
+  device: 'must be /dev/videoN, a stable /dev/v4l/by-id/... (or by-path) path, lavfi:SOURCE or file:/PATH',
+  address: 'must be an IPv4 address, e.g. 10.42.0.1',
+  dhcpStart: 'must be an IPv4 address, e.g. 10.42.0.10',
+  dhcpEnd: 'must be an IPv4 address, e.g. 10.42.0.100',
   key: 'may only contain letters, digits, _ and -',
   application: 'may only contain letters, digits, _ and -',
   interface: 'must be a network interface name (at most 15 characters)',
@@ -33,6 +26,7 @@ const patternHints: Record<string, string> = {
 };
 
 export function validateSchema(doc: InventoryDocument): Problem[] {
+  const validate = inventoryValidator();
   if (validate(doc.data)) return [];
   const errors = validate.errors ?? [];
   // A oneOf failure explains itself; the per-branch errors beneath it would only add noise.

@@ -28,6 +28,19 @@ export function parseObserved(stdout: string, desiredPackages: readonly string[]
             ? null
             : { sha256: f[1], mode: parseInt(f[2] ?? '0', 8), owner: f[3] ?? '', group: f[4] ?? '', managed: f[5] === '1' };
         break;
+      case 'filesum':
+        if (f[0]) observed.files[f[0]] = { sha256: f[1] ?? '', mode: 0, owner: '', group: '', managed: false };
+        break;
+      case 'filemeta': {
+        const file = f[0] ? observed.files[f[0]] : undefined;
+        if (file) Object.assign(file, { mode: parseInt(f[1] ?? '0', 8), owner: f[2] ?? '', group: f[3] ?? '' });
+        break;
+      }
+      case 'filemanaged': {
+        const file = f[0] ? observed.files[f[0]] : undefined;
+        if (file) file.managed = true;
+        break;
+      }
       case 'unit':
         if (f[0]) observed.units[f[0]] = { enabled: f[1] ?? 'unknown', active: f[2] ?? 'unknown', mainPid: Number(f[3] ?? 0) };
         break;
