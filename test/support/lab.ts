@@ -1,12 +1,8 @@
 // Lab Pis for end-to-end tests: real Debian hosts with systemd and sshd (lab/container.ts), an
 // inventory pointing at them that a test may change, and ssh into them to look from the inside.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { sshArgs } from '../../lab/ssh-args.ts';
-import { labInventoryText, type LabHost } from '../../lab/state.ts';
+import type { LabHost } from '../../lab/state.ts';
 
 /** Why lab tests cannot run here, or undefined when they can. */
 export function labUnavailable(): string | undefined {
@@ -26,20 +22,7 @@ export function mainPid(host: LabHost, unit: string): number {
   return Number(onHost(host, `systemctl show -p MainPID --value ${unit}`).trim());
 }
 
-type HostEntry = Record<string, unknown>;
-export type Edit = (doc: { defaults: HostEntry; hosts: Record<string, HostEntry> }) => void;
-
-/**
- * Write an inventory for these lab hosts to a scratch file, after `edit` changes it (a parsed
- * YAML document: defaults, groups, hosts). Returns its path.
- */
-export function writeInventory(hosts: readonly LabHost[], edit: Edit = () => {}): string {
-  const doc = parse(labInventoryText(hosts)) as { defaults: HostEntry; hosts: Record<string, HostEntry> };
-  edit(doc);
-  const file = join(mkdtempSync(join(tmpdir(), 'camfleet-inv-')), 'inventory.yaml');
-  writeFileSync(file, stringify(doc));
-  return file;
-}
+export { writeInventory, type Edit } from '../../lab/scratch-inventory.ts';
 
 /** ffprobe an RTMP URL from this machine: codec, size and frame rate of the first video stream. */
 export function ffprobe(url: string, timeoutS = 20): { codec: string; width: number; height: number; fps: string } {
