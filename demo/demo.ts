@@ -1,0 +1,67 @@
+// npm run demo: camfleet end to end on this machine, with a lab Pi standing in for a real one.
+// Installs what is missing (or says what to install), boots a lab Pi, provisions it with live
+// progress, probes its stream, prints the URL to play, and proves a second run changes nothing.
+import { spawnSync } from 'node:child_process';
+import { relative } from 'node:path';
+import { containerUp } from '../lab/container.ts';
+import { labInventory } from '../lab/state.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const step = (n: number, text: string) => console.log(`\n\x1b[1m[${n}/5] ${text}\x1b[0m`);
+const fail = (text: string): never => {
+  console.error(`\ndemo: ${text}`);
+  process.exit(1);
+};
+
+/** Commands the demo needs, and the Debian package that brings each. */
+const needs: Record<string, string> = {
+  'systemd-nspawn': 'systemd-container',
+  debootstrap: 'debootstrap',
+  ip: 'iproute2',
+  ssh: 'openssh-client',
+  ffprobe: 'ffmpeg',
+  nginx: 'nginx',
+};
+
+function missingPackages(): string[] {
+  const missing = Object.entries(needs).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
+  const pkgs = new Set(missing.map(([, pkg]) => pkg));
+  // render validates nginx configs locally, with the RTMP module.
+  if (spawnSync('sh', ['-c', 'test -e /usr/lib/nginx/modules/ngx_rtmp_module.so']).status !== 0) pkgs.add('libnginx-mod-rtmp');
+  return [...pkgs];
+}
+
+function run(args: string[], what: string): void {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) fail(`${what} failed (exit ${r.status}); see above`);
+}
+
+step(1, 'checking what this machine needs');
+if (process.getuid?.() !== 0) fail('the lab Pi needs root (network namespaces, mounts, systemd-nspawn): run `sudo npm run demo`');
+const missing = missingPackages();
+if (missing.length) {
+  console.log(`installing ${missing.join(' ')} from Debian's repositories`);
+  const apt = spawnSync('sh', ['-c', `apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing.join(' ')}`], { stdio: 'inherit' });
+  if (apt.status !== 0) fail(`could not install them; install by hand: apt-get install ${missing.join(' ')}`);
+} else console.log('all there');
+
+step(2, 'booting a lab Pi (Debian bookworm with systemd and sshd; the first run builds its image, a few minutes)');
+const [pi] = await containerUp({ hosts: 1, layer: 'base', log: (l) => console.log(`  ${l}`) });
+if (!pi) fail('no lab Pi came up');
+const inventory = relative(process.cwd(), labInventory) || labInventory;
+
+step(3, `provisioning ${pi!.name}: npm run provision -- --inventory ${inventory} --host ${pi!.name}`);
+run(['provision/cli.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'provisioning');
+
+step(4, 'probing the stream from here');
+run(['client/cli.ts', 'probe', '--inventory', labInventory, '--host', pi!.name, '--seconds', '3', '--timeout', '30'], 'the probe');
+
+step(5, 'provisioning again: nothing to change');
+run(['provision/cli.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'the second run');
+
+console.log(`
+Done. ${pi!.name} is streaming at rtmp://${pi!.address}:1935/live/cam
+  play it:   npm run view -- --inventory ${inventory} --host ${pi!.name}   (or ffplay / VLC with that URL)
+  status:    npm run status -- --inventory ${inventory} --all
+  log in:    npm run lab -- ssh ${pi!.name}
+The lab Pi is left running. Stop it with: npm run lab -- down`);
