@@ -120,6 +120,8 @@ export interface DesiredState {
   camera: { device: string; encoder: Encoder };
   /** Values to mask wherever plan output could show file content. */
   secrets: string[];
+  /** The hotspot's mode and the Wi-Fi interface it takes over. */
+  hotspot: { mode: HotspotMode; interface: string };
 }
 
 export interface ObservedFile {
@@ -150,6 +152,8 @@ export interface ObservedState {
   pending: { action: 'restart' | 'reload'; unit: string }[];
   /** The streamer's own status file, if it is running. */
   streamerStatus?: Record<string, unknown>;
+  /** The host's network interface this SSH connection arrived on. */
+  sshInterface?: string;
 }
 
 export type Step =
@@ -177,4 +181,6 @@ export interface Plan {
   steps: Step[];
   /** Things observed that the operator should know but that need no step (no camera, no hw encoder). */
   warnings: string[];
+  /** Set when applying would reconfigure the interface this SSH connection runs over: why. */
+  cutsOffSsh?: string;
 }

@@ -106,4 +106,15 @@ describe('plan', () => {
     expect(text).not.toContain('old-secret-passphrase');
     expect(JSON.stringify(planToJson(plan))).not.toContain('correct-horse-battery');
   });
+
+  it('flags a hotspot change over the Wi-Fi interface this SSH connection uses, and only then', () => {
+    const [desired] = render(inventory('2500k', 'hostapd'));
+    const overWifi = { ...freshObservation(desired!), sshInterface: 'wlan0' };
+    const plan = makePlan(desired!, overWifi);
+    expect(plan.cutsOffSsh).toMatch(/runs over wlan0, the interface the hotspot takes over/);
+    expect(plan.warnings).toContain(plan.cutsOffSsh);
+    expect(makePlan(desired!, { ...overWifi, sshInterface: 'eth0' }).cutsOffSsh).toBeUndefined();
+    const [noHotspot] = render(inventory('2500k', 'none'));
+    expect(makePlan(noHotspot!, { ...freshObservation(noHotspot!), sshInterface: 'wlan0' }).cutsOffSsh).toBeUndefined();
+  });
 });

@@ -126,4 +126,21 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
     expect(changed.code).toBe(4);
     expect(changed.stdout + changed.stderr).toContain('HOST KEY MISMATCH');
   });
+
+  it('refuses to reconfigure the interface this SSH connection runs over, unless told to', async () => {
+    // The lab Pi's only interface is its veth: a hotspot on it would cut the operator off.
+    const inv = writeInventory([pi], (doc) => {
+      edit(doc);
+      doc.hosts.lab1 = { ...doc.hosts.lab1, hotspot: { mode: 'hostapd', interface: 'cfl1p', ssid: 'cam', passphrase: 'correct-horse-battery', country: 'GB' } };
+    });
+    const before = onHost(pi, 'ls /etc/hostapd 2>/dev/null; dpkg -l hostapd 2>/dev/null | grep -c ^ii || true');
+    const r = await camfleet(['provision', '--inventory', inv, '--host', pi.name]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/safety check.*runs over cfl1p, the interface the hotspot takes over/s);
+    expect(r.stdout + r.stderr).toContain('--allow-ssh-cutoff');
+    expect(onHost(pi, 'ls /etc/hostapd 2>/dev/null; dpkg -l hostapd 2>/dev/null | grep -c ^ii || true')).toBe(before); // nothing applied
+    const check = await camfleet(['provision', '--inventory', inv, '--host', pi.name, '--check']);
+    expect(check.code).toBe(3);
+    expect(check.stdout).toMatch(/runs over cfl1p/);
+  });
 });

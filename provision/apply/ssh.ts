@@ -124,7 +124,8 @@ function parseJump(jump: string, defaultUser: string): { user: string; host: str
 
 function sshRemote(host: string, conn: NodeSSH, isRoot: boolean, jump?: NodeSSH): Remote {
   // The command line is a constant; everything variable travels inside the script on stdin.
-  const command = isRoot ? '/bin/sh -s' : 'sudo -n /bin/sh -s';
+  // sudo drops the environment, so the login shell hands $SSH_CONNECTION over as $1.
+  const command = `${isRoot ? '' : 'sudo -n '}/bin/sh -s "$SSH_CONNECTION"`;
   return {
     host,
     async run(script: string): Promise<ExecResult> {

@@ -26,6 +26,7 @@ Options:
   --canary N                run N hosts first; if one fails, start no other
   --max-failures N|P%       stop starting hosts once more than N (or P% of them) failed
   --trust-new-host-keys     accept and record unknown SSH host keys (never a changed one)
+  --allow-ssh-cutoff        apply a hotspot change even over the Wi-Fi interface it takes over
   --connect-timeout SECS    give up connecting after SECS (default 15)
   --templates DIR           render with the templates in DIR (to try a template change)
   -h, --help                this help
@@ -44,6 +45,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     canary: { type: 'string' },
     'max-failures': { type: 'string' },
     'trust-new-host-keys': { type: 'boolean' },
+    'allow-ssh-cutoff': { type: 'boolean' },
     'connect-timeout': { type: 'string' },
     templates: { type: 'string' },
   });
@@ -77,6 +79,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
       diff: values.diff,
       timeoutMs,
       trustNewHostKeys: values['trust-new-host-keys'],
+      allowSshCutoff: values['allow-ssh-cutoff'],
       onKeyRecorded: (m) => view.note(m),
       progress: (host, label) => view.step(host, label),
       onPlan: (plan) => {

@@ -25,6 +25,8 @@ export interface HostResult {
 export interface ProvisionOptions extends ConnectOptions {
   /** Plan only (--check). */
   check?: boolean;
+  /** Apply even when it reconfigures the interface this SSH connection runs over. */
+  allowSshCutoff?: boolean;
   /** Fetch old contents so the plan carries diffs. */
   diff?: boolean;
   progress?: (host: string, label: string) => void;
@@ -50,6 +52,7 @@ export async function provisionHost(host: ResolvedHost, inputs: RenderInputs, op
     options.onPlan?.(plan);
     if (plan.steps.length === 0) result.outcome = 'ok';
     else if (options.check) result.outcome = 'pending';
+    else if (plan.cutsOffSsh && !options.allowSshCutoff) throw new HostError(host.name, 'safety check', plan.cutsOffSsh);
     else {
       result.steps = await applyPlan(remote, plan, desired, say);
       result.outcome = 'changed';

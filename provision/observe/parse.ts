@@ -41,6 +41,9 @@ export function parseObserved(stdout: string, desiredPackages: readonly string[]
         if (file) file.managed = true;
         break;
       }
+      case 'sshif':
+        if (f[0]) observed.sshInterface = f[0];
+        break;
       case 'unit':
         if (f[0]) observed.units[f[0]] = { enabled: f[1] ?? 'unknown', active: f[2] ?? 'unknown', mainPid: Number(f[3] ?? 0) };
         break;

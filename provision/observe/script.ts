@@ -11,6 +11,12 @@ export function observeScript(desired: DesiredState): string {
   const files = [...desired.files.map((f) => f.path), ...desired.absent.map((a) => a.path)];
   const lines = [
     'export LC_ALL=C',
+    // $1 is the login's $SSH_CONNECTION ("client port server port"): the interface holding the
+    // server address is the one this connection arrives on.
+    'if [ -n "${1:-}" ]; then',
+    '  set -- $1',
+    `  ip -o addr show 2>/dev/null | awk -v a="$3" '{ split($4, p, "/"); if (p[1] == a) print "sshif\\t" $2 }'`,
+    'fi',
     't=$(printf "\\t")',
     '. /etc/os-release 2>/dev/null',
     'printf "os\\t%s\\t%s\\t%s\\n" "${ID:-unknown}" "${VERSION_ID:-}" "$(dpkg --print-architecture 2>/dev/null || uname -m)"',

@@ -1,5 +1,6 @@
 // Desired vs observed -> the ordered steps that converge a host. Pure: this is what --check
 // prints, what --json emits, and exactly what apply executes.
+import { hotspotPaths, hotspotUnits } from '../render/paths.ts';
 import type { DesiredState, ObservedState, Plan, Step } from '../types.ts';
 import { planFiles } from './files.ts';
 import { planUnits } from './units.ts';
@@ -20,7 +21,22 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
     const firstStart = steps.findIndex((s) => units.start.includes(s));
     steps.splice(firstStart === -1 ? steps.length : firstStart, 0, { kind: 'daemon-reload' });
   }
-  return { host: desired.host, steps, warnings: warnings(desired, observed) };
+  const cutsOffSsh = sshCutOff(desired, observed, steps);
+  return { host: desired.host, steps, warnings: [...warnings(desired, observed), ...(cutsOffSsh ? [cutsOffSsh] : [])], ...(cutsOffSsh ? { cutsOffSsh } : {}) };
+}
+
+/**
+ * Provisioning the hotspot over the very Wi-Fi interface the hotspot takes over would drop this
+ * SSH connection halfway through. Say so before anything is applied.
+ */
+function sshCutOff(desired: DesiredState, observed: ObservedState, steps: Step[]): string | undefined {
+  if (desired.hotspot.mode === 'none' || !observed.sshInterface || observed.sshInterface !== desired.hotspot.interface) return undefined;
+  const touchesHotspot = steps.some((s) => ('path' in s && hotspotPaths.includes(s.path)) || ('unit' in s && hotspotUnits.includes(s.unit)));
+  if (!touchesHotspot) return undefined;
+  return (
+    `this SSH connection runs over ${observed.sshInterface}, the interface the hotspot takes over: applying would cut it off ` +
+    `mid-run. Connect over another interface (Ethernet), or pass --allow-ssh-cutoff to go ahead and reconnect over the hotspot.`
+  );
 }
 
 /** What the operator should know though no step fixes it. */

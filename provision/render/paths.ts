@@ -25,6 +25,10 @@ export const units = {
   wifiCountry: 'camfleet-wifi-country.service',
 } as const;
 
+/** What belongs to the hotspot (either mode): changing any of it reconfigures the Wi-Fi interface. */
+export const hotspotPaths: readonly string[] = [paths.nmConnection, paths.nmHotspotUnit, paths.nmUnmanaged, paths.hostapdConf, paths.dnsmasqConf, paths.hotspotAddressUnit, paths.wifiCountryUnit];
+export const hotspotUnits: readonly string[] = [units.networkManager, units.nmHotspot, units.hostapd, units.dnsmasq, units.hotspotAddress, units.wifiCountry];
+
 export function isUnitFile(path: string): boolean {
   return path.startsWith('/etc/systemd/system/');
 }

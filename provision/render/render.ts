@@ -66,6 +66,7 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     units: [...unitList, ...hotspot.units],
     listen: [host.stream.port, host.stream.statPort],
     camera: { device: host.camera.device, encoder: host.camera.encoder },
+    hotspot: { mode: host.hotspot.mode, interface: host.hotspot.interface },
     secrets: [...host.secrets],
   };
 }
