@@ -90,7 +90,12 @@ async function open(
       agent,
       readyTimeout: options.timeoutMs ?? 15_000,
       hostVerifier: verify,
-      algorithms: known.length ? { serverHostKey: algorithmsFor(known) as never } : undefined,
+      algorithms: {
+        ...(known.length ? { serverHostKey: algorithmsFor(known) as never } : {}),
+        // AES-GCM runs in node's native crypto; ssh2 otherwise favours chacha20-poly1305, which it
+        // computes in JavaScript when its optional native helper is not built.
+        cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes256-ctr'] as never,
+      },
     });
   } catch (e) {
     conn.dispose();
