@@ -12,12 +12,19 @@ import { writeInventory } from '../lab/scratch-inventory.ts';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function timed(cmd: string, args: string[]): number {
+/** Wall time of a command, and the CPU time it used (user + system, children included). */
+function timed(cmd: string, args: string[]): { ms: number; cpuMs: number } {
+  // The shell reaps the command, then reports its children's CPU from its own /proc stat
+  // (cutime + cstime, in clock ticks of 10 ms).
   const start = performance.now();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', '"$@" >/dev/null 2>/tmp/camfleet-bench.err || { cat /tmp/camfleet-bench.err >&2; exit 1; }; cat /proc/$$/stat', 'sh', cmd, ...args], {
+    encoding: 'utf8',
+  });
   const ms = performance.now() - start;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}... exited ${r.status}: ${r.stderr.slice(-500)}${r.stdout.slice(-500)}`);
-  return ms;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}... failed: ${r.stderr.slice(-800)}`);
+  const fields = r.stdout.slice(r.stdout.lastIndexOf(')') + 2).split(' ');
+  const cpuMs = (Number(fields[13]) + Number(fields[14])) * 10; // cutime, cstime: fields 16, 17 of stat
+  return { ms, cpuMs };
 }
 
 // Fleet benchmarks run many lab Pis at once: a tiny picture keeps the encoders from being the
@@ -32,6 +39,8 @@ async function cli(): Promise<string> {
 
 export interface NoopBench {
   provisionMs: number;
+  /** CPU the camfleet process used (start-up included). */
+  provisionCpuMs: number;
   sshTrueMs: number;
   ratio: number;
   runs: number;
@@ -46,19 +55,23 @@ export async function benchNoopProvision(o: { runs?: number; log?: (l: string) =
   const provision = ['provision', '--inventory', inventory, '--host', pi.name];
   execFileSync(process.execPath, [camfleet, ...provision], { stdio: 'ignore' }); // converge first
   const p: number[] = [];
+  const cpu: number[] = [];
   const s: number[] = [];
   for (let i = 0; i < runs; i++) {
-    p.push(timed(process.execPath, [camfleet, ...provision]));
-    s.push(timed('ssh', sshArgs(pi, ['true'])));
+    const run = timed(process.execPath, [camfleet, ...provision]);
+    p.push(run.ms);
+    cpu.push(run.cpuMs);
+    s.push(timed('ssh', sshArgs(pi, ['true'])).ms);
   }
   const provisionMs = median(p);
   const sshTrueMs = median(s);
-  return { provisionMs, sshTrueMs, ratio: provisionMs / sshTrueMs, runs };
+  return { provisionMs, provisionCpuMs: median(cpu), sshTrueMs, ratio: provisionMs / sshTrueMs, runs };
 }
 
 export interface RolloutBench {
   oneMs: number;
-  points: { hosts: number; ms: number; ratio: number }[];
+  /** Per point: wall time, ratio to one host, and camfleet's own CPU per host. */
+  points: { hosts: number; ms: number; ratio: number; cpuPerHostMs: number }[];
 }
 
 /** No-op rollouts of 1 and of each N lab Pis (all converged first), with --parallel N. */
@@ -74,15 +87,15 @@ export async function benchNoopRollout(o: { sizes?: number[]; runs?: number; log
   execFileSync(process.execPath, [...rollout(largest), '--parallel', String(largest)], { stdio: 'ignore' });
   const oneRuns: number[] = [];
   const points: RolloutBench['points'] = [];
-  const byN = new Map<number, number[]>(sizes.map((n) => [n, []]));
+  const byN = new Map<number, { ms: number; cpuMs: number }[]>(sizes.map((n) => [n, []]));
   for (let r = 0; r < runs; r++) {
-    oneRuns.push(timed(process.execPath, [...rollout(1)]));
+    oneRuns.push(timed(process.execPath, [...rollout(1)]).ms);
     for (const n of sizes) byN.get(n)!.push(timed(process.execPath, [...rollout(n), '--parallel', String(n)]));
   }
   const oneMs = median(oneRuns);
   for (const n of sizes) {
-    const ms = median(byN.get(n)!);
-    points.push({ hosts: n, ms, ratio: ms / oneMs });
+    const ms = median(byN.get(n)!.map((x) => x.ms));
+    points.push({ hosts: n, ms, ratio: ms / oneMs, cpuPerHostMs: median(byN.get(n)!.map((x) => x.cpuMs)) / n });
   }
   return { oneMs, points };
 }
