@@ -76,7 +76,7 @@ export interface RolloutBench {
 
 /** No-op rollouts of 1 and of each N lab Pis (all converged first), with --parallel N. */
 export async function benchNoopRollout(o: { sizes?: number[]; runs?: number; log?: (l: string) => void } = {}): Promise<RolloutBench> {
-  const sizes = o.sizes ?? [5, 10, 20];
+  const sizes = o.sizes ?? [5, 10, 20, 40];
   const runs = o.runs ?? 3;
   const camfleet = await cli();
   const largest = Math.max(...sizes);
