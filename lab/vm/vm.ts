@@ -1,0 +1,179 @@
+// The VM lab Pi: qemu boots Debian's kernel from the cached image, on a qcow2 overlay that is thrown
+// away at `down` (every boot starts clean). User-mode networking, reachable only through loopback
+// port forwards for SSH, RTMP and HTTP; `restrict=on` keeps the guest from reaching anything else
+// (everything it needs is pre-installed in the image).
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
+import { $ } from 'zx';
+import { alive, waitFor } from '../processes.ts';
+import { ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost } from '../state.ts';
+import { vmName } from './host.ts';
+import { buildVmImage, vmImagePaths, type VmOptions } from './image.ts';
+
+const runDir = join(labDir, 'vm');
+const pidFile = join(runDir, 'qemu.pid');
+const runFile = join(runDir, 'run.json');
+const overlay = join(runDir, 'overlay.qcow2');
+export const vmConsoleLog = join(runDir, 'console.log');
+
+/** Loopback ports forwarded into the VM, and how the last boot went. */
+export interface VmRun {
+  pid: number;
+  sshPort: number;
+  rtmpPort: number;
+  httpPort: number;
+  bootToSshMs: number;
+}
+
+/** What the VM lab Pi brings to its inventory entry: its camera, small and light for emulation. */
+export const vmInventory = {
+  camera: { device: '/dev/video0', inputFormat: 'yuyv422', resolution: '320x180', fps: 15, bitrate: '300k', encoder: 'libx264' },
+};
+
+const sqn = $({ quiet: true, nothrow: true });
+
+/** Boot the VM lab Pi (or find it running), wait for its sshd, and register it as `vm1`. */
+export async function vmUp(o: VmOptions = {}): Promise<LabHost> {
+  const log = o.log ?? (() => {});
+  if (process.getuid?.() !== 0) throw new Error('the VM lab Pi needs root (its image is built with debootstrap): run with sudo');
+  if (!(await sqn`command -v qemu-system-x86_64`).ok) throw new Error('qemu-system-x86_64 is missing: apt-get install qemu-system-x86 qemu-utils');
+  const image = await vmImagePaths();
+  const running = await currentRun();
+  if (running && (await sshBanner(running.sshPort))) {
+    log(`${vmName} already running (pid ${running.pid}, ssh on 127.0.0.1:${running.sshPort})`);
+    return register(running, image.hostKey);
+  }
+  await vmDown(); // whatever a crashed run left: its qemu, overlay and registration
+
+  const built = await buildVmImage(o);
+  if (!built.cached) log(`vm image built in ${(built.ms / 1000).toFixed(0)} s`);
+  const operator = await ensureOperatorKey();
+  await mkdir(runDir, { recursive: true });
+  const authorized = join(runDir, 'authorized_keys');
+  await writeFile(authorized, `${operator.publicKey}\n`);
+  await $({ quiet: true })`qemu-img create -q -f qcow2 -F raw -b ${image.rootfs} ${overlay}`;
+
+  const [sshPort, rtmpPort, httpPort] = [await freePort(), await freePort(), await freePort()] as const;
+  const forwards = [`tcp:127.0.0.1:${sshPort}-:22`, `tcp:127.0.0.1:${rtmpPort}-:1935`, `tcp:127.0.0.1:${httpPort}-:8080`];
+  const nic = ['user', 'model=virtio-net-pci', 'restrict=on', ...forwards.map((f) => `hostfwd=${f}`)].join(',');
+  log(`booting ${vmName} under qemu (TCG emulation: about a minute)`);
+  const startedAt = performance.now();
+  // No KVM probe: on these machines nested KVM hangs the guest kernel right after decompression
+  // (../shared/LAB-NOTES.md), and a hang only shows as a timeout. CAMFLEET_VM_ACCEL=kvm tries it.
+  const accel = process.env.CAMFLEET_VM_ACCEL === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
+  const qemuArgs = [
+    '-name', `camfleet-${vmName}`, ...accel, '-smp', '2', '-m', '1024',
+    '-kernel', image.kernel, '-initrd', image.initrd,
+    '-append', 'root=/dev/vda rw console=ttyS0 net.ifnames=0 mitigations=off systemd.show_status=false',
+    '-drive', `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
+    '-nic', nic,
+    '-device', 'virtio-rng-pci',
+    '-fw_cfg', `name=opt/camfleet/authorized_keys,file=${authorized}`,
+    '-display', 'none', '-monitor', 'none', '-serial', `file:${vmConsoleLog}`,
+    // A guest that panics stops instead of rebooting in a loop; qemu returns once the VM runs.
+    '-no-reboot', '-daemonize', '-pidfile', pidFile,
+  ];
+  await $({ quiet: true })`qemu-system-x86_64 ${qemuArgs}`;
+  const pid = Number((await readFile(pidFile, 'utf8')).trim());
+  try {
+    await waitFor(
+      async () => {
+        if (!alive(pid)) throw new Error(`${vmName}: qemu exited during boot; the end of ${vmConsoleLog}:\n${await consoleTail()}`);
+        return sshBanner(sshPort);
+      },
+      { timeoutMs: 300_000, intervalMs: 1000, what: `${vmName}: sshd on 127.0.0.1:${sshPort} (console: ${vmConsoleLog})` },
+    );
+  } catch (e) {
+    await vmDown();
+    throw e;
+  }
+  const run: VmRun = { pid, sshPort, rtmpPort, httpPort, bootToSshMs: Math.round(performance.now() - startedAt) };
+  await writeFile(runFile, `${JSON.stringify(run)}\n`);
+  log(`${vmName} up: ssh on 127.0.0.1:${sshPort} after ${(run.bootToSshMs / 1000).toFixed(1)} s`);
+  return register(run, image.hostKey);
+}
+
+async function register(run: VmRun, hostKey: string): Promise<LabHost> {
+  const host: LabHost = { name: vmName, kind: 'vm', address: '127.0.0.1', sshPort: run.sshPort, hostKey, inventory: vmInventory };
+  await registerHosts('vm', [host]);
+  return host;
+}
+
+/** Stop the VM lab Pi: no qemu left, overlay gone, unregistered. Safe to run twice. */
+export async function vmDown(): Promise<void> {
+  const pid = await qemuPid();
+  if (pid) {
+    // The overlay is thrown away, so there is nothing to shut down cleanly: qemu exits on SIGTERM.
+    process.kill(pid, 'SIGTERM');
+    if (!(await waitFor(async () => !alive(pid), { timeoutMs: 10_000, what: '', quiet: true }))) {
+      process.kill(pid, 'SIGKILL');
+      await waitFor(async () => !alive(pid), { timeoutMs: 5000, what: `qemu ${pid} to exit` });
+    }
+  }
+  await rm(runDir, { recursive: true, force: true });
+  if ((await registeredHosts('vm')).length) await unregisterHosts('vm');
+}
+
+export async function vmStatus(): Promise<{ running: boolean; pid?: number; sshPort?: number; memMiB?: number; bootToSshMs?: number }> {
+  const run = await currentRun();
+  if (!run) return { running: false };
+  // The guest's memory lives in qemu's address space: its resident set is what the VM costs.
+  const status = await readFile(`/proc/${run.pid}/status`, 'utf8').catch(() => '');
+  const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  return { running: true, pid: run.pid, sshPort: run.sshPort, memMiB: Math.round(rssKiB / 1024), bootToSshMs: run.bootToSshMs };
+}
+
+/** The forwarded ports of the running VM, for tests that reach its RTMP server from here. */
+export async function vmRun(): Promise<VmRun | undefined> {
+  return currentRun();
+}
+
+async function currentRun(): Promise<VmRun | undefined> {
+  if (!existsSync(runFile)) return undefined;
+  const run = JSON.parse(await readFile(runFile, 'utf8')) as VmRun;
+  return (await qemuPid()) === run.pid ? run : undefined;
+}
+
+/** The PID in the pid file, if that process is still our qemu (PIDs get reused after a crash). */
+async function qemuPid(): Promise<number | undefined> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!pid || !alive(pid)) return undefined;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.includes(`camfleet-${vmName}`) ? pid : undefined;
+}
+
+async function consoleTail(): Promise<string> {
+  return (await readFile(vmConsoleLog, 'utf8').catch(() => '')).split('\n').slice(-20).join('\n');
+}
+
+/** A loopback port nobody listens on now (qemu binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/**
+ * sshd's banner on the forwarded port. The port itself accepts connections as soon as qemu runs
+ * (user-mode networking answers for the guest), so only the banner says sshd is up.
+ */
+function sshBanner(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: '127.0.0.1', port, timeout: 2000 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('data', (d) => done(d.toString().startsWith('SSH-')));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+    socket.once('end', () => done(false));
+  });
+}
