@@ -8,6 +8,7 @@ export type StreamerState =
   | 'starting'
   | 'choosing-encoder'
   | 'waiting-for-device'
+  | 'waiting-for-server'
   | 'connecting'
   | 'streaming'
   | 'backoff'

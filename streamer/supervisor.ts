@@ -1,6 +1,8 @@
 // Keeps one ffmpeg streaming for as long as the streamer runs: waits for the camera to appear,
 // restarts ffmpeg when it exits (camera unplugged, nginx restarted, "Device or resource busy")
 // with capped exponential backoff, kills it when frames stop flowing, and stops it on request.
+// It also waits for the RTMP server to listen, so nginx coming back is noticed within one poll
+// rather than after a backoff that grew while nginx was down.
 // Every wait is a timer: the streamer sleeps between events and never spins the CPU.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,6 +10,7 @@ import type { StreamerConfig } from './config.ts';
 import { chooseEncoder } from './encoder.ts';
 import { ffmpegArgs, sourcePath } from './ffmpeg-args.ts';
 import type { Logger } from './log.ts';
+import { rtmpEndpoint, serverListening } from './rtmp-server.ts';
 import type { StatusReporter } from './status.ts';
 
 export interface SupervisorTimings {
@@ -15,9 +18,9 @@ export interface SupervisorTimings {
   backoffInitialMs: number;
   /** Backoff cap: nginx back after a restart means streaming again within this. */
   backoffMaxMs: number;
-  /** An ffmpeg that ran this long was healthy: the next failure starts the backoff afresh. */
+  /** An ffmpeg that streamed this long was healthy: the next failure starts the backoff afresh. */
   healthyMs: number;
-  /** How often to look for a missing camera device. */
+  /** How often to look for a missing camera device or a server that is not listening. */
   devicePollMs: number;
   /** ffmpeg alive but no new frame for this long is stuck: kill and restart it. */
   stallMs: number;
@@ -47,6 +50,8 @@ interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   ranMs: number;
+  /** From the first frame to exit; 0 when no frame went out. */
+  streamedMs: number;
   error: string | null;
 }
 
@@ -107,17 +112,27 @@ export class Supervisor {
     let restarts = 0;
     while (!this.stopping) {
       if (!(await this.waitForDevice())) break;
+      if (!(await this.waitForServer())) break;
       const result = await this.runFfmpeg(args);
       if (this.stopping) break;
 
-      // A run that lasted was healthy: this failure is a new incident, not the same one again.
-      if (result.ranMs >= this.t.healthyMs) delayMs = this.t.backoffInitialMs;
+      // A run that streamed for a while was healthy: this failure is a new incident, not the same
+      // one again. (Time spent connecting or stalled doesn't count: that is the failure.)
+      if (result.streamedMs >= this.t.healthyMs) delayMs = this.t.backoffInitialMs;
       restarts++;
       const path = sourcePath(this.config.device);
       // An unplugged camera needs no backoff: waiting for the device is the wait.
       const deviceGone = path !== undefined && !existsSync(path);
       const retryInMs = deviceGone ? 0 : delayMs;
-      this.log('ffmpeg-exited', { code: result.code, signal: result.signal, ranMs: result.ranMs, error: result.error, restarts, retryInMs });
+      this.log('ffmpeg-exited', {
+        code: result.code,
+        signal: result.signal,
+        ranMs: result.ranMs,
+        streamedMs: result.streamedMs,
+        error: result.error,
+        restarts,
+        retryInMs,
+      });
       this.status.update({ state: 'backoff', restarts, lastError: result.error, streamingSince: null });
       if (!deviceGone) {
         await this.sleep(delayMs);
@@ -145,6 +160,22 @@ export class Supervisor {
     return true;
   }
 
+  /** Poll the RTMP server's port until it listens; false when stopped while waiting. */
+  private async waitForServer(): Promise<boolean> {
+    const { host, port } = rtmpEndpoint(this.config.rtmpUrl);
+    const timeoutMs = Math.max(this.t.devicePollMs, 1000);
+    if (await serverListening(host, port, timeoutMs)) return !this.stopping;
+    if (this.stopping) return false;
+    this.log('waiting-for-server', { host, port });
+    this.status.update({ state: 'waiting-for-server', streamingSince: null });
+    const since = Date.now();
+    do await this.sleep(this.t.devicePollMs);
+    while (!this.stopping && !(await serverListening(host, port, timeoutMs)));
+    if (this.stopping) return false;
+    this.log('server-listening', { host, port, waitedMs: Date.now() - since });
+    return true;
+  }
+
   /** One ffmpeg from spawn to exit, reporting progress and killing it if frames stop. */
   private runFfmpeg(args: string[]): Promise<RunResult> {
     const started = Date.now();
@@ -156,6 +187,7 @@ export class Supervisor {
     let frames = 0;
     let lastProgressAt = started;
     let streaming = false;
+    let streamingAt = 0;
     let stalled = false;
     const errors: string[] = [];
     let logged = 0;
@@ -170,6 +202,7 @@ export class Supervisor {
         lastProgressAt = Date.now();
         if (!streaming) {
           streaming = true;
+          streamingAt = lastProgressAt;
           this.log('streaming', { startupMs: lastProgressAt - started });
           this.status.update({ state: 'streaming', streamingSince: new Date().toISOString() });
         }
@@ -199,7 +232,8 @@ export class Supervisor {
         const error =
           spawnError ??
           (stalled ? `no frames for ${Math.round(this.t.stallMs / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
-        resolve({ code, signal, ranMs: Date.now() - started, error });
+        const now = Date.now();
+        resolve({ code, signal, ranMs: now - started, streamedMs: streaming ? now - streamingAt : 0, error });
       });
     });
   }
