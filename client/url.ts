@@ -1,0 +1,27 @@
+// Which stream a host serves, and how to show its URL without giving its key away.
+import type { ResolvedHost } from '../provision/types.ts';
+
+/** The URL a viewer plays: rtmp://<address>:<port>/<application>/<key>. */
+export function viewerUrl(host: Pick<ResolvedHost, 'address' | 'stream'>): string {
+  return `rtmp://${host.address}:${host.stream.port}/${host.stream.application}/${host.stream.key}`;
+}
+
+/** rtmp://h:p/app/key -> rtmp://h:p/app/*** (the key may be a secret). */
+export function maskKey(url: string): string {
+  const m = /^(rtmps?:\/\/[^/]+\/[^/]+\/)(.+)$/.exec(url);
+  return m ? `${m[1]}***` : url;
+}
+
+/** Replace the URL (and the bare key, when long enough to be unambiguous) in any text. */
+export function redactUrl(text: string, url: string): string {
+  const key = /^rtmps?:\/\/[^/]+\/[^/]+\/(.+)$/.exec(url)?.[1] ?? '';
+  let out = text.split(url).join(maskKey(url));
+  if (key.length >= 8) out = out.split(key).join('***');
+  return out;
+}
+
+/** host and port of an rtmp:// URL (default port 1935). */
+export function urlEndpoint(url: string): { host: string; port: number } {
+  const u = new URL(url.replace(/^rtmps?:/, 'http:'));
+  return { host: u.hostname, port: u.port ? Number(u.port) : 1935 };
+}
