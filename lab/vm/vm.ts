@@ -62,7 +62,7 @@ export async function vmUp(o: VmOptions = {}): Promise<LabHost> {
   const startedAt = performance.now();
   // No KVM probe: on these machines nested KVM hangs the guest kernel right after decompression
   // (../shared/LAB-NOTES.md), and a hang only shows as a timeout. CAMFLEET_VM_ACCEL=kvm tries it.
-  const accel = process.env.CAMFLEET_VM_ACCEL === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
+  const accel = process.env.CAMFLEET_VM_ACCEL === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,tb-size=256', '-cpu', 'max'];
   const qemuArgs = [
     '-name', `camfleet-${vmName}`, ...accel, '-smp', '2', '-m', '1024',
     '-kernel', image.kernel, '-initrd', image.initrd,

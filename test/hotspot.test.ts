@@ -1,0 +1,88 @@
+// Issue 6: camfleet's hotspot, proven with a real Wi-Fi client. On the VM lab Pi (two
+// mac80211_hwsim radios) camfleet provisions the hotspot on wlan0; a wpa_supplicant client on the
+// second radio, in its own network namespace, joins it, gets a DHCP lease and reads the stream.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabHost } from '../lab/state.ts';
+import { vmDown, vmUp } from '../lab/vm/index.ts';
+import { camfleet } from './support/cli.ts';
+import { writeInventory } from './support/lab.ts';
+import { asRoot, vmUnavailable, wifiClient } from './support/vm.ts';
+
+const why = vmUnavailable();
+if (why) console.warn(`skipping hotspot tests on simulated radios: ${why}`);
+
+const ssid = 'camfleet-vm1';
+const passphrase = 'lab-hotspot-passphrase';
+type Mode = 'networkmanager' | 'hostapd';
+// Provisioning under TCG emulation (each systemctl enable/disable takes seconds there) plus a
+// Wi-Fi client: about a minute and a half per mode on an idle machine; room for a busy one.
+const slow = { timeout: 300_000 };
+
+interface Report {
+  exitCode: number;
+  hosts: { host: string; outcome: string; plan: { changes: number } | null; error: string | null }[];
+}
+
+describe.skipIf(!!why)('hotspot on simulated Wi-Fi radios', () => {
+  let vm: LabHost;
+
+  const provision = async (mode: Mode, ...args: string[]) => {
+    const inventory = writeInventory([vm], (doc) => {
+      doc.hosts.vm1 = {
+        ...doc.hosts.vm1,
+        hotspot: { mode, interface: 'wlan0', ssid, country: 'GB', channel: 6, passphrase: { env: 'CAMFLEET_TEST_WIFI_PASS' } },
+      };
+    });
+    const r = await camfleet(['provision', '--inventory', inventory, '--host', 'vm1', ...args], { env: { CAMFLEET_TEST_WIFI_PASS: passphrase } });
+    // The passphrase is a secret: never in camfleet's output.
+    expect(r.stdout + r.stderr).not.toContain(passphrase);
+    return r;
+  };
+  const changes = (stdout: string) => (JSON.parse(stdout) as Report).hosts[0]?.plan?.changes;
+
+  beforeAll(async () => {
+    vm = await vmUp({ log: (l) => console.log(l) });
+  });
+  afterAll(async () => {
+    if (!why) await vmDown();
+  });
+
+  it('networkmanager: a client joins with the passphrase, gets 10.42.0.x and reads the stream from 10.42.0.1', slow, async () => {
+    const r = await provision('networkmanager');
+    expect(r.stdout + r.stderr, r.stdout + r.stderr).not.toMatch(/failed/);
+    expect(r.code).toBe(0);
+    expect(asRoot(vm, 'systemctl is-active NetworkManager camfleet-hotspot camfleet-streamer nginx').trim().split('\n')).toEqual(['active', 'active', 'active', 'active']);
+    const client = wifiClient(vm, { ssid, passphrase, rtmpHost: '10.42.0.1' });
+    expect(client.associated, client.log).toBe(true);
+    expect(client.lease, client.log).toMatch(/^10\.42\.0\.(\d+)$/);
+    expect(client.lease).not.toBe('10.42.0.1');
+    expect(client.stream, client.log).toEqual({ codec: 'h264', width: 320, height: 180 });
+  });
+
+  it('a wrong passphrase fails to associate', slow, () => {
+    const client = wifiClient(vm, { ssid, passphrase: 'not-the-passphrase', rtmpHost: '10.42.0.1', waitS: 30 });
+    expect(client.associated, client.log).toBe(false);
+    expect(client.wrongKey, client.log).toBe(true);
+    expect(client.lease).toBeUndefined();
+  });
+
+  it('switching to hostapd converges: the NetworkManager hotspot is off, a client gets 192.168.50.x and reads the stream', slow, async () => {
+    const r = await provision('hostapd');
+    expect(r.stdout + r.stderr, r.stdout + r.stderr).not.toMatch(/failed/);
+    expect(r.code).toBe(0);
+    const units = asRoot(vm, 'for u in camfleet-hotspot hostapd dnsmasq camfleet-hotspot-address; do echo "$u $(systemctl is-active $u)"; done; test -e /etc/NetworkManager/system-connections/camfleet-hotspot.nmconnection && echo nm-connection-left || true');
+    expect(units.trim().split('\n')).toEqual(['camfleet-hotspot inactive', 'hostapd active', 'dnsmasq active', 'camfleet-hotspot-address active']);
+    const client = wifiClient(vm, { ssid, passphrase, rtmpHost: '192.168.50.1' });
+    expect(client.associated, client.log).toBe(true);
+    expect(client.lease, client.log).toMatch(/^192\.168\.50\.(\d+)$/);
+    const n = Number(client.lease?.split('.')[3]);
+    expect(n >= 10 && n <= 100, `lease ${client.lease} in 192.168.50.10-100`).toBe(true);
+    expect(client.stream, client.log).toEqual({ codec: 'h264', width: 320, height: 180 });
+  });
+
+  it('a second hostapd run reports 0 changes', slow, async () => {
+    const r = await provision('hostapd', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(changes(r.stdout)).toBe(0);
+  });
+});

@@ -1,0 +1,111 @@
+// The VM lab Pi in tests: whether it can run here, scripts run as root inside it, and a Wi-Fi
+// client on its second simulated radio.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { sshArgs } from '../../lab/ssh-args.ts';
+import type { LabHost } from '../../lab/state.ts';
+
+/** Why the VM lab Pi cannot run here, or undefined when it can. */
+export function vmUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the VM lab Pi needs root (its image is built with debootstrap and chroot)';
+  for (const tool of ['qemu-system-x86_64', 'qemu-img', 'debootstrap', 'systemd-nspawn', 'mkfs.ext4']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (bash .ci/run installs it)`;
+  }
+  return undefined;
+}
+
+/** Run a bash script as root inside the VM (one SSH round trip); stdout, and throws on failure. */
+export function asRoot(host: LabHost, script: string, timeoutMs = 120_000): string {
+  return execFileSync('ssh', sshArgs(host, ['-o', 'BatchMode=yes', 'sudo', 'bash', '-s']), {
+    input: script,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** A single-quoted shell word. */
+export const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export interface WifiResult {
+  /** wpa_supplicant completed the WPA2 handshake. */
+  associated: boolean;
+  /** wpa_supplicant gave up on the key (4-way handshake failed). */
+  wrongKey: boolean;
+  lease?: string;
+  stream?: { codec: string; width: number; height: number };
+  /** wpa_supplicant's and dhclient's log tail, for failure messages. */
+  log: string;
+}
+
+const ns = 'camfleet-client';
+
+/**
+ * A Wi-Fi client on the VM's second radio, in a network namespace of its own so its traffic
+ * really crosses the simulated air: wpa_supplicant with the given SSID and passphrase, then DHCP,
+ * then ffprobe of rtmp://<gateway>:1935/live/cam. Each call starts the client afresh.
+ */
+export function wifiClient(host: LabHost, o: { ssid: string; passphrase: string; rtmpHost: string; waitS?: number }): WifiResult {
+  const script = `set -u
+ns=${ns}
+run() { ip netns exec "$ns" "$@"; }
+# The previous client, if any, goes first.
+for p in /run/${ns}-*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; rm -f "$p"; done
+rm -rf /run/${ns}-ctrl /run/${ns}-*.log /run/${ns}.leases
+ip netns list | grep -qw "$ns" || ip netns add "$ns"
+# dhclient-script writes resolv.conf: inside the namespace, onto its own copy.
+mkdir -p /etc/netns/$ns && : > /etc/netns/$ns/resolv.conf && touch /etc/resolv.conf
+run ip link set lo up
+# Move the second radio (the one that is not the hotspot) into the namespace, once.
+if [ -e /sys/class/net/wlan1/phy80211/name ]; then iw phy "$(cat /sys/class/net/wlan1/phy80211/name)" set netns name "$ns"; fi
+sleep 0.5
+run ip address flush dev wlan1
+run ip link set wlan1 up
+cat > /run/${ns}.conf <<'CONF'
+ctrl_interface=/run/${ns}-ctrl
+network={
+  ssid=${JSON.stringify(o.ssid)}
+  psk=${JSON.stringify(o.passphrase)}
+  key_mgmt=WPA-PSK
+  proto=RSN
+}
+CONF
+run wpa_supplicant -B -i wlan1 -c /run/${ns}.conf -P /run/${ns}-wpa.pid -f /run/${ns}-wpa.log
+state=
+for i in $(seq ${(o.waitS ?? 40) * 2}); do
+  state=$(wpa_cli -p /run/${ns}-ctrl -i wlan1 status 2>/dev/null | sed -n 's/^wpa_state=//p')
+  [ "$state" = COMPLETED ] && break
+  grep -q 'pre-shared key may be incorrect' /run/${ns}-wpa.log && break
+  sleep 0.5
+done
+echo "state=$state"
+grep -q 'pre-shared key may be incorrect' /run/${ns}-wpa.log && echo wrongkey=yes
+if [ "$state" = COMPLETED ]; then
+  timeout 60 ip netns exec "$ns" dhclient -1 -v -pf /run/${ns}-dhcp.pid -lf /run/${ns}.leases wlan1 > /run/${ns}-dhcp.log 2>&1
+  lease=$(run ip -4 -o address show dev wlan1 | awk '{print $4}' | cut -d/ -f1 | head -n1)
+  echo "lease=$lease"
+  if [ -n "$lease" ]; then
+    for i in 1 2 3; do
+      out=$(run timeout 40 ffprobe -v error -rw_timeout 20000000 -select_streams v:0 -show_entries stream=codec_name,width,height -of json rtmp://${o.rtmpHost}:1935/live/cam 2>>/run/${ns}-dhcp.log) && { echo "stream=$(echo $out | tr -d '\\n ')"; break; }
+      sleep 2
+    done
+  fi
+fi
+echo '--- log'
+tail -n 15 /run/${ns}-wpa.log /run/${ns}-dhcp.log 2>/dev/null
+# The client stops; the radio stays in the namespace for the next one.
+for p in /run/${ns}-*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; rm -f "$p"; done
+true
+`;
+  const out = asRoot(host, script, 240_000);
+  const [head = '', log = ''] = out.split('--- log\n');
+  const field = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(head)?.[1]?.trim();
+  const stream = field('stream');
+  const s = stream ? (JSON.parse(stream) as { streams: { codec_name: string; width: number; height: number }[] }).streams[0] : undefined;
+  return {
+    associated: field('state') === 'COMPLETED',
+    wrongKey: field('wrongkey') === 'yes',
+    lease: field('lease') || undefined,
+    stream: s && { codec: s.codec_name, width: s.width, height: s.height },
+    log,
+  };
+}
