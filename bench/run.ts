@@ -1,0 +1,89 @@
+// npm run bench: every speed and memory claim, measured side by side on this machine in one run.
+// Each line prints the figure and the goal it is held against. Never fails: it reports.
+import { containerDown, containerStatus, containerUp } from '../lab/container.ts';
+import { ensureImage } from '../lab/image.ts';
+import { vmStatus, buildVmImage, vmDown, vmUp } from '../lab/vm/index.ts';
+import { benchLatency, formatLatency } from './latency.ts';
+import { benchNoopProvision, benchNoopRollout } from './provision.ts';
+import { benchRender } from './render.ts';
+import { benchStreamerResources, formatStreamerResources } from './streamer-resources.ts';
+
+const lines: string[] = [];
+const say = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
+const note = (line: string) => console.error(`  … ${line}`);
+const verdict = (ok: boolean) => (ok ? 'meets goal' : 'MISSES goal');
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function section(title: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    say(`${title}: not measured — ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+const asRoot = process.getuid?.() === 0;
+
+await section('1. render', async () => {
+  const r = benchRender(1000);
+  say(`1. render ${r.hosts}-host inventory (${r.files} files): ${r.ms.toFixed(0)} ms — goal < 1000 ms: ${verdict(r.ms < 1000)}`);
+});
+
+await section('2. no-op re-provision', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  const r = await benchNoopProvision({ log: note });
+  say(
+    `2. no-op re-provision of one lab Pi (bundled CLI, whole process): ${s(r.provisionMs)} vs ssh host true ${s(r.sshTrueMs)} ` +
+      `= ${r.ratio.toFixed(2)}x — goal <= 1.5x: ${verdict(r.ratio <= 1.5)} (median of ${r.runs}; camfleet's own CPU ${s(r.provisionCpuMs)})`,
+  );
+});
+
+await section('3. no-op rollout', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  const r = await benchNoopRollout({ log: note });
+  const largest = r.points.at(-1)!;
+  for (const p of r.points)
+    say(`   rollout of ${String(p.hosts).padStart(2)} lab Pis: ${s(p.ms)} = ${p.ratio.toFixed(2)}x one host (${s(r.oneMs)}); camfleet CPU ${p.cpuPerHostMs.toFixed(0)} ms per host`);
+  say('   (the lab Pis share this machine\'s 2 cores with camfleet: sshd, sudo and systemd on N hosts all run here)');
+  say(`3. no-op rollout of ${largest.hosts} lab Pis vs one: ${largest.ratio.toFixed(2)}x — goal <= 3x: ${verdict(largest.ratio <= 3)}`);
+});
+
+await section('4. stream latency', async () => {
+  const r = await benchLatency({ log: note });
+  say(`4. ${formatLatency(r)}`);
+});
+
+await section('5. streamer resources', async () => {
+  say(`5. ${formatStreamerResources(await benchStreamerResources({ log: note }))}`);
+});
+
+await section('lab', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  const base = await ensureImage('base');
+  const ready = await ensureImage('ready');
+  await containerUp({ hosts: 3, layer: 'base' });
+  const st = await containerStatus();
+  const boot = st.map((c) => c.bootToSshMs ?? 0);
+  const mem = st.map((c) => c.memMiB ?? 0);
+  say(
+    `lab containers: image build ${s(base.buildMs)} (+ ${s(ready.buildMs)} for the ready layer); boot to SSH ${s(Math.max(...boot))} for 3 at once; ` +
+      `memory ${(mem.reduce((a, b) => a + b, 0) / mem.length).toFixed(0)} MiB per idle host (PSS)`,
+  );
+  await containerDown();
+});
+
+await section('lab vm', async () => {
+  if (!asRoot) throw new Error('the VM lab Pi needs root');
+  const image = await buildVmImage({ log: note });
+  await vmUp({ log: note });
+  const st = await vmStatus();
+  say(`lab vm: image build ${s(image.ms)}; boot to SSH ${st.bootToSshMs ? s(st.bootToSshMs) : '-'}; memory ${st.memMiB?.toFixed(0) ?? '-'} MiB (qemu RSS)`);
+  await vmDown();
+});
+
+console.log('\nsummary');
+for (const line of lines) if (/^\S/.test(line)) console.log(`  ${line}`);
+await containerDown().catch(() => {});
