@@ -198,9 +198,10 @@ export async function containerStop(name: string): Promise<void> {
 }
 
 async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?: boolean } = {}): Promise<void> {
-  const dir = runDir(n);
-  const pid = Number((await readFile(join(dir, 'pid'), 'utf8').catch(() => '')).trim());
-  if (pid && alive(pid)) {
+  // The pid file, or, when another checkout (or a lost .lab) started it, the process by its machine name.
+  const recorded = Number((await readFile(join(runDir(n), 'pid'), 'utf8').catch(() => '')).trim());
+  const pids = recorded && alive(recorded) ? [recorded] : await nspawnPids(hostName(n));
+  for (const pid of pids) {
     // SIGTERM makes nspawn power the container off in order; SIGKILL if that takes too long.
     process.kill(pid, 'SIGTERM');
     const stopped = await waitFor(async () => !alive(pid), { timeoutMs: 10_000, what: '', quiet: true });
@@ -211,11 +212,25 @@ async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?
     }
     log(`${hostName(n)} stopped`);
   }
-  const merged = join(dir, 'root');
-  if ((await sqn`mountpoint -q ${merged}`).ok) await sq`umount ${merged}`;
+  for (const mount of await overlayMounts(hostName(n))) await sq`umount ${mount}`;
   if (o.keepNetwork) return;
   await sqn`ip netns delete ${netns(n)}`;
   await sqn`ip link delete ${vethHere(n)}`;
+}
+
+/** systemd-nspawn processes booting the lab Pi `name`, whoever started them. */
+async function nspawnPids(name: string): Promise<number[]> {
+  const found = await sqn`pgrep -f ${`^systemd-nspawn .*--machine=${name} `}`;
+  return found.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/** Where the lab Pi `name`'s overlay is mounted (any checkout's .lab). */
+async function overlayMounts(name: string): Promise<string[]> {
+  const mounts = await readFile('/proc/mounts', 'utf8');
+  return mounts
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.endsWith(`/containers/${name}/root`));
 }
 
 export async function containerStatus(): Promise<ContainerHostStatus[]> {
