@@ -26,11 +26,12 @@ interface Report {
 describe.skipIf(!!why)('hotspot on simulated Wi-Fi radios', () => {
   let vm: LabHost;
 
-  const provision = async (mode: Mode, ...args: string[]) => {
+  const provision = async (mode: Mode, ...args: string[]) => provisionOn('wlan0', mode, ...args);
+  const provisionOn = async (iface: string, mode: Mode, ...args: string[]) => {
     const inventory = writeInventory([vm], (doc) => {
       doc.hosts.vm1 = {
         ...doc.hosts.vm1,
-        hotspot: { mode, interface: 'wlan0', ssid, country: 'GB', channel: 6, passphrase: { env: 'CAMFLEET_TEST_WIFI_PASS' } },
+        hotspot: { mode, interface: iface, ssid, country: 'GB', channel: 6, passphrase: { env: 'CAMFLEET_TEST_WIFI_PASS' } },
       };
     });
     const r = await camfleet(['provision', '--inventory', inventory, '--host', 'vm1', ...args], { env: { CAMFLEET_TEST_WIFI_PASS: passphrase } });
@@ -45,6 +46,14 @@ describe.skipIf(!!why)('hotspot on simulated Wi-Fi radios', () => {
   });
   afterAll(async () => {
     if (!why) await vmDown();
+  });
+
+  it('refuses to put the hotspot on the interface this SSH connection arrives on, and applies nothing', async () => {
+    // vm1's SSH arrives over eth0 (qemu's user-mode network): a hotspot there would cut camfleet off.
+    const r = await provisionOn('eth0', 'networkmanager');
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/runs over eth0, the interface the hotspot takes over: applying would cut it off/);
+    expect(asRoot(vm, 'ls /etc/camfleet 2>/dev/null | wc -l; ip -4 -o address show dev eth0 | wc -l').trim().split('\n')).toEqual(['0', '1']);
   });
 
   it('networkmanager: a client joins with the passphrase, gets 10.42.0.x and reads the stream from 10.42.0.1', slow, async () => {

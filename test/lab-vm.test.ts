@@ -64,6 +64,18 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     expect((await api.vmStatus()).pid).toBe(before.pid);
   });
 
+  it('after a crash (qemu killed), the next up cleans up and boots a fresh, clean VM', { timeout: 300_000 }, async () => {
+    onHost(host, 'touch /home/pi/left-by-the-crashed-run');
+    const crashed = (await api.vmStatus()).pid;
+    process.kill(crashed ?? 0, 'SIGKILL');
+    host = await api.vmUp();
+    const status = await api.vmStatus();
+    expect(status.running).toBe(true);
+    expect(status.pid).not.toBe(crashed);
+    expect(onHost(host, 'ls /home/pi')).not.toContain('left-by-the-crashed-run');
+    expect(qemuProcesses()).toHaveLength(1);
+  });
+
   it('down leaves no qemu process, overlay or registration behind', async () => {
     await api.vmDown();
     expect(qemuProcesses()).toEqual([]);

@@ -1,4 +1,4 @@
-// What the VM lab kind takes from this machine: its Debian mirror and the VM's fixed host key.
+// The VM lab Pi's name and its fixed SSH host key.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,17 +6,6 @@ import { $ } from 'zx';
 import { cacheDir } from '../state.ts';
 
 export const vmName = 'vm1';
-
-/** The Debian mirror this machine's apt uses, so the image comes from the same place. */
-export async function debianMirror(): Promise<string> {
-  for (const file of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
-    if (!existsSync(file)) continue;
-    const text = await readFile(file, 'utf8');
-    const m = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+\S+/m.exec(text);
-    if (m?.[1]) return m[1];
-  }
-  return 'http://deb.debian.org/debian';
-}
 
 /**
  * The VM's SSH host key: made once on this machine and baked into the image, so the lab's

@@ -1,9 +1,12 @@
 // The VM lab Pi's image: Debian bookworm with Debian's own kernel, so that in-tree drivers give it
 // a real V4L2 camera (vivid at /dev/video0) and real 802.11 radios (mac80211_hwsim, two of them).
 //
-// The root filesystem is an ext4 disk image made with `mkfs.ext4 -d`; the kernel and initrd are
-// copied out of it so qemu boots them directly. Built once and cached; the file names carry a hash
-// of this recipe (and of the baked-in host key), so changing either builds a new image.
+// It starts from the container lab Pi's base image (../image.ts: debootstrapped bookworm, user pi
+// with passwordless sudo, sshd, camfleet's packages already downloaded), which CI builds anyway:
+// no second debootstrap, no second download of ffmpeg. The root filesystem is an ext4 disk image
+// made with `mkfs.ext4 -d`; the kernel and initrd are copied out of it so qemu boots them directly.
+// Built once and cached; the directory name carries a hash of this recipe, of the base image's and
+// of the baked-in host key, so changing any of them builds a new image.
 //
 // Lab shortcut: every package camfleet would install (nginx, ffmpeg, nodejs, the hotspot tools) is
 // installed here already. Under TCG emulation apt would take minutes, and the container lab Pis
@@ -15,13 +18,14 @@ import { join } from 'node:path';
 import { $ } from 'zx';
 import { cacheDir } from '../state.ts';
 import type { VmOptions } from '../vm-api.ts';
-import { debianMirror, vmHostKey } from './host.ts';
+import { ensureImage, imageId as containerImageId } from '../image.ts';
+import { vmHostKey } from './host.ts';
 
 export type { VmOptions };
 
-const suite = 'bookworm';
-const include = ['systemd', 'systemd-sysv', 'udev', 'dbus', 'openssh-server', 'sudo', 'iproute2', 'kmod', 'procps', 'ca-certificates'];
 const packages = [
+  // What a VM needs beyond a container: device management and module loading.
+  'udev', 'kmod',
   // Boots on qemu: the kernel, and an initrd with the virtio disk driver.
   'linux-image-amd64', 'initramfs-tools',
   // What camfleet installs on a Pi (all modes), pre-installed: see the note at the top.
@@ -31,25 +35,15 @@ const packages = [
   'v4l-utils', 'isc-dhcp-client', 'iputils-ping',
 ];
 
-// Everything done inside the image, as one script: the recipe the cache key hashes.
+// Everything done inside the image on top of the base, as one script: the recipe the cache key
+// hashes. The base already has user pi (passwordless sudo, in group video) and sshd offering only
+// /etc/ssh/ssh_host_ed25519_key, which was copied in before this script.
 const setupScript = `set -eu
 export DEBIAN_FRONTEND=noninteractive
 echo vm1 > /etc/hostname
 printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\tvm1\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n' > /etc/hosts
 echo '/dev/vda / ext4 rw,noatime 0 0' > /etc/fstab
-# Like Raspberry Pi OS: user pi, passwordless sudo.
-useradd -m -s /bin/bash -G sudo,video pi
-echo 'pi ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/010_pi-nopasswd
-chmod 440 /etc/sudoers.d/010_pi-nopasswd
-install -d -m 700 -o pi -g pi /home/pi/.ssh
-# The fixed host key was copied in before this script; only it is offered.
 chmod 600 /etc/ssh/ssh_host_ed25519_key
-cat > /etc/ssh/sshd_config.d/camfleet-lab.conf <<'CONF'
-HostKey /etc/ssh/ssh_host_ed25519_key
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UseDNS no
-CONF
 # The operator's key differs per checkout, so it is not baked in: qemu hands it over through
 # fw_cfg and this unit installs it before sshd starts.
 cat > /etc/systemd/system/camfleet-lab-operator-key.service <<'UNIT'
@@ -65,15 +59,13 @@ WantedBy=multi-user.target
 UNIT
 systemctl enable camfleet-lab-operator-key.service
 # The simulated hardware: a capture-only vivid device (so /dev/video0 is the camera) and two radios.
+mkdir -p /etc/modules-load.d /etc/modprobe.d
 printf 'qemu_fw_cfg\\nvivid\\nmac80211_hwsim\\n' > /etc/modules-load.d/camfleet-lab.conf
 printf 'options vivid n_devs=1 node_types=0x1\\noptions mac80211_hwsim radios=2\\n' > /etc/modprobe.d/camfleet-lab.conf
 # A small initrd (only what mounts /dev/vda) boots faster under emulation than the default "most".
 mkdir -p /etc/initramfs-tools/conf.d
 echo MODULES=list > /etc/initramfs-tools/conf.d/camfleet-lab
 printf 'virtio_pci\\nvirtio_blk\\next4\\n' >> /etc/initramfs-tools/modules
-# Lab speed-ups with no effect on what is tested: no docs, no fsync per file in dpkg.
-printf 'path-exclude /usr/share/doc/*\\npath-exclude /usr/share/man/*\\npath-exclude /usr/share/locale/*\\n' > /etc/dpkg/dpkg.cfg.d/01-camfleet-lab-nodoc
-echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/02-camfleet-lab-unsafe-io
 apt-get -q update
 apt-get -q install -y --no-install-recommends ${packages.join(' ')}
 # Nothing periodic or waiting on the network competes with the tests for the emulated CPU.
@@ -83,8 +75,8 @@ apt-get clean
 `;
 
 /** Everything that decides the image's content. */
-async function recipeHash(hostKey: string): Promise<string> {
-  return createHash('sha256').update(JSON.stringify({ suite, include, packages, setupScript, hostKey })).digest('hex').slice(0, 12);
+function recipeHash(hostKey: string): string {
+  return createHash('sha256').update(JSON.stringify({ base: containerImageId, packages, setupScript, hostKey })).digest('hex').slice(0, 12);
 }
 
 export interface VmImage {
@@ -97,7 +89,7 @@ export interface VmImage {
 
 export async function vmImagePaths(): Promise<VmImage> {
   const key = await vmHostKey();
-  const dir = join(cacheDir, `vm-${await recipeHash(key.publicKey)}`);
+  const dir = join(cacheDir, `vm-${recipeHash(key.publicKey)}`);
   return { dir, rootfs: join(dir, 'rootfs.ext4'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), hostKey: key.publicKey };
 }
 
@@ -111,23 +103,23 @@ export async function buildVmImage(o: VmOptions = {}): Promise<{ ms: number; cac
     return { ms: buildMs, cached: true };
   }
   if (process.getuid?.() !== 0) throw new Error('building the VM lab image needs root (debootstrap, chroot): run it with sudo');
-  for (const tool of ['debootstrap', 'systemd-nspawn', 'mkfs.ext4']) {
+  for (const tool of ['systemd-nspawn', 'mkfs.ext4']) {
     if (!(await $({ nothrow: true, quiet: true })`command -v ${tool}`).ok)
-      throw new Error(`${tool} is missing: apt-get install debootstrap systemd-container e2fsprogs`);
+      throw new Error(`${tool} is missing: apt-get install systemd-container e2fsprogs`);
   }
   const start = performance.now();
+  const base = await ensureImage('base', log);
   await mkdir(image.dir, { recursive: true });
   // Built in a scratch directory; the stamp is written last, so an interrupted build is redone.
   const rootfs = join(image.dir, 'rootfs.partial');
   await rm(rootfs, { recursive: true, force: true });
-  const mirror = await debianMirror();
-  log(`vm image: debootstrap ${suite} from ${mirror}`);
-  await $({ quiet: true })`debootstrap --variant=minbase --include=${include.join(',')} ${suite} ${rootfs} ${mirror}`;
+  log('vm image: copying the base image');
+  await $({ quiet: true })`cp -a --reflink=auto ${base.rootfs} ${rootfs}`;
 
   const key = await vmHostKey();
   await copyFile(key.privatePath, join(rootfs, 'etc/ssh/ssh_host_ed25519_key'));
   await copyFile(`${key.privatePath}.pub`, join(rootfs, 'etc/ssh/ssh_host_ed25519_key.pub'));
-  log(`vm image: installing the kernel, ${packages.length} packages and the lab set-up (a few minutes)`);
+  log(`vm image: installing the kernel, ${packages.length} packages and the lab set-up (a minute or two)`);
   // nspawn without -b: a chroot with /proc, /sys and /dev mounted; the host's DNS to reach the mirror.
   await $({ quiet: true, input: setupScript })`systemd-nspawn -q -D ${rootfs} --register=no --keep-unit --resolv-conf=copy-host --pipe /bin/sh -s`;
   // The image keeps the default resolv.conf symlink handling; nspawn's copy must not stay behind.

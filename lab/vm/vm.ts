@@ -106,14 +106,23 @@ export async function vmDown(): Promise<void> {
   const pid = await qemuPid();
   if (pid) {
     // The overlay is thrown away, so there is nothing to shut down cleanly: qemu exits on SIGTERM.
-    process.kill(pid, 'SIGTERM');
+    signal(pid, 'SIGTERM');
     if (!(await waitFor(async () => !alive(pid), { timeoutMs: 10_000, what: '', quiet: true }))) {
-      process.kill(pid, 'SIGKILL');
+      signal(pid, 'SIGKILL');
       await waitFor(async () => !alive(pid), { timeoutMs: 5000, what: `qemu ${pid} to exit` });
     }
   }
   await rm(runDir, { recursive: true, force: true });
   if ((await registeredHosts('vm')).length) await unregisterHosts('vm');
+}
+
+/** Signal a process that may have exited meanwhile. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
 }
 
 export async function vmStatus(): Promise<{ running: boolean; pid?: number; sshPort?: number; memMiB?: number; bootToSshMs?: number }> {
