@@ -3,7 +3,7 @@
 // port forwards for SSH, RTMP and HTTP; `restrict=on` keeps the guest from reaching anything else
 // (everything it needs is pre-installed in the image).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { $ } from 'zx';
@@ -103,8 +103,9 @@ async function register(run: VmRun, hostKey: string): Promise<LabHost> {
 
 /** Stop the VM lab Pi: no qemu left, overlay gone, unregistered. Safe to run twice. */
 export async function vmDown(): Promise<void> {
-  const pid = await qemuPid();
-  if (pid) {
+  // The pid file's qemu, or, when another checkout (or a lost .lab) started it, qemu found by name.
+  const recorded = await qemuPid();
+  for (const pid of recorded ? [recorded] : await qemuPidsByName()) {
     // The overlay is thrown away, so there is nothing to shut down cleanly: qemu exits on SIGTERM.
     signal(pid, 'SIGTERM');
     if (!(await waitFor(async () => !alive(pid), { timeoutMs: 10_000, what: '', quiet: true }))) {
@@ -151,6 +152,17 @@ async function qemuPid(): Promise<number | undefined> {
   if (!pid || !alive(pid)) return undefined;
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   return cmdline.includes(`camfleet-${vmName}`) ? pid : undefined;
+}
+
+/** Every qemu running a VM lab Pi, whoever started it. */
+async function qemuPidsByName(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args[0]?.includes('qemu-system') && args.includes(`camfleet-${vmName}`)) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 async function consoleTail(): Promise<string> {
