@@ -29,7 +29,26 @@ export const ffplayMissing = `ffplay was not found on PATH. It comes with ffmpeg
 export function viewStream(url: string, ffplay = 'ffplay'): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffplay, ffplayArgs(url), { stdio: 'inherit' });
-    child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new Error(ffplayMissing) : e));
-    child.once('close', (code) => resolve(code ?? 1));
+    // Stopped by a signal that only reached us (kill, a script's timeout): ffplay goes too,
+    // rather than playing on in a window nobody owns.
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    let forwarded = false;
+    const forward = (signal: NodeJS.Signals): void => {
+      forwarded = true;
+      child.kill(signal);
+    };
+    for (const signal of signals) process.on(signal, forward);
+    const cleanup = (): void => {
+      for (const signal of signals) process.off(signal, forward);
+    };
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      cleanup();
+      reject(e.code === 'ENOENT' ? new Error(ffplayMissing) : e);
+    });
+    child.once('close', (code, signal) => {
+      cleanup();
+      // Stopped through a signal we forwarded (ffplay then exits 123): the operator's choice, no failure.
+      resolve(forwarded ? 0 : (code ?? (signal ? 1 : 0)));
+    });
   });
 }

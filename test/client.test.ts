@@ -1,7 +1,7 @@
 // npm run probe / npm run view, run as the operator runs them (tsx client/cli.ts), against a real
 // nginx-rtmp on loopback fed by a real ffmpeg using the streamer's own flags.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { ffplayArgs } from '../client/view.ts';
 import { defaultConfig } from '../streamer/config.ts';
 import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
 import { freePort, startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
+import { alive, childPids } from './support/streamer-process.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'camfleet-client-test-'));
@@ -138,6 +139,45 @@ describe('view', () => {
     expect(r.stderr).toMatch(/ffplay was not found on PATH/);
     expect(r.stderr).toMatch(/apt install ffmpeg/);
     expect(r.stderr).not.toContain(key);
+  });
+
+  it('plays in ffplay, and takes ffplay with it when stopped by a signal', async () => {
+    // SDL's dummy drivers: a real ffplay playing the real stream, with no display here.
+    const view = spawn(process.execPath, ['--import', 'tsx', join(root, 'client/cli.ts'), 'view', '--url', nginx.url(key)], {
+      cwd: root,
+      env: { ...process.env, SDL_VIDEODRIVER: 'dummy', SDL_AUDIODRIVER: 'dummy' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    let stderr = '';
+    view.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const closed = new Promise<number | null>((resolve) => view.once('close', (code) => resolve(code)));
+    const pid = view.pid ?? 0;
+    try {
+      let ffplay: number | undefined;
+      for (let i = 0; i < 50 && !ffplay; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        ffplay = childPids(pid).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('ffplay\0'));
+      }
+      expect(ffplay).toBeDefined();
+      const argv = readFileSync(`/proc/${ffplay}/cmdline`, 'utf8').split('\0');
+      expect(argv).toEqual(expect.arrayContaining(['-flags', 'low_delay', nginx.url(key)]));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(alive(ffplay ?? 0)).toBe(true); // still playing
+
+      const t0 = Date.now();
+      view.kill('SIGTERM');
+      expect(await closed).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(alive(ffplay ?? 0)).toBe(false);
+      expect(stderr).toMatch(/^playing rtmp:\/\/127\.0\.0\.1:\d+\/live\/\*\*\* /);
+    } finally {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone: the point of the test.
+      }
+    }
   });
 
   it('plays with low-latency options and a title without the key', () => {

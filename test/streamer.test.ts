@@ -1,11 +1,13 @@
 // The streamer as the Pi runs it (the esbuild bundle under node), with real ffmpeg publishing into
 // a real nginx-rtmp on loopback, read back by the client's probe. No mocks.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeStream } from '../client/probe.ts';
+import { paths } from '../provision/render/paths.ts';
+import { render } from './support/fleet.ts';
 import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
 import { alive, cpuTicks, startStreamer, streamerBundle, type StreamerProcess } from './support/streamer-process.ts';
 
@@ -39,15 +41,22 @@ describe('streaming a 720p30 test pattern with encoder auto', () => {
   const statusFile = join(dir, 'status.json');
 
   beforeAll(async () => {
-    s = await streamer([
-      '--device', 'lavfi:testsrc2',
-      '--resolution', '1280x720',
-      '--fps', '30',
-      '--encoder', 'auto',
-      '--server', `rtmp://127.0.0.1:${nginx.port}/live`,
-      '--stream-key', 'hd',
-      '--status-file', statusFile,
-    ]);
+    // The config exactly as camfleet renders it for a Pi (templates/streamer.json.hbs), as the
+    // systemd unit passes it; only the status file moves out of /run for the test.
+    const [desired] = render(`
+defaults:
+  ssh: { user: pi, identityFile: /k, knownHostsFile: /kh }
+hosts:
+  pi1:
+    address: 10.0.0.1
+    camera: { device: 'lavfi:testsrc2', resolution: 1280x720, fps: 30, encoder: auto }
+    stream: { port: ${nginx.port}, application: live, key: hd }
+`);
+    const rendered = desired?.files.find((f) => f.path === paths.streamerConfig);
+    if (!rendered) throw new Error(`no ${paths.streamerConfig} rendered`);
+    const config = join(dir, 'streamer.json');
+    writeFileSync(config, rendered.content);
+    s = await streamer(['--config', config, '--status-file', statusFile]);
     await s.waitFor((e) => e.event === 'streaming', 20_000);
   });
 
