@@ -1,5 +1,6 @@
 // npm run view -- --host pi1      play a Pi's stream with ffplay
 // npm run probe -- --host pi1     read it headless and report what arrives
+import { resolve as resolvePath } from 'node:path';
 import { formatProblem, InventoryError } from '../provision/errors.ts';
 import { loadInventory } from '../provision/inventory/load.ts';
 import { NoStreamError, probeStream, type ProbeReport } from './probe.ts';
@@ -60,7 +61,8 @@ function parseArgs(argv: readonly string[]): Args {
 async function resolveUrl(args: Args): Promise<string> {
   if (args.url) return args.url;
   const name = args.host ?? '';
-  const inventory = await loadInventory(args.inventory, { only: [name] });
+  // npm runs scripts from the package root; a relative --inventory means where the operator typed it.
+  const inventory = await loadInventory(resolvePath(process.env.INIT_CWD ?? process.cwd(), args.inventory), { only: [name] });
   const host = inventory.hosts.find((h) => h.name === name);
   if (!host) throw new UsageError(`no host ${JSON.stringify(name)} in ${inventory.file} (hosts: ${inventory.names.join(', ')})`);
   return viewerUrl(host);
@@ -79,6 +81,10 @@ function formatReport(shownUrl: string, r: ProbeReport): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv.slice(1).some((a) => a === '--help' || a === '-h')) {
+    console.log(usage);
+    return 0;
+  }
   let args: Args;
   try {
     args = parseArgs(argv);
