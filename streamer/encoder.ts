@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { StreamerConfig } from './config.ts';
 import { encoderProbeArgs, impliedCodec, type VideoCodec } from './ffmpeg-args.ts';
+import { flvHasAvcConfig } from './flv-check.ts';
 
 export interface EncoderChoice {
   codec: VideoCodec;
@@ -14,15 +15,25 @@ export async function chooseEncoder(config: StreamerConfig, ffmpeg: string, sign
   const implied = impliedCodec(config);
   if (implied) return implied;
   const probe = await testEncode(ffmpeg, encoderProbeArgs(config, 'h264_v4l2m2m'), 10_000, signal);
-  if (probe.ok) return { codec: 'h264_v4l2m2m', reason: 'hardware encoder passed a one-frame test encode' };
-  return { codec: 'libx264', reason: `h264_v4l2m2m unavailable (${probe.error}): using libx264` };
+  if (!probe.ok) return { codec: 'libx264', reason: `h264_v4l2m2m unavailable (${probe.error}): using libx264` };
+  if (!flvHasAvcConfig(probe.output)) {
+    return { codec: 'libx264', reason: 'h264_v4l2m2m encodes, but its FLV has no SPS/PPS header, so viewers joining later could not decode it: using libx264' };
+  }
+  return { codec: 'h264_v4l2m2m', reason: 'hardware encoder passed a one-frame test encode to FLV' };
 }
 
-/** Run a short ffmpeg to completion; ok when it exits 0 within timeoutMs. */
-function testEncode(ffmpeg: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<{ ok: boolean; error: string }> {
+/** Run a short ffmpeg to completion; ok when it exits 0 within timeoutMs. Collects its stdout. */
+export function testEncode(
+  ffmpeg: string,
+  args: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ ok: boolean; error: string; output: Buffer }> {
   return new Promise((resolve) => {
     let stderr = '';
-    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const chunks: Buffer[] = [];
+    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const abort = (): void => {
       child.kill('SIGKILL');
@@ -32,7 +43,7 @@ function testEncode(ffmpeg: string, args: string[], timeoutMs: number, signal?: 
     const finish = (ok: boolean, error: string): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
-      resolve({ ok, error });
+      resolve({ ok, error, output: Buffer.concat(chunks) });
     };
     child.once('error', (e) => finish(false, e.message));
     child.once('close', (code, sig) => {

@@ -102,8 +102,10 @@ export function ffmpegArgs(c: StreamerConfig, codec: VideoCodec): string[] {
 }
 
 /**
- * A one-frame test encode with `codec` from a synthetic source: proves the encoder works on this
- * board without touching the camera (which ffmpeg may hold: "Device or resource busy").
+ * A one-frame test encode with `codec` from a synthetic source, muxed to FLV on stdout as the
+ * stream would be: proves the encoder works on this board, and that its output carries what
+ * viewers need (see flv-check.ts), without touching the camera (which ffmpeg may hold: "Device or
+ * resource busy").
  */
 export function encoderProbeArgs(c: StreamerConfig, codec: 'h264_v4l2m2m' | 'libx264'): string[] {
   return [
@@ -113,8 +115,9 @@ export function encoderProbeArgs(c: StreamerConfig, codec: 'h264_v4l2m2m' | 'lib
     '-f', 'lavfi',
     '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}`,
     '-frames:v', '1',
+    '-an',
     ...encodeArgs(c, codec),
-    '-f', 'null',
-    '-',
+    '-f', 'flv',
+    'pipe:1',
   ];
 }

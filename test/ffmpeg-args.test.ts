@@ -78,7 +78,7 @@ describe('ffmpegArgs', () => {
     expect(after(args, '-frames:v')).toBe('1');
     expect(after(args, '-c:v')).toBe('h264_v4l2m2m');
     expect(args.join(' ')).not.toContain('/dev/video0');
-    expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
+    expect(args.slice(-3)).toEqual(['-f', 'flv', 'pipe:1']);
   });
 });
 
