@@ -5,7 +5,7 @@
 // Host N: netns camfleet-labN, veth cflN (here, 10.213.N.1/24) <-> cflNp (inside, 10.213.N.2/24).
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { copyFile, chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { $ } from 'zx';
@@ -183,6 +183,7 @@ export async function containerDown(log: (line: string) => void = () => {}): Pro
     const m = /^camfleet-lab(\d+)\b/.exec(line.trim());
     if (m) numbers.add(Number(m[1]));
   }
+  for (const o of await orphanedLabInits()) numbers.add(Number(o.name.slice('lab'.length)));
   await Promise.all([...numbers].map((n) => stopOne(n, log)));
   await rm(join(labDir, 'containers'), { recursive: true, force: true });
   await sqn`ip route delete blackhole ${labNetwork}`;
@@ -212,6 +213,11 @@ async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?
     }
     log(`${hostName(n)} stopped`);
   }
+  // An nspawn killed hard leaves its container running without it: end that PID namespace too.
+  for (const init of await orphanedInits(hostName(n))) {
+    process.kill(init, 'SIGKILL');
+    await waitFor(async () => !alive(init), { timeoutMs: 5000, what: `${hostName(n)}'s init to exit` });
+  }
   for (const mount of await overlayMounts(hostName(n))) await sq`umount ${mount}`;
   if (o.keepNetwork) return;
   await sqn`ip netns delete ${netns(n)}`;
@@ -222,6 +228,29 @@ async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?
 async function nspawnPids(name: string): Promise<number[]> {
   const found = await sqn`pgrep -f ${`^systemd-nspawn .*--machine=${name} `}`;
   return found.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/**
+ * PID 1 of a container whose /etc/hostname says `name` and whose nspawn is gone: the kernel shows
+ * it as a process whose NSpid ends in 1 (init of a nested PID namespace), parented to our init.
+ */
+async function orphanedInits(name: string): Promise<number[]> {
+  return (await orphanedLabInits()).filter((o) => o.name === name).map((o) => o.pid);
+}
+
+/** Containers of lab Pis running without their systemd-nspawn (it was killed hard). */
+export async function orphanedLabInits(): Promise<{ pid: number; name: string }[]> {
+  const found: { pid: number; name: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
+    const nspid = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
+    const ppid = /^PPid:\s+(\d+)$/m.exec(status)?.[1];
+    if (nspid.length < 2 || nspid.at(-1) !== '1' || ppid !== '1') continue;
+    const hostname = (await readFile(`/proc/${entry}/root/etc/hostname`, 'utf8').catch(() => '')).trim();
+    if (/^lab\d+$/.test(hostname)) found.push({ pid: Number(entry), name: hostname });
+  }
+  return found;
 }
 
 /** Where the lab Pi `name`'s overlay is mounted (any checkout's .lab). */

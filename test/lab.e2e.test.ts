@@ -3,20 +3,21 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { containerDown } from '../lab/container.ts';
+import { containerDown, orphanedLabInits } from '../lab/container.ts';
 import { registeredHosts } from '../lab/state.ts';
 import { run } from './support/cli.ts';
-import { labUnavailable, onHost } from './support/lab.ts';
+import { labUnavailable, onHost, systemState } from './support/lab.ts';
 
 const why = labUnavailable();
 if (why) console.warn(`skipping lab tests: ${why}`);
 
 const lab = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'lab/cli.ts', ...args]);
 const leftovers = () => ({
-  nspawn: execFileSync('sh', ['-c', 'pgrep -c systemd-nspawn || true'], { encoding: 'utf8' }).trim(),
+  nspawn: execFileSync('sh', ['-c', 'pgrep -fc "^systemd-nspawn .*--machine=lab" || true'], { encoding: 'utf8' }).trim(),
   netns: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('camfleet-')),
   mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes('/.lab/')),
 });
+const noLeftovers = { nspawn: '0', netns: [], mounts: [] };
 
 describe.skipIf(!!why)('lab Pis', () => {
   afterAll(async () => {
@@ -32,7 +33,7 @@ describe.skipIf(!!why)('lab Pis', () => {
     expect(hosts.map((h) => h.name)).toEqual(['lab1', 'lab2', 'lab3']);
     for (const h of hosts) {
       // sshArgs sets StrictHostKeyChecking=yes against .lab/known_hosts: this fails if the key is not the recorded one.
-      expect(onHost(h, 'systemctl is-system-running --wait').trim()).toBe('running');
+      expect(systemState(h)).toBe('running');
       expect(onHost(h, 'hostname').trim()).toBe(h.name);
       expect(onHost(h, 'sudo -n id -u').trim()).toBe('0');
     }
@@ -47,21 +48,26 @@ describe.skipIf(!!why)('lab Pis', () => {
   it('down leaves no nspawn process, namespace or mount; a second up reuses the cached image', async () => {
     const down = await lab('down');
     expect(down.code).toBe(0);
-    expect(leftovers()).toEqual({ nspawn: '0', netns: [], mounts: [] });
+    expect(leftovers()).toEqual(noLeftovers);
     expect(await registeredHosts('container')).toEqual([]);
     const again = await lab('up', '--hosts', '1');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/from the base image \(cached\)/);
     await lab('down');
-    expect(leftovers()).toEqual({ nspawn: '0', netns: [], mounts: [] });
+    expect(leftovers()).toEqual(noLeftovers);
   });
 
   it('a crashed run (nspawn killed, namespace and mount left) is cleaned up by the next up', async () => {
     await lab('up', '--hosts', '2');
-    execFileSync('pkill', ['-KILL', '-f', 'systemd-nspawn']);
+    execFileSync('pkill', ['-KILL', '-f', '^systemd-nspawn .*--machine=lab']);
     const up = await lab('up', '--hosts', '2');
     expect(up.code).toBe(0);
+    // The killed nspawns' containers are gone too, not left running without them.
+    expect(await orphanedLabInits()).toEqual([]);
     const hosts = await registeredHosts('container');
-    for (const h of hosts) expect(onHost(h, 'systemctl is-system-running --wait').trim()).toBe('running');
+    for (const h of hosts) expect(systemState(h)).toBe('running');
+    await lab('down');
+    expect(leftovers()).toEqual(noLeftovers);
+    expect(await orphanedLabInits()).toEqual([]);
   });
 });

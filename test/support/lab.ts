@@ -15,7 +15,17 @@ export function labUnavailable(): string | undefined {
 
 /** Run a command on a lab Pi as pi (use sudo inside for root); throws with stderr on failure. */
 export function onHost(host: LabHost, command: string): string {
-  return execFileSync('ssh', sshArgs(host, ['-o', 'BatchMode=yes', command]), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    return execFileSync('ssh', sshArgs(host, ['-o', 'BatchMode=yes', command]), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const { status, stdout, stderr } = e as { status: number; stdout: string; stderr: string };
+    throw new Error(`${host.name}: \`${command}\` exited ${status}\nstdout: ${stdout}\nstderr: ${stderr}`);
+  }
+}
+
+/** systemd's state once start-up finished, with the failed units when it is not `running`. */
+export function systemState(host: LabHost): string {
+  return onHost(host, 'state=$(systemctl is-system-running --wait); echo "$state"; [ "$state" = running ] || systemctl --failed --no-legend --plain').trim();
 }
 
 export function mainPid(host: LabHost, unit: string): number {
