@@ -49,10 +49,18 @@ function main(): void {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', stop);
-  supervisor.run().catch((e: unknown) => {
+  let crashed = false;
+  const crash = (e: unknown): void => {
+    if (crashed) return;
+    crashed = true;
     log('crashed', { error: e instanceof Error ? e.stack : String(e) });
-    process.exit(1);
-  });
+    // Take ffmpeg down too: an orphan would hold the camera ("Device or resource busy") against
+    // the streamer systemd restarts.
+    setTimeout(() => process.exit(1), exitDeadlineMs).unref();
+    void supervisor.stop().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', crash);
+  supervisor.run().catch(crash);
 }
 
 main();
