@@ -34,6 +34,7 @@ function main(): void {
   const redact = createRedactor(redactions);
   const log = createLogger(redact);
   const status = new StatusReporter(config.statusFile, log, redact);
+  status.refreshEvery(30_000);
   log('start', { ...config, node: process.version, pid: process.pid });
 
   const supervisor = new Supervisor({ config, log, status });

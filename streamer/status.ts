@@ -23,9 +23,11 @@ export interface StreamerStatus {
   /** ffmpeg restarts since the streamer started. */
   restarts: number;
   lastError: string | null;
-  /** When the streamer started (ISO time); uptime is updatedAt - startedAt. */
+  /** When the streamer started (ISO time). */
   startedAt: string;
   updatedAt: string;
+  /** updatedAt - startedAt, so a reader needs no clock of its own; refreshed at least every 30 s. */
+  uptimeSeconds: number;
   /** When frames last started flowing; null unless streaming. */
   streamingSince: string | null;
   /** The streamer's own pid. */
@@ -59,6 +61,7 @@ export class StatusReporter {
       lastError: null,
       startedAt: now,
       updatedAt: now,
+      uptimeSeconds: 0,
       streamingSince: null,
       pid: process.pid,
     };
@@ -77,8 +80,15 @@ export class StatusReporter {
   }
 
   update(change: Partial<StreamerStatus>): void {
-    this.current = { ...this.current, ...change, updatedAt: new Date().toISOString() };
+    const now = new Date();
+    const uptimeSeconds = Math.round((now.getTime() - Date.parse(this.current.startedAt)) / 1000);
+    this.current = { ...this.current, ...change, updatedAt: now.toISOString(), uptimeSeconds };
     this.write();
+  }
+
+  /** Rewrite the file every `ms` so updatedAt and uptime stay fresh; /run is tmpfs, so cheap. */
+  refreshEvery(ms: number): void {
+    if (this.path) setInterval(() => this.update({}), ms).unref();
   }
 
   private write(): void {

@@ -86,9 +86,10 @@ hosts:
     expect(JSON.stringify(s.events)).not.toContain('/live/hd');
   });
 
-  it('writes its status: state, encoder, restarts, last error, start time', () => {
+  it('writes its status: state, encoder, restarts, last error, uptime', () => {
     const status = JSON.parse(readFileSync(statusFile, 'utf8')) as Record<string, unknown>;
     expect(status).toMatchObject({ state: 'streaming', encoder: 'libx264', restarts: 0, lastError: null, pid: s.pid });
+    expect(status.uptimeSeconds).toBe(Math.round((Date.parse(String(status.updatedAt)) - Date.parse(String(status.startedAt))) / 1000));
     expect(Date.parse(String(status.startedAt))).toBeLessThanOrEqual(Date.parse(String(status.streamingSince)));
   });
 
