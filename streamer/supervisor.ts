@@ -65,6 +65,7 @@ export class Supervisor {
   private child: ChildProcess | undefined;
   private wake: (() => void) | undefined;
   private finished: Promise<void> | undefined;
+  private argsLogged = false;
 
   constructor(options: SupervisorOptions) {
     this.config = options.config;
@@ -180,7 +181,9 @@ export class Supervisor {
   private runFfmpeg(args: string[]): Promise<RunResult> {
     const started = Date.now();
     this.status.update({ state: 'connecting' });
-    this.log('ffmpeg-start', { args });
+    // The command never changes: the journal gets it once, not on every restart of a long outage.
+    this.log('ffmpeg-start', this.argsLogged ? {} : { args });
+    this.argsLogged = true;
     const child = spawn(this.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
 

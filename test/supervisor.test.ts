@@ -79,4 +79,6 @@ it('backs off exponentially up to the cap while ffmpeg keeps failing, and afresh
     await running;
   }
   expect(events.at(-1)?.event).toBe('stopped');
+  // Many restarts, one copy of the (unchanging) command in the journal.
+  expect(events.filter((e) => e.event === 'ffmpeg-start' && e.args !== undefined)).toHaveLength(1);
 });
