@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startNginxRtmp } from '../test/support/nginx-rtmp.ts';
-import { cpuTicks, rssKiB, startStreamer } from '../test/support/streamer-process.ts';
+import { cpuTicks, removeStreamerBundle, rssKiB, startStreamer } from '../test/support/streamer-process.ts';
 
 export interface StreamerResources {
   /** Peak resident memory of the node process while streaming. */
@@ -67,6 +67,7 @@ export async function benchStreamerResources(o: StreamerResourcesOptions = {}): 
   } finally {
     await streamer.terminate();
     await nginx.stop();
+    removeStreamerBundle();
   }
 }
 

@@ -9,7 +9,7 @@ import { probeStream } from '../client/probe.ts';
 import { paths } from '../provision/render/paths.ts';
 import { render } from './support/fleet.ts';
 import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
-import { alive, cpuTicks, startStreamer, streamerBundle, type StreamerProcess } from './support/streamer-process.ts';
+import { alive, cpuTicks, removeStreamerBundle, startStreamer, streamerBundle, type StreamerProcess } from './support/streamer-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'camfleet-streamer-test-'));
 const running: StreamerProcess[] = [];
@@ -26,6 +26,7 @@ afterAll(async () => {
   for (const f of feeders) f.kill('SIGKILL');
   await nginx?.stop();
   rmSync(dir, { recursive: true, force: true });
+  removeStreamerBundle();
 });
 
 async function streamer(args: string[]): Promise<StreamerProcess> {

@@ -1,7 +1,7 @@
 // The real streamer as a child process — the esbuild bundle the Pi runs, started with node — with
 // its JSON log lines parsed, so tests and benchmarks can wait for events and look at its ffmpeg.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,11 +30,21 @@ export interface StreamerProcess {
 }
 
 let bundlePath: Promise<string> | undefined;
+let bundleDir: string | undefined;
+
+/** Remove the built bundle (test runners may end workers without an 'exit' event). */
+export function removeStreamerBundle(): void {
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  bundleDir = undefined;
+  bundlePath = undefined;
+}
 
 /** Build the streamer bundle once per process, into a temp dir. */
 export function streamerBundle(): Promise<string> {
   bundlePath ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'camfleet-streamer-'));
+    bundleDir = dir;
+    process.once('exit', removeStreamerBundle);
     const path = join(dir, 'streamer.mjs');
     await writeFile(path, await buildStreamerBundle());
     return path;
