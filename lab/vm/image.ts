@@ -68,9 +68,11 @@ echo MODULES=list > /etc/initramfs-tools/conf.d/camfleet-lab
 printf 'virtio_pci\\nvirtio_blk\\next4\\n' >> /etc/initramfs-tools/modules
 apt-get -q update
 apt-get -q install -y --no-install-recommends ${packages.join(' ')}
-# Nothing periodic or waiting on the network competes with the tests for the emulated CPU.
-systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer \\
-  systemd-timesyncd.service NetworkManager-wait-online.service getty@tty1.service 2>/dev/null || true
+# Nothing periodic, scrubbing or waiting on the network competes with the tests for the emulated CPU.
+systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer e2scrub_reap.service \\
+  fstrim.timer systemd-timesyncd.service NetworkManager-wait-online.service getty@tty1.service 2>/dev/null || true
+# Like a Pi that never had a hostapd hotspot: dnsmasq installed but not running (camfleet enables it).
+systemctl disable dnsmasq.service
 apt-get clean
 `;
 

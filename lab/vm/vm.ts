@@ -103,7 +103,7 @@ async function register(run: VmRun, hostKey: string): Promise<LabHost> {
 
 /** Stop the VM lab Pi: no qemu left, overlay gone, unregistered. Safe to run twice. */
 export async function vmDown(): Promise<void> {
-  // The pid file's qemu, or, when another checkout (or a lost .lab) started it, qemu found by name.
+  // The pid file's qemu, or, when the pid file is lost, qemu found by its name and overlay.
   const recorded = await qemuPid();
   for (const pid of recorded ? [recorded] : await qemuPidsByName()) {
     // The overlay is thrown away, so there is nothing to shut down cleanly: qemu exits on SIGTERM.
@@ -154,13 +154,19 @@ async function qemuPid(): Promise<number | undefined> {
   return cmdline.includes(`camfleet-${vmName}`) ? pid : undefined;
 }
 
-/** Every qemu running a VM lab Pi, whoever started it. */
+/**
+ * qemu running a VM lab Pi that is ours to stop: booted from this lab dir's overlay, or orphaned
+ * (its overlay is gone: a lost .lab). Another checkout's live VM is left alone: its ports are its
+ * own, so it does not collide with ours.
+ */
 async function qemuPidsByName(): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (args[0]?.includes('qemu-system') && args.includes(`camfleet-${vmName}`)) pids.push(Number(entry));
+    if (!args[0]?.includes('qemu-system') || !args.includes(`camfleet-${vmName}`)) continue;
+    const disk = /^file=([^,]+),/.exec(args.find((a) => a.startsWith('file=')) ?? '')?.[1];
+    if (!disk || disk === overlay || !existsSync(disk)) pids.push(Number(entry));
   }
   return pids;
 }
