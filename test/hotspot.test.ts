@@ -56,16 +56,18 @@ describe.skipIf(!!why)('hotspot on simulated Wi-Fi radios', () => {
     expect(asRoot(vm, 'ls /etc/camfleet 2>/dev/null | wc -l; ip -4 -o address show dev eth0 | wc -l').trim().split('\n')).toEqual(['0', '1']);
   });
 
-  it('networkmanager: a client joins with the passphrase, gets 10.42.0.x and reads the stream from 10.42.0.1', slow, async () => {
+  it('networkmanager: a client joins with the passphrase, gets 10.42.0.x, reads the stream from 10.42.0.1 and may not publish', slow, async () => {
     const r = await provision('networkmanager');
     expect(r.stdout + r.stderr, r.stdout + r.stderr).not.toMatch(/failed/);
     expect(r.code).toBe(0);
     expect(asRoot(vm, 'systemctl is-active NetworkManager camfleet-hotspot camfleet-streamer nginx').trim().split('\n')).toEqual(['active', 'active', 'active', 'active']);
-    const client = wifiClient(vm, { ssid, passphrase, rtmpHost: '10.42.0.1' });
+    const client = wifiClient(vm, { ssid, passphrase, rtmpHost: '10.42.0.1', tryPublish: true });
     expect(client.associated, client.log).toBe(true);
     expect(client.lease, client.log).toMatch(/^10\.42\.0\.(\d+)$/);
     expect(client.lease).not.toBe('10.42.0.1');
     expect(client.stream, client.log).toEqual({ codec: 'h264', width: 320, height: 180 });
+    // Publishing stays limited to the Pi itself (access.publish defaults to 127.0.0.1).
+    expect(client.publishRefused, client.log).toBe(true);
   });
 
   it('a wrong passphrase fails to associate', slow, () => {

@@ -33,6 +33,8 @@ export interface WifiResult {
   wrongKey: boolean;
   lease?: string;
   stream?: { codec: string; width: number; height: number };
+  /** With `tryPublish`: whether nginx-rtmp refused this client's attempt to publish a stream. */
+  publishRefused?: boolean;
   /** wpa_supplicant's and dhclient's log tail, for failure messages. */
   log: string;
 }
@@ -42,9 +44,10 @@ const ns = 'camfleet-client';
 /**
  * A Wi-Fi client on the VM's second radio, in a network namespace of its own so its traffic
  * really crosses the simulated air: wpa_supplicant with the given SSID and passphrase, then DHCP,
- * then ffprobe of rtmp://<gateway>:1935/live/cam. Each call starts the client afresh.
+ * then ffprobe of rtmp://<gateway>:1935/live/cam (and, with `tryPublish`, an attempt to publish
+ * there). Each call starts the client afresh.
  */
-export function wifiClient(host: LabHost, o: { ssid: string; passphrase: string; rtmpHost: string; waitS?: number }): WifiResult {
+export function wifiClient(host: LabHost, o: { ssid: string; passphrase: string; rtmpHost: string; waitS?: number; tryPublish?: boolean }): WifiResult {
   const script = `set -u
 ns=${ns}
 run() { ip netns exec "$ns" "$@"; }
@@ -88,6 +91,12 @@ if [ "$state" = COMPLETED ]; then
       out=$(run timeout 40 ffprobe -v error -rw_timeout 20000000 -select_streams v:0 -show_entries stream=codec_name,width,height -of json rtmp://${o.rtmpHost}:1935/live/cam 2>>/run/${ns}-dhcp.log) && { echo "stream=$(echo $out | tr -d '\\n ')"; break; }
       sleep 2
     done
+${o.tryPublish ? `    # A viewer must not be able to publish: nginx-rtmp drops the connection, ffmpeg fails. The
+    # same encode into a file first shows that a failure is the server's doing.
+    pub() { timeout 40 ip netns exec "$ns" ffmpeg -v error -nostdin -f lavfi -i testsrc=size=64x64:rate=5 -t 3 -c:v libx264 -f flv "$@" >>/run/${ns}-dhcp.log 2>&1; }
+    if ! pub -y /dev/null; then echo publish=broken
+    elif pub rtmp://${o.rtmpHost}:1935/live/from-a-viewer; then echo publish=accepted
+    else echo publish=refused; fi` : ''}
   fi
 fi
 echo '--- log'
@@ -106,6 +115,7 @@ true
     wrongKey: field('wrongkey') === 'yes',
     lease: field('lease') || undefined,
     stream: s && { codec: s.codec_name, width: s.width, height: s.height },
+    ...(o.tryPublish ? { publishRefused: field('publish') === 'refused' } : {}),
     log,
   };
 }
