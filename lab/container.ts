@@ -60,11 +60,11 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   await sqn`ip route replace blackhole ${labNetwork}`;
   const operator = await ensureOperatorKey();
   const numbers = Array.from({ length: options.hosts }, (_, i) => i + 1);
-  // Boot them all at once, then wait: systemd's start-up overlaps across containers.
-  const started = await Promise.all(numbers.map((n) => boot(n, image.rootfs, operator.publicKey, layer)));
   log(`booting ${options.hosts} container lab Pi(s) from the ${layer} image (${image.cached ? 'cached' : 'just built'})`);
   const hosts: LabHost[] = [];
   try {
+    // Boot them all at once, then wait: systemd's start-up overlaps across containers.
+    const started = await Promise.all(numbers.map((n) => boot(n, image.rootfs, operator.publicKey)));
     for (const s of started) {
       const bootToSshMs = await waitForSsh(s.n, s.startedAt, s.pid);
       await writeFile(join(runDir(s.n), 'run.json'), JSON.stringify({ pid: s.pid, layer, bootToSshMs } satisfies RunRecord));
@@ -79,7 +79,7 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   return hosts;
 }
 
-async function boot(n: number, lower: string, operatorKey: string, layer: ImageLayer) {
+async function boot(n: number, lower: string, operatorKey: string) {
   const dir = runDir(n);
   const merged = join(dir, 'root');
   await mkdir(join(dir, 'upper'), { recursive: true });
@@ -120,7 +120,7 @@ async function boot(n: number, lower: string, operatorKey: string, layer: ImageL
   child.unref();
   if (!child.pid) throw new Error(`${hostName(n)}: systemd-nspawn did not start`);
   await writeFile(join(dir, 'pid'), `${child.pid}\n`);
-  return { n, pid: child.pid, startedAt, hostKey: key.publicKey, layer };
+  return { n, pid: child.pid, startedAt, hostKey: key.publicKey };
 }
 
 async function piIds(root: string): Promise<{ uid: number; gid: number }> {
