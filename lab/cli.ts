@@ -1,8 +1,9 @@
 // npm run lab -- build | up | down | ssh | status: the lab Pis tests, benchmarks and the demo use.
 import { spawnSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { containerDown, containerStatus, containerUp } from './container.ts';
-import { ensureImage } from './image.ts';
+import { ensureImage, imageDir } from './image.ts';
 import { sshArgs } from './ssh-args.ts';
 import { labInventory, registeredHosts } from './state.ts';
 import type * as Vm from './vm-api.ts';
@@ -10,7 +11,9 @@ import type * as Vm from './vm-api.ts';
 const usage = `Usage: npm run lab -- <command> [options]
 
 Commands:
-  build [--kind container|vm|all]      build the lab images (cached; the first build takes minutes)
+  build [--kind container|vm|all] [--force]
+                                       build the lab images (cached; the first build takes minutes;
+                                       --force rebuilds the container image)
   up [--hosts N] [--kind container|vm] [--ready]
                                        boot lab Pis (replacing running ones of that kind) and write
                                        ${labInventory} + known_hosts
@@ -43,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       hosts: { type: 'string' },
       kind: { type: 'string' },
       ready: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -59,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'build': {
       if (kind !== 'vm') {
+        if (values.force) await rm(imageDir, { recursive: true, force: true });
         for (const layer of ['base', 'ready'] as const) {
           const image = await ensureImage(layer, log);
           log(`container image ${layer}: ${image.cached ? 'cached' : 'built'} (build took ${(image.buildMs / 1000).toFixed(0)} s) at ${image.rootfs}`);

@@ -109,14 +109,14 @@ async function boot(n: number, lower: string, operatorKey: string) {
   await sq`ip netns exec ${netns(n)} ip link set ${vethThere(n)} up`;
   await sq`ip netns exec ${netns(n)} ip link set lo up`;
 
-  const console = openSync(join(dir, 'console.log'), 'a');
+  const consoleLog = openSync(join(dir, 'console.log'), 'a');
   const startedAt = performance.now();
   const child = spawn(
     'systemd-nspawn',
     ['-q', '-D', merged, '-b', '--register=no', '--keep-unit', `--machine=${hostName(n)}`, `--network-namespace-path=/run/netns/${netns(n)}`],
-    { detached: true, stdio: ['ignore', console, console] },
+    { detached: true, stdio: ['ignore', consoleLog, consoleLog] },
   );
-  closeSync(console);
+  closeSync(consoleLog);
   child.unref();
   if (!child.pid) throw new Error(`${hostName(n)}: systemd-nspawn did not start`);
   await writeFile(join(dir, 'pid'), `${child.pid}\n`);
