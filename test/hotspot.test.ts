@@ -96,4 +96,17 @@ describe.skipIf(!!why)('hotspot on simulated Wi-Fi radios', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(changes(r.stdout)).toBe(0);
   });
+
+  it('switching back to networkmanager converges too: hostapd and dnsmasq off, a client gets 10.42.0.x and reads the stream; then 0 changes', slow, async () => {
+    const r = await provision('networkmanager');
+    expect(r.stdout + r.stderr, r.stdout + r.stderr).not.toMatch(/failed/);
+    expect(r.code).toBe(0);
+    expect(asRoot(vm, 'systemctl is-active camfleet-hotspot hostapd dnsmasq camfleet-hotspot-address || true').trim().split('\n')).toEqual(['active', 'inactive', 'inactive', 'inactive']);
+    const client = wifiClient(vm, { ssid, passphrase, rtmpHost: '10.42.0.1' });
+    expect(client.lease, client.log).toMatch(/^10\.42\.0\.(\d+)$/);
+    expect(client.stream, client.log).toEqual({ codec: 'h264', width: 320, height: 180 });
+    const again = await provision('networkmanager', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(changes(again.stdout)).toBe(0);
+  });
 });
