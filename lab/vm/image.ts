@@ -104,19 +104,33 @@ export async function buildVmImage(o: VmOptions = {}): Promise<{ ms: number; cac
     const { buildMs } = JSON.parse(await readFile(stamp, 'utf8')) as { buildMs: number };
     return { ms: buildMs, cached: true };
   }
-  if (process.getuid?.() !== 0) throw new Error('building the VM lab image needs root (debootstrap, chroot): run it with sudo');
+  if (process.getuid?.() !== 0) throw new Error('building the VM lab image needs root (debootstrap and systemd-nspawn): run it with sudo');
   for (const tool of ['systemd-nspawn', 'mkfs.ext4']) {
     if (!(await $({ nothrow: true, quiet: true })`command -v ${tool}`).ok)
       throw new Error(`${tool} is missing: apt-get install systemd-container e2fsprogs`);
   }
   const start = performance.now();
   const base = await ensureImage('base', log);
+  // The stamp is written last, so an interrupted build is redone; a failed one leaves nothing.
+  await rm(image.dir, { recursive: true, force: true });
   await mkdir(image.dir, { recursive: true });
-  // Built in a scratch directory; the stamp is written last, so an interrupted build is redone.
+  try {
+    await buildInto(image, base.rootfs, log);
+  } catch (e) {
+    await rm(image.dir, { recursive: true, force: true });
+    throw e;
+  }
+  const ms = Math.round(performance.now() - start);
+  await writeFile(stamp, `${JSON.stringify({ buildMs: ms, builtAt: new Date().toISOString() })}\n`);
+  log(`vm image built in ${(ms / 1000).toFixed(0)} s at ${image.dir}`);
+  return { ms, cached: false };
+}
+
+/** Base image -> VM image: packages and set-up in a copy, kernel and initrd out, ext4 disk image. */
+async function buildInto(image: VmImage, baseRootfs: string, log: (line: string) => void): Promise<void> {
   const rootfs = join(image.dir, 'rootfs.partial');
-  await rm(rootfs, { recursive: true, force: true });
   log('vm image: copying the base image');
-  await $({ quiet: true })`cp -a --reflink=auto ${base.rootfs} ${rootfs}`;
+  await $({ quiet: true })`cp -a --reflink=auto ${baseRootfs} ${rootfs}`;
 
   const key = await vmHostKey();
   await copyFile(key.privatePath, join(rootfs, 'etc/ssh/ssh_host_ed25519_key'));
@@ -138,15 +152,9 @@ export async function buildVmImage(o: VmOptions = {}): Promise<{ ms: number; cac
   log('vm image: writing the ext4 root filesystem');
   const used = Number((await $({ quiet: true })`du -sm ${rootfs}`).stdout.split(/\s/)[0]);
   const partialImage = `${image.rootfs}.partial`;
-  await rm(partialImage, { force: true });
   await $({ quiet: true })`truncate -s ${`${used * 2 + 1024}M`} ${partialImage}`;
   await $({ quiet: true })`mkfs.ext4 -q -F -L camfleet-vm -d ${rootfs} ${partialImage}`;
   await chmod(partialImage, 0o600);
   await rename(partialImage, image.rootfs);
   await rm(rootfs, { recursive: true, force: true });
-
-  const ms = Math.round(performance.now() - start);
-  await writeFile(stamp, `${JSON.stringify({ buildMs: ms, builtAt: new Date().toISOString(), kernel: vmlinuz })}\n`);
-  log(`vm image built in ${(ms / 1000).toFixed(0)} s at ${image.dir}`);
-  return { ms, cached: false };
 }
