@@ -45,6 +45,7 @@ const vethHere = (n: number): string => `cfl${n}`;
 const vethThere = (n: number): string => `cfl${n}p`;
 export const hostAddress = (n: number): string => `10.213.${n}.2`;
 const labNetwork = '10.213.0.0/16';
+const cgroupName = (n: number): string => `camfleet-lab/${hostName(n)}`;
 const runDir = (n: number): string => join(labDir, 'containers', hostName(n));
 
 /** Boot N container lab Pis (replacing any left from before) and register them in the lab inventory. */
@@ -111,9 +112,19 @@ async function boot(n: number, lower: string, operatorKey: string) {
 
   const consoleLog = openSync(join(dir, 'console.log'), 'a');
   const startedAt = performance.now();
+  // Each container gets a cgroup of its own before nspawn starts: without systemd on this machine
+  // nspawn leaves the container in its caller's cgroup, and containers booted side by side then
+  // fight over it (early units failing with 219/CGROUP, now and then).
+  const ownCgroup = [
+    'for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do',
+    '  [ -e "$h/cgroup.procs" ] || continue',
+    `  mkdir -p "$h/${cgroupName(n)}" && echo $$ > "$h/${cgroupName(n)}/cgroup.procs" || true`,
+    'done',
+    'exec systemd-nspawn "$@"',
+  ].join('\n');
   const child = spawn(
-    'systemd-nspawn',
-    ['-q', '-D', merged, '-b', '--register=no', '--keep-unit', `--machine=${hostName(n)}`, `--network-namespace-path=/run/netns/${netns(n)}`],
+    'sh',
+    ['-c', ownCgroup, 'sh', '-q', '-D', merged, '-b', '--register=no', '--keep-unit', `--machine=${hostName(n)}`, `--network-namespace-path=/run/netns/${netns(n)}`],
     { detached: true, stdio: ['ignore', consoleLog, consoleLog] },
   );
   closeSync(consoleLog);
@@ -219,9 +230,24 @@ async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?
     await waitFor(async () => !alive(init), { timeoutMs: 5000, what: `${hostName(n)}'s init to exit` });
   }
   for (const mount of await overlayMounts(hostName(n))) await sq`umount ${mount}`;
+  await removeCgroups(n);
   if (o.keepNetwork) return;
   await sqn`ip netns delete ${netns(n)}`;
   await sqn`ip link delete ${vethHere(n)}`;
+}
+
+/** The container's cgroups, innermost first (systemd inside made its own below ours). */
+async function removeCgroups(n: number): Promise<void> {
+  const dirs = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].map((h) => `${h}/${cgroupName(n)}`).filter((d) => existsSync(d));
+  if (!dirs.length) return;
+  // The last processes of a stopped container leave its cgroups a moment after nspawn exits.
+  await waitFor(
+    async () => {
+      await sqn`find ${dirs} -type d -delete`;
+      return dirs.every((d) => !existsSync(d));
+    },
+    { timeoutMs: 5000, what: `${hostName(n)}'s cgroups to empty`, quiet: true },
+  );
 }
 
 /** systemd-nspawn processes booting the lab Pi `name`, whoever started them. */
