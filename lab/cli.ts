@@ -35,7 +35,7 @@ const log = (line: string): void => console.log(`lab: ${line}`);
 
 async function loadVm(): Promise<typeof Vm> {
   // The VM kind lives in its own module; loaded only when asked for (it pulls in qemu plumbing).
-  return (await import(new URL('./vm/index.ts', import.meta.url).href)) as typeof Vm;
+  return import('./vm/index.ts');
 }
 
 async function main(argv: string[]): Promise<number> {

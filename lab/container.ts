@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { copyFile, chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { ensureImage, type ImageLayer } from './image.ts';
 import { processTreeMemory, alive, waitFor } from './processes.ts';
+import { sshBanner } from './ssh-banner.ts';
 import { cacheDir, ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost } from './state.ts';
 
 export interface ContainerUpOptions {
@@ -161,24 +161,11 @@ async function waitForSsh(n: number, startedAt: number, pid: number): Promise<nu
         const tail = (await readFile(join(runDir(n), 'console.log'), 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
         throw new Error(`${hostName(n)}: systemd-nspawn exited during boot:\n${tail}`);
       }
-      return sshBanner(hostAddress(n));
+      return sshBanner(hostAddress(n), 22);
     },
     { timeoutMs: 90_000, what: `${hostName(n)}: sshd at ${hostAddress(n)}:22` },
   );
   return Math.round(performance.now() - startedAt);
-}
-
-function sshBanner(address: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: address, port: 22, timeout: 1000 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('data', (d) => done(d.toString().startsWith('SSH-')));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
 }
 
 /** Stop every container lab Pi and remove its namespace, mounts and layer. Safe to run twice. */
@@ -299,7 +286,7 @@ export async function containerStatus(): Promise<ContainerHostStatus[]> {
       address: h.address,
       running,
       pid: run.pid,
-      sshReachable: running && (await sshBanner(h.address)),
+      sshReachable: running && (await sshBanner(h.address, 22)),
       memMiB: running && run.pid ? (await processTreeMemory(run.pid)) / 1024 : undefined,
       bootToSshMs: run.bootToSshMs,
     });

@@ -4,10 +4,11 @@
 // (everything it needs is pre-installed in the image).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { alive, waitFor } from '../processes.ts';
+import { sshBanner } from '../ssh-banner.ts';
 import { ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost } from '../state.ts';
 import { vmName } from './host.ts';
 import { buildVmImage, vmImagePaths, type VmOptions } from './image.ts';
@@ -41,7 +42,7 @@ export async function vmUp(o: VmOptions = {}): Promise<LabHost> {
   if (!(await sqn`command -v qemu-system-x86_64`).ok) throw new Error('qemu-system-x86_64 is missing: apt-get install qemu-system-x86 qemu-utils');
   const image = await vmImagePaths();
   const running = await currentRun();
-  if (running && (await sshBanner(running.sshPort))) {
+  if (running && (await sshBanner('127.0.0.1', running.sshPort, 2000))) {
     log(`${vmName} already running (pid ${running.pid}, ssh on 127.0.0.1:${running.sshPort})`);
     return register(running, image.hostKey);
   }
@@ -81,7 +82,7 @@ export async function vmUp(o: VmOptions = {}): Promise<LabHost> {
     await waitFor(
       async () => {
         if (!alive(pid)) throw new Error(`${vmName}: qemu exited during boot; the end of ${vmConsoleLog}:\n${await consoleTail()}`);
-        return sshBanner(sshPort);
+        return sshBanner('127.0.0.1', sshPort, 2000);
       },
       { timeoutMs: 300_000, intervalMs: 1000, what: `${vmName}: sshd on 127.0.0.1:${sshPort} (console: ${vmConsoleLog})` },
     );
@@ -187,20 +188,3 @@ function freePort(): Promise<number> {
   });
 }
 
-/**
- * sshd's banner on the forwarded port. The port itself accepts connections as soon as qemu runs
- * (user-mode networking answers for the guest), so only the banner says sshd is up.
- */
-function sshBanner(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port, timeout: 2000 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('data', (d) => done(d.toString().startsWith('SSH-')));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-    socket.once('end', () => done(false));
-  });
-}
