@@ -2,8 +2,6 @@
 // no-op rollout of N lab Pis against one. Each pair is measured side by side in one run, runs
 // interleaved so a slow moment of the machine hits both sides alike.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { containerUp } from '../lab/container.ts';
 import { sshArgs } from '../lab/ssh-args.ts';
 import type { LabHost } from '../lab/state.ts';
@@ -32,10 +30,6 @@ function timed(cmd: string, args: string[]): { ms: number; cpuMs: number } {
 const lightCamera = (doc: { defaults: Record<string, unknown> }) => {
   doc.defaults.camera = { device: 'lavfi:testsrc2', resolution: '160x120', fps: 5, bitrate: '100k', encoder: 'libx264' };
 };
-
-async function cli(): Promise<string> {
-  return existsSync(join(import.meta.dirname, '..', 'dist', 'camfleet.mjs')) ? join(import.meta.dirname, '..', 'dist', 'camfleet.mjs') : buildCli();
-}
 
 export interface NoopBench {
   provisionMs: number;
@@ -78,7 +72,7 @@ export interface RolloutBench {
 export async function benchNoopRollout(o: { sizes?: number[]; runs?: number; log?: (l: string) => void } = {}): Promise<RolloutBench> {
   const sizes = o.sizes ?? [5, 10, 20, 40];
   const runs = o.runs ?? 3;
-  const camfleet = await cli();
+  const camfleet = await buildCli();
   const largest = Math.max(...sizes);
   const hosts = await containerUp({ hosts: largest, layer: 'ready', log: o.log });
   const inventory = writeInventory(hosts, lightCamera);

@@ -1,8 +1,10 @@
-// `npm run build`: bundle the CLI into one file, dist/camfleet.mjs, that starts fast. Three things
-// made a no-op run slow from source and are done here once instead: compiling TypeScript (tsx),
-// resolving hundreds of small dependency modules, and compiling the inventory schema with ajv.
+// `npm run build`: bundle the CLI into dist/ so that it starts fast. Four things made a no-op run
+// slow from source and are done here once instead: compiling TypeScript (tsx), resolving hundreds of
+// small dependency modules, compiling the inventory schema with ajv, and (through launcher.ts and
+// V8's code cache) parsing the bundle. Run it as dist/camfleet.mjs.
 // The streamer bundle is built here too, so the CLI needs no esbuild at run time.
 import { build, type Plugin } from 'esbuild';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { buildStreamerBundle } from '../streamer/build.ts';
@@ -35,35 +37,43 @@ function precomputed(streamerBundle: string): Plugin {
   };
 }
 
-export async function buildCli(): Promise<string> {
-  const outfile = join(projectRoot, 'dist', 'camfleet.mjs');
+/** Builds into `outdir` (inside the checkout: the CLI finds templates and schema above itself). */
+export async function buildCli(outdir = join(projectRoot, 'dist')): Promise<string> {
+  rmSync(outdir, { recursive: true, force: true });
   await build({
     entryPoints: [join(projectRoot, 'provision', 'cli.ts')],
-    outfile,
+    outfile: join(outdir, 'camfleet.cjs'),
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    // CommonJS, so launcher.ts can run it from V8's code cache (Node 20 has none for ES modules).
+    // A command's modules still load only when it runs: esbuild turns import() into a lazy require.
+    format: 'cjs',
     target: 'node20',
     // esbuild is a native binary; ssh2's optional native helpers are used only if present.
     external: ['esbuild', 'cpu-features', '*.node'],
     plugins: [precomputed(await buildStreamerBundle())],
-    // CommonJS dependencies expect require, __filename and __dirname.
-    banner: {
-      js: [
-        "import { createRequire as __createRequire } from 'node:module';",
-        "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-        'const require = __createRequire(import.meta.url);',
-        'const __filename = __fileURLToPath(import.meta.url);',
-        "const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
-      ].join('\n'),
-    },
+    define: { 'import.meta.url': '__importMetaUrl' },
+    // "use strict" first, as esbuild would have put it: the sources are strict ES modules.
+    banner: { js: `"use strict";const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
     // Smaller to parse at start-up; the source map keeps stack traces readable.
     minify: true,
     keepNames: true,
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  return outfile;
+  const launcher = join(outdir, 'camfleet.mjs');
+  await build({
+    entryPoints: [join(projectRoot, 'provision', 'launcher.ts')],
+    outfile: launcher,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel: 'warning',
+  });
+  chmodSync(launcher, 0o755);
+  return launcher;
 }
 
 if (process.argv[1]?.endsWith('build-cli.ts')) console.log(`built ${await buildCli()}`);
