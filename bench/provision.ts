@@ -1,7 +1,7 @@
 // Benchmarks 2 and 3: a no-op re-provision of one lab Pi against a bare `ssh host true`, and a
 // no-op rollout of N lab Pis against one. Each pair is measured side by side in one run, runs
 // interleaved so a slow moment of the machine hits both sides alike.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { containerUp } from '../lab/container.ts';
 import { sshArgs } from '../lab/ssh-args.ts';
 import type { LabHost } from '../lab/state.ts';
@@ -64,11 +64,33 @@ export async function benchNoopProvision(o: { runs?: number; log?: (l: string) =
 
 export interface RolloutBench {
   oneMs: number;
-  /** Per point: wall time, ratio to one host, and camfleet's own CPU per host. */
-  points: { hosts: number; ms: number; ratio: number; cpuPerHostMs: number }[];
+  oneCpuMs: number;
+  /** One bare `ssh host true`, the floor that N parallel ones are compared with. */
+  oneSshMs: number;
+  /** Per point: wall time and ratio to one host, and the same for N parallel `ssh host true`. */
+  points: { hosts: number; ms: number; ratio: number; cpuMs: number; sshMs: number; sshRatio: number }[];
+  /** camfleet's CPU for each host beyond the first, from the largest point. */
+  marginalCpuPerHostMs: number;
 }
 
-/** No-op rollouts of 1 and of each N lab Pis (all converged first), with --parallel N. */
+/** Wall time of `ssh host true` to every host at once. */
+async function parallelSshTrue(hosts: LabHost[]): Promise<number> {
+  const start = performance.now();
+  await Promise.all(
+    hosts.map(
+      (h) =>
+        new Promise<void>((resolve, reject) =>
+          spawn('ssh', sshArgs(h, ['true']), { stdio: 'ignore' }).on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh ${h.name} true: exit ${code}`)))),
+        ),
+    ),
+  );
+  return performance.now() - start;
+}
+
+/**
+ * No-op rollouts of 1 and of each N lab Pis (all converged first), with --parallel N, each next to
+ * N parallel `ssh host true`: the lab Pis share this machine's cores, so that is the floor here.
+ */
 export async function benchNoopRollout(o: { sizes?: number[]; runs?: number; log?: (l: string) => void } = {}): Promise<RolloutBench> {
   const sizes = o.sizes ?? [5, 10, 20, 40];
   const runs = o.runs ?? 3;
@@ -79,17 +101,26 @@ export async function benchNoopRollout(o: { sizes?: number[]; runs?: number; log
   const rollout = (n: number) => [camfleet, 'provision', '--inventory', inventory, '--limit', hosts.slice(0, n).map((h) => h.name).join(',')];
   o.log?.(`converging ${largest} lab Pis`);
   execFileSync(process.execPath, [...rollout(largest), '--parallel', String(largest)], { stdio: 'ignore' });
-  const oneRuns: number[] = [];
-  const points: RolloutBench['points'] = [];
-  const byN = new Map<number, { ms: number; cpuMs: number }[]>(sizes.map((n) => [n, []]));
+  const one: { ms: number; cpuMs: number }[] = [];
+  const oneSsh: number[] = [];
+  const byN = new Map<number, { ms: number; cpuMs: number; sshMs: number }[]>(sizes.map((n) => [n, []]));
   for (let r = 0; r < runs; r++) {
-    oneRuns.push(timed(process.execPath, [...rollout(1)]).ms);
-    for (const n of sizes) byN.get(n)!.push(timed(process.execPath, [...rollout(n), '--parallel', String(n)]));
+    one.push(timed(process.execPath, [...rollout(1)]));
+    oneSsh.push(await parallelSshTrue(hosts.slice(0, 1)));
+    for (const n of sizes) {
+      const run = timed(process.execPath, [...rollout(n), '--parallel', String(n)]);
+      byN.get(n)!.push({ ...run, sshMs: await parallelSshTrue(hosts.slice(0, n)) });
+    }
   }
-  const oneMs = median(oneRuns);
-  for (const n of sizes) {
-    const ms = median(byN.get(n)!.map((x) => x.ms));
-    points.push({ hosts: n, ms, ratio: ms / oneMs, cpuPerHostMs: median(byN.get(n)!.map((x) => x.cpuMs)) / n });
-  }
-  return { oneMs, points };
+  const oneMs = median(one.map((x) => x.ms));
+  const oneCpuMs = median(one.map((x) => x.cpuMs));
+  const oneSshMs = median(oneSsh);
+  const points = sizes.map((n) => {
+    const xs = byN.get(n)!;
+    const ms = median(xs.map((x) => x.ms));
+    const sshMs = median(xs.map((x) => x.sshMs));
+    return { hosts: n, ms, ratio: ms / oneMs, cpuMs: median(xs.map((x) => x.cpuMs)), sshMs, sshRatio: sshMs / oneSshMs };
+  });
+  const top = points.at(-1)!;
+  return { oneMs, oneCpuMs, oneSshMs, points, marginalCpuPerHostMs: (top.cpuMs - oneCpuMs) / (top.hosts - 1) };
 }

@@ -46,9 +46,19 @@ await section('3. no-op rollout', async () => {
   const r = await benchNoopRollout({ log: note });
   const largest = r.points.at(-1)!;
   for (const p of r.points)
-    say(`   rollout of ${String(p.hosts).padStart(2)} lab Pis: ${s(p.ms)} = ${p.ratio.toFixed(2)}x one host (${s(r.oneMs)}); camfleet CPU ${p.cpuPerHostMs.toFixed(0)} ms per host`);
-  say('   (the lab Pis share this machine\'s 2 cores with camfleet: sshd, sudo and systemd on N hosts all run here)');
-  say(`3. no-op rollout of ${largest.hosts} lab Pis vs one: ${largest.ratio.toFixed(2)}x — goal <= 3x: ${verdict(largest.ratio <= 3)}`);
+    say(
+      `   rollout of ${String(p.hosts).padStart(2)} lab Pis: ${s(p.ms)} = ${p.ratio.toFixed(2)}x one host (${s(r.oneMs)}); ` +
+        `${p.hosts} parallel ssh host true: ${s(p.sshMs)} = ${p.sshRatio.toFixed(2)}x one (${s(r.oneSshMs)}); camfleet CPU ${s(p.cpuMs)}`,
+    );
+  say("   (the lab Pis share this machine's 2 cores with camfleet: sshd, sudo and systemd of N hosts run here, so");
+  say('    N bare ssh logins alone slow down like that; on a real fleet each Pi brings its own CPU)');
+  // Real Pis do their own work; what N of them share is this process: its CPU per extra host.
+  const projected = r.oneMs + 49 * r.marginalCpuPerHostMs;
+  say(
+    `3. no-op rollout of ${largest.hosts} lab Pis vs one: ${largest.ratio.toFixed(2)}x measured (bare ssh: ${largest.sshRatio.toFixed(2)}x); ` +
+      `50 real Pis projected from camfleet's CPU per extra host (${r.marginalCpuPerHostMs.toFixed(0)} ms): ${(projected / r.oneMs).toFixed(2)}x — ` +
+      `goal <= 3x: measured ${verdict(largest.ratio <= 3)}, projected ${verdict(projected / r.oneMs <= 3)}`,
+  );
 });
 
 await section('4. stream latency', async () => {
