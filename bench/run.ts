@@ -39,6 +39,11 @@ await section('2. no-op re-provision', async () => {
     `2. no-op re-provision of one lab Pi (bundled CLI, whole process): ${s(r.provisionMs)} vs ssh host true ${s(r.sshTrueMs)} ` +
       `= ${r.ratio.toFixed(2)}x — goal <= 1.5x: ${verdict(r.ratio <= 1.5)} (median of ${r.runs}; camfleet's own CPU ${s(r.provisionCpuMs)})`,
   );
+  if (r.withoutExtraCa)
+    say(
+      `   the same without this machine's NODE_EXTRA_CA_CERTS (node parses that CA file at every start, ~45 ms; camfleet uses no TLS): ` +
+        `${s(r.withoutExtraCa.provisionMs)} = ${r.withoutExtraCa.ratio.toFixed(2)}x — ${verdict(r.withoutExtraCa.ratio <= 1.5)}`,
+    );
 });
 
 await section('3. no-op rollout', async () => {

@@ -49,8 +49,10 @@ export async function buildCli(outdir = join(projectRoot, 'dist')): Promise<stri
     // A command's modules still load only when it runs: esbuild turns import() into a lazy require.
     format: 'cjs',
     target: 'node20',
-    // esbuild is a native binary; ssh2's optional native helpers are used only if present.
-    external: ['esbuild', 'cpu-features', '*.node'],
+    // esbuild is a native binary; ssh2's optional native helpers are used only if present. zx,
+    // a third of the bundle, is needed only by `render`'s validators: loaded from node_modules
+    // then, rather than read at every start.
+    external: ['esbuild', 'zx', 'cpu-features', '*.node'],
     plugins: [precomputed(await buildStreamerBundle())],
     define: { 'import.meta.url': '__importMetaUrl' },
     // "use strict" first, as esbuild would have put it: the sources are strict ES modules.

@@ -150,8 +150,6 @@ export interface ObservedState {
   h264Encoders: string[];
   /** Restarts/reloads an interrupted run committed files for but never carried out. */
   pending: { action: 'restart' | 'reload'; unit: string }[];
-  /** The streamer's own status file, if it is running. */
-  streamerStatus?: Record<string, unknown>;
   /** The host's network interface this SSH connection arrived on. */
   sshInterface?: string;
 }

@@ -9,7 +9,7 @@ import { observeScript } from './script.ts';
 export async function observeHost(remote: Remote, desired: DesiredState): Promise<ObservedState> {
   const r = await remote.run(observeScript(desired));
   if (r.code !== 0) throw new HostError(remote.host, 'observe', `fact gathering exited with ${r.code}`, r.stderr);
-  const observed = parseObserved(r.stdout, desired.packages);
+  const observed = parseObserved(r.stdout, desired);
   if (observed.os.id === 'unknown') throw new HostError(remote.host, 'observe', 'the host answered, but not like a Debian system', r.stderr || r.stdout);
   return observed;
 }

@@ -1,6 +1,5 @@
 // The fact-gathering script: one round trip reports everything plan needs. Pure: desired state in,
 // script text out. Each fact is one tab-separated line, so parsing needs no guessing.
-import { paths } from '../render/paths.ts';
 import { managedMarker, type DesiredState } from '../types.ts';
 import { q } from '../remote.ts';
 
@@ -13,22 +12,26 @@ export function observeScript(desired: DesiredState): string {
     'export LC_ALL=C',
     // $1 is the login's $SSH_CONNECTION ("client port server port"): the interface holding the
     // server address is the one this connection arrives on.
+    // `ip -o addr show to ADDRESS` prints "N: <interface> inet ...": its second word.
     'if [ -n "${1:-}" ]; then',
     '  set -- $1',
-    `  ip -o addr show 2>/dev/null | awk -v a="$3" '{ split($4, p, "/"); if (p[1] == a) print "sshif\\t" $2 }'`,
+    '  set -- $(ip -o addr show to "$3" 2>/dev/null)',
+    '  [ -n "${2:-}" ] && printf "sshif\\t%s\\n" "$2"',
     'fi',
-    't=$(printf "\\t")',
+    "t='\t'",
     '. /etc/os-release 2>/dev/null',
-    'printf "os\\t%s\\t%s\\t%s\\n" "${ID:-unknown}" "${VERSION_ID:-}" "$(dpkg --print-architecture 2>/dev/null || uname -m)"',
+    'printf "os\\t%s\\t%s\\n" "${ID:-unknown}" "${VERSION_ID:-}"',
     // db:Status-Abbrev is "ii " for an installed package; unknown names are silently left out.
-    `dpkg-query -W -f='pkg\\t\${Package}\\t\${db:Status-Abbrev}\\n' ${desired.packages.map(q).join(' ')} 2>/dev/null`,
+    // dpkg's own line carries the architecture, saving a `dpkg --print-architecture`.
+    `dpkg-query -W -f='pkg\\t\${Package}\\t\${db:Status-Abbrev}\\t\${Architecture}\\n' dpkg ${desired.packages.map(q).join(' ')} 2>/dev/null`,
     // Files: one process per fact for all files at once (a process costs milliseconds on a Pi).
     'set --',
     'for f in ' + files.map(q).join(' ') + '; do',
     '  if [ -f "$f" ]; then set -- "$@" "$f"; else printf "file\\t%s\\t-\\n" "$f"; fi',
     'done',
     'if [ $# -gt 0 ]; then',
-    `  sha256sum -- "$@" | awk '{ print "filesum\\t" $2 "\\t" $1 }'`,
+    // sha256sum's own lines ("<hash>  <path>"): the parser knows them by shape.
+    '  sha256sum -- "$@"',
     '  stat -c "filemeta$t%n$t%a$t%U$t%G" -- "$@"',
     // The marker sits in a managed file's header, so only the first lines are read.
     `  awk -v marker=${q(managedMarker)} 'FNR > 10 { nextfile } index($0, marker) { print "filemanaged\\t" FILENAME; nextfile }' "$@"`,
@@ -40,7 +43,6 @@ export function observeScript(desired: DesiredState): string {
     desired.camera.encoder === 'h264_v4l2m2m' ? 'if command -v ffmpeg >/dev/null 2>&1; then' : 'if false; then',
     "  ffmpeg -hide_banner -encoders 2>/dev/null | awk '$1 ~ /^V/ && /H\\.264/ {print \"encoder\\t\" $2}'",
     'fi',
-    `[ -f ${q(paths.streamerStatus)} ] && printf "status\\t%s\\n" "$(base64 -w0 < ${q(paths.streamerStatus)})"`,
     'exit 0',
   ];
   return `${lines.join('\n')}\n`;
@@ -54,20 +56,10 @@ function cameraCheck(device: string): string {
 }
 
 /**
- * Every unit's state from one `systemctl show` (each call costs ~30 ms on a Pi). It prints one
- * block per unit, in the order asked, blank-line separated; awk turns each into a `unit` line.
+ * Every unit's state from one `systemctl show` (each call costs ~30 ms on a Pi): one block of
+ * Key=Value lines per unit, in the order asked, blank-line separated, between two marker lines.
  */
 function unitsQuery(names: string[]): string {
   if (!names.length) return 'true';
-  const awk = [
-    'function out() { if (!seen) return; split(names, n, " "); i++;',
-    '  if (load == "not-found") file = "not-found";',
-    '  printf "unit\\t%s\\t%s\\t%s\\t%s\\n", n[i], (file == "" ? "unknown" : file), (act == "" ? "unknown" : act), (pid == "" ? 0 : pid);',
-    '  seen = 0; load = file = act = pid = "" }',
-    '$1 == "LoadState" { load = $2; seen = 1 } $1 == "UnitFileState" { file = $2; seen = 1 }',
-    '$1 == "ActiveState" { act = $2; seen = 1 } $1 == "MainPID" { pid = $2; seen = 1 }',
-    '/^$/ { out() } END { out() }',
-  ].join('\n');
-  const list = names.map(q).join(' ');
-  return `systemctl show -p LoadState,UnitFileState,ActiveState,MainPID ${list} 2>/dev/null | awk -F= -v names=${q(names.join(' '))} ${q(awk)}`;
+  return `echo units-begin; systemctl show -p LoadState,UnitFileState,ActiveState,MainPID ${names.map(q).join(' ')} 2>/dev/null; echo; echo units-end`;
 }

@@ -1,0 +1,90 @@
+// The observe script's output, as a lab Pi printed it, parsed into facts. The script passes two
+// tools' output straight through (sha256sum's lines, `systemctl show`'s blocks): their shapes are
+// what the parser must recognise, so they are copied here as the real host wrote them.
+import { describe, expect, it } from 'vitest';
+import { parseObserved } from '../provision/observe/parse.ts';
+
+const desired = {
+  packages: ['nginx', 'libnginx-mod-rtmp', 'ffmpeg', 'nodejs', 'hostapd'],
+  units: [{ name: 'nginx.service' }, { name: 'camfleet-streamer.service' }, { name: 'hostapd.service' }, { name: 'camfleet-hotspot.service' }],
+} as Parameters<typeof parseObserved>[1];
+
+const output = `sshif\tcfl1p
+os\tdebian\t12
+pkg\tdpkg\tii \tamd64
+pkg\tffmpeg\tii \tamd64
+pkg\tlibnginx-mod-rtmp\tii \tamd64
+pkg\tnginx\tii \tamd64
+pkg\tnodejs\trc \tamd64
+file\t/etc/hostapd/hostapd.conf\t-
+00a7b5ca2f17956add227b57bd928a5c03933de47ff367e052dffc6409260f5a  /etc/nginx/nginx.conf
+ad0c7fdfac8677a32919f431e1ef4bb004f7cc54e73482ce36af737951333ea8  /etc/camfleet/streamer.json
+filemeta\t/etc/nginx/nginx.conf\t644\troot\troot
+filemeta\t/etc/camfleet/streamer.json\t600\troot\troot
+filemanaged\t/etc/nginx/nginx.conf
+units-begin
+MainPID=36
+LoadState=loaded
+ActiveState=active
+UnitFileState=enabled
+
+MainPID=0
+LoadState=loaded
+ActiveState=failed
+UnitFileState=disabled
+
+MainPID=0
+LoadState=masked
+ActiveState=inactive
+UnitFileState=masked
+
+MainPID=0
+LoadState=not-found
+ActiveState=inactive
+UnitFileState=
+
+units-end
+camera\t1
+pending\trestart\tcamfleet-streamer.service
+`;
+
+describe('parseObserved', () => {
+  const o = parseObserved(output, desired);
+
+  it('reads packages: only "ii" is installed, one dpkg never mentioned is not, dpkg itself is not listed', () => {
+    expect(o.packages).toEqual({ nginx: true, 'libnginx-mod-rtmp': true, ffmpeg: true, nodejs: false, hostapd: false });
+  });
+
+  it("reads files from sha256sum's own lines plus their mode, owner and marker; a missing one is null", () => {
+    expect(o.files['/etc/nginx/nginx.conf']).toEqual({
+      sha256: '00a7b5ca2f17956add227b57bd928a5c03933de47ff367e052dffc6409260f5a',
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+      managed: true,
+    });
+    expect(o.files['/etc/camfleet/streamer.json']).toMatchObject({ mode: 0o600, managed: false });
+    expect(o.files['/etc/hostapd/hostapd.conf']).toBeNull();
+  });
+
+  it("gives each unit its own systemctl show block, in the order asked", () => {
+    expect(o.units).toEqual({
+      'nginx.service': { enabled: 'enabled', active: 'active', mainPid: 36 },
+      'camfleet-streamer.service': { enabled: 'disabled', active: 'failed', mainPid: 0 },
+      'hostapd.service': { enabled: 'masked', active: 'inactive', mainPid: 0 },
+      'camfleet-hotspot.service': { enabled: 'not-found', active: 'inactive', mainPid: 0 },
+    });
+  });
+
+  it("reads the OS, the architecture from dpkg's line, the SSH interface, the camera and pending restarts", () => {
+    expect(o.os).toEqual({ id: 'debian', version: '12', arch: 'amd64' });
+    expect(o.sshInterface).toBe('cfl1p');
+    expect(o.camera).toBe(true);
+    expect(o.pending).toEqual([{ action: 'restart', unit: 'camfleet-streamer.service' }]);
+  });
+
+  it('a host where systemctl printed nothing has no unit facts rather than wrong ones', () => {
+    const bare = parseObserved('os\tdebian\t12\nunits-begin\n\nunits-end\n', desired);
+    expect(bare.units).toEqual({});
+  });
+});
