@@ -59,6 +59,7 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   // Lab addresses never leave this machine: without a lab Pi behind it, an address is dropped here
   // instead of following the default route out.
   await sqn`ip route replace blackhole ${labNetwork}`;
+  await ensureInotifyInstances(options.hosts, log);
   const operator = await ensureOperatorKey();
   const numbers = Array.from({ length: options.hosts }, (_, i) => i + 1);
   log(`booting ${options.hosts} container lab Pi(s) from the ${layer} image (${image.cached ? 'cached' : 'just built'})`);
@@ -78,6 +79,25 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   }
   await registerHosts('container', hosts);
   return hosts;
+}
+
+const inotifyLimit = '/proc/sys/fs/inotify/max_user_instances';
+
+/**
+ * The containers' systemd, logind and dbus all run as this machine's root and share its inotify
+ * budget: 7 instances per lab Pi against Debian's default of 128. Past it, a container's systemd
+ * cannot start and nspawn exits without a word (seen from 19 lab Pis on). Raised, never lowered.
+ */
+async function ensureInotifyInstances(hosts: number, log: (line: string) => void): Promise<void> {
+  const wanted = 128 + 16 * hosts;
+  const current = Number((await readFile(inotifyLimit, 'utf8').catch(() => '0')).trim());
+  if (current >= wanted) return;
+  try {
+    await writeFile(inotifyLimit, `${wanted}\n`);
+    log(`raised fs.inotify.max_user_instances from ${current} to ${wanted} for ${hosts} lab Pis`);
+  } catch (e) {
+    log(`cannot raise fs.inotify.max_user_instances (${current}; ${hosts} lab Pis want ${wanted}): ${(e as Error).message}`);
+  }
 }
 
 async function boot(n: number, lower: string, operatorKey: string) {
