@@ -9,7 +9,7 @@ import { copyFile, chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { ensureImage, type ImageLayer } from './image.ts';
-import { processTreeMemory, alive, waitFor } from './processes.ts';
+import { processTreeMemory, alive, signal, waitFor } from './processes.ts';
 import { sshBanner } from './ssh-banner.ts';
 import { cacheDir, ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost } from './state.ts';
 
@@ -222,18 +222,18 @@ async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?
   const pids = recorded && alive(recorded) ? [recorded] : await nspawnPids(hostName(n));
   for (const pid of pids) {
     // SIGTERM makes nspawn power the container off in order; SIGKILL if that takes too long.
-    process.kill(pid, 'SIGTERM');
+    signal(pid, 'SIGTERM');
     const stopped = await waitFor(async () => !alive(pid), { timeoutMs: 10_000, what: '', quiet: true });
     if (!stopped) {
       await sqn`pkill -KILL -P ${pid}`;
-      process.kill(pid, 'SIGKILL');
+      signal(pid, 'SIGKILL');
       await waitFor(async () => !alive(pid), { timeoutMs: 5000, what: '', quiet: true });
     }
     log(`${hostName(n)} stopped`);
   }
   // An nspawn killed hard leaves its container running without it: end that PID namespace too.
   for (const init of await orphanedInits(hostName(n))) {
-    process.kill(init, 'SIGKILL');
+    signal(init, 'SIGKILL');
     await waitFor(async () => !alive(init), { timeoutMs: 5000, what: `${hostName(n)}'s init to exit` });
   }
   for (const mount of await overlayMounts(hostName(n))) await sq`umount ${mount}`;

@@ -10,6 +10,15 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Send `sig`; a process that has exited meanwhile (ESRCH) is what stopping it wanted anyway. */
+export function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
 /** Poll `check` until it returns true. Throws on timeout unless `quiet`, then returns false. */
 export async function waitFor(
   check: () => Promise<boolean>,

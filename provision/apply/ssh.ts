@@ -129,9 +129,31 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<Sock
       clearTimeout(timer);
       // From here ssh2 listens for errors; one that comes before it does must not crash the run.
       socket.on('error', () => {});
-      resolve(socket);
+      resolve(coalesceWrites(socket));
     });
   });
+}
+
+/**
+ * The pieces ssh2 writes in one tick (a packet's length, body and tag, or several packets) leave
+ * as one writev: with TCP_NODELAY each write would otherwise be a system call and a TCP segment
+ * of its own, a third of camfleet's CPU per host in a fleet rollout.
+ */
+function coalesceWrites(socket: Socket): Socket {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  socket.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write(...args);
+  }) as Socket['write'];
+  return socket;
 }
 
 function algorithmsFor(known: KnownKey[]): string[] {
