@@ -2,6 +2,7 @@
 // no-op rollout of N lab Pis against one. Each pair is measured side by side in one run, runs
 // interleaved so a slow moment of the machine hits both sides alike.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { containerUp } from '../lab/container.ts';
 import { sshArgs } from '../lab/ssh-args.ts';
 import type { LabHost } from '../lab/state.ts';
@@ -32,6 +33,30 @@ const lightCamera = (doc: { defaults: Record<string, unknown> }) => {
   doc.defaults.camera = { device: 'lavfi:testsrc2', resolution: '160x120', fps: 5, bitrate: '100k', encoder: 'libx264' };
 };
 
+/** Share of this machine's CPU time spent idle over the next second. */
+async function idleShare(): Promise<number> {
+  const sample = () => {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+    return { idle: cpu[3]! + cpu[4]!, total: cpu.reduce((a, b) => a + b, 0) };
+  };
+  const a = sample();
+  await new Promise((r) => setTimeout(r, 1000));
+  const b = sample();
+  return (b.idle - a.idle) / Math.max(1, b.total - a.total);
+}
+
+/**
+ * Wait (up to a minute) until the machine is mostly idle: tearing down an earlier lab leaves the
+ * kernel busy with namespaces for a while, which would be measured as camfleet's time.
+ */
+async function settle(log?: (l: string) => void): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const idle = await idleShare();
+    if (idle >= 0.85) return;
+    if (i === 0) log?.(`waiting for the machine to settle (${(idle * 100).toFixed(0)}% idle)`);
+  }
+}
+
 export interface NoopBench {
   provisionMs: number;
   /** CPU the camfleet process used (start-up included). */
@@ -55,6 +80,7 @@ export async function benchNoopProvision(o: { runs?: number; log?: (l: string) =
   const inventory = writeInventory([pi], lightCamera);
   const provision = ['provision', '--inventory', inventory, '--host', pi.name];
   execFileSync(process.execPath, [camfleet, ...provision], { stdio: 'ignore' }); // converge first
+  await settle(o.log);
   const { NODE_EXTRA_CA_CERTS: extraCa, ...envWithoutExtraCa } = process.env;
   const p: number[] = [];
   const cpu: number[] = [];

@@ -1,11 +1,11 @@
 // One SSH connection per host (node-ssh), strict host-key checking by default, key or agent auth.
 // Scripts run as root through `sudo -n sh -s` with the script on stdin.
 import { existsSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
 import { NodeSSH, type Config } from 'node-ssh';
 import { HostError, UnreachableError } from '../errors.ts';
 import type { ExecResult, Remote } from '../remote.ts';
 import type { ResolvedHost } from '../types.ts';
+import { connectTcp } from './tcp.ts';
 import { keyTypeOf, knownHostsName, readKnownKeys, recordKnownKey, type KnownKey } from './known-hosts.ts';
 
 export interface ConnectOptions {
@@ -106,54 +106,6 @@ async function open(
     options.onKeyRecorded?.(`${name}: trusted new ${recorded.type} host key of ${knownHostsName(address, port)}, recorded in ${knownHostsFile}`);
   }
   return conn;
-}
-
-/**
- * The TCP connection, made here rather than by ssh2 to set TCP_NODELAY: without ssh2's optional
- * native helper (not in the bundled CLI) a packet is several small writes, and Nagle's algorithm
- * held each one that awaits a reply back for the peer's delayed ACK, ~40 ms a round trip and a
- * quarter of a second per run. Connected before ssh2 gets it, so its errors are ours to report.
- */
-function connectTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('Timed out while connecting'));
-    }, timeoutMs);
-    socket.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      // From here ssh2 listens for errors; one that comes before it does must not crash the run.
-      socket.on('error', () => {});
-      resolve(coalesceWrites(socket));
-    });
-  });
-}
-
-/**
- * The pieces ssh2 writes in one tick (a packet's length, body and tag, or several packets) leave
- * as one writev: with TCP_NODELAY each write would otherwise be a system call and a TCP segment
- * of its own, a third of camfleet's CPU per host in a fleet rollout.
- */
-function coalesceWrites(socket: Socket): Socket {
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  let corked = false;
-  socket.write = ((...args: unknown[]) => {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        corked = false;
-        socket.uncork();
-      });
-    }
-    return write(...args);
-  }) as Socket['write'];
-  return socket;
 }
 
 function algorithmsFor(known: KnownKey[]): string[] {

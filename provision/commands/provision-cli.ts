@@ -1,7 +1,7 @@
 // `camfleet provision`: options, then a rollout of provisionHost over the selected hosts, with
 // live progress, the plan of each host, a summary table, and an exit status that means something.
 import { writeFile } from 'node:fs/promises';
-import { loadRenderInputs } from '../artifacts.ts';
+import { hangUpUnused, predial } from '../apply/tcp.ts';
 import { loadSelected, parse, selectionOptions } from '../cli-common.ts';
 import { UsageError } from '../errors.ts';
 import { exitCodes } from '../exit-codes.ts';
@@ -9,7 +9,7 @@ import { formatPlan, planToJson } from '../plan/format.ts';
 import { progressView } from '../rollout/progress.ts';
 import { parseFailureBudget, rollout } from '../rollout/rollout.ts';
 import { exitCodeFor, summaryTable } from '../rollout/summary.ts';
-import { provisionHost, type HostResult } from './provision-host.ts';
+import type { HostResult } from './provision-host.ts';
 
 export const provisionUsage = `Usage: npm run provision -- (--host NAME | --group NAME | --all | --limit GLOB) [options]
 
@@ -61,6 +61,9 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // The first hosts' connections are under way while the SSH library and templates load.
+  for (const h of inventory.hosts.slice(0, Math.min(canary ?? parallel, parallel))) if (!h.ssh.jump) predial(h.address, h.ssh.port, timeoutMs);
+  const [{ provisionHost }, { loadRenderInputs }] = await Promise.all([import('./provision-host.ts'), import('../artifacts.ts')]);
   const inputs = await loadRenderInputs(values.templates);
   const byName = new Map(inventory.hosts.map((h) => [h.name, h]));
   const view = progressView(process.stderr);
@@ -91,6 +94,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   });
   view.close();
   process.off('SIGINT', onInterrupt);
+  hangUpUnused();
 
   const report = jsonReport(results, !!values.check);
   if (values.report) await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`);
