@@ -1,10 +1,9 @@
 // npm run view -- --host pi1      play a Pi's stream with ffplay
 // npm run probe -- --host pi1     read it headless and report what arrives
 import { resolve as resolvePath } from 'node:path';
-import { formatProblem, InventoryError } from '../provision/errors.ts';
-import { loadInventory } from '../provision/inventory/load.ts';
+import { formatProblem, InventoryError, UsageError } from '../provision/errors.ts';
 import { NoStreamError, probeStream, type ProbeReport } from './probe.ts';
-import { maskKey, redactUrl, viewerUrl } from './url.ts';
+import { hostViewerUrl, maskKey, redactUrl } from './url.ts';
 import { viewStream } from './view.ts';
 
 const usage = `Usage:
@@ -23,8 +22,6 @@ interface Args {
   json: boolean;
   showKey: boolean;
 }
-
-class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
   const [command = '', ...rest] = argv;
@@ -60,12 +57,8 @@ function parseArgs(argv: readonly string[]): Args {
 /** The URL to play: --url as given, or the host's viewer URL from the inventory. */
 async function resolveUrl(args: Args): Promise<string> {
   if (args.url) return args.url;
-  const name = args.host ?? '';
   // npm runs scripts from the package root; a relative --inventory means where the operator typed it.
-  const inventory = await loadInventory(resolvePath(process.env.INIT_CWD ?? process.cwd(), args.inventory), { only: [name] });
-  const host = inventory.hosts.find((h) => h.name === name);
-  if (!host) throw new UsageError(`no host ${JSON.stringify(name)} in ${inventory.file} (hosts: ${inventory.names.join(', ')})`);
-  return viewerUrl(host);
+  return hostViewerUrl(resolvePath(process.env.INIT_CWD ?? process.cwd(), args.inventory), args.host ?? '');
 }
 
 function formatReport(shownUrl: string, r: ProbeReport): string {

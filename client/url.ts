@@ -1,9 +1,19 @@
 // Which stream a host serves, and how to show its URL without giving its key away.
+import { UsageError } from '../provision/errors.ts';
+import { loadInventory } from '../provision/inventory/load.ts';
 import type { ResolvedHost } from '../provision/types.ts';
 
 /** The URL a viewer plays: rtmp://<address>:<port>/<application>/<key>. */
 export function viewerUrl(host: Pick<ResolvedHost, 'address' | 'stream'>): string {
   return `rtmp://${host.address}:${host.stream.port}/${host.stream.application}/${host.stream.key}`;
+}
+
+/** The viewer URL of the host called name in the inventory file. */
+export async function hostViewerUrl(file: string, name: string): Promise<string> {
+  const inventory = await loadInventory(file, { only: [name] });
+  const host = inventory.hosts.find((h) => h.name === name);
+  if (!host) throw new UsageError(`no host ${JSON.stringify(name)} in ${inventory.file} (hosts: ${inventory.names.join(', ')})`);
+  return viewerUrl(host);
 }
 
 /** rtmp://h:p/app/key -> rtmp://h:p/app/*** (the key may be a secret). */

@@ -3,10 +3,9 @@
 // progress, probes its stream, prints the URL to play, and proves a second run changes nothing.
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
-import { viewerUrl } from '../client/url.ts';
+import { hostViewerUrl } from '../client/url.ts';
 import { containerUp } from '../lab/container.ts';
 import { labInventory } from '../lab/state.ts';
-import { loadInventory } from '../provision/inventory/load.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const step = (n: number, text: string) => console.log(`\n\x1b[1m[${n}/5] ${text}\x1b[0m`);
@@ -62,8 +61,7 @@ step(5, 'provisioning again: nothing to change');
 run(['provision/cli.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'the second run');
 
 // The URL as the inventory gives it; the lab's stream key is no secret, so it is shown in full.
-const { hosts } = await loadInventory(labInventory, { only: [pi!.name] });
-const url = hosts[0] ? viewerUrl(hosts[0]) : fail(`${pi!.name} is missing from ${inventory}`);
+const url = await hostViewerUrl(labInventory, pi!.name);
 console.log(`
 Done. ${pi!.name} is streaming at ${url}
   play it:   npm run view -- --inventory ${inventory} --host ${pi!.name}   (or ffplay / VLC with that URL)
