@@ -4,6 +4,8 @@
 export type Encoder = 'auto' | 'h264_v4l2m2m' | 'libx264';
 export type InputFormat = 'mjpeg' | 'yuyv422' | 'h264';
 export type HotspotMode = 'networkmanager' | 'hostapd' | 'none';
+/** How a browser receives the video: nginx-rtmp's HLS. */
+export type ViewerPath = 'hls';
 
 export interface SshSettings {
   user: string;
@@ -59,6 +61,15 @@ export interface HotspotSettings {
   dhcpEnd: string;
 }
 
+/** The page a phone on the hotspot opens to watch: http://<pi>:<port>/. */
+export interface ViewerSettings {
+  enabled: boolean;
+  /** HTTP port of the page and its media paths. */
+  port: number;
+  /** Offered to browsers, in the page's order of preference. */
+  paths: ViewerPath[];
+}
+
 /** One Pi with every default, group and secret resolved. Secrets are plain text here: never print it. */
 export interface ResolvedHost {
   name: string;
@@ -68,6 +79,7 @@ export interface ResolvedHost {
   stream: StreamSettings;
   access: AccessSettings;
   hotspot: HotspotSettings;
+  viewer: ViewerSettings;
   /** Values that must never appear in output (passphrases, secret stream keys). */
   secrets: string[];
 }

@@ -7,6 +7,8 @@ export const builtinDefaults = {
   stream: { port: 1935, application: 'live', key: 'cam', statPort: 8080 },
   access: { publish: ['127.0.0.1'], play: ['all'], stat: ['127.0.0.1'] },
   hotspot: { mode: 'none', interface: 'wlan0', channel: 6, prefixLength: 24 },
+  // Phones are what viewers carry: every Pi serves its page unless told not to.
+  viewer: { enabled: true, port: 80, paths: ['hls'] },
 } as const;
 
 /** The seed's addresses: NetworkManager's shared mode puts the Pi at 10.42.0.1, hostapd at 192.168.50.1. */

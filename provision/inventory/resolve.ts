@@ -118,6 +118,11 @@ export function resolveHost(
       dhcpStart: String(s.hotspot.dhcpStart ?? addressing.dhcpStart),
       dhcpEnd: String(s.hotspot.dhcpEnd ?? addressing.dhcpEnd),
     },
+    viewer: {
+      enabled: s.viewer.enabled === true,
+      port: Number(s.viewer.port),
+      paths: [...(s.viewer.paths as ResolvedHost['viewer']['paths'])],
+    },
     secrets,
   };
   const isSet = (key: string) => {

@@ -3,6 +3,7 @@
 import type { Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
+import { checkViewer } from './viewer-rules.ts';
 
 /** Where the merged setting `section.key` was set (the host itself for built-in defaults). */
 type At = (key: string) => YamlPath;
@@ -10,7 +11,7 @@ type At = (key: string) => YamlPath;
 type IsSet = (key: string) => boolean;
 
 export function checkHost(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: IsSet): Problem[] {
-  return [...checkCamera(doc, host, at), ...checkHotspot(doc, host, at, isSet)];
+  return [...checkCamera(doc, host, at), ...checkHotspot(doc, host, at, isSet), ...checkViewer(doc, host, at)];
 }
 
 function checkCamera(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
