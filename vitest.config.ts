@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Two cores: lab Pis and encoders compete for them, so test files run one at a time.
     fileParallelism: false,
+    // After vitest's own summary: every skipped test group, why, and the command that runs it.
+    reporters: ['default', './test/support/skip-summary.ts'],
   },
 });

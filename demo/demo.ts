@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
 import { hostViewerUrl } from '../client/url.ts';
 import { containerUp } from '../lab/container.ts';
+import { hasApt, installPackages, missingPackages } from '../lab/host-packages.ts';
 import { labInventory } from '../lab/state.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -14,23 +15,9 @@ const fail = (text: string): never => {
   process.exit(1);
 };
 
-/** Commands the demo needs, and the Debian package that brings each. */
-const needs: Record<string, string> = {
-  'systemd-nspawn': 'systemd-container',
-  debootstrap: 'debootstrap',
-  ip: 'iproute2',
-  ssh: 'openssh-client',
-  ffprobe: 'ffmpeg',
-  nginx: 'nginx',
-};
-
-function missingPackages(): string[] {
-  const missing = Object.entries(needs).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
-  const pkgs = new Set(missing.map(([, pkg]) => pkg));
-  // render validates nginx configs locally, with the RTMP module.
-  if (spawnSync('sh', ['-c', 'test -e /usr/lib/nginx/modules/ngx_rtmp_module.so']).status !== 0) pkgs.add('libnginx-mod-rtmp');
-  return [...pkgs];
-}
+/** The Debian packages the demo needs: the container lab Pi, ssh, ffprobe, and nginx with its RTMP
+ * module (render validates nginx configs locally). */
+const needs = ['systemd-container', 'debootstrap', 'iproute2', 'openssh-client', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp'];
 
 function run(args: string[], what: string): void {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: 'inherit' });
@@ -39,11 +26,11 @@ function run(args: string[], what: string): void {
 
 step(1, 'checking what this machine needs');
 if (process.getuid?.() !== 0) fail('the lab Pi needs root (network namespaces, mounts, systemd-nspawn): run `sudo npm run demo`');
-const missing = missingPackages();
+if (!hasApt()) fail('the lab Pi is built from Debian packages with apt: run the demo on Debian bookworm');
+const missing = missingPackages(needs);
 if (missing.length) {
   console.log(`installing ${missing.join(' ')} from Debian's repositories`);
-  const apt = spawnSync('sh', ['-c', `apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing.join(' ')}`], { stdio: 'inherit' });
-  if (apt.status !== 0) fail(`could not install them; install by hand: apt-get install ${missing.join(' ')}`);
+  if (!installPackages(missing)) fail(`could not install them; install by hand: apt-get install ${missing.join(' ')}`);
 } else console.log('all there');
 
 step(2, 'booting a lab Pi (Debian bookworm with systemd and sshd; the first run builds its image, a few minutes)');

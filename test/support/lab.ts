@@ -8,7 +8,7 @@ import type { LabHost } from '../../lab/state.ts';
 export function labUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'lab Pis need root (network namespaces, overlay mounts, systemd-nspawn)';
   for (const tool of ['systemd-nspawn', 'debootstrap', 'ip']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (bash .ci/run installs it)`;
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (sudo npm test installs it)`;
   }
   return undefined;
 }

@@ -8,7 +8,7 @@ import type { LabHost } from '../../lab/state.ts';
 export function vmUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'the VM lab Pi needs root (its image is built with debootstrap and chroot)';
   for (const tool of ['qemu-system-x86_64', 'qemu-img', 'debootstrap', 'systemd-nspawn', 'mkfs.ext4']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (bash .ci/run installs it)`;
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (sudo npm test installs it)`;
   }
   return undefined;
 }
