@@ -24,6 +24,7 @@ describe('plan', () => {
       `create ${paths.streamerConfig}`,
       `create ${paths.streamerBundle}`,
       `create ${paths.streamerUnit}`,
+      `create ${paths.nginxDropIn}`,
       'systemctl daemon-reload',
       'enable nginx.service',
       `reload nginx.service (${paths.nginxConf} changed)`,

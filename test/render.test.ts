@@ -50,6 +50,13 @@ describe('render', () => {
     });
   });
 
+  it('has systemd restart a dead nginx (a drop-in for Debian\'s unit)', () => {
+    const [cam1] = render(fleet);
+    const dropIn = fileOf(cam1!, paths.nginxDropIn);
+    expect(dropIn).toMatch(/^\[Service\]\nRestart=always\nRestartSec=1$/m);
+    expect(dropIn).toMatch(/^StartLimitIntervalSec=0$/m);
+  });
+
   it('orders the streamer unit after network-online and nginx, restarting always', () => {
     const unit = fileOf(render(fleet)[0]!, paths.streamerUnit);
     expect(unit).toMatch(/^After=network-online\.target nginx\.service$/m);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { DesiredState } from '../types.ts';
-import { isUnitFile } from '../render/paths.ts';
+import { isDropIn, isUnitFile } from '../render/paths.ts';
 import { renderHost, type RenderInputs } from '../render/render.ts';
 import type { ResolvedHost } from '../types.ts';
 import {
@@ -93,7 +93,7 @@ async function validateRendered(rendered: RenderedHost[]): Promise<ValidationRes
       const failure =
         f.validate === 'nginx' && !nginxMissing
           ? await checkNginxConf(local)
-          : isUnitFile(f.path) && !analyzeMissing
+          : isUnitFile(f.path) && !isDropIn(f.path) && !analyzeMissing
             ? await checkUnit(local)
             : undefined;
       if (failure) result.failures.push({ path: `${r.host}:${f.path}`, message: failure.replaceAll(r.dir, '') });

@@ -1,6 +1,8 @@
 // Where camfleet's files land on a Pi. One place, so plan, apply, status and tests agree.
 export const paths = {
   nginxConf: '/etc/nginx/nginx.conf',
+  /** A drop-in for Debian's own nginx.service (restart it when it dies). */
+  nginxDropIn: '/etc/systemd/system/nginx.service.d/camfleet.conf',
   streamerBundle: '/opt/camfleet/streamer.mjs',
   streamerConfig: '/etc/camfleet/streamer.json',
   streamerUnit: '/etc/systemd/system/camfleet-streamer.service',
@@ -31,4 +33,9 @@ export const hotspotUnits: readonly string[] = [units.networkManager, units.nmHo
 
 export function isUnitFile(path: string): boolean {
   return path.startsWith('/etc/systemd/system/');
+}
+
+/** A drop-in (`<unit>.d/*.conf`) amends a unit: daemon-reload applies it, but it is not a unit of its own. */
+export function isDropIn(path: string): boolean {
+  return isUnitFile(path) && /\.d\/[^/]+\.conf$/.test(path);
 }

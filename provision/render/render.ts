@@ -46,8 +46,10 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     file(paths.streamerConfig, 'streamer.json', { mode: 0o600, sensitive: streamKeyIsSecret }),
     { path: paths.streamerBundle, content: inputs.streamerBundle, mode: 0o644, owner: 'root', group: 'root' },
     file(paths.streamerUnit, 'camfleet-streamer.service'),
+    file(paths.nginxDropIn, 'nginx-restart.conf'),
   ];
   const unitList: DesiredUnit[] = [
+    // The drop-in only changes what systemd does when nginx dies: daemon-reload is enough.
     { name: units.nginx, enabled: true, active: true, restartOn: [], reloadOn: [paths.nginxConf] },
     {
       name: units.streamer,
