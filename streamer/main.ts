@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, maskStreamKey, parseFlags, splitRtmpUrl, usage
 import { createLogger, createRedactor, type Redaction } from './log.ts';
 import { StatusReporter } from './status.ts';
 import { Supervisor } from './supervisor.ts';
+import { startWatchdog } from './watchdog.ts';
 
 /** systemd's TimeoutStopSec is 5 s; we promise 2. */
 const exitDeadlineMs = 1900;
@@ -62,6 +63,8 @@ function main(): void {
   };
   process.on('uncaughtException', crash);
   supervisor.run().catch(crash);
+  // Last: only a streamer that got this far tells systemd it is alive.
+  startWatchdog({ log });
 }
 
 main();

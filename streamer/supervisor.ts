@@ -22,8 +22,11 @@ export interface SupervisorTimings {
   healthyMs: number;
   /** How often to look for a missing camera device or a server that is not listening. */
   devicePollMs: number;
-  /** ffmpeg alive but no new frame for this long is stuck: kill and restart it. */
+  /** ffmpeg alive but no new frame for this long is stuck (SIGSTOP, a camera that stopped
+   *  delivering): kill and restart it. Progress arrives once a second, so a few seconds is sure. */
   stallMs: number;
+  /** Before the first frame (opening the camera, the RTMP handshake), allow this long instead. */
+  firstFrameMs: number;
   /** SIGTERM to ffmpeg, then SIGKILL after this. */
   stopGraceMs: number;
 }
@@ -33,7 +36,8 @@ export const defaultTimings: SupervisorTimings = {
   backoffMaxMs: 4000,
   healthyMs: 10_000,
   devicePollMs: 500,
-  stallMs: 10_000,
+  stallMs: 4000,
+  firstFrameMs: 10_000,
   stopGraceMs: 1200,
 };
 
@@ -182,10 +186,10 @@ export class Supervisor {
     const started = Date.now();
     this.status.update({ state: 'connecting' });
     // The command never changes: the journal gets it once, not on every restart of a long outage.
-    this.log('ffmpeg-start', this.argsLogged ? {} : { args });
-    this.argsLogged = true;
     const child = spawn(this.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    this.log('ffmpeg-start', this.argsLogged ? { pid: child.pid } : { pid: child.pid, args });
+    this.argsLogged = true;
 
     let frames = 0;
     let lastProgressAt = started;
@@ -219,12 +223,15 @@ export class Supervisor {
     });
 
     const watchdog = setInterval(() => {
-      if (Date.now() - lastProgressAt < this.t.stallMs || stalled) return;
+      const silentMs = Date.now() - lastProgressAt;
+      if (stalled || silentMs < (streaming ? this.t.stallMs : this.t.firstFrameMs)) return;
       stalled = true;
-      this.log('ffmpeg-stalled', { frames, silentMs: Date.now() - lastProgressAt });
+      this.log('ffmpeg-stalled', { frames, silentMs });
       child.kill('SIGTERM');
+      // A stopped ffmpeg (SIGSTOP, a debugger) acts on SIGTERM only once it runs again.
+      child.kill('SIGCONT');
       setTimeout(() => child.kill('SIGKILL'), this.t.stopGraceMs).unref();
-    }, 1000);
+    }, 500);
 
     return new Promise((resolve) => {
       let spawnError: string | null = null;
@@ -234,7 +241,7 @@ export class Supervisor {
         this.child = undefined;
         const error =
           spawnError ??
-          (stalled ? `no frames for ${Math.round(this.t.stallMs / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
+          (stalled ? `no frames for ${Math.round((streaming ? this.t.stallMs : this.t.firstFrameMs) / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
         const now = Date.now();
         resolve({ code, signal, ranMs: now - started, streamedMs: streaming ? now - streamingAt : 0, error });
       });

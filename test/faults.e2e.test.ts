@@ -86,4 +86,37 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     expect(mainPid(pi, 'camfleet-streamer')).toBe(streamer);
     await expectConverged();
   });
+
+  it('ffmpeg stopped without exiting (SIGSTOP): the streamer notices within a few seconds and replaces it', async () => {
+    const streamer = mainPid(pi, 'camfleet-streamer');
+    const stoppedAt = Date.now();
+    onHost(pi, 'sudo pkill -STOP -x ffmpeg');
+    const noticedMs = (await eventAt(pi, stoppedAt, 'ffmpeg-stalled', 30_000)) - stoppedAt;
+    const ms = (await eventAt(pi, stoppedAt, 'streaming', 30_000)) - stoppedAt;
+    expect(plays(url())).toBe(true);
+    console.log(`ffmpeg stopped: noticed after ${noticedMs} ms, streaming again after ${ms} ms`);
+    expect(noticedMs).toBeLessThan(6000);
+    expect(ms).toBeLessThan(10_000);
+    // The stuck one is gone, not left stopped beside its replacement; the streamer itself carried on.
+    expect(onHost(pi, 'ps -o stat= -C ffmpeg').trim().split('\n')).toEqual([expect.stringMatching(/^[RS]/)]);
+    expect(mainPid(pi, 'camfleet-streamer')).toBe(streamer);
+    await expectConverged();
+  });
+
+  it('streamer hung (SIGSTOP): the systemd watchdog kills and restarts it, and the stream comes back', async () => {
+    const hung = mainPid(pi, 'camfleet-streamer');
+    const stoppedAt = Date.now();
+    onHost(pi, `sudo kill -STOP ${hung}`);
+    const restartedMs = (await eventAt(pi, stoppedAt, 'start', 40_000)) - stoppedAt;
+    const ms = (await eventAt(pi, stoppedAt, 'streaming', 40_000)) - stoppedAt;
+    expect(plays(url())).toBe(true);
+    console.log(`streamer stopped: restarted by the watchdog after ${restartedMs} ms, streaming again after ${ms} ms`);
+    expect(onHost(pi, `sudo journalctl -u camfleet-streamer -o cat --no-pager --since @${Math.floor(stoppedAt / 1000)}`)).toMatch(/Watchdog timeout/);
+    expect(mainPid(pi, 'camfleet-streamer')).not.toBe(hung);
+    expect(restartedMs).toBeLessThan(15_000);
+    expect(ms).toBeLessThan(20_000);
+    // One ffmpeg: the hung streamer's went with it.
+    expect(onHost(pi, 'pgrep -c -x ffmpeg').trim()).toBe('1');
+    await expectConverged();
+  });
 });

@@ -50,11 +50,14 @@ describe('render', () => {
     });
   });
 
-  it('has systemd restart a dead nginx (a drop-in for Debian\'s unit)', () => {
+  it('has systemd restart a dead nginx (a drop-in for Debian\'s unit) and a hung streamer (watchdog)', () => {
     const [cam1] = render(fleet);
     const dropIn = fileOf(cam1!, paths.nginxDropIn);
     expect(dropIn).toMatch(/^\[Service\]\nRestart=always\nRestartSec=1$/m);
     expect(dropIn).toMatch(/^StartLimitIntervalSec=0$/m);
+    const unit = fileOf(cam1!, paths.streamerUnit);
+    expect(unit).toMatch(/^WatchdogSec=\d+$/m);
+    expect(unit).toMatch(/^NotifyAccess=all$/m);
   });
 
   it('orders the streamer unit after network-online and nginx, restarting always', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defaultConfig } from '../streamer/config.ts';
 import type { LogFields } from '../streamer/log.ts';
 import { StatusReporter } from '../streamer/status.ts';
-import { Supervisor } from '../streamer/supervisor.ts';
+import { defaultTimings, Supervisor } from '../streamer/supervisor.ts';
 import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
 
 let nginx: NginxRtmp;
@@ -81,4 +81,30 @@ it('backs off exponentially up to the cap while ffmpeg keeps failing, and afresh
   expect(events.at(-1)?.event).toBe('stopped');
   // Many restarts, one copy of the (unchanging) command in the journal.
   expect(events.filter((e) => e.event === 'ffmpeg-start' && e.args !== undefined)).toHaveLength(1);
+});
+
+it('notices within a few seconds an ffmpeg that is alive but sends nothing (SIGSTOP), and replaces it', async () => {
+  const events: Event[] = [];
+  const log = (event: string, fields: LogFields = {}): void => void events.push({ ...fields, event, at: Date.now() });
+  const config = { ...defaultConfig, device: 'lavfi:testsrc2', width: 160, height: 120, fps: 10, gop: 10, bitrate: 100_000, encoder: 'libx264' as const, rtmpUrl: nginx.url('stall') };
+  // The default stall timing: that is what is promised.
+  const supervisor = new Supervisor({ config, log, status: new StatusReporter('', log), timings: { backoffInitialMs: 100 } });
+  const running = supervisor.run();
+  try {
+    await until(events, (e) => e.event === 'streaming', 15_000);
+    const started = events.find((e) => e.event === 'ffmpeg-start')!;
+    const stoppedAt = Date.now();
+    process.kill(Number(started.pid), 'SIGSTOP');
+    const stalled = await until(events, (e) => e.event === 'ffmpeg-stalled', 15_000);
+    expect(stalled.at - stoppedAt).toBeLessThan(defaultTimings.stallMs + 1500);
+    const exited = await until(events, (e) => e.event === 'ffmpeg-exited', 5000);
+    // It went at SIGTERM (ffmpeg traps it and exits), once let run again: no SIGKILL needed.
+    expect(exited.signal).not.toBe('SIGKILL');
+    expect(exited.at - stalled.at).toBeLessThan(defaultTimings.stopGraceMs);
+    const again = await until(events, (e) => e.event === 'streaming', 15_000, events.indexOf(exited));
+    console.log(`ffmpeg stopped: replaced and streaming again after ${again.at - stoppedAt} ms`);
+  } finally {
+    await supervisor.stop();
+    await running;
+  }
 });
