@@ -2,7 +2,7 @@
 // `[host]:port` for non-standard ports, @revoked markers. Trust on first use only when asked,
 // and then the key is recorded in the file so the next run is strict again.
 import { createHmac } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface KnownKey {
@@ -18,20 +18,40 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 export function parseKnownHosts(text: string, host: string, port: number): KnownKey[] {
-  const name = knownHostsName(host, port);
-  const keys: KnownKey[] = [];
-  for (const raw of text.split('\n')) {
+  return indexKnownHosts(text).lookup(host, port);
+}
+
+/**
+ * A known_hosts file read once and indexed by host name, for a fleet's worth of lookups: a
+ * rollout of N hosts checks N names against a file of (usually) N lines. Hashed and wildcard
+ * entries cannot be indexed and are tried one by one, as OpenSSH does.
+ */
+export function indexKnownHosts(text: string): { lookup(host: string, port: number): KnownKey[] } {
+  const byName = new Map<string, { at: number; key: KnownKey }[]>();
+  const patterns: { at: number; patterns: string[]; key: KnownKey }[] = [];
+  text.split('\n').forEach((raw, at) => {
     const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
+    if (!line || line.startsWith('#')) return;
     const fields = line.split(/\s+/);
     let marker = '';
     if (fields[0]?.startsWith('@')) marker = fields.shift() ?? '';
-    if (marker === '@cert-authority') continue; // certificates are not supported; such lines never match
+    if (marker === '@cert-authority') return; // certificates are not supported; such lines never match
     const [hosts, type, blob] = fields;
-    if (!hosts || !type || !blob) continue;
-    if (hosts.split(',').some((pattern) => hostMatches(pattern, name))) keys.push({ type, blob, revoked: marker === '@revoked' });
-  }
-  return keys;
+    if (!hosts || !type || !blob) return;
+    const key = { type, blob, revoked: marker === '@revoked' };
+    const names = hosts.split(',');
+    const plain = names.filter((p) => !p.startsWith('|') && !p.startsWith('!') && !/[*?]/.test(p));
+    for (const name of new Set(plain)) byName.set(name, [...(byName.get(name) ?? []), { at, key }]);
+    const rest = names.filter((p) => !plain.includes(p));
+    if (rest.length) patterns.push({ at, patterns: rest, key });
+  });
+  return {
+    lookup(host, port) {
+      const name = knownHostsName(host, port);
+      const matched = patterns.filter((e) => e.patterns.some((p) => hostMatches(p, name)));
+      return [...(byName.get(name) ?? []), ...matched].sort((a, b) => a.at - b.at).map((e) => e.key);
+    },
+  };
 }
 
 function hostMatches(pattern: string, name: string): boolean {
@@ -46,13 +66,25 @@ function hostMatches(pattern: string, name: string): boolean {
   return re.test(name);
 }
 
+/** Files indexed so far, each with the size and time of change it was read at. */
+const indexed = new Map<string, { stamp: string; index: Promise<ReturnType<typeof indexKnownHosts>> }>();
+
 export async function readKnownKeys(file: string, host: string, port: number): Promise<KnownKey[]> {
+  let stamp: string;
   try {
-    return parseKnownHosts(await readFile(file, 'utf8'), host, port);
+    const s = await stat(file);
+    stamp = `${s.ino}:${s.size}:${s.mtimeMs}`;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
+  let cached = indexed.get(file);
+  if (cached?.stamp !== stamp) {
+    cached = { stamp, index: readFile(file, 'utf8').then(indexKnownHosts) };
+    indexed.set(file, cached);
+    cached.index.catch(() => indexed.delete(file));
+  }
+  return (await cached.index).lookup(host, port);
 }
 
 /** Record a key accepted on first use (explicit opt-in only). */

@@ -66,7 +66,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   const [{ provisionHost }, { loadRenderInputs }] = await Promise.all([import('./provision-host.ts'), import('../artifacts.ts')]);
   const inputs = await loadRenderInputs(values.templates);
   const byName = new Map(inventory.hosts.map((h) => [h.name, h]));
-  const view = progressView(process.stderr);
+  const view = progressView(process.stderr, { total: inventory.hosts.length });
   const show = (text: string) => (values.json ? view.note(text) : (view.note(''), console.log(text)));
 
   const onInterrupt = () => {
@@ -104,7 +104,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
       console.log(`\n${r.host}: applied`);
       for (const s of r.steps) console.log(`  ${(s.ms / 1000).toFixed(1).padStart(6)}s  ${s.label}`);
     }
-    console.log(`\n${summaryTable(results)}`);
+    console.log(`\n${summaryTable(results, new Map(inventory.hosts.map((h) => [h.name, h.address])))}`);
   }
   return exitCodeFor(results);
 }

@@ -20,9 +20,9 @@ export async function rollout(
   let stopped: string | undefined;
 
   const batch = async (names: string[]) => {
-    const queue = [...names];
+    let next = 0; // an index, not queue.shift(): shifting a long array copies what is left
     const worker = async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      for (let name = names[next++]; name !== undefined; name = names[next++]) {
         if (stopped) break;
         const r = await runHost(name);
         results.set(name, r);

@@ -1,22 +1,68 @@
-// The table at the end of a run, and the exit status it adds up to.
+// The table at the end of a run, the failures grouped by reason, and the exit status it adds up to.
+// A large fleet's table lists only the hosts that need a look; every host is still in --json.
 import type { HostResult } from '../commands/provision-host.ts';
 import { exitCodes } from '../exit-codes.ts';
 
-export function summaryTable(results: HostResult[]): string {
-  const rows = results.map((r) => [
-    r.host,
-    r.outcome,
-    r.plan ? String(r.plan.steps.length) : '-',
-    `${(r.ms / 1000).toFixed(1)}s`,
-    r.error ? r.error.message.split('\n')[0]!.replace(`${r.host}: `, '') : '',
-  ]);
+/** Up to this many hosts, the table has a row for each; beyond, a row for each host not in sync. */
+export const everyRowUpTo = 30;
+
+const notDone = (r: HostResult) => r.outcome === 'failed' || r.outcome === 'unreachable' || r.outcome === 'skipped';
+
+/** The first line of a host's error, without the host's name in front. */
+function firstLine(r: HostResult): string {
+  return r.error ? r.error.message.split('\n')[0]!.replace(`${r.host}: `, '') : '';
+}
+
+export function summaryTable(results: HostResult[], addresses: ReadonlyMap<string, string> = new Map()): string {
+  const listed = results.length <= everyRowUpTo ? results : results.filter((r) => r.outcome !== 'ok').slice(0, everyRowUpTo);
+  const rows = listed.map((r) => [r.host, r.outcome, r.plan ? String(r.plan.steps.length) : '-', `${(r.ms / 1000).toFixed(1)}s`, firstLine(r)]);
   const header = ['HOST', 'RESULT', 'CHANGES', 'TIME', 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const counts = new Map<string, number>();
   for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const total = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
-  return [fmt(header), ...rows.map(fmt), '', `${results.length} host(s): ${total}`].join('\n');
+  const unlisted = results.length - listed.length;
+  const more = unlisted ? [`… ${unlisted} more host(s) not listed (${counts.get('ok') ?? 0} of them in sync); --json lists every host`] : [];
+  const groups = failureGroups(results, addresses);
+  const grouped = groups.length ? ['', 'failures by reason:', ...groups.flatMap(formatGroup)] : [];
+  return [...(rows.length ? [fmt(header), ...rows.map(fmt)] : []), ...more, ...grouped, '', `${results.length} host(s): ${total}`].join('\n');
+}
+
+export interface FailureGroup {
+  /** The reason with each host's own name and address taken out, so like failures read alike. */
+  reason: string;
+  hosts: string[];
+  /** The remote's own words (stderr) for the first host of the group, if it said anything. */
+  detail: string[];
+}
+
+/**
+ * Failed, unreachable and skipped hosts, grouped by what went wrong: "37 hosts: connect: timed out
+ * connecting to <address>". Largest group first.
+ */
+export function failureGroups(results: HostResult[], addresses: ReadonlyMap<string, string> = new Map()): FailureGroup[] {
+  const groups = new Map<string, FailureGroup>();
+  for (const r of results.filter(notDone)) {
+    const reason = `${r.outcome}: ${generalize(firstLine(r) || 'no reason given', r.host, addresses.get(r.host))}`;
+    const group = groups.get(reason) ?? { reason, hosts: [], detail: r.error?.message.split('\n').slice(1) ?? [] };
+    group.hosts.push(r.host);
+    groups.set(reason, group);
+  }
+  return [...groups.values()].sort((a, b) => b.hosts.length - a.hosts.length);
+}
+
+function generalize(reason: string, host: string, address?: string): string {
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let out = reason;
+  if (address) out = out.replace(new RegExp(`\\[${escape(address)}\\]:\\d+|${escape(address)}`, 'g'), '<address>');
+  return out.replace(new RegExp(`\\b${escape(host)}\\b`, 'g'), '<host>');
+}
+
+function formatGroup(g: FailureGroup): string[] {
+  const n = g.hosts.length;
+  const names = g.hosts.slice(0, 8).join(', ') + (n > 8 ? `, … ${n - 8} more` : '');
+  return [`  ${n} host${n === 1 ? '' : 's'}: ${g.reason} (${names})`, ...g.detail.map((l) => `    ${l.trim()}`)];
 }
 
 /**
