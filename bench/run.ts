@@ -6,6 +6,7 @@ import { vmStatus, buildVmImage, vmDown, vmUp } from '../lab/vm/index.ts';
 import { benchLatency, formatLatency } from './latency.ts';
 import { benchNoopProvision, benchNoopRollout } from './provision.ts';
 import { benchRender } from './render.ts';
+import { benchSimRollout, formatSimRollout } from './sim-rollout.ts';
 import { benchStreamerResources, formatStreamerResources } from './streamer-resources.ts';
 
 const lines: string[] = [];
@@ -17,7 +18,15 @@ const note = (line: string) => console.error(`  … ${line}`);
 const verdict = (ok: boolean) => (ok ? 'meets goal' : 'MISSES goal');
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/** `npm run bench -- simulated` runs only the sections whose titles contain a word given. */
+const only = process.argv.slice(2);
+const ran: string[] = [];
+/** Sections that boot no lab Pi: running only these leaves the lab alone. */
+const labFree = ['1. render', '6. simulated fleet'];
+
 async function section(title: string, fn: () => Promise<void>): Promise<void> {
+  if (only.length && !only.some((word) => title.includes(word))) return;
+  ran.push(title);
   try {
     await fn();
   } catch (e) {
@@ -81,6 +90,12 @@ await section('5. streamer resources', async () => {
   say(`5. ${formatStreamerResources(await benchStreamerResources({ log: note }))}`);
 });
 
+await section('6. simulated fleet', async () => {
+  const { table, verdict } = formatSimRollout(await benchSimRollout({ log: note }));
+  for (const line of table) say(line);
+  say(verdict);
+});
+
 await section('lab', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   const base = await ensureImage('base');
@@ -107,4 +122,4 @@ await section('lab vm', async () => {
 
 console.log('\nsummary');
 for (const line of lines) if (/^\S/.test(line)) console.log(`  ${line}`);
-await containerDown().catch(() => {});
+if (ran.some((title) => !labFree.includes(title))) await containerDown().catch(() => {});

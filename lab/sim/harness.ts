@@ -21,7 +21,8 @@ export interface SimFleetProcess {
 /** The fleet refused to start: its message (a stale recording says so loudly) and exit status. */
 export class SimFleetRefused extends Error {
   constructor(readonly code: number | null, readonly stderr: string) {
-    super(`the simulated fleet did not start (exit ${code}):\n${stderr.trim()}`);
+    // Its own first words lead: a stale recording's refusal must not drown in a wrapper.
+    super(`${stderr.trim() || 'the simulated fleet did not start'} (exit ${code})`);
     this.name = 'SimFleetRefused';
   }
 }
