@@ -2,12 +2,13 @@
 // slow from source and are done here once instead: compiling TypeScript (tsx), resolving hundreds of
 // small dependency modules, compiling the inventory schema with ajv, and (through launcher.ts and
 // V8's code cache) parsing the bundle. Run it as dist/camfleet.mjs.
-// The streamer bundle is built here too, so the CLI needs no esbuild at run time.
+// The streamer bundle and the viewer page's files are built here too, so the CLI needs no esbuild at run time.
 import { build, type Plugin } from 'esbuild';
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { buildStreamerBundle } from '../streamer/build.ts';
+import { buildViewerAssets, type ViewerAssets } from '../viewer/build.ts';
 import { loadSchema, newAjv } from './inventory/schema-validator.ts';
 import { projectRoot } from './project-root.ts';
 
@@ -15,7 +16,7 @@ import { projectRoot } from './project-root.ts';
 const standaloneCode = standaloneModule.default;
 
 /** Modules of the source tree swapped for what they compute, computed now. */
-function precomputed(streamerBundle: string): Plugin {
+function precomputed(streamerBundle: string, viewerAssets: ViewerAssets): Plugin {
   return {
     name: 'camfleet-precomputed',
     setup(b) {
@@ -32,6 +33,10 @@ function precomputed(streamerBundle: string): Plugin {
       b.onLoad({ filter: /streamer[/\\]build\.ts$/ }, () => ({
         loader: 'js',
         contents: `export async function buildStreamerBundle() { return ${JSON.stringify(streamerBundle)}; }\n`,
+      }));
+      b.onLoad({ filter: /viewer[/\\]build\.ts$/ }, () => ({
+        loader: 'js',
+        contents: `export async function buildViewerAssets() { return ${JSON.stringify(viewerAssets)}; }\n`,
       }));
     },
   };
@@ -53,7 +58,7 @@ export async function buildCli(outdir = join(projectRoot, 'dist')): Promise<stri
     // a third of the bundle, is needed only by `render`'s validators: loaded from node_modules
     // then, rather than read at every start.
     external: ['esbuild', 'zx', 'cpu-features', '*.node'],
-    plugins: [precomputed(await buildStreamerBundle())],
+    plugins: [precomputed(await buildStreamerBundle(), await buildViewerAssets())],
     define: { 'import.meta.url': '__importMetaUrl' },
     // "use strict" first, as esbuild would have put it: the sources are strict ES modules.
     banner: { js: `"use strict";const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },

@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => process.exit(reportError(e)),
-);
+// Output to a pipe is written asynchronously: exit only once it has all gone out (a --json report
+// of a first run, with the page's and streamer's files in its diffs, was cut off mid-string).
+const exit = (code: number) => process.stdout.write('', () => process.exit(code));
+main(process.argv.slice(2)).then(exit, (e) => exit(reportError(e)));

@@ -14,6 +14,15 @@ export const paths = {
   dnsmasqConf: '/etc/dnsmasq.d/camfleet-hotspot.conf',
   hotspotAddressUnit: '/etc/systemd/system/camfleet-hotspot-address.service',
   wifiCountryUnit: '/etc/systemd/system/camfleet-wifi-country.service',
+  viewerRoot: '/var/www/camfleet',
+  viewerPage: '/var/www/camfleet/index.html',
+  viewerApp: '/var/www/camfleet/app.js',
+  viewerHlsLibrary: '/var/www/camfleet/hls.min.js',
+  // HLS fragments live in memory (rewriting a second of video every second would wear an SD
+  // card). nginx-rtmp creates this directory itself, owned by its workers, when it reads its
+  // config: /dev/shm exists on every Pi and on the operator's machine, whose `nginx -t` in
+  // `render` would otherwise fail (or write into /var/lib) there.
+  hlsDir: '/dev/shm/camfleet-hls',
 } as const;
 
 export const units = {

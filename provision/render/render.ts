@@ -4,11 +4,15 @@ import { createHash } from 'node:crypto';
 import type { AbsentFile, DesiredState, DesiredUnit, ManagedFile, ResolvedHost } from '../types.ts';
 import { paths, units } from './paths.ts';
 import type { Templates } from './templates.ts';
+import type { ViewerAssets } from '../../viewer/build.ts';
+import { hlsFragmentMs, renderViewer } from './viewer.ts';
 
 export interface RenderInputs {
   templates: Templates;
   /** The bundled streamer program, deployed as a managed file. */
   streamerBundle: string;
+  /** The viewer page's files (viewer/build.ts). */
+  viewerAssets: ViewerAssets;
 }
 
 export class RenderError extends Error {
@@ -60,13 +64,14 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     },
   ];
   const hotspot = renderHotspot(host, file);
+  const viewer = renderViewer(host, inputs.viewerAssets);
   return {
     host: host.name,
     packages: [...basePackages, ...hotspot.packages],
-    files: [...files, ...hotspot.files],
-    absent: hotspot.absent,
+    files: [...files, ...viewer.files, ...hotspot.files],
+    absent: [...viewer.absent, ...hotspot.absent],
     units: [...unitList, ...hotspot.units],
-    listen: [host.stream.port, host.stream.statPort],
+    listen: [host.stream.port, host.stream.statPort, ...viewer.listen],
     camera: { device: host.camera.device, encoder: host.camera.encoder },
     hotspot: { mode: host.hotspot.mode, interface: host.hotspot.interface },
     secrets: [...host.secrets],
@@ -148,6 +153,7 @@ function templateContext(host: ResolvedHost) {
     stream: host.stream,
     access: host.access,
     hotspot: h,
+    viewer: { ...host.viewer, hls: host.viewer.enabled && host.viewer.paths.includes('hls'), hlsFragmentMs: hlsFragmentMs(host) },
     paths,
     // The streamer publishes to nginx on the Pi itself, over loopback.
     localRtmpUrl: `rtmp://127.0.0.1:${host.stream.port}/${host.stream.application}/${host.stream.key}`,

@@ -12,6 +12,7 @@ export type Templates = Record<string, Template>;
 
 const hbs = Handlebars.create();
 hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+hbs.registerHelper('multiply', (a: number, b: number) => Number(a) * Number(b));
 hbs.registerHelper('hex', (value: string) => Buffer.from(String(value), 'utf8').toString('hex'));
 // GKeyFile (NetworkManager keyfiles) escapes backslashes and a leading space.
 hbs.registerHelper('keyfile', (value: string) => String(value).replace(/\\/g, '\\\\').replace(/^ /, '\\s'));

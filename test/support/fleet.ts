@@ -7,13 +7,15 @@ import { sha256 } from '../../provision/plan/files.ts';
 
 export const templates = loadTemplates();
 export const bundle = '// streamer bundle v1\nconsole.log("streaming");\n';
+/** Stand-ins for the page's files: render only copies them (the real ones are tested in test/viewer-page.e2e.test.ts). */
+export const viewerAssets = { page: '<!doctype html>\n<!-- Managed by camfleet -->\n<title>{{title}}</title><script type="application/json">{{config}}</script>\n', app: '// Managed by camfleet\n', hlsLibrary: '// Managed by camfleet\n' };
 
 export function resolve(yaml: string, env: NodeJS.ProcessEnv = {}): ResolvedHost[] {
   return parseAndResolve('inventory.yaml', yaml, '/tmp', { env }).hosts;
 }
 
 export function render(yaml: string, env: NodeJS.ProcessEnv = {}, streamerBundle = bundle): DesiredState[] {
-  return resolve(yaml, env).map((h) => renderHost(h, { templates, streamerBundle }));
+  return resolve(yaml, env).map((h) => renderHost(h, { templates, streamerBundle, viewerAssets }));
 }
 
 /** What observe would report on a host that already matches `desired` exactly. */

@@ -1,0 +1,59 @@
+// Rendering the viewer: what nginx gets, what the page carries, and what goes when it is off.
+import { describe, expect, it } from 'vitest';
+import { managedMarker } from '../provision/types.ts';
+import { paths } from '../provision/render/paths.ts';
+import { jsonInHtml, viewerPage } from '../provision/render/viewer.ts';
+import { buildViewerAssets } from '../viewer/build.ts';
+import { render, resolve } from './support/fleet.ts';
+
+const host = (extra = '') => `hosts:\n  pi1: { address: 10.0.0.1, camera: { fps: 25, gop: 50 }, access: { play: [10.42.0.0/24] }${extra} }\n`;
+const nginxConf = (yaml: string) => render(yaml, { KEY: 'secret-stream-key' })[0]!.files.find((f) => f.path === paths.nginxConf)!.content;
+
+describe('viewer render', () => {
+  it('nginx-rtmp writes HLS in fragments of one keyframe interval, and a server on the viewer port applies the play allow-list', () => {
+    const conf = nginxConf(host());
+    expect(conf).toContain(`hls_path ${paths.hlsDir};`);
+    // gop 50 at 25 fps: a keyframe every 2 s, so 2 s fragments and a playlist of four.
+    expect(conf).toContain('hls_fragment 2000ms;');
+    expect(conf).toContain('hls_playlist_length 8000ms;');
+    const server = conf.slice(conf.indexOf('listen 80 default_server;'));
+    expect(server).toMatch(/^listen 80 default_server;\s+allow 10\.42\.0\.0\/24;\s+deny all;/);
+    expect(server).toContain(`alias ${paths.hlsDir}/;`);
+    expect(conf).not.toContain('sites-enabled');
+  });
+
+  it('off: no HLS, no server, the page files listed for removal, Debian sites back in', () => {
+    const [state] = render(host(', viewer: { enabled: false }'));
+    expect(state!.absent.map((a) => a.path)).toEqual([paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary]);
+    expect(state!.files.map((f) => f.path)).not.toContain(paths.viewerPage);
+    expect(state!.listen).not.toContain(80);
+    const conf = state!.files.find((f) => f.path === paths.nginxConf)!.content;
+    expect(conf).not.toMatch(/hls|listen 80\b/);
+    expect(conf).toContain('include /etc/nginx/sites-enabled/*;');
+  });
+
+  it('the page names its Pi and carries its settings as JSON that cannot close the script element', () => {
+    const [h] = resolve(host());
+    const page = viewerPage(h!, '<title>{{title}}</title><script type="application/json">{{config}}</script>');
+    expect(page).toContain('<title>pi1 · camfleet</title>');
+    const json = /<script type="application\/json">(.*)<\/script>/.exec(page)![1]!;
+    expect(JSON.parse(json)).toEqual({ name: 'pi1', paths: ['hls'], hls: '/hls/cam.m3u8', hlsLibrary: '/hls.min.js', rtmp: { port: 1935, application: 'live', key: 'cam' } });
+    expect(jsonInHtml({ s: '</script><!--&' })).toBe('{"s":"\\u003c/script\\u003e\\u003c!--\\u0026"}');
+  });
+
+  it('a secret stream key keeps the page out of diffs', () => {
+    const [state] = render(host(', stream: { key: { env: KEY } }'), { KEY: 'secret-stream-key' });
+    expect(state!.files.find((f) => f.path === paths.viewerPage)!.sensitive).toBe(true);
+  });
+
+  it("the real page files carry camfleet's marker where observe and remove look for it", async () => {
+    const assets = await buildViewerAssets();
+    for (const content of [assets.page, assets.app, assets.hlsLibrary]) {
+      expect(content.split('\n').slice(0, 10).join('\n')).toContain(managedMarker);
+      expect(Buffer.from(content).subarray(0, 512).toString()).toContain(managedMarker);
+    }
+    // Nothing on the page may come from the internet: a hotspot has none.
+    expect(assets.page + assets.app).not.toMatch(/(src|href)=["']?https?:/);
+    expect(assets.page).toContain('<script src="app.js">');
+  });
+});

@@ -1,0 +1,126 @@
+// The viewer page on a lab Pi, watched by a real browser: provision serves the page, nginx-rtmp
+// writes HLS, and Debian's chromium on this machine opens http://<pi>/ over the lab network and
+// plays it. Frames are counted in the page; the screenshot is judged by its pixels, never against
+// a stored picture.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { containerDown, containerUp } from '../lab/container.ts';
+import type { LabHost } from '../lab/state.ts';
+import { paths } from '../provision/render/paths.ts';
+import { browserUnavailable, countFrames, launchBrowser, openPhonePage, screenshotVideoArea } from './support/browser.ts';
+import { camfleet } from './support/cli.ts';
+import { labUnavailable, mainPid, onHost, writeInventory, type Edit } from './support/lab.ts';
+
+interface Report {
+  hosts: { outcome: string; plan: { changes: number; steps: { kind: string; path?: string; unit?: string }[] } | null }[];
+}
+const report = (stdout: string): Report => JSON.parse(stdout) as Report;
+const stepsOf = (stdout: string) => (report(stdout).hosts[0]?.plan?.steps ?? []).map((s) => `${s.kind} ${s.path ?? s.unit ?? ''}`.trim());
+
+const why = labUnavailable() ?? browserUnavailable();
+if (why) console.warn(`skipping viewer end-to-end tests: ${why}`);
+
+describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
+  let pi: LabHost;
+  let browser: Browser;
+  const provision = async (edit: Edit, ...args: string[]) => {
+    const inventory = writeInventory([pi], edit);
+    return camfleet(['provision', '--inventory', inventory, '--host', pi.name, '--json', ...args]);
+  };
+  const viewer = (settings: object): Edit => (doc) => {
+    doc.hosts.lab1 = { ...doc.hosts.lab1, viewer: settings };
+  };
+  /** HTTP status of a path on the Pi, fetched from this machine over the lab network. */
+  const status = async (port: number, path: string) => (await fetch(`http://${pi.address}:${port}${path}`, { signal: AbortSignal.timeout(5000) })).status;
+
+  beforeAll(async () => {
+    [pi] = (await containerUp({ hosts: 1, layer: 'ready' })) as [LabHost];
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (!why) await containerDown();
+  });
+
+  it('a provisioned Pi serves its page on port 80 and the page plays the camera at once', async () => {
+    const r = await provision(() => {});
+    expect(r.stderr).not.toMatch(/fail|error/i);
+    expect(r.code).toBe(0);
+    expect(stepsOf(r.stdout)).toEqual(expect.arrayContaining([`write-file ${paths.viewerPage}`, `write-file ${paths.viewerApp}`, `write-file ${paths.viewerHlsLibrary}`]));
+
+    const page = await openPhonePage(browser, `http://${pi.address}/`);
+    expect(await page.title()).toBe('lab1 · camfleet');
+    const first = await countFrames(page, 3000, 30_000);
+    expect(first).toMatchObject({ path: 'hls', state: 'live', width: 640, height: 360 });
+    // The lab camera runs at 15 fps: most of three seconds' frames are shown.
+    expect(first.frames).toBeGreaterThanOrEqual(30);
+    // Frames keep arriving: a later window is as full as the first.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await countFrames(page, 3000)).frames).toBeGreaterThanOrEqual(30);
+    // ffmpeg's test pattern: colour bars and moving shapes, hundreds of colours; a black or grey
+    // box would have one or two.
+    // Kept outside the repository, for a person to look at.
+    const shotPath = join(mkdtempSync(join(tmpdir(), 'camfleet-viewer-')), 'phone.png');
+    const shot = await screenshotVideoArea(page, shotPath);
+    console.log(`viewer page at 390x844: ${shotPath}`);
+    expect(shot.colours).toBeGreaterThan(50);
+    expect(shot.meanLuma).toBeGreaterThan(30);
+    // The QR code of its own URL, for the next viewer.
+    expect(await page.locator('#qr svg').count()).toBe(1);
+    expect(await page.locator('#url').textContent()).toBe(`http://${pi.address}/`);
+    await page.close();
+  });
+
+  it('a second run reports 0 changes and restarts nothing', async () => {
+    const nginx = mainPid(pi, 'nginx');
+    const r = await provision(() => {});
+    expect(r.code).toBe(0);
+    expect(report(r.stdout).hosts[0]?.plan?.changes).toBe(0);
+    expect(mainPid(pi, 'nginx')).toBe(nginx);
+  });
+
+  it('the play allow-list covers the page and every media path', async () => {
+    // This machine reaches the lab Pi from 10.213.N.1: allow only the Pi itself.
+    const r = await provision((doc) => {
+      doc.hosts.lab1 = { ...doc.hosts.lab1, access: { play: ['127.0.0.1'] } };
+    });
+    expect(r.code).toBe(0);
+    for (const path of ['/', '/index.html', '/app.js', '/hls.min.js', '/hls/cam.m3u8']) expect([path, await status(80, path)]).toEqual([path, 403]);
+    // ... while the Pi itself still gets the playlist nginx-rtmp writes.
+    const local = `exec 3<>/dev/tcp/127.0.0.1/80; printf 'GET /hls/cam.m3u8 HTTP/1.0\\r\\n\\r\\n' >&3; head -1 <&3`;
+    expect(onHost(pi, `bash -c ${JSON.stringify(local)}`)).toMatch(/^HTTP\/1\.1 200/);
+  });
+
+  it('a changed port converges in one run: the page moves, the old port closes, a second run changes nothing', async () => {
+    const moved = await provision(viewer({ port: 8000 }));
+    expect(moved.code).toBe(0);
+    expect(stepsOf(moved.stdout)).toEqual([`write-file ${paths.nginxConf}`, 'reload nginx.service']);
+    expect(await status(8000, '/')).toBe(200);
+    await expect(status(80, '/')).rejects.toThrow();
+    const page = await openPhonePage(browser, `http://${pi.address}:8000/?hls`);
+    expect((await countFrames(page, 2000, 30_000)).frames).toBeGreaterThanOrEqual(20);
+    await page.close();
+    const again = await provision(viewer({ port: 8000 }));
+    expect(report(again.stdout).hosts[0]?.plan?.changes).toBe(0);
+  });
+
+  it('turning the viewer off removes everything it added; RTMP keeps playing', async () => {
+    const off = await provision(viewer({ enabled: false }));
+    expect(off.code).toBe(0);
+    expect(stepsOf(off.stdout)).toEqual([
+      `write-file ${paths.nginxConf}`,
+      `remove-file ${paths.viewerPage}`,
+      `remove-file ${paths.viewerApp}`,
+      `remove-file ${paths.viewerHlsLibrary}`,
+      'reload nginx.service',
+    ]);
+    expect(onHost(pi, `ls -A ${paths.viewerRoot}; grep -c 'hls' ${paths.nginxConf} || true`).trim()).toBe('0');
+    await expect(status(8000, '/')).rejects.toThrow();
+    expect(onHost(pi, 'ss -Hltn sport = :1935')).toContain(':1935');
+    const again = await provision(viewer({ enabled: false }));
+    expect(report(again.stdout).hosts[0]?.plan?.changes).toBe(0);
+  });
+});

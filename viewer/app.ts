@@ -1,0 +1,143 @@
+// The viewer page's script: play the Pi's camera at once (muted, inline), say whether it is live,
+// and show a QR code of this page. Everything it loads comes from the Pi itself: a phone on the
+// hotspot has no internet. Bundled by viewer/build.ts into app.js.
+import { renderSVG } from 'uqr';
+import type { PageConfig } from './config.ts';
+
+interface HlsPlayer {
+  loadSource(url: string): void;
+  attachMedia(video: HTMLVideoElement): void;
+  on(event: string, handler: (event: string, data: { fatal?: boolean; type?: string }) => void): void;
+  destroy(): void;
+}
+interface HlsClass {
+  new (config: object): HlsPlayer;
+  isSupported(): boolean;
+  Events: { ERROR: string };
+}
+declare global {
+  interface Window {
+    Hls?: HlsClass;
+    /** For people and tests: which path plays and what the page thinks of the stream. */
+    camfleet?: { path: string; state: string };
+  }
+}
+
+const config = JSON.parse(document.getElementById('camfleet-config')!.textContent!) as PageConfig;
+const video = document.getElementById('video') as HTMLVideoElement;
+const stateBadge = document.getElementById('state')!;
+const message = document.getElementById('message')!;
+const status = (window.camfleet = { path: 'none', state: 'connecting' });
+
+/** What VLC or ffplay opens: the Pi as this phone reached it, not the address the operator uses. */
+const rtmpUrl = `rtmp://${location.hostname}:${config.rtmp.port}/${config.rtmp.application}/${config.rtmp.key}`;
+
+function setState(state: 'connecting' | 'live' | 'offline'): void {
+  status.state = state;
+  stateBadge.textContent = state === 'live' ? 'LIVE' : state;
+  stateBadge.className = state;
+}
+
+// Live means frames are being shown; a camera that stops shows as offline within a few seconds.
+let lastFrame = 0;
+function watchFrames(): void {
+  const onFrame = () => {
+    lastFrame = performance.now();
+    if (status.state !== 'live') setState('live');
+    video.requestVideoFrameCallback(onFrame);
+  };
+  // Firefox before 132 has no requestVideoFrameCallback: the playhead moving says as much.
+  const v = video as HTMLVideoElement & { requestVideoFrameCallback?: unknown };
+  if (typeof v.requestVideoFrameCallback === 'function') video.requestVideoFrameCallback(onFrame);
+  else video.addEventListener('timeupdate', () => ((lastFrame = performance.now()), setState('live')));
+  setInterval(() => {
+    if (status.state === 'live' && performance.now() - lastFrame > 4000) setState('offline');
+  }, 1000);
+}
+
+/** Autoplay of muted inline video is allowed everywhere; if a browser still refuses, the controls remain. */
+function play(): void {
+  video.play().catch(() => {});
+}
+
+function playNativeHls(): void {
+  status.path = 'hls';
+  const load = () => {
+    video.src = config.hls;
+    play();
+  };
+  // A playlist that is not there yet (camera offline) fails: try again until it is.
+  video.addEventListener('error', () => {
+    setState('offline');
+    setTimeout(load, 2000);
+  });
+  load();
+}
+
+function loadScript(src: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.onload = () => resolve();
+    s.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.append(s);
+  });
+}
+
+function playHlsJs(Hls: HlsClass): void {
+  status.path = 'hls';
+  const start = () => {
+    // Fragments are one keyframe interval (1 s) long: stay two behind the live edge, not three.
+    const hls = new Hls({ liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 10 });
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      if (!data.fatal) return;
+      setState('offline');
+      hls.destroy();
+      setTimeout(start, 2000);
+    });
+    hls.loadSource(config.hls);
+    hls.attachMedia(video);
+    play();
+  };
+  start();
+}
+
+function unsupported(): void {
+  status.path = 'none';
+  setState('offline');
+  video.hidden = true;
+  message.innerHTML = '';
+  message.append('This browser can play neither WebRTC nor HLS. Open this address in VLC or ffplay instead: ');
+  const code = document.createElement('code');
+  code.textContent = rtmpUrl;
+  message.append(code);
+}
+
+async function choosePath(): Promise<void> {
+  const forced = new URLSearchParams(location.search);
+  const paths = config.paths.filter((p) => !forced.has('hls') || p === 'hls');
+  for (const path of paths) {
+    if (path !== 'hls') continue;
+    // hls.js wherever the browser can feed video through MediaSource: it keeps the player two
+    // fragments from the live edge. Chromium now announces native HLS too, yet Debian's build
+    // fetches fragments and never shows a frame (measured), so the announcement alone is not
+    // trusted. iPhones without MediaSource play HLS natively, their only way.
+    if ('MediaSource' in window || 'ManagedMediaSource' in window) {
+      const loaded = await loadScript(config.hlsLibrary).then(() => true, () => false);
+      if (loaded && window.Hls?.isSupported()) return playHlsJs(window.Hls);
+    }
+    if (video.canPlayType('application/vnd.apple.mpegurl')) return playNativeHls();
+  }
+  unsupported();
+}
+
+function showQr(): void {
+  const url = location.href;
+  document.getElementById('qr')!.innerHTML = renderSVG(url, { border: 2 });
+  document.getElementById('url')!.textContent = url;
+  document.getElementById('rtmp')!.textContent = rtmpUrl;
+}
+
+showQr();
+watchFrames();
+choosePath().catch(unsupported);
