@@ -6,12 +6,14 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   code: number | null;
+  /** The signal that ended the remote command, when one did (then code is null). */
+  signal?: string | null;
 }
 
 /** A connection to one host. The SSH implementation lives in apply/ssh.ts; tests may use a local shell. */
 export interface Remote {
   host: string;
-  /** Run a script as root on the host. */
+  /** Run a script as root on the host. Throws ConnectionLost when the connection goes away meanwhile. */
   run(script: string): Promise<ExecResult>;
   close(): Promise<void>;
 }

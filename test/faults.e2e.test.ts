@@ -2,10 +2,13 @@
 // (ready image: this is about recovery, the fresh install is provision.e2e's). Each case measures
 // how long the stream was gone and checks that nothing was lost: the config on the Pi is still
 // exactly what camfleet wrote (a --check run finds nothing to do) and the stream plays here again.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
-import { camfleet } from './support/cli.ts';
+import { camfleet, root, type CliResult } from './support/cli.ts';
 import { ffprobe, labUnavailable, mainPid, onHost, waitForStream, writeInventory } from './support/lab.ts';
 
 const why = labUnavailable();
@@ -45,6 +48,45 @@ async function eventAt(host: LabHost, since: number, event: string, timeoutMs: n
   let at: number | undefined;
   await msUntil(since, () => (at = streamerEvents(host, since).find((e) => e.event === event)?.at) !== undefined, timeoutMs, `the streamer logging ${event}`);
   return at!;
+}
+
+/** camfleet as a child process, with `onLine` told each line it prints on stderr (its progress) as it comes. */
+function camfleetWatched(args: string[], onLine: (line: string) => void): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => {
+      const from = stderr.length;
+      stderr += d;
+      for (const line of stderr.slice(stderr.lastIndexOf('\n', from) + 1).split('\n').slice(0, -1)) onLine(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** SIGKILL, from this machine, the sshd processes serving `user`'s sessions on a container lab Pi (not its listener). */
+function killSshSessions(host: LabHost, user: string): number {
+  let killed = 0;
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    const read = (f: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/${f}`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    if (!read('cmdline').startsWith(`sshd: ${user}`) || read('root/etc/hostname').trim() !== host.name) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      killed++;
+    } catch {
+      // gone already
+    }
+  }
+  return killed;
 }
 
 describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
@@ -117,6 +159,29 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     expect(ms).toBeLessThan(20_000);
     // One ffmpeg: the hung streamer's went with it.
     expect(onHost(pi, 'pgrep -c -x ffmpeg').trim()).toBe('1');
+    await expectConverged();
+  });
+
+  it('SSH lost mid-step: the report names the step and says the Pi may still run it; a re-run converges', async () => {
+    // Take nodejs away so the run has a long step to cut: installing it again (from the Pi's apt cache).
+    onHost(pi, 'sudo dpkg --remove --force-depends nodejs >/dev/null 2>&1');
+    let killed = 0;
+    const cut = await camfleetWatched(['provision', '--inventory', inventory, '--host', pi.name], (line) => {
+      if (!killed && /^lab1: install packages/.test(line)) killed = killSshSessions(pi, 'pi');
+    });
+    expect(killed).toBeGreaterThan(0);
+    const said = cut.stdout + cut.stderr;
+    console.log(`SSH lost mid-step, the report:\n${said.split('\n').filter((l) => /lab1/.test(l)).slice(-3).join('\n')}`);
+    expect(cut.code).toBe(1);
+    expect(said).toMatch(/lab1: install packages nodejs: the SSH connection was lost during this step \(.+\); the Pi may still be running it/);
+    expect(said).toMatch(/Run camfleet again/);
+    expect(said).not.toMatch(/status null/);
+    // Whatever apt was doing on the Pi ends one way or the other; then one run converges it.
+    await msUntil(Date.now(), () => onHost(pi, 'pgrep -c -x "apt-get|dpkg" || true').trim() === '0', 120_000, 'apt on the Pi to finish');
+    const again = await provision();
+    expect(again.stdout + again.stderr).not.toMatch(/failed/);
+    expect(again.code).toBe(0);
+    await waitForStream(url());
     await expectConverged();
   });
 });

@@ -1,7 +1,7 @@
 // Execute a plan over one connection, exactly as planned: packages, then all files staged and
 // validated beside their targets and swapped in together (nothing half-written: a file that fails
 // validation leaves every file as it was), then units, then a check that the services are up.
-import { HostError } from '../errors.ts';
+import { ConnectionLost, HostError } from '../errors.ts';
 import type { Remote } from '../remote.ts';
 import type { DesiredState, ManagedFile, Plan, Step } from '../types.ts';
 import * as sh from './scripts.ts';
@@ -23,8 +23,8 @@ export async function applyPlan(remote: Remote, plan: Plan, desired: DesiredStat
     reports.push({ label, ms: Math.round(performance.now() - start) });
   };
   const run = async (step: string, script: string) => {
-    const r = await remote.run(script);
-    if (r.code !== 0) throw new HostError(remote.host, step, `exited with status ${r.code}`, r.stderr || r.stdout);
+    const r = await exec(remote, step, script);
+    if (r.code !== 0) throw new HostError(remote.host, step, r.code === null ? `was killed by ${r.signal}` : `exited with status ${r.code}`, r.stderr || r.stdout);
     return r.stdout;
   };
 
@@ -58,7 +58,7 @@ async function writeFiles(
       const tmp = (await run(`stage ${w.path}`, sh.stageFileScript(w.file))).trim();
       staged.push({ staged: tmp, path: w.path });
       if (w.file.validate) {
-        const r = await remote.run(sh.validateScript(w.file.validate, tmp));
+        const r = await exec(remote, `validate ${w.path}`, sh.validateScript(w.file.validate, tmp));
         if (r.code !== 0)
           throw new HostError(remote.host, `validate ${w.path}`, `the new ${w.path} is rejected by ${w.file.validate} -t; the previous file stays in place and nothing was changed`, (r.stderr || r.stdout).replaceAll(tmp, w.path));
       }
@@ -95,6 +95,15 @@ function serviceScript(step: Step): string | undefined {
 
 async function verify(remote: Remote, desired: DesiredState): Promise<void> {
   const units = desired.units.filter((u) => u.active).map((u) => u.name);
-  const r = await remote.run(sh.verifyScript(units, desired.listen));
+  const r = await exec(remote, 'verify', sh.verifyScript(units, desired.listen));
   if (r.code !== 0) throw new HostError(remote.host, 'verify', 'services are not all up after apply', r.stderr);
+}
+
+/** Run one step's script; a connection lost meanwhile is reported against that step. */
+async function exec(remote: Remote, step: string, script: string) {
+  try {
+    return await remote.run(script);
+  } catch (e) {
+    throw e instanceof ConnectionLost ? e.during(step) : e;
+  }
 }

@@ -2,7 +2,7 @@
 // Scripts run as root through `sudo -n sh -s` with the script on stdin.
 import { existsSync } from 'node:fs';
 import { NodeSSH, type Config } from 'node-ssh';
-import { HostError, UnreachableError } from '../errors.ts';
+import { ConnectionLost, HostError, UnreachableError } from '../errors.ts';
 import type { ExecResult, Remote } from '../remote.ts';
 import type { ResolvedHost } from '../types.ts';
 import { connectTcp } from './tcp.ts';
@@ -89,6 +89,10 @@ async function open(
       privateKeyPath: identity && existsSync(identity) ? identity : undefined,
       agent,
       readyTimeout: timeoutMs,
+      // A link that goes silent (Wi-Fi gone, Pi off) would otherwise hang a step for ever: after
+      // three unanswered keepalives five seconds apart the connection counts as lost.
+      keepaliveInterval: 5000,
+      keepaliveCountMax: 3,
       hostVerifier: verify,
       algorithms: {
         ...(known.length ? { serverHostKey: algorithmsFor(known) as never } : {}),
@@ -132,13 +136,25 @@ function sshRemote(host: string, conn: NodeSSH, isRoot: boolean, jump?: NodeSSH)
   // The command line is a constant; everything variable travels inside the script on stdin.
   // sudo drops the environment, so the login shell hands $SSH_CONNECTION over as $1.
   const command = `${isRoot ? '' : 'sudo -n '}/bin/sh -s "$SSH_CONNECTION"`;
+  // Why the connection ended, once it has. Listening also keeps a late 'error' (a keepalive
+  // timeout between two steps) from being an unhandled event that ends the whole process.
+  let lost: string | undefined;
+  for (const c of [conn, jump]) {
+    c?.connection?.on('error', (e: Error) => (lost ??= e.message));
+    c?.connection?.on('close', () => (lost ??= 'the connection closed'));
+  }
   return {
     host,
     async run(script: string): Promise<ExecResult> {
-      const r = await conn.execCommand(command, { stdin: script });
+      if (lost) throw new ConnectionLost(host, 'ssh', lost);
+      const r = await conn.execCommand(command, { stdin: script }).catch((e: Error) => {
+        throw new ConnectionLost(host, 'ssh', lost ?? e.message);
+      });
+      // sshd always reports how a command ended, by status or by signal; neither means it was cut off.
+      if (r.code === null && !r.signal) throw new ConnectionLost(host, 'ssh', lost ?? 'the channel closed without an exit status');
       if (r.code !== 0 && /sudo: (a password is required|a terminal is required)/.test(r.stderr))
         throw new HostError(host, 'sudo', 'the SSH user needs passwordless sudo (as on Raspberry Pi OS)', r.stderr);
-      return { stdout: r.stdout, stderr: r.stderr, code: r.code };
+      return { stdout: r.stdout, stderr: r.stderr, code: r.code, signal: r.signal };
     },
     async close() {
       conn.dispose();

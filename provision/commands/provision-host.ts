@@ -2,7 +2,7 @@
 // Never throws: every outcome, failures included, comes back as a HostResult.
 import { connect, type ConnectOptions } from '../apply/ssh.ts';
 import { applyPlan, type StepReport } from '../apply/apply.ts';
-import { HostError, UnreachableError } from '../errors.ts';
+import { ConnectionLost, HostError, UnreachableError } from '../errors.ts';
 import { fetchContents, observeHost } from '../observe/observe.ts';
 import { filesNeedingContent, makePlan } from '../plan/plan.ts';
 import { renderHost, type RenderInputs } from '../render/render.ts';
@@ -36,7 +36,12 @@ export interface ProvisionOptions extends ConnectOptions {
 
 export async function provisionHost(host: ResolvedHost, inputs: RenderInputs, options: ProvisionOptions = {}): Promise<HostResult> {
   const started = performance.now();
-  const say = (label: string) => options.progress?.(host.name, label);
+  // The step in progress, to name in the report if the connection is lost outside apply.
+  let current = 'connect';
+  const say = (label: string) => {
+    current = label;
+    options.progress?.(host.name, label);
+  };
   const result: HostResult = { host: host.name, outcome: 'ok', steps: [], ms: 0 };
   let remote: Awaited<ReturnType<typeof connect>> | undefined;
   try {
@@ -57,7 +62,8 @@ export async function provisionHost(host: ResolvedHost, inputs: RenderInputs, op
       result.steps = await applyPlan(remote, plan, desired, say);
       result.outcome = 'changed';
     }
-  } catch (e) {
+  } catch (caught) {
+    const e = caught instanceof ConnectionLost && caught.step === 'ssh' ? caught.during(current) : caught;
     result.outcome = e instanceof UnreachableError ? 'unreachable' : 'failed';
     const err = e instanceof HostError ? { step: e.step, message: e.describe() } : { step: 'internal', message: `${host.name}: ${(e as Error).message}` };
     result.error = { step: err.step, message: maskSecrets(err.message, host.secrets) };
