@@ -53,10 +53,9 @@ export function parse<T extends ParseArgsConfig['options']>(args: string[], opti
 
 export async function loadSelected(values: { inventory?: string; host?: string[]; group?: string[]; all?: boolean; limit?: string }): Promise<Inventory> {
   const file = resolve(values.inventory ?? process.env.CAMFLEET_INVENTORY ?? 'inventory.yaml');
-  // Validate the whole file first (every problem, no secrets needed), then resolve only the selection.
-  const whole = await loadInventory(file, { only: [] });
-  const names = selectHosts(whole.names, whole.groups, { hosts: values.host, groups: values.group, all: values.all, limit: values.limit });
-  return loadInventory(file, { only: names });
+  // The whole file is validated (every problem, no secrets needed); only the selection is resolved.
+  const selection = { hosts: values.host, groups: values.group, all: values.all, limit: values.limit };
+  return loadInventory(file, { select: (names, groups) => selectHosts(names, groups, selection) });
 }
 
 export function reportError(e: unknown): number {

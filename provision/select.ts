@@ -1,6 +1,7 @@
 // Which hosts a command acts on: --host (repeatable), --group, --all, --limit PATTERN.
 // An unknown name is an error listing the close matches, never silently nothing.
 import { UsageError } from './errors.ts';
+import { globMatch } from './glob.ts';
 import { editDistance } from './inventory/schema.ts';
 
 export interface Selection {
@@ -29,16 +30,11 @@ export function selectHosts(names: string[], groups: Record<string, string[]>, s
   }
   let result = names.filter((n) => picked.has(n));
   if (sel.limit) {
-    const patterns = sel.limit.split(',').map(globToRegExp);
-    result = result.filter((n) => patterns.some((p) => p.test(n)));
+    const patterns = sel.limit.split(',').map((p) => p.trim());
+    result = result.filter((n) => patterns.some((p) => globMatch(p, n)));
     if (result.length === 0) throw new UsageError(`--limit ${sel.limit} matches no selected host`);
   }
   return result;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob.trim().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
 }
 
 function suggest(name: string, candidates: string[]): string {

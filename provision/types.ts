@@ -92,7 +92,7 @@ export interface ManagedFile {
   owner: string;
   group: string;
   /** A checker run on the staged file before it replaces the real one. */
-  validate?: 'nginx';
+  validate?: 'nginx' | 'systemd';
   /** True when the content holds a secret: diffs are masked. */
   sensitive?: boolean;
 }

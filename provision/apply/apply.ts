@@ -58,9 +58,9 @@ async function writeFiles(
       const tmp = (await run(`stage ${w.path}`, sh.stageFileScript(w.file))).trim();
       staged.push({ staged: tmp, path: w.path });
       if (w.file.validate) {
-        const r = await exec(remote, `validate ${w.path}`, sh.validateScript(w.file.validate, tmp));
+        const r = await exec(remote, `validate ${w.path}`, sh.validateScript(w.file.validate, tmp, w.path));
         if (r.code !== 0)
-          throw new HostError(remote.host, `validate ${w.path}`, `the new ${w.path} is rejected by ${w.file.validate} -t; the previous file stays in place and nothing was changed`, (r.stderr || r.stdout).replaceAll(tmp, w.path));
+          throw new HostError(remote.host, `validate ${w.path}`, `the new ${w.path} is rejected by ${sh.validators[w.file.validate]}; the previous file stays in place and nothing was changed`, (r.stderr || r.stdout).replaceAll(tmp, w.path));
       }
     }
   } catch (e) {

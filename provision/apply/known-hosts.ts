@@ -4,6 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { globMatch } from '../glob.ts';
 
 export interface KnownKey {
   type: string;
@@ -62,8 +63,7 @@ function hostMatches(pattern: string, name: string): boolean {
   }
   if (pattern.startsWith('!')) return false;
   if (!/[*?]/.test(pattern)) return pattern === name;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(name);
+  return globMatch(pattern, name);
 }
 
 /** Files indexed so far, each with the size and time of change it was read at. */

@@ -33,11 +33,27 @@ export function stageFileScript(file: ManagedFile): string {
   ].join('\n');
 }
 
+/** The checker each kind of validated file goes through, as the operator would run it. */
+export const validators = { nginx: 'nginx -t', systemd: 'systemd-analyze verify' } as const;
+
 /** Check a staged file with the tool that will read it, before it replaces anything. */
-export function validateScript(kind: 'nginx', staged: string): string {
+export function validateScript(kind: 'nginx' | 'systemd', staged: string, path: string): string {
   switch (kind) {
     case 'nginx':
       return `nginx -t -q -c ${q(staged)}`;
+    case 'systemd': {
+      // verify wants the unit's real name, and exits 0 on a line it ignored: any "file:line:" warning
+      // (a line without '=', an unknown key or section, a bad value) is a unit that does not say what was meant.
+      const name = basename(path);
+      return [
+        'd=$(mktemp -d)',
+        `cp ${q(staged)} "$d"/${q(name)}`,
+        `out=$(SYSTEMD_LOG_COLOR=0 systemd-analyze verify --man=no "$d"/${q(name)} 2>&1)`,
+        'rm -rf "$d"',
+        `bad=$(printf '%s\\n' "$out" | grep -F ${q(`/${name}:`)} | grep -E '^[^ ]*:[0-9]+: ')`,
+        `[ -z "$bad" ] || { printf '%s\\n' "$bad" | sed "s|^$d/||" >&2; exit 1; }`,
+      ].join('\n');
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { NodeSSH, type Config } from 'node-ssh';
 import { ConnectionLost, HostError, UnreachableError } from '../errors.ts';
-import type { ExecResult, Remote } from '../remote.ts';
+import { q, type ExecResult, type Remote } from '../remote.ts';
 import type { ResolvedHost } from '../types.ts';
 import { connectTcp } from './tcp.ts';
 import { keyTypeOf, knownHostsName, readKnownKeys, recordKnownKey, type KnownKey } from './known-hosts.ts';
@@ -55,7 +55,8 @@ async function open(
     throw new UnreachableError(
       name,
       `host key of ${knownHostsName(address, port)} is not in ${knownHostsFile}; check it and add it ` +
-        `(ssh-keyscan -p ${port} ${address} >> ${knownHostsFile}), or run once with --trust-new-host-keys`,
+        // A command the operator pastes into a shell: every value quoted for it.
+        `(ssh-keyscan -p ${port} ${q(address)} >> ${q(knownHostsFile)}), or run once with --trust-new-host-keys`,
     );
   let rejection: string | undefined;
   let recorded: { type: string; blob: string } | undefined;

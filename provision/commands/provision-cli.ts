@@ -1,6 +1,7 @@
 // `camfleet provision`: options, then a rollout of provisionHost over the selected hosts, with
 // live progress, the plan of each host, a summary table, and an exit status that means something.
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { hangUpUnused, predial } from '../apply/tcp.ts';
 import { loadSelected, parse, selectionOptions } from '../cli-common.ts';
 import { UsageError } from '../errors.ts';
@@ -50,9 +51,11 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     templates: { type: 'string' },
   });
   if (values.help) return console.log(provisionUsage), exitCodes.ok;
-  const parallel = positiveInt(values.parallel ?? '8', '--parallel');
-  const canary = values.canary === undefined ? undefined : positiveInt(values.canary, '--canary');
-  const timeoutMs = positiveInt(values['connect-timeout'] ?? '15', '--connect-timeout') * 1000;
+  const parallel = positiveInt(values.parallel ?? '8', '--parallel', 10_000);
+  const canary = values.canary === undefined ? undefined : positiveInt(values.canary, '--canary', 10_000);
+  // Node's timers take at most 2^31-1 ms; a larger timeout would wrap round to 1 ms.
+  const timeoutMs = positiveInt(values['connect-timeout'] ?? '15', '--connect-timeout', 3600) * 1000;
+  if (values.report !== undefined) await checkWritableFile(values.report, '--report');
 
   const inventory = await loadSelected(values);
   let maxFailures: number | undefined;
@@ -97,7 +100,13 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   hangUpUnused();
 
   const report = jsonReport(results, !!values.check);
-  if (values.report) await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`);
+  // The run is done: a report that cannot be written must not swallow the summary of what happened.
+  const reportFailed = values.report
+    ? await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`).then(
+        () => undefined,
+        (e: NodeJS.ErrnoException) => `camfleet: could not write --report ${values.report} (${e.code ?? e.message})`,
+      )
+    : undefined;
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else {
     for (const r of results.filter((r) => r.steps.length)) {
@@ -106,12 +115,23 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     }
     console.log(`\n${summaryTable(results, new Map(inventory.hosts.map((h) => [h.name, h.address])))}`);
   }
-  return exitCodeFor(results);
+  const code = exitCodeFor(results);
+  if (!reportFailed) return code;
+  console.error(reportFailed);
+  return code === exitCodes.ok || code === exitCodes.changesPending ? exitCodes.failed : code | exitCodes.failed;
 }
 
-function positiveInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} takes a whole number >= 1, not '${text}'`);
+function positiveInt(text: string, flag: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${flag} takes a whole number from 1 to ${max}, not '${text}'`);
   return Number(text);
+}
+
+/** Before any host is touched: `path` can be written as a file (not a directory, its folder exists). */
+async function checkWritableFile(path: string, flag: string): Promise<void> {
+  const target = await stat(path).catch(() => undefined);
+  if (target?.isDirectory()) throw new UsageError(`${flag} ${path} is a directory; name a file`);
+  const folder = await stat(dirname(resolve(path))).catch(() => undefined);
+  if (!folder?.isDirectory()) throw new UsageError(`${flag} ${path}: folder ${dirname(resolve(path))} does not exist`);
 }
 
 function jsonReport(results: HostResult[], check: boolean) {

@@ -2,8 +2,9 @@
 // paths on the Pi) plus a manifest, after checking them with the real validators. Everything is
 // rendered and validated in a scratch directory first: a failure leaves OUT untouched.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.ts';
 import type { DesiredState } from '../types.ts';
 import { isDropIn, isUnitFile } from '../render/paths.ts';
 import { renderHost, type RenderInputs } from '../render/render.ts';
@@ -28,6 +29,7 @@ export async function renderToDirectory(
   outDir: string,
 ): Promise<{ rendered: RenderedHost[]; validation: ValidationResult }> {
   const out = resolve(outDir);
+  await refuseForeignOutput(out, hosts.map((h) => h.name));
   await mkdir(dirname(out), { recursive: true });
   const scratch = await mkdtemp(join(dirname(out), '.camfleet-render-'));
   try {
@@ -60,9 +62,32 @@ export async function renderToDirectory(
   }
 }
 
+const generator = 'camfleet render';
+
+/**
+ * Render replaces OUT/<host> wholesale, so it must only ever replace what it wrote itself: OUT must
+ * be a directory (or absent), and each OUT/<host> absent or holding a manifest render wrote for that
+ * host. Checked before anything is rendered, so a refusal changes nothing.
+ */
+async function refuseForeignOutput(out: string, hosts: string[]): Promise<void> {
+  const kind = await lstat(out).catch(() => undefined);
+  if (kind && !kind.isDirectory()) throw new UsageError(`--out ${out} is not a directory`);
+  if (!kind) return;
+  for (const host of hosts) {
+    const dir = join(out, host);
+    if (!(await lstat(dir).catch(() => undefined))) continue;
+    const written = await readFile(join(dir, 'manifest.json'), 'utf8')
+      .then((text) => JSON.parse(text) as { host?: unknown; generator?: unknown })
+      .catch(() => undefined);
+    if (written?.generator !== generator || written.host !== host)
+      throw new UsageError(`--out ${out}: ${dir} exists and was not written by camfleet render; choose an empty or new directory`);
+  }
+}
+
 /** What lands on the Pi besides file contents: packages, units, and each file's metadata and checksum. */
 export function manifest(state: DesiredState) {
   return {
+    generator,
     host: state.host,
     packages: state.packages,
     units: state.units,
@@ -71,7 +96,8 @@ export function manifest(state: DesiredState) {
       mode: `0${f.mode.toString(8)}`,
       owner: f.owner,
       group: f.group,
-      sha256: createHash('sha256').update(f.content).digest('hex'),
+      // A checksum of a file holding a passphrase would let anyone who reads this 0644 manifest test guesses offline.
+      ...(f.sensitive ? { sensitive: true } : { sha256: createHash('sha256').update(f.content).digest('hex') }),
     })),
     absent: state.absent.map((a) => a.path),
     listen: state.listen,

@@ -20,12 +20,27 @@ export function dottedPath(path: YamlPath): string {
 /** Parse YAML text; syntax errors come back as problems with their positions. */
 export function parseInventory(file: string, text: string): { doc?: InventoryDocument; problems: Problem[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => {
-    const pos = lineCounter.linePos(e.pos[0]);
-    return { file, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}` };
-  });
-  if (problems.length > 0) return { problems };
+  const atStart = (message: string) => ({ problems: [{ file, line: 1, col: 1, message }] });
+  let doc: Document;
+  let data: unknown;
+  try {
+    // yaml's own duplicate-key check compares every pair of keys (minutes on a large file), and
+    // compares values, so `1` and "1" -- one key once converted -- slipped through: checked below instead.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { file, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}` };
+    });
+    problems.push(...duplicateKeys(doc).map((offset) => ({ file, ...lineCounter.linePos(offset), message: 'YAML: duplicate key (keys compare as text: 1 and "1" are the same host)' })));
+    if (problems.length > 0) return { problems };
+    // An alias expanded more than this many times is an alias bomb, not an inventory.
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    if (e instanceof RangeError) return atStart('YAML: nested too deeply to be an inventory');
+    if (/alias/i.test((e as Error).message)) return atStart('YAML: aliases expand to too much data (an alias bomb?)');
+    throw e;
+  }
+  const problems: Problem[] = [];
 
   const position = (offset: number) => lineCounter.linePos(offset);
   const locate = (path: YamlPath, which: 'key' | 'value' = 'value') => {
@@ -36,7 +51,7 @@ export function parseInventory(file: string, text: string): { doc?: InventoryDoc
     problems,
     doc: {
       file,
-      data: doc.toJS(),
+      data,
       locate,
       problem(path, message, which) {
         const { line, col } = locate(path, which);
@@ -44,6 +59,27 @@ export function parseInventory(file: string, text: string): { doc?: InventoryDoc
       },
     },
   };
+}
+
+/** Offsets of keys that repeat an earlier key of the same mapping (as text), in one pass over the document. */
+function duplicateKeys(doc: Document): number[] {
+  const found: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key !== undefined && seen.has(key)) found.push((pair.key as Node).range?.[0] ?? 0);
+        if (key !== undefined) seen.add(key);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+    }
+  }
+  return found.sort((a, b) => a - b);
 }
 
 /** Offset of the node at `path` (its key or its value), or of the nearest ancestor that exists. */

@@ -21,6 +21,8 @@ export interface Resolution {
   /** Where the merged setting `section.key` was set; the host itself for built-in defaults. */
   at(key: string): YamlPath;
   isSet(key: string): boolean;
+  /** A secret that is set but could not be resolved (already reported): rules leave its value alone. */
+  failed(key: string): boolean;
   problems: Problem[];
 }
 
@@ -49,6 +51,7 @@ export function resolveHost(
   // Where a setting came from; a built-in default points at the host itself.
   const at = (key: string): YamlPath => merged.origins.get(key) ?? hostPath;
   const secrets: string[] = [];
+  const failedSecrets = new Set<string>();
   // A passphrase is secret even when written inline; a stream key only when given as a reference.
   const secret = (section: keyof Settings, key: string, inlineIsSecret: boolean): string | undefined => {
     const value = s[section][key];
@@ -59,6 +62,7 @@ export function resolveHost(
     }
     const result = resolveSecret(value, inventoryDir, env);
     if (!result.ok) {
+      failedSecrets.add(`${section}.${key}`);
       problems.push(doc.problem(at(`${section}.${key}`), result.message));
       return undefined;
     }
@@ -72,6 +76,12 @@ export function resolveHost(
   const addressing = hotspotAddressing[mode];
   const hotspotOn = mode !== 'none';
   const streamKey = secret('stream', 'key', false) ?? '';
+  // A key read from a secret is held to the pattern an inline key meets (it is part of a URL and a
+  // file name in nginx); the value itself is never quoted back.
+  if (streamKey && !failedSecrets.has('stream.key') && !/^[A-Za-z0-9_-]{1,256}$/.test(streamKey)) {
+    failedSecrets.add('stream.key');
+    problems.push(doc.problem(at('stream.key'), `secret: the stream key it holds may only contain letters, digits, _ and - (at most 256; it has ${streamKey.length} characters)`));
+  }
   // Only a hotspot that will be configured needs its passphrase resolved.
   const passphrase = hotspotOn ? secret('hotspot', 'passphrase', true) ?? '' : '';
 
@@ -129,7 +139,7 @@ export function resolveHost(
     const [section, field] = key.split('.') as [keyof Settings, string];
     return s[section][field] !== undefined;
   };
-  return { host, at, isSet, problems };
+  return { host, at, isSet, failed: (key) => failedSecrets.has(key), problems };
 }
 
 /** `2500k` -> 2500000, `4M` -> 4000000, `800000` -> 800000. */

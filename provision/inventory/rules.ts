@@ -3,6 +3,7 @@
 import type { Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
+import type { Resolution } from './resolve.ts';
 import { checkViewer } from './viewer-rules.ts';
 
 /** Where the merged setting `section.key` was set (the host itself for built-in defaults). */
@@ -10,8 +11,24 @@ type At = (key: string) => YamlPath;
 /** Whether any layer set `section.key` (a secret that failed to resolve is still set). */
 type IsSet = (key: string) => boolean;
 
-export function checkHost(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: IsSet): Problem[] {
-  return [...checkCamera(doc, host, at), ...checkHotspot(doc, host, at, isSet), ...checkViewer(doc, host, at)];
+export function checkHost(doc: InventoryDocument, r: Pick<Resolution, 'host' | 'at' | 'isSet' | 'failed'>): Problem[] {
+  const { host, at, isSet } = r;
+  return [...checkSsh(doc, host, at), ...checkCamera(doc, host, at), ...checkStream(doc, host, at), ...checkHotspot(doc, host, at, isSet, r.failed), ...checkViewer(doc, host, at)];
+}
+
+function checkSsh(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
+  const port = /:(\d+)$/.exec(host.ssh.jump ?? '')?.[1];
+  return port !== undefined && !isPort(Number(port)) ? [doc.problem(at('ssh.jump'), `jump host port ${port} is not a TCP port (1-65535)`)] : [];
+}
+
+function checkStream(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
+  const problems: Problem[] = [];
+  const { port, statPort } = host.stream;
+  if (port === statPort) problems.push(doc.problem(at('stream.statPort'), `is the same port as stream.port (${port}): nginx cannot listen on one port for both`));
+  // The streamer on the Pi publishes over loopback; an allow-list without it locks the Pi's own camera out.
+  if (!host.access.publish.some((entry) => admits(entry, '127.0.0.1')))
+    problems.push(doc.problem(at('access.publish'), "must admit 127.0.0.1 (the Pi's own streamer publishes over loopback): add 127.0.0.1"));
+  return problems;
 }
 
 function checkCamera(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
@@ -31,7 +48,7 @@ function checkCamera(doc: InventoryDocument, host: ResolvedHost, at: At): Proble
   return problems;
 }
 
-function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: IsSet): Problem[] {
+function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: IsSet, failed: (key: string) => boolean): Problem[] {
   const h = host.hotspot;
   if (h.mode === 'none') return [];
   const problems: Problem[] = [];
@@ -46,11 +63,12 @@ function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet:
   // The passphrase itself is never quoted back: only its length and what is wrong with it.
   if (!isSet('hotspot.passphrase')) {
     bad('passphrase', required('passphrase'));
-  } else if (h.passphrase && !isWpa2Passphrase(h.passphrase)) {
+  } else if (!failed('hotspot.passphrase') && !isWpa2Passphrase(h.passphrase)) {
     bad('passphrase', `must be 8-63 printable ASCII characters or 64 hex digits (it has ${h.passphrase.length} characters)`);
   }
 
-  if (h.mode === 'hostapd' && !h.country) bad('country', required('country'));
+  // Without a regulatory country the radio stays rfkill-blocked, in either mode.
+  if (!h.country) bad('country', required('country'));
   if (h.channel > 14 && h.mode === 'hostapd' && ![36, 40, 44, 48].includes(h.channel))
     bad('channel', 'use 1-14 (2.4 GHz) or 36-48 (5 GHz, no radar detection)');
 
@@ -61,6 +79,9 @@ function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet:
   const self = ipToNumber(h.address);
   if (self >= ipToNumber(h.dhcpStart) && self <= ipToNumber(h.dhcpEnd))
     bad('address', `${h.address} lies inside the DHCP range ${h.dhcpStart}-${h.dhcpEnd}`);
+  // The hotspot's subnet is routed to the Wi-Fi: the address camfleet reaches the Pi at must lie outside it.
+  if (isIpv4(host.address) && subnet(host.address, h.prefixLength) === net)
+    bad('address', `the hotspot subnet ${h.address}/${h.prefixLength} contains the Pi's own address ${host.address}: SSH would be cut off`);
   return problems;
 }
 
@@ -69,23 +90,46 @@ export function isWpa2Passphrase(p: string): boolean {
   return /^[\x20-\x7e]{8,63}$/.test(p) || /^[0-9a-fA-F]{64}$/.test(p);
 }
 
+export function isIpv4(text: string): boolean {
+  return /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/.test(text);
+}
+
+const isPort = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 65535;
+
+/** Whether an nginx allow-list entry (`all`, an address or an IPv4 CIDR) admits an IPv4 address. */
+function admits(entry: string, ip: string): boolean {
+  if (entry === 'all' || entry === ip) return true;
+  const [base, bits] = entry.split('/');
+  if (!bits || !base || !isIpv4(base)) return false;
+  return subnet(base, Number(bits)) === subnet(ip, Number(bits));
+}
+
 export function ipToNumber(ip: string): number {
   return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
 }
 
 function subnet(ip: string, prefix: number): number {
-  const hostBits = 32 - prefix;
+  const hostBits = 32 - Math.min(32, Math.max(0, prefix));
   return Math.floor(ipToNumber(ip) / 2 ** hostBits);
 }
 
-/** Across the fleet: two hosts must not share an address (one would be provisioned twice). */
+/**
+ * Across the fleet: every address is an IP or a DNS name as written (an all-digit dotted name is
+ * taken for a malformed IPv4 address), and two hosts must not share one (one would be provisioned
+ * twice): names compare case-insensitively.
+ */
 export function checkFleet(doc: InventoryDocument, hosts: Record<string, { address: string }>): Problem[] {
   const seen = new Map<string, string>();
   const problems: Problem[] = [];
   for (const [name, { address }] of Object.entries(hosts)) {
-    const first = seen.get(address);
+    if (/^[0-9.]+$/.test(address) && !isIpv4(address)) {
+      problems.push(doc.problem(['hosts', name, 'address'], 'is not an IPv4 address: four numbers 0-255 without leading zeros, e.g. 192.168.1.21'));
+      continue;
+    }
+    const key = address.toLowerCase();
+    const first = seen.get(key);
     if (first) problems.push(doc.problem(['hosts', name, 'address'], `address ${address} is already used by host ${first}`));
-    else seen.set(address, name);
+    else seen.set(key, name);
   }
   return problems;
 }

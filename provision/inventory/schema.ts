@@ -13,6 +13,12 @@ const patternHints: Record<string, string> = {
   bitrate: 'must be bits per second with an optional k or M suffix, e.g. 2500k or 4M',
   device: 'must be /dev/videoN, a stable /dev/v4l/by-id/... (or by-path) path, lavfi:SOURCE or file:/PATH',
   address: 'must be an IPv4 address, e.g. 10.42.0.1',
+  hostAddress: 'must be an IP address or a DNS name, e.g. 192.168.1.21 or pi1.local',
+  ssid: 'must not contain control characters (newline, tab, NUL, ...)',
+  passphrase: 'must not contain control characters (newline, tab, NUL, ...)',
+  file: 'must be a path without control characters (newline, tab, NUL, ...)',
+  identityFile: 'must be a path without control characters (newline, tab, NUL, ...)',
+  knownHostsFile: 'must be a path without control characters (newline, tab, NUL, ...)',
   dhcpStart: 'must be an IPv4 address, e.g. 10.42.0.10',
   dhcpEnd: 'must be an IPv4 address, e.g. 10.42.0.100',
   key: 'may only contain letters, digits, _ and -',
@@ -71,8 +77,11 @@ function toProblem(doc: InventoryDocument, e: ErrorObject): Problem {
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
       return doc.problem(path, `must be ${String(params.comparison)} ${String(params.limit)}`);
-    case 'pattern':
-      return doc.problem(path, patternHints[field] ?? patternHints[String(path.at(-2) ?? '')] ?? `must match ${String(params.pattern)}`);
+    case 'pattern': {
+      // A host's own address may be a DNS name; a hotspot address is always IPv4.
+      const key = field === 'address' && path[0] === 'hosts' && path.length === 3 ? 'hostAddress' : field;
+      return doc.problem(path, patternHints[key] ?? patternHints[String(path.at(-2) ?? '')] ?? `must match ${String(params.pattern)}`);
+    }
     case 'format':
       return doc.problem(path, `must be an ${String(params.format).toUpperCase()} address`);
     case 'oneOf':

@@ -1,6 +1,6 @@
 // Secrets are written in the inventory as references and resolved only when a host is rendered.
 // A secret's value never enters a message: problems name the reference, not what it points to.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 export type SecretRef = { env: string } | { file: string };
@@ -18,11 +18,38 @@ export function resolveSecret(ref: SecretRef, inventoryDir: string, env: NodeJS.
     return { ok: true, value };
   }
   const path = isAbsolute(ref.file) ? ref.file : resolve(inventoryDir, ref.file);
+  const read = readSecretFile(path);
+  if (!read.ok) return { ok: false, message: `secret: file ${path} ${read.message}` };
+  // One trailing newline is what editors and `echo` add; it is never part of the secret.
+  return { ok: true, value: read.value.replace(/\r?\n$/, '') };
+}
+
+/** A passphrase or a key is short; anything bigger is the wrong file. */
+export const maxSecretBytes = 4096;
+
+/**
+ * Read a secret file: a regular file (a FIFO or a device would block or never end; opened
+ * non-blocking and checked before reading), at most 4 KiB, valid UTF-8.
+ */
+function readSecretFile(path: string): SecretResult {
+  let fd: number;
   try {
-    // One trailing newline is what editors and `echo` add; it is never part of the secret.
-    return { ok: true, value: readFileSync(path, 'utf8').replace(/\r?\n$/, '') };
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
-    return { ok: false, message: `secret: cannot read file ${path} (${code})` };
+    return { ok: false, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { ok: false, message: 'is not a regular file' };
+    if (stat.size > maxSecretBytes) return { ok: false, message: `is ${stat.size} bytes; a secret file holds at most ${maxSecretBytes}` };
+    const buffer = Buffer.alloc(stat.size);
+    const length = readSync(fd, buffer, 0, stat.size, 0);
+    try {
+      return { ok: true, value: new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length)) };
+    } catch {
+      return { ok: false, message: 'is not UTF-8 text' };
+    }
+  } finally {
+    closeSync(fd);
   }
 }

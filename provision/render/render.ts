@@ -2,7 +2,8 @@
 // the units with what restarts them. Pure: templates and the streamer bundle come in as values.
 import { createHash } from 'node:crypto';
 import type { AbsentFile, DesiredState, DesiredUnit, ManagedFile, ResolvedHost } from '../types.ts';
-import { paths, units } from './paths.ts';
+import { checkRendered, escapeContext, formatOf, keyfileBytes, systemdNameEscape, Verbatim } from './formats.ts';
+import { isUnitFile, paths, units } from './paths.ts';
 import type { Templates } from './templates.ts';
 import type { ViewerAssets } from '../../viewer/build.ts';
 import { hlsFragmentMs, renderViewer } from './viewer.ts';
@@ -30,7 +31,10 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     const fn = inputs.templates[template];
     if (!fn) throw new RenderError(host.name, template, 'no such template');
     try {
-      return fn(context);
+      const format = formatOf(template);
+      const content = fn(escapeContext(context, format));
+      checkRendered(content, format);
+      return content;
     } catch (e) {
       throw new RenderError(host.name, template, (e as Error).message.split('\n')[0] ?? String(e));
     }
@@ -41,6 +45,8 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     mode: 0o644,
     owner: 'root',
     group: 'root',
+    // A unit is checked on the Pi before it replaces the old one, like nginx.conf.
+    ...(isUnitFile(path) && /\.(service|socket|timer)$/.test(path) ? { validate: 'systemd' as const } : {}),
     ...extra,
   });
 
@@ -161,6 +167,11 @@ function templateContext(host: ResolvedHost) {
     nmBand: h.channel > 14 ? 'a' : 'bg',
     pskIsHex: /^[0-9a-fA-F]{64}$/.test(h.passphrase),
     netmask: prefixToNetmask(h.prefixLength),
+    // The SSID in forms no character of it can break: hex for hostapd's ssid2, bytes for NetworkManager.
+    ssidHex: Buffer.from(h.ssid, 'utf8').toString('hex'),
+    ssidBytes: keyfileBytes(h.ssid),
+    // The interface's device unit, named the way systemd names it (a `-` becomes \x2d).
+    interfaceDeviceUnit: new Verbatim(`sys-subsystem-net-devices-${systemdNameEscape(h.interface)}.device`),
     connectionUuid: stableUuid(`camfleet-hotspot:${host.name}`),
   };
 }

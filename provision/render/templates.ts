@@ -1,5 +1,6 @@
 // The handlebars templates, compiled once. Strict: a variable the context lacks is an error, not an
-// empty string. No HTML escaping: these are config files.
+// empty string. No HTML escaping: these are config files, and render escapes every value for the
+// template's own format (render/formats.ts) before it reaches the template.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';

@@ -1,0 +1,197 @@
+// One regression test per defect found by trying camfleet as an attacker and as a clumsy operator
+// would (issue 16). Each failed before its fix.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InventoryError, UsageError, formatProblem } from '../provision/errors.ts';
+import { globMatch } from '../provision/glob.ts';
+import { loadInventory, parseAndResolve } from '../provision/inventory/load.ts';
+import { renderToDirectory } from '../provision/commands/render.ts';
+import { makePlan } from '../provision/plan/plan.ts';
+import { formatPlan, planToJson } from '../provision/plan/format.ts';
+import { sha256 } from '../provision/plan/files.ts';
+import { paths } from '../provision/render/paths.ts';
+import { renderHost } from '../provision/render/render.ts';
+import { bundle, convergedObservation, templates } from './support/fleet.ts';
+import { systemdSkeleton } from './support/file-formats.ts';
+
+const host = (extra = '', hostExtra = '') => `hosts:
+  pi1:
+    address: 192.168.1.21
+${hostExtra}${extra}`;
+
+function problems(yaml: string, env: NodeJS.ProcessEnv = {}, dir = '/nonexistent'): string[] {
+  try {
+    parseAndResolve('inventory.yaml', yaml, dir, { env });
+    return [];
+  } catch (e) {
+    if (e instanceof InventoryError) return e.problems.map(formatProblem);
+    throw e;
+  }
+}
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'camfleet-hardening-'));
+
+describe('1. a camera device cannot add lines to the streamer unit', () => {
+  it('refuses NUL and other control characters at file:line:col', () => {
+    expect(problems(host('    camera: { device: "file:/x\\0[Service]\\0ExecStartPre=+/bin/sh" }\n'))).toEqual([
+      expect.stringMatching(/^inventory\.yaml:4:23 hosts\.pi1\.camera\.device: must be \/dev\/videoN/),
+    ]);
+  });
+  it('escapes what a unit treats specially (% specifiers, backslashes) in the value it renders', () => {
+    const [h] = parseAndResolve('i.yaml', host('    camera: { device: "file:/tmp/a%n\\\\x20b" }\n'), '/', {}).hosts;
+    const unit = renderHost(h!, { templates, streamerBundle: bundle }).files.find((f) => f.path === paths.streamerUnit)!.content;
+    expect(unit).toContain('file:/tmp/a%%n\\\\x20b');
+    // Even a host that bypassed the inventory (a NUL in a resolved value) cannot render a unit.
+    expect(() => renderHost({ ...h!, camera: { ...h!.camera, device: 'file:/x\0[Service]' } }, { templates, streamerBundle: bundle })).toThrow(
+      /camera\.device: a control character/,
+    );
+  });
+});
+
+describe('2. the SSID cannot add keys or sections to the NetworkManager keyfile', () => {
+  const nm = (ssid: string) => host(`    hotspot: { mode: networkmanager, country: GB, passphrase: "correct horse", ssid: ${JSON.stringify(ssid)} }\n`);
+  it('refuses a newline in an SSID', () => {
+    expect(problems(nm('cam\nhidden=true'))).toEqual([expect.stringMatching(/hosts\.pi1\.hotspot\.ssid: must not contain control characters/)]);
+  });
+  it('writes the SSID as bytes, so `;`, `\\` and a leading space read back exactly', () => {
+    const [h] = parseAndResolve('i.yaml', nm(' 1;2\\'), '/', {}).hosts;
+    const keyfile = renderHost(h!, { templates, streamerBundle: bundle }).files.find((f) => f.path === paths.nmConnection)!.content;
+    expect(keyfile).toContain(`ssid=${[...Buffer.from(' 1;2\\')].join(';')};`);
+  });
+});
+
+describe('3. render --out never removes what it did not write', () => {
+  it('refuses to replace a folder of the same name as a host that render did not write, and changes nothing', async () => {
+    const out = scratch();
+    mkdirSync(join(out, 'pi1'));
+    writeFileSync(join(out, 'pi1', 'precious'), 'keep me');
+    const inv = parseAndResolve('i.yaml', host(), '/', {});
+    await expect(renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, out)).rejects.toThrow(UsageError);
+    expect(readFileSync(join(out, 'pi1', 'precious'), 'utf8')).toBe('keep me');
+  });
+  it('replaces its own earlier output, and refuses an --out that is a file', async () => {
+    const out = scratch();
+    const inv = parseAndResolve('i.yaml', host(), '/', {});
+    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, out);
+    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, out);
+    expect(existsSync(join(out, 'pi1', 'manifest.json'))).toBe(true);
+    writeFileSync(join(out, 'file'), '');
+    await expect(renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, join(out, 'file'))).rejects.toThrow(/is not a directory/);
+  });
+  it('keeps no checksum of a passphrase-bearing file in the world-readable manifest', async () => {
+    const out = scratch();
+    const inv = parseAndResolve('i.yaml', host('    hotspot: { mode: hostapd, country: GB, passphrase: "correct horse", ssid: cam }\n'), '/', {});
+    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, out);
+    const manifest = JSON.parse(readFileSync(join(out, 'pi1', 'manifest.json'), 'utf8'));
+    const hostapd = manifest.files.find((f: { path: string }) => f.path === paths.hostapdConf);
+    expect(hostapd).toEqual(expect.objectContaining({ sensitive: true }));
+    expect(hostapd.sha256).toBeUndefined();
+  });
+});
+
+describe('4. secret stream keys', () => {
+  const keyFrom = (file: string) => host(`    stream: { key: { file: ${JSON.stringify(file)} } }\n`);
+  it('holds a key read from a file to the key pattern, without quoting it', () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'shadow'), 'root:$y$j9T$abc:19000:0:99999:7:::\n');
+    const found = problems(keyFrom('shadow'), {}, dir);
+    expect(found).toEqual([expect.stringMatching(/hosts\.pi1\.stream\.key: secret: the stream key it holds may only contain/)]);
+    expect(found.join('\n')).not.toContain('root:');
+  });
+  it('refuses a huge file and a FIFO at once (the FIFO would block forever)', () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'big'), Buffer.alloc(10 * 1024 * 1024, 'a'));
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    expect(problems(keyFrom('big'), {}, dir)).toEqual([expect.stringMatching(/is 10485760 bytes; a secret file holds at most 4096/)]);
+    expect(problems(keyFrom('fifo'), {}, dir)).toEqual([expect.stringMatching(/is not a regular file/)]);
+  });
+  it('shows no old key in --diff or the JSON diff after a rotation', () => {
+    const yaml = host('    stream: { key: { env: KEY } }\n');
+    const [before] = parseAndResolve('i.yaml', yaml, '/', { env: { KEY: 'oldSecretKey1' } }).hosts;
+    const [after] = parseAndResolve('i.yaml', yaml, '/', { env: { KEY: 'newSecretKey2' } }).hosts;
+    const old = renderHost(before!, { templates, streamerBundle: bundle }).files.find((f) => f.path === paths.streamerConfig)!;
+    const desired = renderHost(after!, { templates, streamerBundle: bundle });
+    const observed = convergedObservation(desired);
+    observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, sha256: sha256(old.content) };
+    const plan = makePlan(desired, observed, { [paths.streamerConfig]: old.content });
+    const text = formatPlan(plan, { diff: true }) + JSON.stringify(planToJson(plan));
+    expect(text).toContain(paths.streamerConfig);
+    expect(text).not.toContain('oldSecretKey1');
+    expect(text).not.toContain('newSecretKey2');
+  });
+});
+
+describe('5. configs that would fail on the Pi are refused', () => {
+  const hotspot = (fields: string) => host(`    hotspot: { mode: networkmanager, ssid: cam, ${fields} }\n`);
+  it.each([
+    ['an empty passphrase', hotspot('country: GB, passphrase: ""'), /hotspot\.passphrase: must be 8-63 printable/],
+    ['a NetworkManager hotspot without a country', hotspot('passphrase: "correct horse"'), /country is required when hotspot\.mode is networkmanager/],
+    ['the stream port equal to the stat port', host('    stream: { port: 8080, statPort: 8080 }\n'), /stream\.statPort: is the same port as stream\.port/],
+    ['a publish allow-list without the Pi itself', host('    access: { publish: [] }\n'), /access\.publish: must admit 127\.0\.0\.1/],
+    ['a hotspot subnet containing the Pi', hotspot('country: GB, passphrase: "correct horse", address: 192.168.1.1, dhcpStart: 192.168.1.100, dhcpEnd: 192.168.1.200'), /contains the Pi's own address 192\.168\.1\.21/],
+  ])('%s', (_, yaml, message) => {
+    expect(problems(yaml)).toEqual([expect.stringMatching(message)]);
+  });
+  it('names a dashed interface\'s device unit the way systemd does', () => {
+    const [h] = parseAndResolve('i.yaml', host('    hotspot: { mode: hostapd, interface: wlan-ap, country: GB, passphrase: "correct horse", ssid: cam }\n'), '/', {}).hosts;
+    const unit = renderHost(h!, { templates, streamerBundle: bundle }).files.find((f) => f.path === paths.hotspotAddressUnit)!.content;
+    expect(unit).toContain('After=camfleet-wifi-country.service sys-subsystem-net-devices-wlan\\x2dap.device');
+    expect(systemdSkeleton(unit)).not.toContain('Unit/!malformed');
+  });
+});
+
+describe('6. addresses and jump hosts', () => {
+  it.each([
+    ['a shell command', '"10.0.0.1; touch /tmp/pwned"', /address: must be an IP address or a DNS name/],
+    ['an IPv4 address with a leading zero', '192.0.2.01', /address: is not an IPv4 address/],
+  ])('refuses %s as an address', (_, address, message) => {
+    expect(problems(`hosts:\n  pi1:\n    address: ${address}\n`)).toEqual([expect.stringMatching(message)]);
+  });
+  it('compares addresses as names, whatever their case', () => {
+    expect(problems('hosts:\n  a:\n    address: pi.local\n  b:\n    address: PI.local\n')).toEqual([expect.stringMatching(/address PI\.local is already used by host a/)]);
+  });
+  it('range-checks the jump host port', () => {
+    expect(problems(host('    ssh: { jump: "pi@bastion:70000" }\n'))).toEqual([expect.stringMatching(/ssh\.jump: jump host port 70000 is not a TCP port/)]);
+  });
+});
+
+describe('7. robustness', () => {
+  it('an alias bomb and very deep nesting are problems, not crashes', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`), 'hosts: *i'].join('\n');
+    expect(problems(bomb)).toEqual([expect.stringMatching(/^inventory\.yaml:1:1 YAML: aliases expand to too much data/)]);
+    expect(problems(`hosts: ${'['.repeat(20000)}${']'.repeat(20000)}`)).toEqual([expect.stringMatching(/^inventory\.yaml:1:1 YAML: nested too deeply|YAML: /)]);
+  });
+  it('keys 1 and "1" are one host written twice', () => {
+    expect(problems('hosts:\n  1:\n    address: 10.0.0.1\n  "1":\n    address: 10.0.0.2\n')).toEqual([
+      expect.stringMatching(/^inventory\.yaml:4:3 YAML: duplicate key/),
+    ]);
+  });
+  it('a byte that is not UTF-8 is an error at its place', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'inventory.yaml'), Buffer.concat([Buffer.from('hosts:\n  pi1:\n    address: 10.0.0.1\n    camera: { device: "file:/x'), Buffer.from([0xff]), Buffer.from('" }\n')]));
+    await expect(loadInventory(join(dir, 'inventory.yaml'))).rejects.toThrow(/inventory\.yaml:4:\d+ is not UTF-8 text/);
+  });
+  it('an oversized inventory is refused before it is parsed', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'inventory.yaml'), `# ${'x'.repeat(9 * 1024 * 1024)}\nhosts: {}\n`);
+    await expect(loadInventory(join(dir, 'inventory.yaml'))).rejects.toThrow(/at most 8388608 are read/);
+  });
+  it('--limit globs match in linear time (ten stars against a name that does not match)', () => {
+    expect(globMatch('*a*a*a*a*a*a*a*a*a*a*b', 'a'.repeat(200))).toBe(false);
+    expect(globMatch('pi*', 'pi12')).toBe(true);
+    expect(globMatch('hall-?', 'hall-1')).toBe(true);
+    expect(globMatch('hall-?', 'hall-12')).toBe(false);
+  });
+  it('bad --report, --connect-timeout are refused with exit 2 before any host is touched', () => {
+    const run = (...args: string[]) => spawnSync('npx', ['tsx', 'provision/cli.ts', 'provision', '--host', 'pi1', ...args], { encoding: 'utf8' });
+    const dir = run('--report', tmpdir());
+    expect(dir.status).toBe(2);
+    expect(dir.stderr).toMatch(/--report .* is a directory; name a file/);
+    const huge = run('--connect-timeout', '99999999999');
+    expect(huge.status).toBe(2);
+    expect(huge.stderr).toMatch(/--connect-timeout takes a whole number from 1 to 3600/);
+  });
+});
