@@ -77,14 +77,21 @@ const escapers: Record<Format, (value: string) => string> = {
 };
 
 /** Which format a template writes, by its name; a template of no known format is refused, not guessed. */
+const namedFormats: Record<string, Format> = {
+  'nginx.conf': 'nginx',
+  'nginx-restart.conf': 'systemd', // a drop-in for nginx.service
+  'hostapd.conf': 'hostapd',
+  'dnsmasq.conf': 'dnsmasq',
+  'camfleet-unmanaged.conf': 'keyfile', // NetworkManager's conf.d
+};
+
 export function formatOf(template: string): Format {
-  if (/\.(service|socket|timer|path)$|\.service\.d\b/.test(template)) return 'systemd';
-  if (template.endsWith('.nmconnection') || template === 'camfleet-unmanaged.conf') return 'keyfile';
+  const named = namedFormats[template];
+  if (named) return named;
+  if (/\.(service|socket|timer|path)$/.test(template)) return 'systemd';
+  if (template.endsWith('.nmconnection')) return 'keyfile';
   if (template.endsWith('.json')) return 'json';
   if (template.endsWith('.html')) return 'html';
-  if (template === 'nginx.conf' || template.startsWith('nginx-')) return 'nginx';
-  if (template === 'hostapd.conf') return 'hostapd';
-  if (template.startsWith('dnsmasq')) return 'dnsmasq';
   throw new FormatError(`no file format is known for template ${template}: name it in provision/render/formats.ts formatOf()`);
 }
 
