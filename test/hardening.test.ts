@@ -14,7 +14,7 @@ import { formatPlan, planToJson } from '../provision/plan/format.ts';
 import { sha256 } from '../provision/plan/files.ts';
 import { paths } from '../provision/render/paths.ts';
 import { renderHost } from '../provision/render/render.ts';
-import { bundle, convergedObservation, templates } from './support/fleet.ts';
+import { bundle, convergedObservation, templates, viewerAssets } from './support/fleet.ts';
 import { systemdSkeleton } from './support/file-formats.ts';
 
 const host = (extra = '', hostExtra = '') => `hosts:
@@ -42,10 +42,10 @@ describe('1. a camera device cannot add lines to the streamer unit', () => {
   });
   it('escapes what a unit treats specially (% specifiers, backslashes) in the value it renders', () => {
     const [h] = parseAndResolve('i.yaml', host('    camera: { device: "file:/tmp/a%n\\\\x20b" }\n'), '/', {}).hosts;
-    const unit = renderHost(h!, { templates, streamerBundle: bundle }).files.find((f) => f.path === paths.streamerUnit)!.content;
+    const unit = renderHost(h!, { templates, streamerBundle: bundle, viewerAssets }).files.find((f) => f.path === paths.streamerUnit)!.content;
     expect(unit).toContain('file:/tmp/a%%n\\\\x20b');
     // Even a host that bypassed the inventory (a NUL in a resolved value) cannot render a unit.
-    expect(() => renderHost({ ...h!, camera: { ...h!.camera, device: 'file:/x\0[Service]' } }, { templates, streamerBundle: bundle })).toThrow(
+    expect(() => renderHost({ ...h!, camera: { ...h!.camera, device: 'file:/x\0[Service]' } }, { templates, streamerBundle: bundle, viewerAssets })).toThrow(
       /camera\.device: a control character/,
     );
   });
@@ -58,7 +58,7 @@ describe('2. the SSID cannot add keys or sections to the NetworkManager keyfile'
   });
   it('writes the SSID as bytes, so `;`, `\\` and a leading space read back exactly', () => {
     const [h] = parseAndResolve('i.yaml', nm(' 1;2\\'), '/', {}).hosts;
-    const keyfile = renderHost(h!, { templates, streamerBundle: bundle }).files.find((f) => f.path === paths.nmConnection)!.content;
+    const keyfile = renderHost(h!, { templates, streamerBundle: bundle, viewerAssets }).files.find((f) => f.path === paths.nmConnection)!.content;
     expect(keyfile).toContain(`ssid=${[...Buffer.from(' 1;2\\')].join(';')};`);
   });
 });
@@ -69,22 +69,22 @@ describe('3. render --out never removes what it did not write', () => {
     mkdirSync(join(out, 'pi1'));
     writeFileSync(join(out, 'pi1', 'precious'), 'keep me');
     const inv = parseAndResolve('i.yaml', host(), '/', {});
-    await expect(renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, out)).rejects.toThrow(UsageError);
+    await expect(renderToDirectory(inv.hosts, { templates, streamerBundle: bundle, viewerAssets }, out)).rejects.toThrow(UsageError);
     expect(readFileSync(join(out, 'pi1', 'precious'), 'utf8')).toBe('keep me');
   });
   it('replaces its own earlier output, and refuses an --out that is a file', async () => {
     const out = scratch();
     const inv = parseAndResolve('i.yaml', host(), '/', {});
-    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, out);
-    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, out);
+    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle, viewerAssets }, out);
+    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle, viewerAssets }, out);
     expect(existsSync(join(out, 'pi1', 'manifest.json'))).toBe(true);
     writeFileSync(join(out, 'file'), '');
-    await expect(renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, join(out, 'file'))).rejects.toThrow(/is not a directory/);
+    await expect(renderToDirectory(inv.hosts, { templates, streamerBundle: bundle, viewerAssets }, join(out, 'file'))).rejects.toThrow(/is not a directory/);
   });
   it('keeps no checksum of a passphrase-bearing file in the world-readable manifest', async () => {
     const out = scratch();
     const inv = parseAndResolve('i.yaml', host('    hotspot: { mode: hostapd, country: GB, passphrase: "correct horse", ssid: cam }\n'), '/', {});
-    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle }, out);
+    await renderToDirectory(inv.hosts, { templates, streamerBundle: bundle, viewerAssets }, out);
     const manifest = JSON.parse(readFileSync(join(out, 'pi1', 'manifest.json'), 'utf8'));
     const hostapd = manifest.files.find((f: { path: string }) => f.path === paths.hostapdConf);
     expect(hostapd).toEqual(expect.objectContaining({ sensitive: true }));
@@ -112,8 +112,8 @@ describe('4. secret stream keys', () => {
     const yaml = host('    stream: { key: { env: KEY } }\n');
     const [before] = parseAndResolve('i.yaml', yaml, '/', { env: { KEY: 'oldSecretKey1' } }).hosts;
     const [after] = parseAndResolve('i.yaml', yaml, '/', { env: { KEY: 'newSecretKey2' } }).hosts;
-    const old = renderHost(before!, { templates, streamerBundle: bundle }).files.find((f) => f.path === paths.streamerConfig)!;
-    const desired = renderHost(after!, { templates, streamerBundle: bundle });
+    const old = renderHost(before!, { templates, streamerBundle: bundle, viewerAssets }).files.find((f) => f.path === paths.streamerConfig)!;
+    const desired = renderHost(after!, { templates, streamerBundle: bundle, viewerAssets });
     const observed = convergedObservation(desired);
     observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, sha256: sha256(old.content) };
     const plan = makePlan(desired, observed, { [paths.streamerConfig]: old.content });
@@ -137,7 +137,7 @@ describe('5. configs that would fail on the Pi are refused', () => {
   });
   it('names a dashed interface\'s device unit the way systemd does', () => {
     const [h] = parseAndResolve('i.yaml', host('    hotspot: { mode: hostapd, interface: wlan-ap, country: GB, passphrase: "correct horse", ssid: cam }\n'), '/', {}).hosts;
-    const unit = renderHost(h!, { templates, streamerBundle: bundle }).files.find((f) => f.path === paths.hotspotAddressUnit)!.content;
+    const unit = renderHost(h!, { templates, streamerBundle: bundle, viewerAssets }).files.find((f) => f.path === paths.hotspotAddressUnit)!.content;
     expect(unit).toContain('After=camfleet-wifi-country.service sys-subsystem-net-devices-wlan\\x2dap.device');
     expect(systemdSkeleton(unit)).not.toContain('Unit/!malformed');
   });

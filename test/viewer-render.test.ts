@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { managedMarker } from '../provision/types.ts';
 import { paths } from '../provision/render/paths.ts';
-import { jsonInHtml, viewerPage } from '../provision/render/viewer.ts';
+import { jsonInHtml } from '../provision/render/formats.ts';
+import { viewerPage } from '../provision/render/viewer.ts';
 import { buildViewerAssets } from '../viewer/build.ts';
 import { render, resolve } from './support/fleet.ts';
 

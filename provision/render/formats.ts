@@ -73,8 +73,18 @@ const escapers: Record<Format, (value: string) => string> = {
   nginx: nginxValue,
   // JSON templates write every value through the `json` helper (JSON.stringify), and the output is parsed back.
   json: (value) => value,
-  html: (value) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+  html: htmlText,
 };
+
+/** HTML text or attribute value: the five characters HTML gives meaning to, as character references. */
+export function htmlText(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON inside <script type="application/json">: nothing in it may close the element or open a comment. */
+export function jsonInHtml(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
 
 /** Which format a template writes, by its name; a template of no known format is refused, not guessed. */
 const namedFormats: Record<string, Format> = {

@@ -5,6 +5,7 @@
 import type { ViewerAssets } from '../../viewer/build.ts';
 import type { PageConfig } from '../../viewer/config.ts';
 import type { AbsentFile, ManagedFile, ResolvedHost } from '../types.ts';
+import { htmlText, jsonInHtml } from './formats.ts';
 import { paths } from './paths.ts';
 
 export interface ViewerPart {
@@ -66,14 +67,4 @@ export function viewerPage(host: ResolvedHost, template: string): string {
     rtmp: { port: host.stream.port, application: host.stream.application, key: host.stream.key },
   };
   return template.replace('{{config}}', () => jsonInHtml(config)).replaceAll('{{title}}', () => htmlText(`${host.name} · camfleet`));
-}
-
-/** Text inside an HTML element. */
-export function htmlText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** JSON inside <script type="application/json">: nothing in it may close the element or open a comment. */
-export function jsonInHtml(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }

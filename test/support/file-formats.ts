@@ -99,6 +99,13 @@ export function jsonSkeleton(text: string): Skeleton {
   return out;
 }
 
+/** HTML: the sequence of tags, and each inline JSON block's key paths (a value that closed an element would add tags). */
+export function htmlSkeleton(text: string): Skeleton {
+  const out: Skeleton = [...text.matchAll(/<\/?([A-Za-z][A-Za-z0-9-]*)/g)].map((m) => m[0].toLowerCase());
+  for (const m of text.matchAll(/<script type="application\/json"[^>]*>([^<]*)<\/script>/g)) out.push(...jsonSkeleton(m[1]!));
+  return out;
+}
+
 /** The skeleton of a file camfleet renders, by where it goes on the Pi. */
 export function skeletonOf(path: string, content: string): Skeleton | undefined {
   if (isUnitFile(path)) return systemdSkeleton(content);
@@ -106,5 +113,6 @@ export function skeletonOf(path: string, content: string): Skeleton | undefined 
   if (path.startsWith('/etc/hostapd/') || path.startsWith('/etc/dnsmasq')) return lineSkeleton(content);
   if (path.endsWith('nginx.conf')) return nginxSkeleton(content);
   if (path.endsWith('.json')) return jsonSkeleton(content);
+  if (path.endsWith('.html')) return htmlSkeleton(content);
   return undefined;
 }
