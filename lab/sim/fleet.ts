@@ -98,8 +98,9 @@ export interface SimFleet {
  */
 export async function startSimFleet(dir: string, count: number, options: { port?: number; recording?: Recording } = {}): Promise<SimFleet> {
   const files = writeSimFleetFiles(dir, count, options.port);
-  const answer = await expectedAnswer(files, options.recording ?? readRecording());
-  const observeHash = answer.scriptSha256;
+  const recording = options.recording ?? readRecording();
+  const answers = await expectedAnswers(files, recording);
+  const observeHash = recording.observeScriptSha256;
   const operatorKey = utils.parseKey(readFileSync(`${files.identityFile}.pub`, 'utf8'));
   if (operatorKey instanceof Error) throw operatorKey;
   const counts = { connections: 0, answered: 0, refused: 0 };
@@ -128,6 +129,7 @@ export async function startSimFleet(dir: string, count: number, options: { port?
               const isShell = /^(sudo -n )?\/bin\/sh -s( |$)/.test(info.command);
               if (isShell && scriptHash(script) === observeHash) {
                 counts.answered++;
+                const answer = answers.get(host.name)!;
                 if (answer.stdout) channel.write(answer.stdout);
                 if (answer.stderr) channel.stderr.write(answer.stderr);
                 channel.exit(answer.code);
@@ -184,9 +186,12 @@ function corked(socket: Socket): Socket {
   return socket;
 }
 
-/** Render one simulated host as camfleet will, and the answer to the observe script it will send. */
-async function expectedAnswer(files: SimFleetFiles, recording: Recording): Promise<Recording['answer'] & { scriptSha256: string }> {
-  const [host] = (await loadInventory(files.inventory(1))).hosts;
-  const desired = renderHost(host!, await loadRenderInputs());
-  return { ...replayAnswer(recording, desired), scriptSha256: recording.observeScriptSha256 };
+/**
+ * Render every simulated host as camfleet will, and each one's answer to the observe script it
+ * will send: a file may name its host (the viewer page does), so checksums differ per host.
+ */
+async function expectedAnswers(files: SimFleetFiles, recording: Recording): Promise<Map<string, Recording['answer']>> {
+  const inputs = await loadRenderInputs();
+  const { hosts } = await loadInventory(files.inventory(files.hosts.length));
+  return new Map(hosts.map((host) => [host.name, replayAnswer(recording, renderHost(host, inputs))]));
 }
