@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseShowinfo, readerInputArgs } from '../client/probe.ts';
 import { defaultConfig, type StreamerConfig } from '../streamer/config.ts';
 import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
-import { startNginxRtmp } from '../test/support/nginx-rtmp.ts';
+import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
 
 export interface LatencyFigures {
   medianMs: number;

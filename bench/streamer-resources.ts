@@ -6,8 +6,8 @@
 //   npx tsx bench/streamer-resources.ts [--seconds 10]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startNginxRtmp } from '../test/support/nginx-rtmp.ts';
-import { cpuTicks, removeStreamerBundle, rssKiB, startStreamer } from '../test/support/streamer-process.ts';
+import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
+import { cpuTicks, removeStreamerBundle, rssKiB, startStreamer } from '../lab/streamer-process.ts';
 
 export interface StreamerResources {
   /** Peak resident memory of the node process while streaming. */

@@ -1,6 +1,6 @@
 // Which stream a host serves, and how to show its URL without giving its key away.
 import { UsageError } from '../provision/errors.ts';
-import { loadInventory } from '../provision/inventory/load.ts';
+import { loadInventory } from '../provision/load-inventory.ts';
 import type { ResolvedHost } from '../provision/types.ts';
 
 /** The URL a viewer plays: rtmp://<address>:<port>/<application>/<key>. */

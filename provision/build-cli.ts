@@ -27,7 +27,7 @@ function precomputed(streamerBundle: string, viewerAssets: ViewerAssets): Plugin
         return {
           loader: 'js',
           resolveDir: join(projectRoot, 'provision', 'inventory'),
-          contents: `${code}\nexport const schemaPath = ${JSON.stringify(join(projectRoot, 'schemas', 'inventory.schema.json'))};\nexport function inventoryValidator() { return validate20; }\n`,
+          contents: `${code}\nexport function inventoryValidator() { return validate20; }\n`,
         };
       });
       b.onLoad({ filter: /streamer[/\\]build\.ts$/ }, () => ({

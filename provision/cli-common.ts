@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { exitCodes } from './exit-codes.ts';
 import { HostError, InventoryError, UsageError, formatProblem } from './errors.ts';
-import { loadInventory, type Inventory } from './inventory/load.ts';
+import { loadInventory, type Inventory } from './load-inventory.ts';
 import { selectHosts } from './select.ts';
 
 export const selectionOptions = {

@@ -1,8 +1,8 @@
 // Which hosts a command acts on: --host (repeatable), --group, --all, --limit PATTERN.
 // An unknown name is an error listing the close matches, never silently nothing.
 import { UsageError } from './errors.ts';
+import { editDistance } from './edit-distance.ts';
 import { globMatch } from './glob.ts';
-import { editDistance } from './inventory/schema.ts';
 
 export interface Selection {
   hosts?: string[];

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InventoryError, UsageError, formatProblem } from '../provision/errors.ts';
 import { globMatch } from '../provision/glob.ts';
-import { loadInventory, parseAndResolve } from '../provision/inventory/load.ts';
+import { parseAndResolve } from '../provision/inventory/load.ts';
+import { loadInventory, readSecretFile } from '../provision/load-inventory.ts';
 import { renderToDirectory } from '../provision/commands/render.ts';
 import { makePlan } from '../provision/plan/plan.ts';
 import { formatPlan, planToJson } from '../provision/plan/format.ts';
@@ -24,7 +25,7 @@ ${hostExtra}${extra}`;
 
 function problems(yaml: string, env: NodeJS.ProcessEnv = {}, dir = '/nonexistent'): string[] {
   try {
-    parseAndResolve('inventory.yaml', yaml, dir, { env });
+    parseAndResolve('inventory.yaml', yaml, dir, { env, readSecretFile });
     return [];
   } catch (e) {
     if (e instanceof InventoryError) return e.problems.map(formatProblem);

@@ -1,6 +1,7 @@
 // The pure plan: what converges a host, in what order, and nothing when it is converged.
 import { describe, expect, it } from 'vitest';
-import { describeStep, formatPlan, planToJson } from '../provision/plan/format.ts';
+import { describeStep } from '../provision/plan/describe.ts';
+import { formatPlan, planToJson } from '../provision/plan/format.ts';
 import { sha256 } from '../provision/plan/files.ts';
 import { makePlan } from '../provision/plan/plan.ts';
 import { paths } from '../provision/render/paths.ts';

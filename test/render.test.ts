@@ -106,7 +106,7 @@ describe('render', () => {
 
   it('fails loudly, naming host and template, when a template uses a variable the context lacks', async () => {
     const { renderHost } = await import('../provision/render/render.ts');
-    const { loadTemplates } = await import('../provision/render/templates.ts');
+    const { loadTemplates } = await import('../provision/artifacts.ts');
     const { resolve } = await import('./support/fleet.ts');
     const { mkdtempSync, writeFileSync, readdirSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');

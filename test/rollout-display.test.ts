@@ -1,7 +1,7 @@
 // What an operator reads during and after a 1,000-host rollout: one screen of progress, however
 // many hosts, and a summary that groups failures by reason instead of listing every host.
 import { describe, expect, it } from 'vitest';
-import type { HostResult } from '../provision/commands/provision-host.ts';
+import type { HostResult } from '../provision/result.ts';
 import { liveFrame, newLiveState, progressView, recordDone, recordStep } from '../provision/rollout/progress.ts';
 import { failureGroups, summaryTable } from '../provision/rollout/summary.ts';
 

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
-import { loadInventory } from '../../provision/inventory/load.ts';
+import { loadInventory } from '../../provision/load-inventory.ts';
 import { loadRenderInputs } from '../../provision/artifacts.ts';
 import { renderHost } from '../../provision/render/render.ts';
 import { readRecording, replayAnswer, scriptHash, type Recording } from './recording.ts';

@@ -9,7 +9,7 @@ import { containerDown, containerUp } from '../container.ts';
 import { writeInventory } from '../scratch-inventory.ts';
 import { sshArgs } from '../ssh-args.ts';
 import { loadRenderInputs } from '../../provision/artifacts.ts';
-import { loadInventory } from '../../provision/inventory/load.ts';
+import { loadInventory } from '../../provision/load-inventory.ts';
 import { observeScript } from '../../provision/observe/script.ts';
 import { projectRoot } from '../../provision/project-root.ts';
 import { renderHost } from '../../provision/render/render.ts';

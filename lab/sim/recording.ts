@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseObserved } from '../../provision/observe/parse.ts';
 import { observeScript } from '../../provision/observe/script.ts';
-import { describeStep } from '../../provision/plan/format.ts';
+import { describeStep } from '../../provision/plan/describe.ts';
 import { makePlan } from '../../provision/plan/plan.ts';
 import { sha256 } from '../../provision/plan/files.ts';
 import type { DesiredState } from '../../provision/types.ts';

@@ -4,13 +4,9 @@
 import { ConnectionLost, HostError } from '../errors.ts';
 import type { Remote } from '../remote.ts';
 import type { DesiredState, ManagedFile, Plan, Step } from '../types.ts';
+import { describeStep } from '../plan/describe.ts';
+import type { StepReport } from '../result.ts';
 import * as sh from './scripts.ts';
-import { describeStep } from '../plan/format.ts';
-
-export interface StepReport {
-  label: string;
-  ms: number;
-}
 
 export type Progress = (label: string) => void;
 

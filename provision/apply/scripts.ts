@@ -1,8 +1,10 @@
 // The shell for each kind of step. Pure: values in, script text out, every value quoted with q().
 import { dirname, basename } from 'node:path';
 import { heredocBase64, q } from '../remote.ts';
+import { paths } from '../render/paths.ts';
 import { managedMarker, type ManagedFile } from '../types.ts';
-import { pendingFile } from '../observe/script.ts';
+
+const pendingFile = paths.pendingRestarts;
 
 const aptGet = 'apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold';
 

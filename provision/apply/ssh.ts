@@ -5,7 +5,7 @@ import { NodeSSH, type Config } from 'node-ssh';
 import { ConnectionLost, HostError, UnreachableError } from '../errors.ts';
 import { q, type ExecResult, type Remote } from '../remote.ts';
 import type { ResolvedHost } from '../types.ts';
-import { connectTcp } from './tcp.ts';
+import { dialNow, type Dialer } from './tcp.ts';
 import { keyTypeOf, knownHostsName, readKnownKeys, recordKnownKey, type KnownKey } from './known-hosts.ts';
 
 export interface ConnectOptions {
@@ -15,6 +15,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Told when a new host key was recorded. */
   onKeyRecorded?: (message: string) => void;
+  /** The run's early connections (tcp.ts); without one, each connect dials then. */
+  dialer?: Pick<Dialer, 'connect'>;
 }
 
 /** ssh2's names for host-key algorithms, by the key types known_hosts lists. */
@@ -85,7 +87,7 @@ async function open(
   const timeoutMs = options.timeoutMs ?? 15_000;
   try {
     await conn.connect({
-      sock: sock ?? (await connectTcp(address, port, timeoutMs)),
+      sock: sock ?? (await (options.dialer ?? dialNow).connect(address, port, timeoutMs)),
       username: user,
       privateKeyPath: identity && existsSync(identity) ? identity : undefined,
       agent,

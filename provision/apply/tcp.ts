@@ -2,32 +2,44 @@
 // and dialed early for the first hosts of a run, while the rest of camfleet is still loading.
 import { connect as netConnect, type Socket } from 'node:net';
 
-const dialed = new Map<string, Promise<Socket>>();
-const key = (host: string, port: number) => `${host}:${port}`;
-
 /**
- * Start connecting now; connectTcp picks the socket up. The host's sshd forks and greets in the
- * meantime, while camfleet loads its SSH library and renders (together ~50 ms of a no-op run).
+ * Connections dialed ahead of need, for one run: the run makes one and hands it to every connect.
+ * The first hosts' sshd forks and greets while camfleet loads its SSH library and renders
+ * (together ~50 ms of a no-op run).
  */
-export function predial(host: string, port: number, timeoutMs: number): void {
-  if (dialed.has(key(host, port))) return;
-  const socket = dial(host, port, timeoutMs);
-  socket.catch(() => {}); // reported by connectTcp, when the run gets to this host
-  dialed.set(key(host, port), socket);
+export interface Dialer {
+  /** Start connecting now; connect() picks the socket up. */
+  predial(host: string, port: number, timeoutMs: number): void;
+  /** A connected socket: the one dialed early, or a new one. */
+  connect(host: string, port: number, timeoutMs: number): Promise<Socket>;
+  /** Hang up what was dialed for hosts the run never got to (a rollout stopped by failures). */
+  hangUpUnused(): void;
 }
 
-/** Hang up what was dialed for hosts the run never got to (a rollout stopped by failures). */
-export function hangUpUnused(): void {
-  for (const socket of dialed.values()) socket.then((s) => s.destroy(), () => {});
-  dialed.clear();
+export function newDialer(): Dialer {
+  const dialed = new Map<string, Promise<Socket>>();
+  const key = (host: string, port: number) => `${host}:${port}`;
+  return {
+    predial(host, port, timeoutMs) {
+      if (dialed.has(key(host, port))) return;
+      const socket = dial(host, port, timeoutMs);
+      socket.catch(() => {}); // reported by connect(), when the run gets to this host
+      dialed.set(key(host, port), socket);
+    },
+    connect(host, port, timeoutMs) {
+      const early = dialed.get(key(host, port));
+      dialed.delete(key(host, port));
+      return early ?? dial(host, port, timeoutMs);
+    },
+    hangUpUnused() {
+      for (const socket of dialed.values()) socket.then((s) => s.destroy(), () => {});
+      dialed.clear();
+    },
+  };
 }
 
-/** A connected socket: the one dialed early, or a new one. */
-export function connectTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  const early = dialed.get(key(host, port));
-  dialed.delete(key(host, port));
-  return early ?? dial(host, port, timeoutMs);
-}
+/** Dials when asked, nothing ahead: for one-off connections (status, tools). */
+export const dialNow: Pick<Dialer, 'connect'> = { connect: (host, port, timeoutMs) => dial(host, port, timeoutMs) };
 
 /**
  * With TCP_NODELAY: without ssh2's optional native helper (not in the bundled CLI) a packet is

@@ -2,7 +2,7 @@
 // live progress, the plan of each host, a summary table, and an exit status that means something.
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { hangUpUnused, predial } from '../apply/tcp.ts';
+import { newDialer } from '../apply/tcp.ts';
 import { loadSelected, parse, selectionOptions } from '../cli-common.ts';
 import { UsageError } from '../errors.ts';
 import { exitCodes } from '../exit-codes.ts';
@@ -10,7 +10,7 @@ import { formatPlan, planToJson } from '../plan/format.ts';
 import { progressView } from '../rollout/progress.ts';
 import { parseFailureBudget, rollout } from '../rollout/rollout.ts';
 import { exitCodeFor, summaryTable } from '../rollout/summary.ts';
-import type { HostResult } from './provision-host.ts';
+import type { HostResult } from '../result.ts';
 
 export const provisionUsage = `Usage: npm run provision -- (--host NAME | --group NAME | --all | --limit GLOB) [options]
 
@@ -65,7 +65,8 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   // The first hosts' connections are under way while the SSH library and templates load.
-  for (const h of inventory.hosts.slice(0, Math.min(canary ?? parallel, parallel))) if (!h.ssh.jump) predial(h.address, h.ssh.port, timeoutMs);
+  const dialer = newDialer();
+  for (const h of inventory.hosts.slice(0, Math.min(canary ?? parallel, parallel))) if (!h.ssh.jump) dialer.predial(h.address, h.ssh.port, timeoutMs);
   const [{ provisionHost }, { loadRenderInputs }] = await Promise.all([import('./provision-host.ts'), import('../artifacts.ts')]);
   const inputs = await loadRenderInputs(values.templates);
   const byName = new Map(inventory.hosts.map((h) => [h.name, h]));
@@ -84,6 +85,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
       check: values.check,
       diff: values.diff,
       timeoutMs,
+      dialer,
       trustNewHostKeys: values['trust-new-host-keys'],
       allowSshCutoff: values['allow-ssh-cutoff'],
       onKeyRecorded: (m) => view.note(m),
@@ -94,10 +96,10 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     });
     view.done(r);
     return r;
-  });
+  }, skipped);
   view.close();
   process.off('SIGINT', onInterrupt);
-  hangUpUnused();
+  dialer.hangUpUnused();
 
   const report = jsonReport(results, !!values.check);
   // The run is done: a report that cannot be written must not swallow the summary of what happened.
@@ -124,6 +126,11 @@ export async function runProvisionCli(args: string[]): Promise<number> {
 function positiveInt(text: string, flag: string, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${flag} takes a whole number from 1 to ${max}, not '${text}'`);
   return Number(text);
+}
+
+/** A host the failure budget kept from starting. */
+function skipped(host: string, reason: string): HostResult {
+  return { host, outcome: 'skipped', steps: [], ms: 0, error: { step: 'rollout', message: `not started: ${reason}` } };
 }
 
 /** Before any host is touched: `path` can be written as a file (not a directory, its folder exists). */

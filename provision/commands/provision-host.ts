@@ -1,26 +1,14 @@
 // One host, start to end: render -> connect -> observe -> plan -> (apply) -> report.
 // Never throws: every outcome, failures included, comes back as a HostResult.
 import { connect, type ConnectOptions } from '../apply/ssh.ts';
-import { applyPlan, type StepReport } from '../apply/apply.ts';
+import { applyPlan } from '../apply/apply.ts';
 import { ConnectionLost, HostError, UnreachableError } from '../errors.ts';
 import { fetchContents, observeHost } from '../observe/observe.ts';
 import { filesNeedingContent, makePlan } from '../plan/plan.ts';
 import { renderHost, type RenderInputs } from '../render/render.ts';
-import type { ObservedState, Plan, ResolvedHost } from '../types.ts';
+import type { HostResult } from '../result.ts';
+import type { Plan, ResolvedHost } from '../types.ts';
 import { maskSecrets } from '../errors.ts';
-
-export type Outcome = 'ok' | 'changed' | 'pending' | 'failed' | 'unreachable' | 'skipped';
-
-export interface HostResult {
-  host: string;
-  outcome: Outcome;
-  plan?: Plan;
-  observed?: ObservedState;
-  steps: StepReport[];
-  ms: number;
-  /** Failure with its step and the remote stderr; secrets masked. */
-  error?: { step: string; message: string };
-}
 
 export interface ProvisionOptions extends ConnectOptions {
   /** Plan only (--check). */

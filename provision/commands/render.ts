@@ -15,7 +15,7 @@ import {
   nginxAvailable,
   systemdAnalyzeAvailable,
   type ValidationResult,
-} from '../render/validate-local.ts';
+} from './validate-local.ts';
 
 export interface RenderedHost {
   host: string;

@@ -1,18 +1,25 @@
 // Turn one host entry of a schema-valid inventory into a ResolvedHost: layer the settings,
 // expand paths, parse resolution and bitrate, fill per-mode hotspot addressing, resolve secrets.
-import { homedir } from 'node:os';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import { builtinDefaults, hotspotAddressing } from './builtin-defaults.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
 import { mergeLayers, type Layer, type Settings } from './merge.ts';
-import { isSecretRef, resolveSecret } from './secrets.ts';
+import { isSecretRef, resolveSecret, type SecretSources } from './secrets.ts';
 
 export interface RawInventory {
   defaults?: Layer['settings'];
   groups?: Record<string, Layer['settings']>;
   hosts: Record<string, Layer['settings'] & { address: string; groups?: string[] }>;
+}
+
+/** What resolving needs from outside the file, handed in by the shell (load-inventory.ts). */
+export interface Surroundings extends SecretSources {
+  /** Relative paths (secret files, identity files) are relative to the inventory's directory. */
+  inventoryDir: string;
+  /** What `~/` expands to; without one, `~` paths stay as written. */
+  homeDir?: string;
 }
 
 export interface Resolution {
@@ -30,9 +37,9 @@ export function resolveHost(
   doc: InventoryDocument,
   raw: RawInventory,
   name: string,
-  inventoryDir: string,
-  env: NodeJS.ProcessEnv,
+  surroundings: Surroundings,
 ): Resolution {
+  const { inventoryDir, homeDir } = surroundings;
   const entry = raw.hosts[name]!;
   const hostPath: YamlPath = ['hosts', name];
   const problems: Problem[] = [];
@@ -60,7 +67,7 @@ export function resolveHost(
       if (inlineIsSecret) secrets.push(String(value));
       return String(value);
     }
-    const result = resolveSecret(value, inventoryDir, env);
+    const result = resolveSecret(value, inventoryDir, surroundings);
     if (!result.ok) {
       failedSecrets.add(`${section}.${key}`);
       problems.push(doc.problem(at(`${section}.${key}`), result.message));
@@ -91,8 +98,8 @@ export function resolveHost(
     ssh: {
       user: String(s.ssh.user),
       port: Number(s.ssh.port),
-      identityFile: s.ssh.identityFile === undefined ? undefined : expandPath(String(s.ssh.identityFile), inventoryDir),
-      knownHostsFile: expandPath(String(s.ssh.knownHostsFile), inventoryDir),
+      identityFile: s.ssh.identityFile === undefined ? undefined : expandPath(String(s.ssh.identityFile), inventoryDir, homeDir),
+      knownHostsFile: expandPath(String(s.ssh.knownHostsFile), inventoryDir, homeDir),
       jump: s.ssh.jump === undefined ? undefined : String(s.ssh.jump),
     },
     camera: {
@@ -150,8 +157,8 @@ export function parseBitrate(text: string): number {
   return Math.round(Number(m[1]) * scale);
 }
 
-function expandPath(path: string, base: string): string {
-  if (path === '~' || path.startsWith('~/')) return homedir() + path.slice(1);
+function expandPath(path: string, base: string, homeDir: string | undefined): string {
+  if (path === '~' || path.startsWith('~/')) return homeDir === undefined ? path : homeDir + path.slice(1);
   return isAbsolute(path) ? path : resolvePath(base, path);
 }
 

@@ -1,12 +1,9 @@
 // The compiled inventory schema. From source it is compiled on first use; the bundled CLI
 // (provision/build-cli.ts) replaces this module with ajv's standalone code, compiled at build
-// time, because compiling the schema was a third of a no-op run's start-up.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// time, because compiling the schema was a third of a no-op run's start-up. The schema is
+// imported as a module, not read from disk: the core does no I/O of its own.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { projectRoot } from '../project-root.ts';
-
-export const schemaPath = join(projectRoot, 'schemas', 'inventory.schema.json');
+import schema from '../../schemas/inventory.schema.json' with { type: 'json' };
 
 /** The options both paths compile with: all errors at once, and each error's schema and data. */
 export const ajvOptions = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
@@ -16,7 +13,7 @@ export function newAjv(extra: object = {}): Ajv2020 {
 }
 
 export function loadSchema(): object {
-  return JSON.parse(readFileSync(schemaPath, 'utf8')) as object;
+  return schema;
 }
 
 let compiled: ValidateFunction | undefined;

@@ -2,10 +2,9 @@
 // one readable problem at its place in the file.
 import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors.ts';
+import { editDistance } from '../edit-distance.ts';
 import type { InventoryDocument } from './document.ts';
 import { inventoryValidator } from './schema-validator.ts';
-
-export { schemaPath } from './schema-validator.ts';
 
 /** What a failed `pattern` means, by the name of the field it guards. */
 const patternHints: Record<string, string> = {
@@ -107,18 +106,4 @@ function closest(word: string, candidates: string[]): string | undefined {
     if (!best || d < best.d) best = { c, d };
   }
   return best && best.d <= Math.max(1, Math.floor(best.c.length / 3)) ? best.c : undefined;
-}
-
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }

@@ -1,10 +1,10 @@
 // The fact-gathering script: one round trip reports everything plan needs. Pure: desired state in,
 // script text out. Each fact is one tab-separated line, so parsing needs no guessing.
-import { managedMarker, type DesiredState } from '../types.ts';
 import { q } from '../remote.ts';
+import { paths } from '../render/paths.ts';
+import { managedMarker, type DesiredState } from '../types.ts';
 
-/** Units are checked when wanted, stopped, or named by a pending restart left by an interrupted run. */
-export const pendingFile = '/var/lib/camfleet/pending-restarts';
+const pendingFile = paths.pendingRestarts;
 
 export function observeScript(desired: DesiredState): string {
   const files = [...desired.files.map((f) => f.path), ...desired.absent.map((a) => a.path)];

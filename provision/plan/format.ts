@@ -1,24 +1,7 @@
 // How a plan reads: stable, diff-shaped lines (+ create, ~ change, - remove), and the same plan
 // as JSON for machines. No secret ever reaches either: file diffs were masked when planned.
 import type { Plan, Step } from '../types.ts';
-
-export function describeStep(step: Step): string {
-  switch (step.kind) {
-    case 'install-packages':
-      return `install packages ${step.packages.join(' ')}`;
-    case 'write-file':
-      return `${step.action === 'create' ? 'create' : step.action === 'update' ? 'update' : 'set mode/owner of'} ${step.path}`;
-    case 'remove-file':
-      return `remove ${step.path}`;
-    case 'daemon-reload':
-      return 'systemctl daemon-reload';
-    case 'restart':
-    case 'reload':
-      return `${step.kind} ${step.unit} (${[...new Set(step.because)].join(', ')} changed)`;
-    default:
-      return `${step.kind} ${step.unit}`;
-  }
-}
+import { describeStep } from './describe.ts';
 
 const symbol: Record<Step['kind'], string> = {
   'install-packages': '+',

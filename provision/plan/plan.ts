@@ -1,6 +1,6 @@
 // Desired vs observed -> the ordered steps that converge a host. Pure: this is what --check
 // prints, what --json emits, and exactly what apply executes.
-import { hotspotPaths, hotspotUnits } from '../render/paths.ts';
+import { hotspotPaths, hotspotUnits, isUnitFile } from '../render/paths.ts';
 import type { DesiredState, ObservedState, Plan, Step } from '../types.ts';
 import { planFiles } from './files.ts';
 import { planUnits } from './units.ts';
@@ -17,7 +17,7 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
     ...units.start,
   ];
   // Removing a unit file also needs systemd to forget it.
-  if (fileSteps.some((s) => s.kind === 'remove-file' && s.path.startsWith('/etc/systemd/system/')) && !steps.some((s) => s.kind === 'daemon-reload')) {
+  if (fileSteps.some((s) => s.kind === 'remove-file' && isUnitFile(s.path)) && !steps.some((s) => s.kind === 'daemon-reload')) {
     const firstStart = steps.findIndex((s) => units.start.includes(s));
     steps.splice(firstStart === -1 ? steps.length : firstStart, 0, { kind: 'daemon-reload' });
   }
@@ -53,8 +53,4 @@ export function filesNeedingContent(desired: DesiredState, observed: ObservedSta
   return planFiles(desired, observed)
     .filter((s) => s.kind === 'write-file' && s.action === 'update')
     .map((s) => s.path);
-}
-
-export function countChanges(plan: Plan): number {
-  return plan.steps.length;
 }

@@ -7,6 +7,8 @@ export const paths = {
   streamerConfig: '/etc/camfleet/streamer.json',
   streamerUnit: '/etc/systemd/system/camfleet-streamer.service',
   streamerStatus: '/run/camfleet/streamer-status.json',
+  /** Restarts/reloads owed: written by apply before it swaps files in, read by observe, cleared once done. */
+  pendingRestarts: '/var/lib/camfleet/pending-restarts',
   nmConnection: '/etc/NetworkManager/system-connections/camfleet-hotspot.nmconnection',
   nmHotspotUnit: '/etc/systemd/system/camfleet-hotspot.service',
   nmUnmanaged: '/etc/NetworkManager/conf.d/camfleet-unmanaged.conf',

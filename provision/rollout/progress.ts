@@ -1,7 +1,7 @@
 // Progress while hosts run. On a terminal: one screen redrawn in place, whatever the fleet's size —
 // counts by state, the slowest hosts in flight, the latest failures. Elsewhere (CI logs, pipes):
 // one plain line per event.
-import type { HostResult, Outcome } from '../commands/provision-host.ts';
+import type { HostResult, Outcome } from '../result.ts';
 
 export interface ProgressView {
   step(host: string, label: string): void;

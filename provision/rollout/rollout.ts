@@ -1,6 +1,7 @@
 // Many hosts at once: a concurrency limit, an optional canary batch, and a failure budget. When
 // the budget is spent no new host starts, hosts in flight finish, and the rest are skipped.
-import type { HostResult } from '../commands/provision-host.ts';
+// Generic over what a host's run returns: it only needs to know whether the host failed.
+import type { Outcome } from '../result.ts';
 
 export interface RolloutOptions {
   parallel: number;
@@ -10,12 +11,19 @@ export interface RolloutOptions {
   maxFailures?: number;
 }
 
-export async function rollout(
+/** What a host's run must say for the scheduler: how it ended. */
+export interface Finished {
+  outcome: Outcome;
+}
+
+export async function rollout<R extends Finished>(
   hosts: string[],
   options: RolloutOptions,
-  runHost: (host: string) => Promise<HostResult>,
-): Promise<HostResult[]> {
-  const results = new Map<string, HostResult>();
+  runHost: (host: string) => Promise<R>,
+  /** The result of a host never started, and why. */
+  notStarted: (host: string, reason: string) => R,
+): Promise<R[]> {
+  const results = new Map<string, R>();
   let failures = 0;
   let stopped: string | undefined;
 
@@ -43,9 +51,7 @@ export async function rollout(
   }
   await batch(hosts.slice(canary.length));
 
-  return hosts.map(
-    (h) => results.get(h) ?? { host: h, outcome: 'skipped', steps: [], ms: 0, error: { step: 'rollout', message: `not started: ${stopped ?? 'stopped'}` } },
-  );
+  return hosts.map((h) => results.get(h) ?? notStarted(h, stopped ?? 'stopped'));
 }
 
 /** `3` -> 3; `20%` of 10 hosts -> 2. */

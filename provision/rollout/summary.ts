@@ -1,6 +1,6 @@
 // The table at the end of a run, the failures grouped by reason, and the exit status it adds up to.
 // A large fleet's table lists only the hosts that need a look; every host is still in --json.
-import type { HostResult } from '../commands/provision-host.ts';
+import type { HostResult } from '../result.ts';
 import { exitCodes } from '../exit-codes.ts';
 
 /** Up to this many hosts, the table has a row for each; beyond, a row for each host not in sync. */

@@ -1,7 +1,7 @@
 // Small helpers for pure-core tests: an inventory in a string, rendered with the real templates.
 import { parseAndResolve } from '../../provision/inventory/load.ts';
 import { renderHost } from '../../provision/render/render.ts';
-import { loadTemplates } from '../../provision/render/templates.ts';
+import { loadTemplates } from '../../provision/artifacts.ts';
 import type { DesiredState, ObservedState, ResolvedHost } from '../../provision/types.ts';
 import { sha256 } from '../../provision/plan/files.ts';
 

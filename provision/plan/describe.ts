@@ -1,0 +1,21 @@
+// A step in words, e.g. "restart camfleet-streamer.service (/etc/camfleet/streamer.json changed)":
+// the plan's lines (format.ts) and apply's progress and error labels say the same thing.
+import type { Step } from '../types.ts';
+
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'install-packages':
+      return `install packages ${step.packages.join(' ')}`;
+    case 'write-file':
+      return `${step.action === 'create' ? 'create' : step.action === 'update' ? 'update' : 'set mode/owner of'} ${step.path}`;
+    case 'remove-file':
+      return `remove ${step.path}`;
+    case 'daemon-reload':
+      return 'systemctl daemon-reload';
+    case 'restart':
+    case 'reload':
+      return `${step.kind} ${step.unit} (${[...new Set(step.because)].join(', ')} changed)`;
+    default:
+      return `${step.kind} ${step.unit}`;
+  }
+}
