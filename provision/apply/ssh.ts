@@ -2,9 +2,11 @@
 // Scripts run as root through `sudo -n sh -s` with the script on stdin.
 import { existsSync } from 'node:fs';
 import { NodeSSH, type Config } from 'node-ssh';
+import type { AnyAuthMethod } from 'ssh2';
 import { ConnectionLost, HostError, UnreachableError } from '../errors.ts';
 import { q, type ExecResult, type Remote } from '../remote.ts';
 import type { ResolvedHost } from '../types.ts';
+import { loadIdentity } from './identity.ts';
 import { dialNow, type Dialer } from './tcp.ts';
 import { keyTypeOf, knownHostsName, readKnownKeys, recordKnownKey, type KnownKey } from './known-hosts.ts';
 
@@ -89,8 +91,7 @@ async function open(
     await conn.connect({
       sock: sock ?? (await (options.dialer ?? dialNow).connect(address, port, timeoutMs)),
       username: user,
-      privateKeyPath: identity && existsSync(identity) ? identity : undefined,
-      agent,
+      authHandler: await authMethods(user, identity && existsSync(identity) ? identity : undefined, agent),
       readyTimeout: timeoutMs,
       // A link that goes silent (Wi-Fi gone, Pi off) would otherwise hang a step for ever: after
       // three unanswered keepalives five seconds apart the connection counts as lost.
@@ -113,6 +114,14 @@ async function open(
     options.onKeyRecorded?.(`${name}: trusted new ${recorded.type} host key of ${knownHostsName(address, port)}, recorded in ${knownHostsFile}`);
   }
   return conn;
+}
+
+/** The key file, then the agent; without ssh2's opening 'none' attempt (a round trip per host). */
+async function authMethods(username: string, identity: string | undefined, agent: string | undefined): Promise<AnyAuthMethod[]> {
+  const methods: AnyAuthMethod[] = [];
+  if (identity) methods.push({ type: 'publickey', username, key: await loadIdentity(identity) });
+  if (agent) methods.push({ type: 'agent', username, agent });
+  return methods;
 }
 
 function algorithmsFor(known: KnownKey[]): string[] {
