@@ -11,7 +11,7 @@ export interface LiveStream {
   height?: number;
   fps?: number;
   codec?: string;
-  /** Incoming bits per second. */
+  /** Incoming bits per second (see incomingBitrate). */
   bitrateIn?: number;
   uptimeSeconds: number;
 }
@@ -39,10 +39,20 @@ export function parseRtmpStat(xml: string): LiveStream[] {
         height: num(video, 'height'),
         fps: num(video, 'frame_rate'),
         codec: tag(video, 'codec'),
-        bitrateIn: num(s, 'bw_in'),
+        bitrateIn: incomingBitrate(num(s, 'bw_in'), num(s, 'bytes_in'), num(s, 'time')),
         uptimeSeconds: Math.round((num(s, 'time') ?? 0) / 1000),
       });
     }
   }
   return streams;
+}
+
+/**
+ * nginx-rtmp's bw_in (bits/s) is the average over the last whole 10-second interval, so it reads
+ * 0 for a stream's first ten seconds — a stream just (re)started, which is when an operator looks. Until then the average since the stream began (bytes_in over its age) stands in.
+ */
+function incomingBitrate(bwIn: number | undefined, bytesIn: number | undefined, ageMs: number | undefined): number | undefined {
+  if (bwIn) return bwIn;
+  if (!bytesIn || !ageMs || ageMs < 1000) return bwIn;
+  return Math.round((bytesIn * 8) / (ageMs / 1000));
 }
