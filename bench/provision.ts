@@ -3,6 +3,7 @@
 // interleaved so a slow moment of the machine hits both sides alike.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { containerUp } from '../lab/container.ts';
 import { sshArgs } from '../lab/ssh-args.ts';
 import type { LabHost } from '../lab/state.ts';
@@ -70,6 +71,11 @@ export interface NoopBench {
    * though camfleet makes no TLS connection. An operator's workstation rarely sets it.
    */
   withoutExtraCa?: { provisionMs: number; ratio: number };
+  /**
+   * The README's command, `npm run provision` (fresh-cli.mjs: checks dist/ is current, then runs
+   * it), against `node dist/camfleet.mjs provision`; and npm's own start, `npm run env`, beside it.
+   */
+  npmRun: { ms: number; ratio: number; npmOwnMs: number; launcherMs: number; launcherRatio: number };
 }
 
 /** Converge `hosts`, then time no-op runs of the bundled CLI against `ssh host true`. */
@@ -86,12 +92,19 @@ export async function benchNoopProvision(o: { runs?: number; log?: (l: string) =
   const cpu: number[] = [];
   const s: number[] = [];
   const bare: number[] = [];
+  const npm: number[] = [];
+  const npmOwn: number[] = [];
+  const launcher: number[] = [];
+  const freshCli = join(dirname(camfleet), '..', 'provision', 'fresh-cli.mjs');
   for (let i = 0; i < runs; i++) {
     const run = timed(process.execPath, [camfleet, ...provision]);
     p.push(run.ms);
     cpu.push(run.cpuMs);
     s.push(timed('ssh', sshArgs(pi, ['true'])).ms);
     if (extraCa) bare.push(timed(process.execPath, [camfleet, ...provision], envWithoutExtraCa).ms);
+    npm.push(timed('npm', ['run', '-s', 'provision', '--', ...provision.slice(1)]).ms);
+    npmOwn.push(timed('npm', ['run', '-s', 'env']).ms);
+    launcher.push(timed(process.execPath, [freshCli, ...provision]).ms);
   }
   const provisionMs = median(p);
   const sshTrueMs = median(s);
@@ -102,6 +115,13 @@ export async function benchNoopProvision(o: { runs?: number; log?: (l: string) =
     ratio: provisionMs / sshTrueMs,
     runs,
     withoutExtraCa: extraCa ? { provisionMs: median(bare), ratio: median(bare) / sshTrueMs } : undefined,
+    npmRun: {
+      ms: median(npm),
+      ratio: median(npm) / provisionMs,
+      npmOwnMs: median(npmOwn),
+      launcherMs: median(launcher),
+      launcherRatio: median(launcher) / provisionMs,
+    },
   };
 }
 

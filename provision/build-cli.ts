@@ -4,13 +4,14 @@
 // V8's code cache) parsing the bundle. Run it as dist/camfleet.mjs.
 // The streamer bundle and the viewer page's files are built here too, so the CLI needs no esbuild at run time.
 import { build, type Plugin } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { buildStreamerBundle } from '../streamer/build.ts';
 import { buildViewerAssets, type ViewerAssets } from '../viewer/build.ts';
 import { loadSchema, newAjv } from './inventory/schema-validator.ts';
 import { projectRoot } from './project-root.ts';
+import { sourceStamp, stampFile } from './up-to-date.mjs';
 
 // ajv's standalone is CommonJS: under NodeNext its default export sits on `.default`.
 const standaloneCode = standaloneModule.default;
@@ -43,7 +44,11 @@ function precomputed(streamerBundle: string, viewerAssets: ViewerAssets): Plugin
 }
 
 /** Builds into `outdir` (inside the checkout: the CLI finds templates and schema above itself). */
-export async function buildCli(outdir = join(projectRoot, 'dist')): Promise<string> {
+export async function buildCli(target = join(projectRoot, 'dist')): Promise<string> {
+  // What it is built from, taken before the build reads it: a source changed meanwhile makes
+  // `npm run provision` build again (fresh-cli.mjs).
+  const stamp = sourceStamp(projectRoot);
+  const outdir = `${target}.building-${process.pid}`;
   rmSync(outdir, { recursive: true, force: true });
   await build({
     entryPoints: [join(projectRoot, 'provision', 'cli.ts')],
@@ -80,7 +85,24 @@ export async function buildCli(outdir = join(projectRoot, 'dist')): Promise<stri
     logLevel: 'warning',
   });
   chmodSync(launcher, 0o755);
-  return launcher;
+  writeFileSync(join(outdir, basename(stampFile(projectRoot))), stamp);
+  // Swapped in whole: a CLI starting meanwhile runs the old build or the new one, never half of one.
+  const old = `${target}.old-${process.pid}`;
+  rmSync(old, { recursive: true, force: true });
+  try {
+    renameSync(target, old);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  try {
+    renameSync(outdir, target);
+  } catch (e) {
+    // Another build swapped its own in meanwhile (two runs started on changed sources): use that one.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  rmSync(old, { recursive: true, force: true });
+  return join(target, 'camfleet.mjs');
 }
 
 if (process.argv[1]?.endsWith('build-cli.ts')) console.log(`built ${await buildCli()}`);
