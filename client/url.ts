@@ -1,10 +1,12 @@
 // Which stream a host serves, and how to show its URL without giving its key away.
 import { UsageError } from '../provision/errors.ts';
 import { loadInventory } from '../provision/load-inventory.ts';
+import { relayUrl } from '../provision/render/origin.ts';
 import type { ResolvedHost } from '../provision/types.ts';
 
-/** The URL a viewer plays: rtmp://<address>:<port>/<application>/<key>. */
-export function viewerUrl(host: Pick<ResolvedHost, 'address' | 'stream'>): string {
+/** The URL a viewer plays: rtmp://<address>:<port>/<application>/<key>, or the origin's when the Pi relays. */
+export function viewerUrl(host: Pick<ResolvedHost, 'address' | 'stream' | 'relay'>): string {
+  if (host.relay) return relayUrl(host.relay);
   return `rtmp://${host.address}:${host.stream.port}/${host.stream.application}/${host.stream.key}`;
 }
 

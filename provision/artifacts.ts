@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildStreamerBundle } from '../streamer/build.ts';
 import { buildViewerAssets } from '../viewer/build.ts';
+import { buildWallAssets } from '../wall/build.ts';
 import { projectRoot } from './project-root.ts';
 import type { RenderInputs } from './render/render.ts';
 import { compileTemplates, type Templates } from './render/templates.ts';
@@ -11,8 +12,8 @@ import { compileTemplates, type Templates } from './render/templates.ts';
 export const templatesDir = join(projectRoot, 'templates');
 
 export async function loadRenderInputs(dir?: string): Promise<RenderInputs> {
-  const [streamerBundle, viewerAssets] = await Promise.all([buildStreamerBundle(), buildViewerAssets()]);
-  return { templates: loadTemplates(dir), streamerBundle, viewerAssets };
+  const [streamerBundle, viewerAssets, wallAssets] = await Promise.all([buildStreamerBundle(), buildViewerAssets(), buildWallAssets()]);
+  return { templates: loadTemplates(dir), streamerBundle, viewerAssets, wallAssets };
 }
 
 /** Read and compile every `*.hbs` in a directory (the repo's templates/ by default); keyed by file name without `.hbs`. */

@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { buildStreamerBundle } from '../streamer/build.ts';
 import { buildViewerAssets, type ViewerAssets } from '../viewer/build.ts';
+import { buildWallAssets, type WallAssets } from '../wall/build.ts';
 import { loadSchema, newAjv } from './inventory/schema-validator.ts';
 import { projectRoot } from './project-root.ts';
 import { sourceStamp, stampFile } from './up-to-date.mjs';
@@ -17,7 +18,7 @@ import { sourceStamp, stampFile } from './up-to-date.mjs';
 const standaloneCode = standaloneModule.default;
 
 /** Modules of the source tree swapped for what they compute, computed now. */
-function precomputed(streamerBundle: string, viewerAssets: ViewerAssets): Plugin {
+function precomputed(streamerBundle: string, viewerAssets: ViewerAssets, wallAssets: WallAssets): Plugin {
   return {
     name: 'camfleet-precomputed',
     setup(b) {
@@ -38,6 +39,10 @@ function precomputed(streamerBundle: string, viewerAssets: ViewerAssets): Plugin
       b.onLoad({ filter: /viewer[/\\]build\.ts$/ }, () => ({
         loader: 'js',
         contents: `export async function buildViewerAssets() { return ${JSON.stringify(viewerAssets)}; }\n`,
+      }));
+      b.onLoad({ filter: /wall[/\\]build\.ts$/ }, () => ({
+        loader: 'js',
+        contents: `export async function buildWallAssets() { return ${JSON.stringify(wallAssets)}; }\n`,
       }));
     },
   };
@@ -63,7 +68,7 @@ export async function buildCli(target = join(projectRoot, 'dist')): Promise<stri
     // a third of the bundle, is needed only by `render`'s validators: loaded from node_modules
     // then, rather than read at every start.
     external: ['esbuild', 'zx', 'cpu-features', '*.node'],
-    plugins: [precomputed(await buildStreamerBundle(), await buildViewerAssets())],
+    plugins: [precomputed(await buildStreamerBundle(), await buildViewerAssets(), await buildWallAssets())],
     define: { 'import.meta.url': '__importMetaUrl' },
     // "use strict" first, as esbuild would have put it: the sources are strict ES modules.
     banner: { js: `"use strict";const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },

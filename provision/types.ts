@@ -70,6 +70,33 @@ export interface ViewerSettings {
   paths: ViewerPath[];
 }
 
+/** Where a relaying Pi pushes its stream: the origin's RTMP application, the stream named after the Pi. */
+export interface RelayTarget {
+  /** The origin's inventory name. */
+  origin: string;
+  address: string;
+  port: number;
+  application: string;
+  /** The stream's name on the origin: the Pi's host name (unique, and never a secret, unlike a key). */
+  stream: string;
+  /** The origin's viewer port, when it serves pages (the Pi's page there is /<stream>/). */
+  viewerPort?: number;
+}
+
+/** A camera that relays to an origin, as far as the origin needs to know it. */
+export interface RelaySource {
+  name: string;
+  /** The address it publishes from: the origin's publish allow-list admits it. */
+  address: string;
+  /** Its keyframe interval (camera.gop / camera.fps): the origin cuts HLS fragments at keyframes. */
+  keyframeMs: number;
+}
+
+/** An origin server: no camera of its own, it serves the streams of the Pis that relay to it. */
+export interface OriginSettings {
+  sources: RelaySource[];
+}
+
 /** One Pi with every default, group and secret resolved. Secrets are plain text here: never print it. */
 export interface ResolvedHost {
   name: string;
@@ -80,6 +107,10 @@ export interface ResolvedHost {
   access: AccessSettings;
   hotspot: HotspotSettings;
   viewer: ViewerSettings;
+  /** Set when this Pi pushes its stream to an origin (players use the origin's URLs). */
+  relay?: RelayTarget;
+  /** Set when this host is an origin (inventory `role: origin`) rather than a camera. */
+  origin?: OriginSettings;
   /** Values that must never appear in output (passphrases, secret stream keys). */
   secrets: string[];
 }

@@ -6,6 +6,7 @@ import { HostError, UnreachableError } from '../errors.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { parseRtmpStat, type LiveStream } from '../status/rtmp-stat.ts';
 import { parseStatus, statusScript } from '../status/status-script.ts';
+import { httpUrl } from '../render/origin.ts';
 import type { ResolvedHost } from '../types.ts';
 
 export const statusUsage = `Usage: npm run status -- (--host NAME | --group NAME | --all) [-i FILE] [--json] [--parallel N]
@@ -31,6 +32,8 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
     try {
       const r = await remote.run(statusScript(host));
       const raw = parseStatus(r.stdout);
+      // An origin has no camera of its own: it is up when its nginx is; its cameras have rows of their own.
+      if (host.origin) return { host: host.name, reachable: true, nginx: raw.nginx, streamer: '-', live: raw.nginx === 'active', error: `origin of ${host.origin.sources.length} camera(s)` };
       const stream = parseRtmpStat(raw.statXml ?? '').find((s) => s.application === host.stream.application && s.name === host.stream.key);
       return {
         host: host.name,
@@ -64,9 +67,27 @@ export async function runStatusCli(args: string[]): Promise<number> {
   );
   const ordered = inventory.hosts.map((h) => results.get(h.name)!);
   if (values.json) console.log(JSON.stringify(ordered, null, 2));
-  else console.log(statusTable(ordered));
+  else console.log(`${statusTable(ordered)}\n${wallLine(inventory.hosts, values)}`);
   if (ordered.some((s) => !s.reachable)) return exitCodes.unreachable;
   return ordered.every((s) => s.live) ? exitCodes.ok : exitCodes.failed;
+}
+
+/** Where the operator sees every selected camera at once: each origin's wall, else `npm run wall`. */
+export function wallLine(hosts: readonly ResolvedHost[], selection: { host?: string[]; group?: string[]; all?: boolean; limit?: string; inventory?: string }): string {
+  const walls = new Set<string>();
+  for (const h of hosts) {
+    if (h.origin && h.viewer.enabled) walls.add(httpUrl(h.address, h.viewer.port));
+    if (h.relay?.viewerPort !== undefined) walls.add(httpUrl(h.relay.address, h.relay.viewerPort));
+  }
+  if (walls.size) return `fleet wall: ${[...walls].join('  ')}`;
+  const args = [
+    ...(selection.inventory ? ['-i', selection.inventory] : []),
+    ...(selection.all ? ['--all'] : []),
+    ...(selection.host ?? []).flatMap((h) => ['--host', h]),
+    ...(selection.group ?? []).flatMap((g) => ['--group', g]),
+    ...(selection.limit ? ['--limit', selection.limit] : []),
+  ];
+  return `fleet wall: no origin; \`npm run wall -- ${args.join(' ')}\` serves one at http://127.0.0.1:8090/`;
 }
 
 export function statusTable(rows: PiStatus[]): string {

@@ -9,6 +9,8 @@ export const builtinDefaults = {
   hotspot: { mode: 'none', interface: 'wlan0', channel: 6, prefixLength: 24 },
   // Phones are what viewers carry: every Pi serves its page unless told not to.
   viewer: { enabled: true, port: 80, paths: ['hls'] },
+  // A Pi serves its own viewers unless it is told to relay to an origin.
+  relay: {},
 } as const;
 
 /** The seed's addresses: NetworkManager's shared mode puts the Pi at 10.42.0.1, hostapd at 192.168.50.1. */

@@ -5,6 +5,7 @@ import { InventoryError, type Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import { parseInventory } from './document.ts';
 import { resolveHost, type RawInventory } from './resolve.ts';
+import { relayLinks, usesRelay } from './relay.ts';
 import type { SecretSources } from './secrets.ts';
 import { checkFleet, checkHost } from './rules.ts';
 import { validateSchema } from './schema.ts';
@@ -46,12 +47,16 @@ export function parseAndResolve(file: string, text: string, inventoryDir: string
   const selected = new Set(options.select ? options.select(names, groups) : options.only ?? names);
 
   const problems: Problem[] = checkFleet(doc, raw.hosts);
+  const relay = usesRelay(raw) ? relayLinks(doc, raw) : undefined;
+  if (relay) problems.push(...relay.problems);
   const hosts: ResolvedHost[] = [];
   for (const name of names) {
     if (!selected.has(name)) continue;
     const r = resolveHost(doc, raw, name, { inventoryDir, env: options.env ?? {}, readFile: options.readSecretFile, homeDir: options.homeDir });
     problems.push(...r.problems, ...checkHost(doc, r));
-    hosts.push(r.host);
+    const target = relay?.targets.get(name);
+    const origin = relay?.origins.get(name);
+    hosts.push({ ...r.host, ...(target ? { relay: target } : {}), ...(origin ? { origin } : {}) });
   }
   if (problems.length) throw new InventoryError(sortByPlace(problems));
   return { file, names, groups, hosts };

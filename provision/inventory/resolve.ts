@@ -11,7 +11,7 @@ import { isSecretRef, resolveSecret, type SecretSources } from './secrets.ts';
 export interface RawInventory {
   defaults?: Layer['settings'];
   groups?: Record<string, Layer['settings']>;
-  hosts: Record<string, Layer['settings'] & { address: string; groups?: string[] }>;
+  hosts: Record<string, Layer['settings'] & { address: string; role?: 'camera' | 'origin'; groups?: string[] }>;
 }
 
 /** What resolving needs from outside the file, handed in by the shell (load-inventory.ts). */
@@ -44,14 +44,8 @@ export function resolveHost(
   const hostPath: YamlPath = ['hosts', name];
   const problems: Problem[] = [];
 
-  const layers: Layer[] = [{ settings: builtinDefaults as unknown as Layer['settings'] }];
-  if (raw.defaults) layers.push({ at: ['defaults'], settings: raw.defaults });
-  for (const [i, group] of (entry.groups ?? []).entries()) {
-    const settings = raw.groups?.[group];
-    if (settings) layers.push({ at: ['groups', group], settings });
-    else problems.push(doc.problem([...hostPath, 'groups', i], `unknown group '${group}'`));
-  }
-  layers.push({ at: hostPath, settings: entry });
+  const { layers, unknownGroups } = hostLayers(raw, name);
+  for (const i of unknownGroups) problems.push(doc.problem([...hostPath, 'groups', i], `unknown group '${entry.groups?.[i]}'`));
   const merged = mergeLayers(layers);
   const { settings: s } = merged;
 
@@ -147,6 +141,21 @@ export function resolveHost(
     return s[section][field] !== undefined;
   };
   return { host, at, isSet, failed: (key) => failedSecrets.has(key), problems };
+}
+
+/** A host's layers, lowest first: built-in defaults, defaults, its groups in its order, itself. */
+export function hostLayers(raw: RawInventory, name: string): { layers: Layer[]; unknownGroups: number[] } {
+  const entry = raw.hosts[name]!;
+  const layers: Layer[] = [{ settings: builtinDefaults as unknown as Layer['settings'] }];
+  const unknownGroups: number[] = [];
+  if (raw.defaults) layers.push({ at: ['defaults'], settings: raw.defaults });
+  for (const [i, group] of (entry.groups ?? []).entries()) {
+    const settings = raw.groups?.[group];
+    if (settings) layers.push({ at: ['groups', group], settings });
+    else unknownGroups.push(i);
+  }
+  layers.push({ at: ['hosts', name], settings: entry });
+  return { layers, unknownGroups };
 }
 
 /** `2500k` -> 2500000, `4M` -> 4000000, `800000` -> 800000. */

@@ -28,6 +28,7 @@ const patternHints: Record<string, string> = {
   country: 'must be a two-letter upper-case ISO 3166 country code, e.g. GB',
   env: 'must be an environment variable name',
   groups: 'must be a group name: lowercase letters, digits and -',
+  to: 'must be the name of an inventory host (role: origin)',
 };
 
 export function validateSchema(doc: InventoryDocument): Problem[] {

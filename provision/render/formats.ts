@@ -89,6 +89,7 @@ export function jsonInHtml(value: unknown): string {
 /** Which format a template writes, by its name; a template of no known format is refused, not guessed. */
 const namedFormats: Record<string, Format> = {
   'nginx.conf': 'nginx',
+  'nginx-origin.conf': 'nginx',
   'nginx-restart.conf': 'systemd', // a drop-in for nginx.service
   'hostapd.conf': 'hostapd',
   'dnsmasq.conf': 'dnsmasq',

@@ -20,6 +20,8 @@ export const paths = {
   viewerPage: '/var/www/camfleet/index.html',
   viewerApp: '/var/www/camfleet/app.js',
   viewerHlsLibrary: '/var/www/camfleet/hls.min.js',
+  /** An origin's fleet wall script (its page is the origin's index.html). */
+  wallApp: '/var/www/camfleet/wall.js',
   // HLS fragments live in memory (rewriting a second of video every second would wear an SD
   // card). nginx-rtmp creates this directory itself, owned by its workers, when it reads its
   // config: /dev/shm exists on every Pi and on the operator's machine, whose `nginx -t` in

@@ -7,6 +7,8 @@ import { isUnitFile, paths, units } from './paths.ts';
 import type { Templates } from './templates.ts';
 import type { ViewerAssets } from '../../viewer/build.ts';
 import { hlsFragmentMs, renderViewer } from './viewer.ts';
+import type { WallAssets } from '../../wall/build.ts';
+import { originContext, relayUrl, renderOrigin } from './origin.ts';
 
 export interface RenderInputs {
   templates: Templates;
@@ -14,6 +16,8 @@ export interface RenderInputs {
   streamerBundle: string;
   /** The viewer page's files (viewer/build.ts). */
   viewerAssets: ViewerAssets;
+  /** The fleet wall's files (wall/build.ts): needed only to render an origin. */
+  wallAssets?: WallAssets;
 }
 
 export class RenderError extends Error {
@@ -49,6 +53,8 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     ...(isUnitFile(path) && /\.(service|socket|timer)$/.test(path) ? { validate: 'systemd' as const } : {}),
     ...extra,
   });
+
+  if (host.origin) return renderOrigin({ ...host, origin: host.origin }, inputs, file);
 
   const streamKeyIsSecret = host.secrets.includes(host.stream.key);
   const files: ManagedFile[] = [
@@ -161,6 +167,9 @@ function templateContext(host: ResolvedHost) {
     hotspot: h,
     viewer: { ...host.viewer, hls: host.viewer.enabled && host.viewer.paths.includes('hls'), hlsFragmentMs: hlsFragmentMs(host) },
     paths,
+    // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
+    relay: host.relay ? { url: relayUrl(host.relay) } : false,
+    origin: originContext(host),
     // The streamer publishes to nginx on the Pi itself, over loopback.
     localRtmpUrl: `rtmp://127.0.0.1:${host.stream.port}/${host.stream.application}/${host.stream.key}`,
     hwMode: h.channel > 14 ? 'a' : 'g',
