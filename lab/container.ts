@@ -129,6 +129,10 @@ async function boot(n: number, lower: string, operatorKey: string) {
   await sq`ip netns exec ${netns(n)} ip addr add ${`${hostAddress(n)}/24`} dev ${vethThere(n)}`;
   await sq`ip netns exec ${netns(n)} ip link set ${vethThere(n)} up`;
   await sq`ip netns exec ${netns(n)} ip link set lo up`;
+  // Lab Pis reach one another through this machine (a camera relaying to a lab origin): forwarding
+  // is switched on for the lab's own veths only, never machine-wide.
+  await sq`ip netns exec ${netns(n)} ip route add ${labNetwork} via ${`10.213.${n}.1`}`;
+  await writeFile(`/proc/sys/net/ipv4/conf/${vethHere(n)}/forwarding`, '1\n');
 
   const consoleLog = openSync(join(dir, 'console.log'), 'a');
   const startedAt = performance.now();

@@ -1,0 +1,176 @@
+// Origin relay and the fleet wall on four container lab Pis: lab1-lab3 are cameras relaying to
+// lab4, provisioned as an origin (nginx-rtmp, HLS, the pages; no camera). Everything is real: the
+// cameras' nginx-rtmp pushes over the lab network, the origin's allow-list refuses this machine,
+// a camera's link is cut with `ip link set` on its veth, and Debian's chromium plays the wall.
+import { execFileSync, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { probeStream } from '../client/probe.ts';
+import { containerDown, containerUp } from '../lab/container.ts';
+import type { LabHost } from '../lab/state.ts';
+import { browserUnavailable, launchBrowser, openPhonePage } from './support/browser.ts';
+import { camfleet } from './support/cli.ts';
+import { labUnavailable, onHost, writeInventory, type Edit } from './support/lab.ts';
+
+interface Report {
+  hosts: { host: string; outcome: string; plan: { changes: number } | null; error: string | null }[];
+}
+const outcomes = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as Report).hosts.map((h) => [h.host, { outcome: h.outcome, changes: h.plan?.changes ?? null }]));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const why = labUnavailable() ?? browserUnavailable();
+if (why) console.warn(`skipping origin relay end-to-end tests: ${why}`);
+
+const cameraNames = ['lab1', 'lab2', 'lab3'];
+
+describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fourth provisioned as origin', () => {
+  let hosts: LabHost[];
+  let inventory: string;
+  let browser: Browser;
+  const origin = () => hosts[3]!;
+  const byName = (name: string) => hosts.find((h) => h.name === name)!;
+  const originUrl = (camera: string) => `rtmp://${origin().address}:1935/live/${camera}`;
+  // Every camera relays to lab4; the origin's statistics are readable from the lab network, for
+  // this test to watch a stream come back.
+  const relay: Edit = (doc) => {
+    doc.defaults.relay = { to: 'lab4' };
+    doc.hosts.lab4 = { ...doc.hosts.lab4, role: 'origin', access: { stat: ['127.0.0.1', '10.213.0.0/16'] } };
+  };
+  const provision = (...args: string[]) => camfleet(['provision', '--inventory', inventory, '--all', '--json', ...args]);
+
+  /** Bytes the origin has received for a camera's stream so far, or undefined when it has no such stream. */
+  const bytesIn = async (camera: string): Promise<number | undefined> => {
+    const xml = await (await fetch(`http://${origin().address}:8080/stat`, { signal: AbortSignal.timeout(2000) })).text();
+    const stream = (xml.match(/<stream>[\s\S]*?<\/stream>/g) ?? []).find((s) => s.includes(`<name>${camera}</name>`));
+    const bytes = stream && /<bytes_in>(\d+)<\/bytes_in>/.exec(stream)?.[1];
+    return bytes === undefined || !/<publishing\s*\/>/.test(stream!) ? undefined : Number(bytes);
+  };
+  /** Whether the origin is receiving a camera's stream right now: its byte count grows. */
+  const flowing = async (camera: string): Promise<boolean> => {
+    const before = await bytesIn(camera).catch(() => undefined);
+    await sleep(250);
+    const after = await bytesIn(camera).catch(() => undefined);
+    return before !== undefined && after !== undefined && after > before;
+  };
+  const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> => {
+    const start = Date.now();
+    while (!(await check())) {
+      if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      await sleep(50);
+    }
+    return Date.now() - start;
+  };
+
+  beforeAll(async () => {
+    hosts = await containerUp({ hosts: 4, layer: 'ready' });
+    inventory = writeInventory(hosts, relay);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (!why) await containerDown();
+  });
+
+  it('one rollout converges all four, and the origin serves every camera (probed from here)', async () => {
+    const first = await provision();
+    expect(first.stderr).not.toMatch(/fail|error/i);
+    expect(first.code).toBe(0);
+    expect(outcomes(first.stdout)).toMatchObject({ lab1: { outcome: 'changed' }, lab2: { outcome: 'changed' }, lab3: { outcome: 'changed' }, lab4: { outcome: 'changed' } });
+    // The origin has no camera and no streamer.
+    expect(onHost(origin(), 'systemctl is-active camfleet-streamer || true').trim()).not.toBe('active');
+    for (const camera of cameraNames) {
+      await waitUntil(`${camera} on the origin`, () => flowing(camera), 30_000);
+      const probe = await probeStream(originUrl(camera), { seconds: 2, timeoutMs: 15_000 });
+      expect({ camera, codec: probe.codec, width: probe.width, height: probe.height }).toEqual({ camera, codec: 'h264', width: 640, height: 360 });
+      // 15 fps for two seconds.
+      expect(probe.frames).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  it('a relaying Pi encodes once, and its own viewers still play it locally', async () => {
+    for (const camera of cameraNames) {
+      const pi = byName(camera);
+      // One encoder (the streamer's ffmpeg); the push to the origin is nginx forwarding the same stream.
+      expect(onHost(pi, 'pgrep -c -x ffmpeg').trim()).toBe('1');
+      const local = await probeStream(`rtmp://${pi.address}:1935/live/cam`, { seconds: 1, timeoutMs: 15_000 });
+      expect(local.frames).toBeGreaterThanOrEqual(8);
+      expect((await fetch(`http://${pi.address}/hls/cam.m3u8`, { signal: AbortSignal.timeout(5000) })).status).toBe(200);
+    }
+  });
+
+  it('the origin admits publishers from the fleet only', async () => {
+    // This machine reaches the origin from 10.213.4.1, which is not a camera of the fleet.
+    const intruder = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15', '-t', '5', '-c:v', 'libx264', '-f', 'flv', originUrl('intruder')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    intruder.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((r) => intruder.once('close', r));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/error|denied|refused|Broken pipe|I\/O/i);
+    expect(await bytesIn('intruder')).toBeUndefined();
+  });
+
+  it('a Pi whose link is cut comes back on the origin by itself within 10 s of the link returning', async () => {
+    const veth = `cfl${byName('lab2').address.split('.')[2]}`;
+    expect(await flowing('lab2')).toBe(true);
+    execFileSync('ip', ['link', 'set', veth, 'down']);
+    try {
+      // The cut is real: the origin stops receiving lab2 while lab1 and lab3 carry on.
+      await waitUntil('lab2 stalled on the origin', async () => !(await flowing('lab2')), 10_000);
+      await sleep(8000);
+      expect(await flowing('lab2')).toBe(false);
+      expect(await flowing('lab1')).toBe(true);
+    } finally {
+      execFileSync('ip', ['link', 'set', veth, 'up']);
+    }
+    const backMs = await waitUntil('lab2 back on the origin', () => flowing('lab2'), 30_000);
+    console.log(`lab2 back on the origin ${(backMs / 1000).toFixed(1)} s after its link returned`);
+    expect(backMs).toBeLessThan(10_000);
+    const probe = await probeStream(originUrl('lab2'), { seconds: 1, timeoutMs: 15_000 });
+    expect(probe.frames).toBeGreaterThanOrEqual(8);
+  });
+
+  it('the fleet wall on the origin plays all three cameras in Chromium, with their names and state', async () => {
+    const page = await openPhonePage(browser, `http://${origin().address}/`);
+    expect(await page.title()).toBe('lab4 · camfleet wall');
+    expect(await page.locator('figcaption a').allTextContents()).toEqual(cameraNames);
+    // Frames presented by each tile's video element over three seconds, counted in the page.
+    const frames = (await page.evaluate(`new Promise((resolve, reject) => {
+      const videos = [...document.querySelectorAll('video[data-camera]')];
+      const counts = Object.fromEntries(videos.map((v) => [v.dataset.camera, 0]));
+      const started = {};
+      const t0 = performance.now();
+      for (const v of videos) {
+        const onFrame = () => { counts[v.dataset.camera]++; started[v.dataset.camera] = true; v.requestVideoFrameCallback(onFrame); };
+        v.requestVideoFrameCallback(onFrame);
+      }
+      // Wait until every tile shows frames, then count a fresh three seconds.
+      const poll = setInterval(() => {
+        if (Object.keys(started).length === videos.length) {
+          clearInterval(poll);
+          for (const k of Object.keys(counts)) counts[k] = 0;
+          setTimeout(() => resolve(counts), 3000);
+        } else if (performance.now() - t0 > 30000) {
+          clearInterval(poll);
+          reject(new Error('not every tile showed a frame within 30 s: ' + JSON.stringify(started)));
+        }
+      }, 100);
+    })`)) as Record<string, number>;
+    console.log(`wall frames in 3 s: ${JSON.stringify(frames)}`);
+    for (const camera of cameraNames) expect([camera, frames[camera]! >= 30]).toEqual([camera, true]);
+    expect(await page.evaluate('window.camfleetWall')).toEqual({ lab1: 'live', lab2: 'live', lab3: 'live' });
+    expect(await page.locator('#summary').textContent()).toBe('3 of 3 live');
+    // A camera's own page on the origin plays it from the origin too.
+    const cameraPage = await openPhonePage(browser, `http://${origin().address}/lab3/`);
+    expect(await cameraPage.title()).toBe('lab3 · camfleet');
+    await page.close();
+    await cameraPage.close();
+  });
+
+  it('a second rollout reports 0 changes everywhere', async () => {
+    const again = await provision();
+    expect(again.code).toBe(0);
+    expect(outcomes(again.stdout)).toEqual(Object.fromEntries(['lab1', 'lab2', 'lab3', 'lab4'].map((h) => [h, { outcome: 'ok', changes: 0 }])));
+  });
+});
