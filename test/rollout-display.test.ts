@@ -136,4 +136,14 @@ describe('the live display of a 1,000-host rollout', () => {
     );
     expect(writes.length).toBe(1); // one tick's lines in one write
   });
+
+  it('elsewhere, a note (a plan comes next on stdout) goes out at once, after the lines before it', () => {
+    const writes: string[] = [];
+    const pipe = { isTTY: false, write: (s: string) => (writes.push(s), true) } as unknown as NodeJS.WriteStream;
+    const view = progressView(pipe, { total: 1 });
+    view.step('pi1', 'observe');
+    view.note('');
+    expect(writes).toEqual(['pi1: observe\n\n']);
+    view.close();
+  });
 });

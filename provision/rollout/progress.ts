@@ -50,7 +50,11 @@ function plainView(stream: NodeJS.WriteStream): ProgressView {
   return {
     step: (host, label) => line(`${host}: ${label}`),
     done: (r) => line(doneLine(r)),
-    note: line,
+    // A note often comes just before stdout output (a plan): what came before it goes out first.
+    note: (text) => {
+      pending += `${text}\n`;
+      flush();
+    },
     close: flush,
   };
 }
