@@ -100,7 +100,7 @@ async function ensureInotifyInstances(hosts: number, log: (line: string) => void
   }
 }
 
-async function boot(n: number, lower: string, operatorKey: string) {
+async function boot(n: number, lower: string, operatorKey: string, o: { network: boolean } = { network: true }) {
   const dir = runDir(n);
   const merged = join(dir, 'root');
   await mkdir(join(dir, 'upper'), { recursive: true });
@@ -121,18 +121,8 @@ async function boot(n: number, lower: string, operatorKey: string) {
   const pi = await piIds(merged);
   await chown(authorized, pi.uid, pi.gid);
 
-  // The network namespace and its veth pair.
-  await sq`ip netns add ${netns(n)}`;
-  await sq`ip link add ${vethHere(n)} type veth peer name ${vethThere(n)} netns ${netns(n)}`;
-  await sq`ip addr add ${`10.213.${n}.1/24`} dev ${vethHere(n)}`;
-  await sq`ip link set ${vethHere(n)} up`;
-  await sq`ip netns exec ${netns(n)} ip addr add ${`${hostAddress(n)}/24`} dev ${vethThere(n)}`;
-  await sq`ip netns exec ${netns(n)} ip link set ${vethThere(n)} up`;
-  await sq`ip netns exec ${netns(n)} ip link set lo up`;
-  // Lab Pis reach one another through this machine (a camera relaying to a lab origin): forwarding
-  // is switched on for the lab's own veths only, never machine-wide.
-  await sq`ip netns exec ${netns(n)} ip route add ${labNetwork} via ${`10.213.${n}.1`}`;
-  await writeFile(`/proc/sys/net/ipv4/conf/${vethHere(n)}/forwarding`, '1\n');
+  // The network namespace and its veth pair (kept from before when booting again).
+  if (o.network) await addNetwork(n);
 
   const consoleLog = openSync(join(dir, 'console.log'), 'a');
   const startedAt = performance.now();
@@ -156,6 +146,20 @@ async function boot(n: number, lower: string, operatorKey: string) {
   if (!child.pid) throw new Error(`${hostName(n)}: systemd-nspawn did not start`);
   await writeFile(join(dir, 'pid'), `${child.pid}\n`);
   return { n, pid: child.pid, startedAt, hostKey: key.publicKey };
+}
+
+async function addNetwork(n: number): Promise<void> {
+  await sq`ip netns add ${netns(n)}`;
+  await sq`ip link add ${vethHere(n)} type veth peer name ${vethThere(n)} netns ${netns(n)}`;
+  await sq`ip addr add ${`10.213.${n}.1/24`} dev ${vethHere(n)}`;
+  await sq`ip link set ${vethHere(n)} up`;
+  await sq`ip netns exec ${netns(n)} ip addr add ${`${hostAddress(n)}/24`} dev ${vethThere(n)}`;
+  await sq`ip netns exec ${netns(n)} ip link set ${vethThere(n)} up`;
+  await sq`ip netns exec ${netns(n)} ip link set lo up`;
+  // Lab Pis reach one another through this machine (a camera relaying to a lab origin): forwarding
+  // is switched on for the lab's own veths only, never machine-wide.
+  await sq`ip netns exec ${netns(n)} ip route add ${labNetwork} via ${`10.213.${n}.1`}`;
+  await writeFile(`/proc/sys/net/ipv4/conf/${vethHere(n)}/forwarding`, '1\n');
 }
 
 async function piIds(root: string): Promise<{ uid: number; gid: number }> {
@@ -214,10 +218,56 @@ export async function containerDown(log: (line: string) => void = () => {}): Pro
 
 /** Power one lab Pi off (it stays in the lab inventory, now unreachable: for failure tests). */
 export async function containerStop(name: string): Promise<void> {
+  // Its namespace stays: the address still leads to the lab network, where nothing answers.
+  await stopOne(labNumber(name), () => {}, { keepNetwork: true });
+}
+
+/**
+ * Cut a lab Pi's power: its init (PID 1 of its PID namespace) is SIGKILLed, so the kernel ends
+ * every process in it at once, wherever it was (mid-write included); no shutdown runs. Its disk,
+ * the overlay's upper layer, stays for containerBoot. (This machine's page cache survives, so
+ * writes that a real Pi would lose unsynced are kept: this cuts processes, not the disk cache.)
+ */
+export async function containerPowerCut(name: string): Promise<void> {
+  const n = labNumber(name);
+  for (const init of await labInits(name)) signal(init, 'SIGKILL');
+  await stopOne(n, () => {}, { keepNetwork: true });
+}
+
+/** Boot a lab Pi that was stopped or lost power again, on the disk it had; resolves once sshd answers. */
+export async function containerBoot(name: string): Promise<void> {
+  const n = labNumber(name);
+  const run = JSON.parse(await readFile(join(runDir(n), 'run.json'), 'utf8')) as RunRecord;
+  if (alive(run.pid)) throw new Error(`${name} is running`);
+  const image = await ensureImage(run.layer);
+  const operator = await ensureOperatorKey();
+  const started = await boot(n, image.rootfs, operator.publicKey, { network: !existsSync(`/run/netns/${netns(n)}`) });
+  const bootToSshMs = await waitForSsh(n, started.startedAt, started.pid);
+  await writeFile(join(runDir(n), 'run.json'), JSON.stringify({ pid: started.pid, layer: run.layer, bootToSshMs } satisfies RunRecord));
+}
+
+/** Cut (or mend) a lab Pi's network link, as a pulled cable or a lost Wi-Fi would: its veth goes down here. */
+export async function containerLink(name: string, up: boolean): Promise<void> {
+  await sq`ip link set ${vethHere(labNumber(name))} ${up ? 'up' : 'down'}`;
+}
+
+function labNumber(name: string): number {
   const m = /^lab(\d+)$/.exec(name);
   if (!m) throw new Error(`not a container lab Pi: ${name}`);
-  // Its namespace stays: the address still leads to the lab network, where nothing answers.
-  await stopOne(Number(m[1]), () => {}, { keepNetwork: true });
+  return Number(m[1]);
+}
+
+/** PID 1 of the lab Pi `name`'s PID namespace, as this machine numbers it. */
+async function labInits(name: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
+    const nspid = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
+    if (nspid.length < 2 || nspid.at(-1) !== '1') continue;
+    if ((await readFile(`/proc/${entry}/root/etc/hostname`, 'utf8').catch(() => '')).trim() === name) found.push(Number(entry));
+  }
+  return found;
 }
 
 async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?: boolean } = {}): Promise<void> {

@@ -195,6 +195,8 @@ export interface ObservedState {
   pending: { action: 'restart' | 'reload'; unit: string }[];
   /** The host's network interface this SSH connection arrived on. */
   sshInterface?: string;
+  /** Temp files of a staging that never finished (power cut, connection lost): never committed. */
+  leftovers?: string[];
 }
 
 export type Step =
@@ -208,6 +210,7 @@ export type Step =
       file: ManagedFile;
     }
   | { kind: 'remove-file'; path: string }
+  | { kind: 'remove-leftovers'; paths: string[] }
   | { kind: 'daemon-reload' }
   | { kind: 'unmask'; unit: string }
   | { kind: 'enable'; unit: string }

@@ -3,13 +3,14 @@
 // how long the stream was gone and checks that nothing was lost: the config on the Pi is still
 // exactly what camfleet wrote (a --check run finds nothing to do) and the stream plays here again.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerDown, containerUp } from '../lab/container.ts';
-import type { LabHost } from '../lab/state.ts';
+import { containerBoot, containerDown, containerPowerCut, containerUp } from '../lab/container.ts';
+import { labDir, type LabHost } from '../lab/state.ts';
 import { camfleet, root, type CliResult } from './support/cli.ts';
-import { ffprobe, labUnavailable, mainPid, onHost, waitForStream, writeInventory } from './support/lab.ts';
+import { killSshSessions, leftovers } from './support/faults.ts';
+import { ffprobe, labUnavailable, mainPid, onHost, waitForStream, writeInventory, type Edit } from './support/lab.ts';
 
 const why = labUnavailable();
 if (why) console.warn(`skipping fault end-to-end tests: ${why}`);
@@ -67,27 +68,13 @@ function camfleetWatched(args: string[], onLine: (line: string) => void): Promis
   });
 }
 
-/** SIGKILL, from this machine, the sshd processes serving `user`'s sessions on a container lab Pi (not its listener). */
-function killSshSessions(host: LabHost, user: string): number {
-  let killed = 0;
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    const read = (f: string) => {
-      try {
-        return readFileSync(`/proc/${pid}/${f}`, 'utf8');
-      } catch {
-        return '';
-      }
-    };
-    if (!read('cmdline').startsWith(`sshd: ${user}`) || read('root/etc/hostname').trim() !== host.name) continue;
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-      killed++;
-    } catch {
-      // gone already
-    }
-  }
-  return killed;
-}
+/** A change to two files, staged in this order: nginx.conf (the stat port) and streamer.json (the bitrate). */
+const twoFileChange =
+  (statPort: number, bitrate: string): Edit =>
+  (doc) => {
+    doc.defaults.stream = { statPort };
+    doc.defaults.camera = { ...(doc.defaults.camera as object), bitrate };
+  };
 
 describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
   let pi: LabHost;
@@ -111,6 +98,13 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
   });
   afterAll(async () => {
     if (!why) await containerDown();
+  });
+
+  it('status shows the bitrate of the live stream, also in its first seconds', async () => {
+    const r = await camfleet(['status', '--inventory', inventory, '--host', pi.name]);
+    console.log(r.stdout);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^lab1 +active +active +LIVE +640x360@15 \S+ +\d+ kb\/s /m);
   });
 
   it('nginx killed with SIGKILL: systemd starts it again and the stream plays within 10 s', async () => {
@@ -181,6 +175,78 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     const again = await provision();
     expect(again.stdout + again.stderr).not.toMatch(/failed/);
     expect(again.code).toBe(0);
+    await waitForStream(url());
+    await expectConverged();
+  });
+
+  it('disk full on the Pi: staging fails, nothing is swapped or left behind, the error names host, file and cause', async () => {
+    const sums = () => onHost(pi, 'sudo sha256sum /etc/nginx/nginx.conf /etc/camfleet/streamer.json');
+    const before = { sums: sums(), pids: { nginx: mainPid(pi, 'nginx'), streamer: mainPid(pi, 'camfleet-streamer') } };
+    // /etc/camfleet on a tiny filesystem of its own, holding its file, then filled to the last block.
+    onHost(pi, [
+      'set -e',
+      'sudo cp -a /etc/camfleet/streamer.json /tmp/streamer.json',
+      'sudo mount -t tmpfs -o size=64k,mode=0755 camfleet-full /etc/camfleet',
+      'sudo cp -a /tmp/streamer.json /etc/camfleet/streamer.json',
+      'sudo dd if=/dev/zero of=/etc/camfleet/filler bs=4k 2>/dev/null || true',
+    ].join('\n'));
+    try {
+      expect(sums()).toBe(before.sums);
+      inventory = writeInventory([pi], twoFileChange(8090, '700k'));
+      const r = await provision();
+      const said = r.stdout + r.stderr;
+      console.log(`disk full, the report:\n${said.split('\n').filter((l) => /lab1: failed/.test(l)).join('\n')}`);
+      expect(r.code).toBe(1);
+      expect(said).toMatch(/lab1: stage \/etc\/camfleet\/streamer\.json: cannot write the new \/etc\/camfleet\/streamer\.json beside the old one: No space left on device\. Nothing was changed/);
+      // nginx.conf was staged and validated first: it was not swapped in alone.
+      expect(sums()).toBe(before.sums);
+      expect(leftovers(pi)).toBe('');
+      expect({ nginx: mainPid(pi, 'nginx'), streamer: mainPid(pi, 'camfleet-streamer') }).toEqual(before.pids);
+      expect(plays(url())).toBe(true);
+
+      // Space again: the same run goes through.
+      onHost(pi, 'sudo rm /etc/camfleet/filler');
+      const again = await provision();
+      expect(again.code).toBe(0);
+      expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain('"bitrate": 700000');
+    } finally {
+      // Back onto the real disk: the converged file moves down from the tmpfs.
+      onHost(pi, 'set -e; sudo cp -a /etc/camfleet/streamer.json /tmp/streamer.json; sudo umount /etc/camfleet; sudo mv /tmp/streamer.json /etc/camfleet/streamer.json');
+    }
+    await expectConverged();
+  });
+
+  it('power cut while files are staged: booted again, no file is half-written, the leftovers go, one run converges', async () => {
+    const files = '/etc/nginx/nginx.conf /etc/camfleet/streamer.json /opt/camfleet/streamer.mjs /etc/systemd/system/camfleet-streamer.service';
+    const before = onHost(pi, `sudo sha256sum ${files}`);
+    // The lab Pi's disk as this machine sees it: the power goes the moment a staged file appears.
+    const disk = join(labDir, 'containers', pi.name, 'root');
+    const staged = () => ['etc/nginx', 'etc/camfleet'].some((d) => readdirSync(join(disk, d)).some((f) => f.includes('.camfleet-')));
+    inventory = writeInventory([pi], twoFileChange(8092, '650k'));
+    let cut: Promise<void> | undefined;
+    const watcher = setInterval(() => {
+      if (!cut && staged()) cut = containerPowerCut(pi.name);
+    }, 2);
+    const run = await provision().finally(() => clearInterval(watcher));
+    expect(cut, 'the run finished before anything was seen staged').toBeDefined();
+    await cut;
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/the SSH connection was lost during this step/);
+
+    await containerBoot(pi.name);
+    // The cut came mid-staging: leftovers on the disk, and every real file whole and as it was.
+    expect(leftovers(pi)).not.toBe('');
+    expect(onHost(pi, `sudo sha256sum ${files}`)).toBe(before);
+    onHost(pi, 'sudo nginx -t -q');
+    await waitForStream(url());
+    const check = await provision('--check');
+    expect(check.code).toBe(3);
+    expect(check.stdout).toMatch(/remove \d+ file\(s\) an unfinished run staged: \/etc\/nginx\/\.nginx\.conf\.camfleet-/);
+
+    const again = await provision();
+    expect(again.code).toBe(0);
+    expect(leftovers(pi)).toBe('');
+    expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain('"bitrate": 650000');
     await waitForStream(url());
     await expectConverged();
   });

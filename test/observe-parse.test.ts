@@ -1,8 +1,13 @@
 // The observe script's output, as a lab Pi printed it, parsed into facts. The script passes two
 // tools' output straight through (sha256sum's lines, `systemctl show`'s blocks): their shapes are
 // what the parser must recognise, so they are copied here as the real host wrote them.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseObserved } from '../provision/observe/parse.ts';
+import { observeScript } from '../provision/observe/script.ts';
 
 const desired = {
   packages: ['nginx', 'libnginx-mod-rtmp', 'ffmpeg', 'nodejs', 'hostapd'],
@@ -86,5 +91,21 @@ describe('parseObserved', () => {
   it('a host where systemctl printed nothing has no unit facts rather than wrong ones', () => {
     const bare = parseObserved('os\tdebian\t12\nunits-begin\n\nunits-end\n', desired);
     expect(bare.units).toEqual({});
+  });
+});
+
+describe('staging leftovers', () => {
+  it('the observe script lists, beside each file camfleet writes, the temp files a run staged and never committed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'camfleet leftovers '));
+    for (const f of ['app.conf', '.app.conf.camfleet-Ab12Cd', '.app.conf.camfleet-XXXXXX.swp', '.other', 'x.camfleet-Ab12Cd']) writeFileSync(join(dir, f), 'x');
+    const state = {
+      packages: [],
+      units: [],
+      files: [{ path: join(dir, 'app.conf'), content: '', mode: 0o644, owner: 'root', group: 'root' }],
+      absent: [],
+      camera: { device: 'lavfi:testsrc2', encoder: 'libx264' },
+    } as unknown as Parameters<typeof observeScript>[0];
+    const out = execFileSync('sh', ['-s'], { input: observeScript(state), encoding: 'utf8' });
+    expect(parseObserved(out, state).leftovers).toEqual([join(dir, '.app.conf.camfleet-Ab12Cd')]);
   });
 });

@@ -52,6 +52,14 @@ describe('plan', () => {
     expect(kinds(plan)).toEqual([`update ${paths.streamerConfig}`, `restart camfleet-streamer.service (${paths.streamerConfig} changed)`]);
   });
 
+  it('removes first what an unfinished run staged and never committed, and nothing else', () => {
+    const [desired] = render(inventory());
+    const observed = { ...convergedObservation(desired!), leftovers: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] };
+    const plan = makePlan(desired!, observed);
+    expect(plan.steps).toEqual([{ kind: 'remove-leftovers', paths: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] }]);
+    expect(formatPlan(plan)).toContain('- remove 1 file(s) an unfinished run staged: /etc/nginx/.nginx.conf.camfleet-Ab12Cd');
+  });
+
   it('a mode or owner change alone rewrites metadata and restarts nothing', () => {
     const [desired] = render(inventory());
     const observed = convergedObservation(desired!);

@@ -25,6 +25,7 @@ export async function applyPlan(remote: Remote, plan: Plan, desired: DesiredStat
   };
 
   for (const step of plan.steps) {
+    if (step.kind === 'remove-leftovers') await timed(describeStep(step), async () => void (await run('remove staging leftovers', sh.discardScript(step.paths))));
     if (step.kind === 'install-packages')
       await timed(describeStep(step), async () => void (await run(describeStep(step), sh.installPackagesScript(step.packages))));
   }
@@ -51,12 +52,15 @@ async function writeFiles(
   const staged: { staged: string; path: string }[] = [];
   try {
     for (const w of writes.filter((w) => w.action !== 'metadata')) {
-      const tmp = (await run(`stage ${w.path}`, sh.stageFileScript(w.file))).trim();
+      const step = `stage ${w.path}`;
+      const r = await exec(remote, step, sh.stageFileScript(w.file));
+      if (r.code !== 0) throw new HostError(remote.host, step, `cannot write the new ${w.path} beside the old one: ${cause(r.stderr)}. ${nothingChanged}`, r.stderr);
+      const tmp = r.stdout.trim();
       staged.push({ staged: tmp, path: w.path });
       if (w.file.validate) {
         const r = await exec(remote, `validate ${w.path}`, sh.validateScript(w.file.validate, tmp, w.path));
         if (r.code !== 0)
-          throw new HostError(remote.host, `validate ${w.path}`, `the new ${w.path} is rejected by ${sh.validators[w.file.validate]}; the previous file stays in place and nothing was changed`, (r.stderr || r.stdout).replaceAll(tmp, w.path));
+          throw new HostError(remote.host, `validate ${w.path}`, `the new ${w.path} is rejected by ${sh.validators[w.file.validate]}. ${nothingChanged}`, (r.stderr || r.stdout).replaceAll(tmp, w.path));
       }
     }
   } catch (e) {
@@ -66,6 +70,14 @@ async function writeFiles(
   const metadata: ManagedFile[] = writes.filter((w) => w.action === 'metadata').map((w) => w.file);
   const owed = plan.steps.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
   await run('commit files', sh.commitScript(staged, metadata, owed));
+}
+
+const nothingChanged = 'Nothing was changed: every file on the Pi stays as it was';
+
+/** The gist of a failed shell command: its last line's last clause ("No space left on device"). */
+function cause(stderr: string): string {
+  const last = stderr.trim().split('\n').at(-1) ?? '';
+  return last.split(': ').at(-1)?.trim() || 'the command failed';
 }
 
 function serviceScript(step: Step): string | undefined {

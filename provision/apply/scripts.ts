@@ -28,9 +28,12 @@ export function stageFileScript(file: ManagedFile): string {
     `[ -d ${q(dir)} ] || (umask 022 && mkdir -p ${q(dir)})`,
     'umask 077',
     `tmp=$(mktemp ${q(`${dir}/.${basename(file.path)}.camfleet-XXXXXX`)})`,
+    // A write that fails part way (disk full) takes its half-written temp file with it.
+    `trap 'rm -f "$tmp"' EXIT`,
     heredocBase64(file.content, '> "$tmp"'),
     `chown ${q(`${file.owner}:${file.group}`)} "$tmp"`,
     `chmod ${q(file.mode.toString(8))} "$tmp"`,
+    'trap - EXIT',
     'printf "%s\\n" "$tmp"',
   ].join('\n');
 }
@@ -77,7 +80,11 @@ export function commitScript(
     lines.push(`mkdir -p ${q(dirname(pendingFile))}`);
     lines.push(`printf '%s\\t%s\\n' ${owed.map((o) => `${q(o.action)} ${q(o.unit)}`).join(' ')} >> ${q(pendingFile)}`);
   }
+  // Each new file's content is on the disk before its name replaces the old one, and the renames
+  // after: a power cut leaves the old file or the new one, never an empty or half-written one.
+  if (moves.length) lines.push(`sync -- ${moves.map((m) => q(m.staged)).join(' ')}`);
   for (const m of moves) lines.push(`mv -f ${q(m.staged)} ${q(m.path)}`);
+  if (moves.length) lines.push(`sync -- ${[...new Set(moves.map((m) => dirname(m.path)))].map(q).join(' ')}`);
   for (const f of metadata) lines.push(`chown ${q(`${f.owner}:${f.group}`)} ${q(f.path)}`, `chmod ${q(f.mode.toString(8))} ${q(f.path)}`);
   return lines.join('\n');
 }

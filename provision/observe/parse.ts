@@ -74,6 +74,9 @@ export function parseObserved(stdout: string, desired: Pick<DesiredState, 'packa
       case 'encoder':
         if (f[0]) observed.h264Encoders.push(f[0]);
         break;
+      case 'leftover':
+        if (f[0]) (observed.leftovers ??= []).push(f[0]);
+        break;
       case 'pending':
         if ((f[0] === 'restart' || f[0] === 'reload') && f[1]) observed.pending.push({ action: f[0], unit: f[1] });
         break;

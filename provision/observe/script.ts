@@ -36,6 +36,7 @@ export function observeScript(desired: DesiredState): string {
     // The marker sits in a managed file's header, so only the first lines are read.
     `  awk -v marker=${q(managedMarker)} 'FNR > 10 { nextfile } index($0, marker) { print "filemanaged\\t" FILENAME; nextfile }' "$@"`,
     'fi',
+    leftoversQuery(desired),
     unitsQuery(desired.units.map((u) => u.name)),
     cameraCheck(desired.camera.device),
     `[ -f ${q(pendingFile)} ] && sed 's/^/pending\\t/' ${q(pendingFile)}`,
@@ -46,6 +47,17 @@ export function observeScript(desired: DesiredState): string {
     'exit 0',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Staging writes `.<name>.camfleet-XXXXXX` beside each target (apply/scripts.ts) and renames it
+ * over the target on commit: one still there was never committed (power cut, connection lost).
+ */
+export const stagingSuffix = '.camfleet-';
+
+function leftoversQuery(desired: DesiredState): string {
+  const dirs = [...new Set(desired.files.map((f) => f.path.slice(0, f.path.lastIndexOf('/')) || '/'))];
+  return `for f in ${dirs.map((d) => `${q(d)}/.*${stagingSuffix}??????`).join(' ')}; do [ -f "$f" ] && printf "leftover\t%s\n" "$f"; done`;
 }
 
 /** A device or file source must exist on the host; ffmpeg's lavfi test pattern always does. */

@@ -7,6 +7,7 @@ const symbol: Record<Step['kind'], string> = {
   'install-packages': '+',
   'write-file': '~',
   'remove-file': '-',
+  'remove-leftovers': '-',
   'daemon-reload': '~',
   unmask: '~',
   enable: '+',

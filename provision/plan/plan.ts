@@ -10,6 +10,8 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
   const fileSteps = planFiles(desired, observed, oldContents);
   const units = planUnits(desired, observed, fileSteps);
   const steps: Step[] = [
+    // What an unfinished run staged and never committed goes first: nothing reads it.
+    ...(observed.leftovers?.length ? [{ kind: 'remove-leftovers' as const, paths: observed.leftovers }] : []),
     ...(missing.length ? [{ kind: 'install-packages' as const, packages: missing }] : []),
     ...fileSteps.filter((s) => s.kind === 'write-file'),
     ...units.stop,
