@@ -3,7 +3,7 @@
 // with the fleet is camfleet's own cost. Per size: wall time, camfleet's CPU and peak memory
 // (measured inside the camfleet process by bench/usage-probe.mjs), and the harness's CPU.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +21,9 @@ export interface SimRolloutPoint {
   cpuMs: number;
   peakMiB: number;
   harnessCpuMs: number;
+  /** From one more run with --report: the JSON report's bytes per host, and the most files camfleet held open. */
+  reportBytesPerHost?: number;
+  maxOpenFiles?: number;
 }
 
 export interface SimRolloutBench {
@@ -89,6 +92,25 @@ export async function benchSimRollout(o: { sizes?: number[]; runs?: number; para
         o.log?.(`${n} hosts: ${(ms / 1000).toFixed(2)} s, camfleet CPU ${(cpuMs / 1000).toFixed(2)} s, ${(usage.maxRssKiB / 1024).toFixed(0)} MiB`);
       }
     }
+    // What could grow faster than the fleet: the JSON report, and open files (sockets).
+    for (const n of sizes) {
+      const report = join(scratch, `report-${n}.json`);
+      const args = [camfleet, 'provision', '--inventory', inventories.get(n)!, '--all', '--parallel', String(parallel), '--report', report];
+      const child = spawn('sh', withOpenFiles(camfleetFiles, process.execPath, args), { stdio: 'ignore' });
+      let maxOpenFiles = 0;
+      const sample = setInterval(() => {
+        try {
+          maxOpenFiles = Math.max(maxOpenFiles, readdirSync(`/proc/${child.pid}/fd`).length);
+        } catch {
+          // between the shell's exec and the exit, or gone
+        }
+      }, 10);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearInterval(sample);
+      if (code !== 0) throw new Error(`the reported no-op rollout of ${n} simulated Pis exited ${code}`);
+      const p = byN.get(n)!;
+      for (const x of p) Object.assign(x, { reportBytesPerHost: statSync(report).size / n, maxOpenFiles });
+    }
   } finally {
     await fleet.stop();
   }
@@ -97,7 +119,15 @@ export async function benchSimRollout(o: { sizes?: number[]; runs?: number; para
   const busyOther = Math.max(0, (machineEnd.busy - machineStart.busy) * 10 - busyCamfleet);
   const points = sizes.map((n) => {
     const xs = byN.get(n)!;
-    return { hosts: n, ms: median(xs.map((x) => x.ms)), cpuMs: median(xs.map((x) => x.cpuMs)), peakMiB: Math.max(...xs.map((x) => x.peakMiB)), harnessCpuMs: median(xs.map((x) => x.harnessCpuMs)) };
+    return {
+      hosts: n,
+      ms: median(xs.map((x) => x.ms)),
+      cpuMs: median(xs.map((x) => x.cpuMs)),
+      peakMiB: Math.max(...xs.map((x) => x.peakMiB)),
+      harnessCpuMs: median(xs.map((x) => x.harnessCpuMs)),
+      reportBytesPerHost: xs[0]?.reportBytesPerHost,
+      maxOpenFiles: xs[0]?.maxOpenFiles,
+    };
   });
   writeFileSync(join(scratch, 'points.json'), JSON.stringify(points));
   return { parallel, runs, points, raisedOpenFiles, busyShare: busyOther / Math.max(1, (machineEnd.total - machineStart.total) * 10) };
@@ -128,6 +158,8 @@ export function formatSimRollout(r: SimRolloutBench): { table: string[]; verdict
     ),
     `   (--parallel ${r.parallel}, bundled CLI, median of ${r.runs}; peak memory is the largest of the runs; the harness shares this machine's 2 cores;` +
       ` other work kept ${(r.busyShare * 100).toFixed(0)}% of the CPU busy meanwhile${r.raisedOpenFiles ? `; ulimit -n raised from ${r.raisedOpenFiles.from} to ${r.raisedOpenFiles.to} for camfleet and the harness` : ''})`,
+    `   growth per host count (${r.points.map((p) => p.hosts).join('/')}): JSON report ${r.points.map((p) => (p.reportBytesPerHost ?? 0).toFixed(0)).join('/')} bytes per host; ` +
+      `files camfleet held open at most ${r.points.map((p) => p.maxOpenFiles ?? '-').join('/')} (bounded by --parallel, not the fleet)`,
   ];
   const verdict = (ok: boolean) => (ok ? 'meets goal' : 'MISSES goal');
   const parts: string[] = [];
