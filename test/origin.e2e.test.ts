@@ -3,9 +3,14 @@
 // cameras' nginx-rtmp pushes over the lab network, the origin's allow-list refuses this machine,
 // a camera's link is cut with `ip link set` on its veth, and Debian's chromium plays the wall.
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { probeStream } from '../client/probe.ts';
+import { startWallServer, wallSources } from '../client/wall.ts';
+import { loadInventory } from '../provision/load-inventory.ts';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { browserUnavailable, launchBrowser, openPhonePage } from './support/browser.ts';
@@ -22,6 +27,31 @@ const why = labUnavailable() ?? browserUnavailable();
 if (why) console.warn(`skipping origin relay end-to-end tests: ${why}`);
 
 const cameraNames = ['lab1', 'lab2', 'lab3'];
+
+/** Frames each wall tile's video presents in three seconds, counted in the page once every tile shows frames. */
+async function tileFrames(page: Page): Promise<Record<string, number>> {
+  return (await page.evaluate(`new Promise((resolve, reject) => {
+    const videos = [...document.querySelectorAll('video[data-camera]')];
+    const counts = Object.fromEntries(videos.map((v) => [v.dataset.camera, 0]));
+    const started = {};
+    const t0 = performance.now();
+    for (const v of videos) {
+      const onFrame = () => { counts[v.dataset.camera]++; started[v.dataset.camera] = true; v.requestVideoFrameCallback(onFrame); };
+      v.requestVideoFrameCallback(onFrame);
+    }
+    // Wait until every tile shows frames, then count a fresh three seconds.
+    const poll = setInterval(() => {
+      if (Object.keys(started).length === videos.length) {
+        clearInterval(poll);
+        for (const k of Object.keys(counts)) counts[k] = 0;
+        setTimeout(() => resolve(counts), 3000);
+      } else if (performance.now() - t0 > 30000) {
+        clearInterval(poll);
+        reject(new Error('not every tile showed a frame within 30 s: ' + JSON.stringify(started)));
+      }
+    }, 100);
+  })`)) as Record<string, number>;
+}
 
 describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fourth provisioned as origin', () => {
   let hosts: LabHost[];
@@ -135,37 +165,41 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     const page = await openPhonePage(browser, `http://${origin().address}/`);
     expect(await page.title()).toBe('lab4 · camfleet wall');
     expect(await page.locator('figcaption a').allTextContents()).toEqual(cameraNames);
-    // Frames presented by each tile's video element over three seconds, counted in the page.
-    const frames = (await page.evaluate(`new Promise((resolve, reject) => {
-      const videos = [...document.querySelectorAll('video[data-camera]')];
-      const counts = Object.fromEntries(videos.map((v) => [v.dataset.camera, 0]));
-      const started = {};
-      const t0 = performance.now();
-      for (const v of videos) {
-        const onFrame = () => { counts[v.dataset.camera]++; started[v.dataset.camera] = true; v.requestVideoFrameCallback(onFrame); };
-        v.requestVideoFrameCallback(onFrame);
-      }
-      // Wait until every tile shows frames, then count a fresh three seconds.
-      const poll = setInterval(() => {
-        if (Object.keys(started).length === videos.length) {
-          clearInterval(poll);
-          for (const k of Object.keys(counts)) counts[k] = 0;
-          setTimeout(() => resolve(counts), 3000);
-        } else if (performance.now() - t0 > 30000) {
-          clearInterval(poll);
-          reject(new Error('not every tile showed a frame within 30 s: ' + JSON.stringify(started)));
-        }
-      }, 100);
-    })`)) as Record<string, number>;
+    const frames = await tileFrames(page);
     console.log(`wall frames in 3 s: ${JSON.stringify(frames)}`);
     for (const camera of cameraNames) expect([camera, frames[camera]! >= 30]).toEqual([camera, true]);
     expect(await page.evaluate('window.camfleetWall')).toEqual({ lab1: 'live', lab2: 'live', lab3: 'live' });
     expect(await page.locator('#summary').textContent()).toBe('3 of 3 live');
+    // Kept outside the repository, for a person to look at.
+    const shot = join(mkdtempSync(join(tmpdir(), 'camfleet-wall-')), 'wall.png');
+    await page.screenshot({ path: shot });
+    console.log(`fleet wall at 390x844: ${shot}`);
     // A camera's own page on the origin plays it from the origin too.
     const cameraPage = await openPhonePage(browser, `http://${origin().address}/lab3/`);
     expect(await cameraPage.title()).toBe('lab3 · camfleet');
     await page.close();
     await cameraPage.close();
+  });
+
+  it("without the origin, the wall served on this machine plays each Pi's own HLS; status prints the wall's URL", async () => {
+    const inv = await loadInventory(inventory, { only: ['lab1', 'lab2', 'lab3', 'lab4'] });
+    const sources = wallSources(inv.hosts, true);
+    expect(sources.map((s) => s.base)).toEqual(cameraNames.map((n) => `http://${byName(n).address}/hls/`));
+    const { server, url } = await startWallServer(sources, 0);
+    try {
+      const page = await openPhonePage(browser, url);
+      const frames = await tileFrames(page);
+      console.log(`local wall (each Pi's own HLS) frames in 3 s: ${JSON.stringify(frames)}`);
+      for (const camera of cameraNames) expect([camera, frames[camera]! >= 30]).toEqual([camera, true]);
+      await page.close();
+    } finally {
+      server.close();
+    }
+    const status = await camfleet(['status', '--inventory', inventory, '--all']);
+    expect(status.stdout).toMatch(/^lab4 +active .*origin of 3 camera/m);
+    for (const camera of cameraNames) expect(status.stdout).toMatch(new RegExp(`^${camera} +active +active +LIVE`, 'm'));
+    expect(status.stdout).toContain(`fleet wall: http://${origin().address}/`);
+    expect(status.code).toBe(0);
   });
 
   it('a second rollout reports 0 changes everywhere', async () => {

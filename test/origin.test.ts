@@ -152,6 +152,8 @@ describe('origin relay: render', () => {
     // pi2 sends a keyframe every 2 s: every fragment must start on one.
     expect(conf).toContain('hls_fragment 2000ms;');
     expect(conf).not.toMatch(/^\s*push /m);
+    // Each relaying camera's page, and no other directory, is served.
+    expect(conf.match(/location = \/[a-z0-9-]+\/(index\.html)? \{ \}/g)).toEqual(['pi1', 'pi2', 'solo'].flatMap((c) => [`location = /${c}/ { }`, `location = /${c}/index.html { }`]));
     expect(state.listen).toEqual([1936, 8080, 80]);
   });
 

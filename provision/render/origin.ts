@@ -29,7 +29,7 @@ export function httpUrl(address: string, port: number): string {
 }
 
 /** What the origin's nginx.conf template reads beyond the host's own settings. */
-export function originContext(host: ResolvedHost): false | { publish: string[]; hlsFragmentMs: number } {
+export function originContext(host: ResolvedHost): false | { publish: string[]; hlsFragmentMs: number; cameras: string[] } {
   if (!host.origin) return false;
   const sources = host.origin.sources;
   return {
@@ -37,6 +37,8 @@ export function originContext(host: ResolvedHost): false | { publish: string[]; 
     publish: [...new Set([...sources.map((s) => s.address), ...host.access.publish])],
     // A fragment per keyframe interval of the slowest camera: every fragment then starts on a keyframe.
     hlsFragmentMs: Math.max(1000, ...sources.map((s) => s.keyframeMs)),
+    // Only the pages of cameras relaying now are served: one left behind by a camera that stopped is not.
+    cameras: sources.map((s) => s.name),
   };
 }
 
