@@ -4,7 +4,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { containerUp } from '../lab/container.ts';
+import { containerUp, type NspawnKind } from '../lab/container.ts';
 import { sshArgs } from '../lab/ssh-args.ts';
 import type { LabHost } from '../lab/state.ts';
 import { buildCli } from '../provision/build-cli.ts';
@@ -78,11 +78,11 @@ export interface NoopBench {
   npmRun: { ms: number; ratio: number; npmOwnMs: number; launcherMs: number; launcherRatio: number };
 }
 
-/** Converge `hosts`, then time no-op runs of the bundled CLI against `ssh host true`. */
-export async function benchNoopProvision(o: { runs?: number; log?: (l: string) => void } = {}): Promise<NoopBench> {
+/** Converge one lab Pi (of `kind`: container by default), then time no-op runs of the bundled CLI against `ssh host true`. */
+export async function benchNoopProvision(o: { runs?: number; log?: (l: string) => void; kind?: NspawnKind } = {}): Promise<NoopBench> {
   const runs = o.runs ?? 9;
   const camfleet = await buildCli();
-  const [pi] = (await containerUp({ hosts: 1, layer: 'ready', log: o.log })) as [LabHost];
+  const [pi] = (await containerUp({ hosts: 1, layer: 'ready', log: o.log, kind: o.kind })) as [LabHost];
   const inventory = writeInventory([pi], lightCamera);
   const provision = ['provision', '--inventory', inventory, '--host', pi.name];
   execFileSync(process.execPath, [camfleet, ...provision], { stdio: 'ignore' }); // converge first

@@ -1,5 +1,6 @@
 // npm run bench: every speed and memory claim, measured side by side on this machine in one run.
 // Each line prints the figure and the goal it is held against. Never fails: it reports.
+import { arm64Down, arm64Kind, arm64Status, ensureArm64Image } from '../lab/arm64.ts';
 import { containerDown, containerStatus, containerUp } from '../lab/container.ts';
 import { ensureImage } from '../lab/image.ts';
 import { vmStatus, buildVmImage, vmDown, vmUp } from '../lab/vm/index.ts';
@@ -43,11 +44,13 @@ await section('1. render', async () => {
 
 /** Section 2's one-host no-op time, with only that lab Pi running: the base of section 3's projection. */
 let quietOneHostMs: number | undefined;
+let x86NoopRatio: number | undefined;
 
 await section('2. no-op re-provision', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   const r = await benchNoopProvision({ log: note });
   quietOneHostMs = r.provisionMs;
+  x86NoopRatio = r.ratio;
   say(
     `2. no-op re-provision of one lab Pi (bundled CLI, whole process): ${s(r.provisionMs)} vs ssh host true ${s(r.sshTrueMs)} ` +
       `= ${r.ratio.toFixed(2)}x — goal <= 1.5x: ${verdict(r.ratio <= 1.5)} (median of ${r.runs}; camfleet's own CPU ${s(r.provisionCpuMs)})`,
@@ -62,6 +65,21 @@ await section('2. no-op re-provision', async () => {
       `${s(r.provisionMs)} = ${r.npmRun.ratio.toFixed(2)}x — goal <= 1.2x: ${verdict(r.npmRun.ratio <= 1.2)} (npm's own start, npm run env, is ${s(r.npmRun.npmOwnMs)} of it; ` +
       `what npm runs, node provision/fresh-cli.mjs provision: ${s(r.npmRun.launcherMs)} = ${r.npmRun.launcherRatio.toFixed(2)}x, ${verdict(r.npmRun.launcherRatio <= 1.2)})`,
   );
+});
+
+await section('2. arm64', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  await containerDown(); // the emulated Pi gets the machine to itself, like the x86_64 one had
+  try {
+    const r = await benchNoopProvision({ log: note, kind: arm64Kind, runs: 5 });
+    say(
+      `   the same on an arm64 lab Pi (Debian arm64, emulated by qemu-user-static): ${s(r.provisionMs)} vs ssh host true ${s(r.sshTrueMs)} ` +
+        `= ${r.ratio.toFixed(2)}x, beside x86_64's ${quietOneHostMs ? `${s(quietOneHostMs)} = ${x86NoopRatio?.toFixed(2)}x` : '-'} ` +
+        `(a record, not a goal: every program on the Pi runs emulated; median of ${r.runs})`,
+    );
+  } finally {
+    await arm64Down();
+  }
 });
 
 await section('3. no-op rollout', async () => {
@@ -114,6 +132,15 @@ await section('lab', async () => {
       `memory ${(mem.reduce((a, b) => a + b, 0) / mem.length).toFixed(0)} MiB per idle host (PSS)`,
   );
   await containerDown();
+});
+
+await section('lab arm64', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  const image = await ensureArm64Image('base', note);
+  const [pi] = await containerUp({ hosts: 1, kind: arm64Kind, log: note });
+  const [st] = await arm64Status();
+  say(`lab arm64: image build ${s(image.buildMs)}; boot to SSH ${st?.bootToSshMs ? s(st.bootToSshMs) : '-'} (${pi?.name}, emulated); memory ${st?.memMiB?.toFixed(0) ?? '-'} MiB (PSS)`);
+  await arm64Down();
 });
 
 await section('lab vm', async () => {

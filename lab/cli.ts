@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { arm64Down, arm64Status, arm64Up, ensureArm64Image } from './arm64.ts';
 import { containerDown, containerStatus, containerUp } from './container.ts';
 import { ensureImage, imageDir } from './image.ts';
 import { sshArgs } from './ssh-args.ts';
@@ -11,19 +12,20 @@ import type * as Vm from './vm-api.ts';
 const usage = `Usage: npm run lab -- <command> [options]
 
 Commands:
-  build [--kind container|vm|all] [--force]
+  build [--kind container|vm|arm64|all] [--force]
                                        build the lab images (cached; the first build takes minutes;
                                        --force rebuilds the container image)
-  up [--hosts N] [--kind container|vm] [--ready]
+  up [--hosts N] [--kind container|vm|arm64] [--ready]
                                        boot lab Pis (replacing running ones of that kind) and write
                                        ${labInventory} + known_hosts
-  down                                 stop every lab Pi; leaves no process, namespace or mount
+  down [--kind K]                      stop every lab Pi (of that kind); leaves no process, namespace or mount
   ssh HOST [COMMAND...]                log in to a lab Pi (strict host-key checking)
   status [--json]                      what is running: boot-to-SSH time, memory per host
 
 Options:
-  --hosts N     how many container lab Pis (default 1)
-  --kind K      container (default: systemd-nspawn, fast) or vm (qemu with a camera and Wi-Fi radios)
+  --hosts N     how many container (or arm64) lab Pis (default 1)
+  --kind K      container (default: systemd-nspawn, fast), vm (qemu with a camera and Wi-Fi radios)
+                or arm64 (arm1..N: the Pi's architecture under qemu-user-static, slow)
   --ready       boot from the image with camfleet's packages already installed (fleet tests, benchmarks)
   -h, --help    this text
 
@@ -57,26 +59,37 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return values.help ? 0 : 2;
   }
-  const kind = values.kind ?? (command === 'build' ? 'all' : 'container');
-  if (!['container', 'vm', ...(command === 'build' ? ['all'] : [])].includes(kind)) throw new UsageError(`unknown --kind ${JSON.stringify(kind)}`);
+  const kind = values.kind ?? (command === 'build' || command === 'down' ? 'all' : 'container');
+  if (!['container', 'vm', 'arm64', ...(command === 'build' || command === 'down' ? ['all'] : [])].includes(kind)) throw new UsageError(`unknown --kind ${JSON.stringify(kind)}`);
+  const does = (k: string): boolean => kind === 'all' || kind === k;
 
   switch (command) {
     case 'build': {
-      if (kind !== 'vm') {
+      if (does('container')) {
         if (values.force) await rm(imageDir, { recursive: true, force: true });
         for (const layer of ['base', 'ready'] as const) {
           const image = await ensureImage(layer, log);
           log(`container image ${layer}: ${image.cached ? 'cached' : 'built'} (build took ${(image.buildMs / 1000).toFixed(0)} s) at ${image.rootfs}`);
         }
       }
-      if (kind !== 'container') {
+      if (does('vm')) {
         const vm = await (await loadVm()).buildVmImage({ log });
         log(`vm image: ${vm.cached ? 'cached' : 'built'} (build took ${(vm.ms / 1000).toFixed(0)} s)`);
+      }
+      if (does('arm64')) {
+        const image = await ensureArm64Image('base', log);
+        log(`arm64 image: ${image.cached ? 'cached' : 'built'} (build took ${(image.buildMs / 1000).toFixed(0)} s) at ${image.rootfs}`);
       }
       return 0;
     }
     case 'up': {
-      const hosts = kind === 'vm' ? [await (await loadVm()).vmUp({ log })] : await containerUp({ hosts: hostCount(values.hosts), layer: values.ready ? 'ready' : 'base', log });
+      const layer = values.ready ? 'ready' : 'base';
+      const hosts =
+        kind === 'vm'
+          ? [await (await loadVm()).vmUp({ log })]
+          : kind === 'arm64'
+            ? await arm64Up({ hosts: hostCount(values.hosts), layer, log })
+            : await containerUp({ hosts: hostCount(values.hosts), layer, log });
       console.log(`\n${hosts.length} lab Pi(s) up: ${hosts.map((h) => `${h.name} (${h.address}${h.sshPort === 22 ? '' : `:${h.sshPort}`})`).join(', ')}`);
       console.log(`inventory: ${labInventory}`);
       console.log(`provision: npm run provision -- --inventory ${labInventory} --all`);
@@ -84,9 +97,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'down': {
-      await containerDown(log);
-      await (await loadVm().catch(() => undefined))?.vmDown();
-      log('down: no lab Pi running');
+      if (does('container')) await containerDown(log);
+      if (does('vm')) await (await loadVm().catch(() => undefined))?.vmDown();
+      if (does('arm64')) await arm64Down(log);
+      log(`down: no ${kind === 'all' ? '' : `${kind} `}lab Pi running`);
       return 0;
     }
     case 'ssh': {
@@ -99,14 +113,15 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const containers = await containerStatus();
       const vm = await (await loadVm().catch(() => undefined))?.vmStatus();
+      const arm64 = await arm64Status();
       if (values.json) {
-        console.log(JSON.stringify({ containers, vm }, null, 2));
+        console.log(JSON.stringify({ containers, vm, arm64 }, null, 2));
         return 0;
       }
-      if (!containers.length && !vm?.running) console.log('no lab Pi running');
-      for (const c of containers)
+      if (!containers.length && !vm?.running && !arm64.length) console.log('no lab Pi running');
+      for (const c of [...containers.map((c) => ({ ...c, kind: 'container' })), ...arm64.map((c) => ({ ...c, kind: 'arm64    ' }))])
         console.log(
-          `${c.name.padEnd(6)} container ${c.address.padEnd(12)} ${c.running ? (c.sshReachable ? 'up     ' : 'no ssh ') : 'stopped'}` +
+          `${c.name.padEnd(6)} ${c.kind} ${c.address.padEnd(12)} ${c.running ? (c.sshReachable ? 'up     ' : 'no ssh ') : 'stopped'}` +
             `  boot-to-ssh ${fmtS(c.bootToSshMs)}  memory ${c.memMiB?.toFixed(0) ?? '-'} MiB`,
         );
       if (vm?.running) console.log(`vm1    vm        127.0.0.1:${vm.sshPort} up       boot-to-ssh ${fmtS(vm.bootToSshMs)}  memory ${vm.memMiB?.toFixed(0) ?? '-'} MiB`);

@@ -3,21 +3,48 @@
 // the cached image, so every `up` starts from a clean Pi.
 //
 // Host N: netns camfleet-labN, veth cflN (here, 10.213.N.1/24) <-> cflNp (inside, 10.213.N.2/24).
+// Other kinds booted the same way (the arm64 lab Pis, lab/arm64.ts) bring their own names, network
+// and image (a NspawnKind), so neither kind's up or down touches the other's Pis.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { copyFile, chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { ensureImage, type ImageLayer } from './image.ts';
+import { containerRecipe, ensureImage, type ImageLayer, type ImageRecipe } from './image.ts';
 import { processTreeMemory, alive, signal, waitFor } from './processes.ts';
 import { sshBanner } from './ssh-banner.ts';
-import { cacheDir, ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost } from './state.ts';
+import { cacheDir, ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost, type LabKind } from './state.ts';
+
+/** What sets one kind of nspawn lab Pi apart from another. */
+export interface NspawnKind {
+  kind: LabKind;
+  /** Host N is named `${prefix}N`; its netns is camfleet-<name>. */
+  prefix: string;
+  /** Its veth pair: `${veth}N` here, `${veth}Np` inside. */
+  veth: string;
+  /** Its network: host N at 10.<octet>.N.2, this machine at 10.<octet>.N.1. */
+  octet: number;
+  /** Its run directories live in .lab/<dir>/. */
+  dir: string;
+  recipe: ImageRecipe;
+  bootTimeoutMs: number;
+  /** Its systemd cannot be shut down by nspawn's SIGTERM (emulated): kill it straight away. */
+  killToStop?: boolean;
+  /** Extra fields for each host's inventory entry. */
+  inventory?: Record<string, unknown>;
+  /** Makes this machine able to build and boot it (arm64: qemu-user-static in binfmt_misc). */
+  prepare?: (log: (line: string) => void) => Promise<void>;
+}
+
+export const containerKind: NspawnKind = { kind: 'container', prefix: 'lab', veth: 'cfl', octet: 213, dir: 'containers', recipe: containerRecipe, bootTimeoutMs: 90_000 };
 
 export interface ContainerUpOptions {
   hosts: number;
   /** `base`: a fresh Pi (default). `ready`: camfleet's packages already installed. */
   layer?: ImageLayer;
   log?: (line: string) => void;
+  /** Default: container lab Pis (lab1..N). */
+  kind?: NspawnKind;
 }
 
 export interface ContainerHostStatus {
@@ -39,45 +66,50 @@ interface RunRecord {
 const sq = $({ quiet: true });
 const sqn = $({ quiet: true, nothrow: true });
 
-export const hostName = (n: number): string => `lab${n}`;
-const netns = (n: number): string => `camfleet-lab${n}`;
-const vethHere = (n: number): string => `cfl${n}`;
-const vethThere = (n: number): string => `cfl${n}p`;
-export const hostAddress = (n: number): string => `10.213.${n}.2`;
-const labNetwork = '10.213.0.0/16';
-const cgroupName = (n: number): string => `camfleet-lab/${hostName(n)}`;
-const runDir = (n: number): string => join(labDir, 'containers', hostName(n));
+export const hostName = (n: number, k = containerKind): string => `${k.prefix}${n}`;
+const netns = (n: number, k: NspawnKind): string => `camfleet-${hostName(n, k)}`;
+const vethHere = (n: number, k: NspawnKind): string => `${k.veth}${n}`;
+const vethThere = (n: number, k: NspawnKind): string => `${k.veth}${n}p`;
+export const hostAddress = (n: number, k = containerKind): string => `10.${k.octet}.${n}.2`;
+const labNetwork = (k: NspawnKind): string => `10.${k.octet}.0.0/16`;
+const cgroupName = (n: number, k: NspawnKind): string => `camfleet-lab/${hostName(n, k)}`;
+const runDir = (n: number, k: NspawnKind): string => join(labDir, k.dir, hostName(n, k));
+/** Host N's number from its name, or NaN when the name is not of this kind. */
+const hostNumber = (name: string, k: NspawnKind): number => Number(new RegExp(`^${k.prefix}(\\d+)$`).exec(name)?.[1] ?? NaN);
 
 /** Boot N container lab Pis (replacing any left from before) and register them in the lab inventory. */
 export async function containerUp(options: ContainerUpOptions): Promise<LabHost[]> {
   const log = options.log ?? (() => {});
   const layer = options.layer ?? 'base';
+  const k = options.kind ?? containerKind;
   if (!(options.hosts >= 1 && options.hosts <= 200)) throw new Error(`--hosts must be between 1 and 200, got ${options.hosts}`);
   if (process.getuid?.() !== 0) throw new Error('container lab Pis need root (network namespaces, overlay mounts, systemd-nspawn): run with sudo');
-  const image = await ensureImage(layer, log);
-  await containerDown(log); // a crashed run leaves namespaces and mounts: clear them first
+  await k.prepare?.(log);
+  const image = await ensureImage(layer, log, k.recipe);
+  await containerDown(log, k); // a crashed run leaves namespaces and mounts: clear them first
   // Lab addresses never leave this machine: without a lab Pi behind it, an address is dropped here
   // instead of following the default route out.
-  await sqn`ip route replace blackhole ${labNetwork}`;
+  await sqn`ip route replace blackhole ${labNetwork(k)}`;
   await ensureInotifyInstances(options.hosts, log);
   const operator = await ensureOperatorKey();
   const numbers = Array.from({ length: options.hosts }, (_, i) => i + 1);
-  log(`booting ${options.hosts} container lab Pi(s) from the ${layer} image (${image.cached ? 'cached' : 'just built'})`);
+  log(`booting ${options.hosts} ${k.kind} lab Pi(s) from the ${layer} image (${image.cached ? 'cached' : 'just built'})`);
   const hosts: LabHost[] = [];
   try {
     // Boot them all at once, then wait: systemd's start-up overlaps across containers.
-    const started = await Promise.all(numbers.map((n) => boot(n, image.rootfs, operator.publicKey)));
+    const started = await Promise.all(numbers.map((n) => boot(n, k, image.rootfs, operator.publicKey)));
     for (const s of started) {
-      const bootToSshMs = await waitForSsh(s.n, s.startedAt, s.pid);
-      await writeFile(join(runDir(s.n), 'run.json'), JSON.stringify({ pid: s.pid, layer, bootToSshMs } satisfies RunRecord));
-      hosts.push({ name: hostName(s.n), kind: 'container', address: hostAddress(s.n), sshPort: 22, hostKey: s.hostKey });
-      log(`${hostName(s.n)} up at ${hostAddress(s.n)} (ssh after ${(bootToSshMs / 1000).toFixed(1)} s)`);
+      const bootToSshMs = await waitForSsh(s.n, k, s.startedAt, s.pid);
+      await writeFile(join(runDir(s.n, k), 'run.json'), JSON.stringify({ pid: s.pid, layer, bootToSshMs } satisfies RunRecord));
+      const inventory = k.inventory ? { inventory: k.inventory } : {};
+      hosts.push({ name: hostName(s.n, k), kind: k.kind, address: hostAddress(s.n, k), sshPort: 22, hostKey: s.hostKey, ...inventory });
+      log(`${hostName(s.n, k)} up at ${hostAddress(s.n, k)} (ssh after ${(bootToSshMs / 1000).toFixed(1)} s)`);
     }
   } catch (e) {
-    await containerDown(log);
+    await containerDown(log, k);
     throw e;
   }
-  await registerHosts('container', hosts);
+  await registerHosts(k.kind, hosts);
   return hosts;
 }
 
@@ -100,8 +132,8 @@ async function ensureInotifyInstances(hosts: number, log: (line: string) => void
   }
 }
 
-async function boot(n: number, lower: string, operatorKey: string, o: { network: boolean } = { network: true }) {
-  const dir = runDir(n);
+async function boot(n: number, k: NspawnKind, lower: string, operatorKey: string, o: { network: boolean } = { network: true }) {
+  const dir = runDir(n, k);
   const merged = join(dir, 'root');
   await mkdir(join(dir, 'upper'), { recursive: true });
   await mkdir(join(dir, 'work'), { recursive: true });
@@ -109,10 +141,10 @@ async function boot(n: number, lower: string, operatorKey: string, o: { network:
   await sq`mount -t overlay overlay -o ${`lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`} ${merged}`;
 
   // Identity: hostname, the fixed host key, the operator's key.
-  const key = await hostKey(n);
-  await writeFile(join(merged, 'etc/hostname'), `${hostName(n)}\n`);
+  const key = await hostKey(hostName(n, k));
+  await writeFile(join(merged, 'etc/hostname'), `${hostName(n, k)}\n`);
   // sudo resolves the host's own name; Debian puts it on 127.0.1.1.
-  await writeFile(join(merged, 'etc/hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${hostName(n)}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
+  await writeFile(join(merged, 'etc/hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${hostName(n, k)}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
   await copyFile(key.privatePath, join(merged, 'etc/ssh/ssh_host_ed25519_key'));
   await chmod(join(merged, 'etc/ssh/ssh_host_ed25519_key'), 0o600);
   await copyFile(`${key.privatePath}.pub`, join(merged, 'etc/ssh/ssh_host_ed25519_key.pub'));
@@ -122,7 +154,7 @@ async function boot(n: number, lower: string, operatorKey: string, o: { network:
   await chown(authorized, pi.uid, pi.gid);
 
   // The network namespace and its veth pair (kept from before when booting again).
-  if (o.network) await addNetwork(n);
+  if (o.network) await addNetwork(n, k);
 
   const consoleLog = openSync(join(dir, 'console.log'), 'a');
   const startedAt = performance.now();
@@ -132,34 +164,35 @@ async function boot(n: number, lower: string, operatorKey: string, o: { network:
   const ownCgroup = [
     'for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do',
     '  [ -e "$h/cgroup.procs" ] || continue',
-    `  mkdir -p "$h/${cgroupName(n)}" && echo $$ > "$h/${cgroupName(n)}/cgroup.procs" || true`,
+    `  mkdir -p "$h/${cgroupName(n, k)}" && echo $$ > "$h/${cgroupName(n, k)}/cgroup.procs" || true`,
     'done',
     'exec systemd-nspawn "$@"',
   ].join('\n');
   const child = spawn(
     'sh',
-    ['-c', ownCgroup, 'sh', '-q', '-D', merged, '-b', '--register=no', '--keep-unit', `--machine=${hostName(n)}`, `--network-namespace-path=/run/netns/${netns(n)}`],
+    ['-c', ownCgroup, 'sh', '-q', '-D', merged, '-b', '--register=no', '--keep-unit', `--machine=${hostName(n, k)}`, `--network-namespace-path=/run/netns/${netns(n, k)}`],
     { detached: true, stdio: ['ignore', consoleLog, consoleLog] },
   );
   closeSync(consoleLog);
   child.unref();
-  if (!child.pid) throw new Error(`${hostName(n)}: systemd-nspawn did not start`);
+  if (!child.pid) throw new Error(`${hostName(n, k)}: systemd-nspawn did not start`);
   await writeFile(join(dir, 'pid'), `${child.pid}\n`);
   return { n, pid: child.pid, startedAt, hostKey: key.publicKey };
 }
 
-async function addNetwork(n: number): Promise<void> {
-  await sq`ip netns add ${netns(n)}`;
-  await sq`ip link add ${vethHere(n)} type veth peer name ${vethThere(n)} netns ${netns(n)}`;
-  await sq`ip addr add ${`10.213.${n}.1/24`} dev ${vethHere(n)}`;
-  await sq`ip link set ${vethHere(n)} up`;
-  await sq`ip netns exec ${netns(n)} ip addr add ${`${hostAddress(n)}/24`} dev ${vethThere(n)}`;
-  await sq`ip netns exec ${netns(n)} ip link set ${vethThere(n)} up`;
-  await sq`ip netns exec ${netns(n)} ip link set lo up`;
+async function addNetwork(n: number, k: NspawnKind): Promise<void> {
+  const ns = netns(n, k);
+  await sq`ip netns add ${ns}`;
+  await sq`ip link add ${vethHere(n, k)} type veth peer name ${vethThere(n, k)} netns ${ns}`;
+  await sq`ip addr add ${`10.${k.octet}.${n}.1/24`} dev ${vethHere(n, k)}`;
+  await sq`ip link set ${vethHere(n, k)} up`;
+  await sq`ip netns exec ${ns} ip addr add ${`${hostAddress(n, k)}/24`} dev ${vethThere(n, k)}`;
+  await sq`ip netns exec ${ns} ip link set ${vethThere(n, k)} up`;
+  await sq`ip netns exec ${ns} ip link set lo up`;
   // Lab Pis reach one another through this machine (a camera relaying to a lab origin): forwarding
   // is switched on for the lab's own veths only, never machine-wide.
-  await sq`ip netns exec ${netns(n)} ip route add ${labNetwork} via ${`10.213.${n}.1`}`;
-  await writeFile(`/proc/sys/net/ipv4/conf/${vethHere(n)}/forwarding`, '1\n');
+  await sq`ip netns exec ${ns} ip route add ${labNetwork(k)} via ${`10.${k.octet}.${n}.1`}`;
+  await writeFile(`/proc/sys/net/ipv4/conf/${vethHere(n, k)}/forwarding`, '1\n');
 }
 
 async function piIds(root: string): Promise<{ uid: number; gid: number }> {
@@ -169,57 +202,52 @@ async function piIds(root: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-/** Lab Pi N's host key: made once and kept in the cache, so known_hosts stays valid across ups. */
-async function hostKey(n: number): Promise<{ privatePath: string; publicKey: string }> {
+/** A lab Pi's host key: made once and kept in the cache, so known_hosts stays valid across ups. */
+async function hostKey(name: string): Promise<{ privatePath: string; publicKey: string }> {
   const dir = join(cacheDir, 'host-keys');
-  const privatePath = join(dir, `${hostName(n)}_ed25519`);
+  const privatePath = join(dir, `${name}_ed25519`);
   if (!existsSync(privatePath)) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await sq`ssh-keygen -q -t ed25519 -N ${''} -C ${`root@${hostName(n)}`} -f ${privatePath}`;
+    await sq`ssh-keygen -q -t ed25519 -N ${''} -C ${`root@${name}`} -f ${privatePath}`;
   }
   const [type, blob] = (await readFile(`${privatePath}.pub`, 'utf8')).trim().split(/\s+/);
   return { privatePath, publicKey: `${type} ${blob}` };
 }
 
 /** Wait until sshd answers with its banner; the lab Pi is then reachable for camfleet. */
-async function waitForSsh(n: number, startedAt: number, pid: number): Promise<number> {
+async function waitForSsh(n: number, k: NspawnKind, startedAt: number, pid: number): Promise<number> {
   await waitFor(
     async () => {
       if (!alive(pid)) {
-        const tail = (await readFile(join(runDir(n), 'console.log'), 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
-        throw new Error(`${hostName(n)}: systemd-nspawn exited during boot:\n${tail}`);
+        const tail = (await readFile(join(runDir(n, k), 'console.log'), 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
+        throw new Error(`${hostName(n, k)}: systemd-nspawn exited during boot:\n${tail}`);
       }
-      return sshBanner(hostAddress(n), 22);
+      return sshBanner(hostAddress(n, k), 22);
     },
-    { timeoutMs: 90_000, what: `${hostName(n)}: sshd at ${hostAddress(n)}:22` },
+    { timeoutMs: k.bootTimeoutMs, intervalMs: k.bootTimeoutMs > 90_000 ? 1000 : 200, what: `${hostName(n, k)}: sshd at ${hostAddress(n, k)}:22 (console: ${join(runDir(n, k), 'console.log')})` },
   );
   return Math.round(performance.now() - startedAt);
 }
 
-/** Stop every container lab Pi and remove its namespace, mounts and layer. Safe to run twice. */
-export async function containerDown(log: (line: string) => void = () => {}): Promise<void> {
+/** Stop every lab Pi of a kind and remove its namespace, mounts and layer. Safe to run twice. */
+export async function containerDown(log: (line: string) => void = () => {}, k = containerKind): Promise<void> {
   const numbers = new Set<number>();
-  for (const h of await registeredHosts('container')) numbers.add(Number(h.name.replace(/^lab/, '')));
+  const add = (name: string) => Number.isInteger(hostNumber(name, k)) && numbers.add(hostNumber(name, k));
+  for (const h of await registeredHosts(k.kind)) add(h.name);
   // Also whatever a crashed run left: run dirs and namespaces by name.
-  for (const d of await sqn`ls ${join(labDir, 'containers')}`.then((o) => o.stdout.split('\n'))) {
-    const m = /^lab(\d+)$/.exec(d.trim());
-    if (m) numbers.add(Number(m[1]));
-  }
-  for (const line of (await sqn`ip netns list`).stdout.split('\n')) {
-    const m = /^camfleet-lab(\d+)\b/.exec(line.trim());
-    if (m) numbers.add(Number(m[1]));
-  }
-  for (const o of await orphanedLabInits()) numbers.add(Number(o.name.slice('lab'.length)));
-  await Promise.all([...numbers].map((n) => stopOne(n, log)));
-  await rm(join(labDir, 'containers'), { recursive: true, force: true });
-  await sqn`ip route delete blackhole ${labNetwork}`;
-  await unregisterHosts('container');
+  for (const d of await sqn`ls ${join(labDir, k.dir)}`.then((o) => o.stdout.split('\n'))) add(d.trim());
+  for (const line of (await sqn`ip netns list`).stdout.split('\n')) add(/^camfleet-(\S+)/.exec(line.trim())?.[1] ?? '');
+  for (const o of await orphanedLabInits(k)) add(o.name);
+  await Promise.all([...numbers].map((n) => stopOne(n, k, log)));
+  await rm(join(labDir, k.dir), { recursive: true, force: true });
+  await sqn`ip route delete blackhole ${labNetwork(k)}`;
+  await unregisterHosts(k.kind);
 }
 
 /** Power one lab Pi off (it stays in the lab inventory, now unreachable: for failure tests). */
 export async function containerStop(name: string): Promise<void> {
   // Its namespace stays: the address still leads to the lab network, where nothing answers.
-  await stopOne(labNumber(name), () => {}, { keepNetwork: true });
+  await stopOne(labNumber(name), containerKind, () => {}, { keepNetwork: true });
 }
 
 /**
@@ -231,30 +259,31 @@ export async function containerStop(name: string): Promise<void> {
 export async function containerPowerCut(name: string): Promise<void> {
   const n = labNumber(name);
   for (const init of await labInits(name)) signal(init, 'SIGKILL');
-  await stopOne(n, () => {}, { keepNetwork: true });
+  await stopOne(n, containerKind, () => {}, { keepNetwork: true });
 }
 
 /** Boot a lab Pi that was stopped or lost power again, on the disk it had; resolves once sshd answers. */
 export async function containerBoot(name: string): Promise<void> {
   const n = labNumber(name);
-  const run = JSON.parse(await readFile(join(runDir(n), 'run.json'), 'utf8')) as RunRecord;
+  const k = containerKind;
+  const run = JSON.parse(await readFile(join(runDir(n, k), 'run.json'), 'utf8')) as RunRecord;
   if (alive(run.pid)) throw new Error(`${name} is running`);
-  const image = await ensureImage(run.layer);
+  const image = await ensureImage(run.layer, undefined, k.recipe);
   const operator = await ensureOperatorKey();
-  const started = await boot(n, image.rootfs, operator.publicKey, { network: !existsSync(`/run/netns/${netns(n)}`) });
-  const bootToSshMs = await waitForSsh(n, started.startedAt, started.pid);
-  await writeFile(join(runDir(n), 'run.json'), JSON.stringify({ pid: started.pid, layer: run.layer, bootToSshMs } satisfies RunRecord));
+  const started = await boot(n, k, image.rootfs, operator.publicKey, { network: !existsSync(`/run/netns/${netns(n, k)}`) });
+  const bootToSshMs = await waitForSsh(n, k, started.startedAt, started.pid);
+  await writeFile(join(runDir(n, k), 'run.json'), JSON.stringify({ pid: started.pid, layer: run.layer, bootToSshMs } satisfies RunRecord));
 }
 
 /** Cut (or mend) a lab Pi's network link, as a pulled cable or a lost Wi-Fi would: its veth goes down here. */
 export async function containerLink(name: string, up: boolean): Promise<void> {
-  await sq`ip link set ${vethHere(labNumber(name))} ${up ? 'up' : 'down'}`;
+  await sq`ip link set ${vethHere(labNumber(name), containerKind)} ${up ? 'up' : 'down'}`;
 }
 
 function labNumber(name: string): number {
-  const m = /^lab(\d+)$/.exec(name);
-  if (!m) throw new Error(`not a container lab Pi: ${name}`);
-  return Number(m[1]);
+  const n = hostNumber(name, containerKind);
+  if (!Number.isInteger(n)) throw new Error(`not a container lab Pi: ${name}`);
+  return n;
 }
 
 /** PID 1 of the lab Pi `name`'s PID namespace, as this machine numbers it. */
@@ -270,36 +299,39 @@ async function labInits(name: string): Promise<number[]> {
   return found;
 }
 
-async function stopOne(n: number, log: (line: string) => void, o: { keepNetwork?: boolean } = {}): Promise<void> {
+async function stopOne(n: number, k: NspawnKind, log: (line: string) => void, o: { keepNetwork?: boolean } = {}): Promise<void> {
+  const name = hostName(n, k);
   // The pid file, or, when another checkout (or a lost .lab) started it, the process by its machine name.
-  const recorded = Number((await readFile(join(runDir(n), 'pid'), 'utf8').catch(() => '')).trim());
-  const pids = recorded && alive(recorded) ? [recorded] : await nspawnPids(hostName(n));
+  const recorded = Number((await readFile(join(runDir(n, k), 'pid'), 'utf8').catch(() => '')).trim());
+  const pids = recorded && alive(recorded) ? [recorded] : await nspawnPids(name);
   for (const pid of pids) {
-    // SIGTERM makes nspawn power the container off in order; SIGKILL if that takes too long.
-    signal(pid, 'SIGTERM');
-    const stopped = await waitFor(async () => !alive(pid), { timeoutMs: 10_000, what: '', quiet: true });
+    // SIGTERM makes nspawn power the container off in order; SIGKILL if that takes too long, or
+    // at once when its systemd would only drop to emergency mode (emulated: the overlay is thrown
+    // away anyway).
+    if (!k.killToStop) signal(pid, 'SIGTERM');
+    const stopped = !k.killToStop && (await waitFor(async () => !alive(pid), { timeoutMs: 10_000, what: '', quiet: true }));
     if (!stopped) {
       await sqn`pkill -KILL -P ${pid}`;
       signal(pid, 'SIGKILL');
       await waitFor(async () => !alive(pid), { timeoutMs: 5000, what: '', quiet: true });
     }
-    log(`${hostName(n)} stopped`);
+    log(`${name} stopped`);
   }
   // An nspawn killed hard leaves its container running without it: end that PID namespace too.
-  for (const init of await orphanedInits(hostName(n))) {
+  for (const init of await orphanedInits(name, k)) {
     signal(init, 'SIGKILL');
-    await waitFor(async () => !alive(init), { timeoutMs: 5000, what: `${hostName(n)}'s init to exit` });
+    await waitFor(async () => !alive(init), { timeoutMs: 5000, what: `${name}'s init to exit` });
   }
-  for (const mount of await overlayMounts(hostName(n))) await sq`umount ${mount}`;
-  await removeCgroups(n);
+  for (const mount of await overlayMounts(name, k)) await sq`umount ${mount}`;
+  await removeCgroups(n, k);
   if (o.keepNetwork) return;
-  await sqn`ip netns delete ${netns(n)}`;
-  await sqn`ip link delete ${vethHere(n)}`;
+  await sqn`ip netns delete ${netns(n, k)}`;
+  await sqn`ip link delete ${vethHere(n, k)}`;
 }
 
 /** The container's cgroups, innermost first (systemd inside made its own below ours). */
-async function removeCgroups(n: number): Promise<void> {
-  const dirs = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].map((h) => `${h}/${cgroupName(n)}`).filter((d) => existsSync(d));
+async function removeCgroups(n: number, k: NspawnKind): Promise<void> {
+  const dirs = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].map((h) => `${h}/${cgroupName(n, k)}`).filter((d) => existsSync(d));
   if (!dirs.length) return;
   // The last processes of a stopped container leave its cgroups a moment after nspawn exits.
   await waitFor(
@@ -307,7 +339,7 @@ async function removeCgroups(n: number): Promise<void> {
       await sqn`find ${dirs} -type d -delete`;
       return dirs.every((d) => !existsSync(d));
     },
-    { timeoutMs: 5000, what: `${hostName(n)}'s cgroups to empty`, quiet: true },
+    { timeoutMs: 5000, what: `${hostName(n, k)}'s cgroups to empty`, quiet: true },
   );
 }
 
@@ -321,12 +353,12 @@ async function nspawnPids(name: string): Promise<number[]> {
  * PID 1 of a container whose /etc/hostname says `name` and whose nspawn is gone: the kernel shows
  * it as a process whose NSpid ends in 1 (init of a nested PID namespace), parented to our init.
  */
-async function orphanedInits(name: string): Promise<number[]> {
-  return (await orphanedLabInits()).filter((o) => o.name === name).map((o) => o.pid);
+async function orphanedInits(name: string, k: NspawnKind): Promise<number[]> {
+  return (await orphanedLabInits(k)).filter((o) => o.name === name).map((o) => o.pid);
 }
 
-/** Containers of lab Pis running without their systemd-nspawn (it was killed hard). */
-export async function orphanedLabInits(): Promise<{ pid: number; name: string }[]> {
+/** Containers of lab Pis of a kind running without their systemd-nspawn (it was killed hard). */
+export async function orphanedLabInits(k = containerKind): Promise<{ pid: number; name: string }[]> {
   const found: { pid: number; name: string }[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -335,25 +367,25 @@ export async function orphanedLabInits(): Promise<{ pid: number; name: string }[
     const ppid = /^PPid:\s+(\d+)$/m.exec(status)?.[1];
     if (nspid.length < 2 || nspid.at(-1) !== '1' || ppid !== '1') continue;
     const hostname = (await readFile(`/proc/${entry}/root/etc/hostname`, 'utf8').catch(() => '')).trim();
-    if (/^lab\d+$/.test(hostname)) found.push({ pid: Number(entry), name: hostname });
+    if (Number.isInteger(hostNumber(hostname, k))) found.push({ pid: Number(entry), name: hostname });
   }
   return found;
 }
 
 /** Where the lab Pi `name`'s overlay is mounted (any checkout's .lab). */
-async function overlayMounts(name: string): Promise<string[]> {
+async function overlayMounts(name: string, k: NspawnKind): Promise<string[]> {
   const mounts = await readFile('/proc/mounts', 'utf8');
   return mounts
     .split('\n')
     .map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m.endsWith(`/containers/${name}/root`));
+    .filter((m) => m.endsWith(`/${k.dir}/${name}/root`));
 }
 
-export async function containerStatus(): Promise<ContainerHostStatus[]> {
+export async function containerStatus(k = containerKind): Promise<ContainerHostStatus[]> {
   const out: ContainerHostStatus[] = [];
-  for (const h of await registeredHosts('container')) {
-    const n = Number(h.name.replace(/^lab/, ''));
-    const run = JSON.parse(await readFile(join(runDir(n), 'run.json'), 'utf8').catch(() => '{}')) as Partial<RunRecord>;
+  for (const h of await registeredHosts(k.kind)) {
+    const n = hostNumber(h.name, k);
+    const run = JSON.parse(await readFile(join(runDir(n, k), 'run.json'), 'utf8').catch(() => '{}')) as Partial<RunRecord>;
     const running = !!run.pid && alive(run.pid);
     out.push({
       name: h.name,

@@ -18,7 +18,7 @@ export const labInventory = join(labDir, 'inventory.yaml');
 export const labKnownHosts = join(labDir, 'known_hosts');
 export const operatorKeyPath = join(labDir, 'id_ed25519');
 
-export type LabKind = 'container' | 'vm';
+export type LabKind = 'container' | 'vm' | 'arm64';
 
 export interface LabHost {
   name: string;
@@ -55,7 +55,7 @@ export async function unregisterHosts(kind: LabKind): Promise<void> {
 }
 
 export async function registeredHosts(kind?: LabKind): Promise<LabHost[]> {
-  const kinds: LabKind[] = kind ? [kind] : ['container', 'vm'];
+  const kinds: LabKind[] = kind ? [kind] : ['container', 'vm', 'arm64'];
   const hosts: LabHost[] = [];
   for (const k of kinds) {
     try {
@@ -96,6 +96,7 @@ export function labInventoryText(hosts: readonly LabHost[]): string {
     groups: {
       container: {},
       vm: {},
+      arm64: {},
     },
     hosts: Object.fromEntries(
       hosts.map((h) => [

@@ -47,8 +47,10 @@ export function testEncode(
     };
     child.once('error', (e) => finish(false, e.message));
     child.once('close', (code, sig) => {
-      // ffmpeg's first error line names the cause ("Could not find a valid device").
-      const first = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).find(Boolean);
+      // ffmpeg's first error line names the cause ("Could not find a valid device"); a warning
+      // printed before it (libgcrypt's "using insecure memory!" without mlock, as under emulation) does not.
+      const lines = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).filter(Boolean);
+      const first = lines.find((l) => !/^warning:/i.test(l)) ?? lines[0];
       if (code === 0) finish(true, '');
       else finish(false, first ?? (sig ? `killed by ${sig} after ${timeoutMs} ms` : `exit code ${code}`));
     });

@@ -1,6 +1,9 @@
 // Encoder `auto`'s probe with real ffmpeg: a one-frame encode to FLV, checked for the SPS/PPS
 // header nginx-rtmp gives late-joining viewers. libx264 stands in for a working encoder here;
 // this machine has no h264_v4l2m2m device, like a Pi 5.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type StreamerConfig } from '../streamer/config.ts';
 import { chooseEncoder, testEncode } from '../streamer/encoder.ts';
@@ -24,6 +27,16 @@ describe('the encoder probe', () => {
     const choice = await chooseEncoder({ ...config, encoder: 'auto' }, 'ffmpeg');
     expect(choice.codec).toBe('libx264');
     expect(choice.reason).toBe(`h264_v4l2m2m unavailable (${r.error}): using libx264`);
+  });
+
+  it("a warning ffmpeg prints before the error is not given as the reason (arm64 under emulation)", async () => {
+    // A stand-in ffmpeg, named as such: libgcrypt's warning appears only where mlock fails (the
+    // emulated arm64 lab Pi), so this machine's ffmpeg cannot produce it. The lines are that Pi's.
+    const dir = mkdtempSync(join(tmpdir(), 'camfleet-ffmpeg-'));
+    const fake = join(dir, 'ffmpeg');
+    writeFileSync(fake, "#!/bin/sh\necho 'Warning: using insecure memory!' >&2\necho '[h264_v4l2m2m @ 0xaaaa] Could not find a valid device' >&2\nexit 1\n", { mode: 0o755 });
+    const r = await testEncode(fake, encoderProbeArgs(config, 'h264_v4l2m2m'), 10_000);
+    expect(r).toMatchObject({ ok: false, error: 'Could not find a valid device' });
   });
 
   it('a missing ffmpeg is a failed probe, not a crash', async () => {

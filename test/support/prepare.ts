@@ -4,6 +4,7 @@
 // cannot, and the run ends with a summary naming every test group that skipped (skip-summary.ts).
 // It never fails the run: what it could not do shows up as skipped or failing tests.
 import { hasApt, installPackages, missingPackages, readPackageList } from '../../lab/host-packages.ts';
+import { ensureArm64Image } from '../../lab/arm64.ts';
 import { ensureImage } from '../../lab/image.ts';
 import { buildVmImage } from '../../lab/vm/index.ts';
 import { machineProblem } from './test-machine.ts';
@@ -27,7 +28,10 @@ async function prepare(): Promise<void> {
   try {
     const built = [await ensureImage('base', log), await ensureImage('ready', log)].filter((i) => !i.cached).length;
     const vm = await buildVmImage({ log });
-    say(built || !vm.cached ? 'lab images built' : 'packages and lab images are all there');
+    // The emulated arm64 image takes many minutes: not built when its test is to be skipped.
+    const arm64 = process.env.CAMFLEET_SKIP_ARM64 === '1' ? undefined : await ensureArm64Image('base', (line) => say(`arm64 image: ${line}`));
+    if (!arm64) say('CAMFLEET_SKIP_ARM64=1: the arm64 image is not built and the arm64 test will SKIP');
+    say(built || !vm.cached || (arm64 && !arm64.cached) ? 'lab images built' : 'packages and lab images are all there');
   } catch (e) {
     say(`building the lab images failed, so lab tests will fail: ${(e as Error).message}`);
   }
