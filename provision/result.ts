@@ -2,7 +2,8 @@
 // the scheduler that runs many (rollout/) and what shows them (progress, summary, --json).
 import type { ObservedState, Plan } from './types.ts';
 
-export type Outcome = 'ok' | 'changed' | 'pending' | 'failed' | 'unreachable' | 'skipped';
+/** `stale`: a saved plan refused, the host having changed since it was made. */
+export type Outcome = 'ok' | 'changed' | 'pending' | 'failed' | 'unreachable' | 'skipped' | 'stale';
 
 /** One applied step and how long it took. */
 export interface StepReport {

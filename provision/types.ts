@@ -227,4 +227,6 @@ export interface Plan {
   warnings: string[];
   /** Set when applying would reconfigure the interface this SSH connection runs over: why. */
   cutsOffSsh?: string;
+  /** What apply checks last: these units active and these TCP ports listening. */
+  verify: { units: string[]; ports: number[] };
 }

@@ -5,7 +5,7 @@ import type { HostResult } from '../provision/result.ts';
 import { liveFrame, newLiveState, progressView, recordDone, recordStep } from '../provision/rollout/progress.ts';
 import { failureGroups, summaryTable } from '../provision/rollout/summary.ts';
 
-const ok = (host: string): HostResult => ({ host, outcome: 'ok', steps: [], ms: 420, plan: { host, steps: [], warnings: [] } });
+const ok = (host: string): HostResult => ({ host, outcome: 'ok', steps: [], ms: 420, plan: { host, steps: [], warnings: [], verify: { units: [], ports: [] } } });
 const timedOut = (host: string, address: string): HostResult => ({
   host,
   outcome: 'unreachable',

@@ -3,14 +3,14 @@
 // validation leaves every file as it was), then units, then a check that the services are up.
 import { ConnectionLost, HostError } from '../errors.ts';
 import type { Remote } from '../remote.ts';
-import type { DesiredState, ManagedFile, Plan, Step } from '../types.ts';
+import type { ManagedFile, Plan, Step } from '../types.ts';
 import { describeStep } from '../plan/describe.ts';
 import type { StepReport } from '../result.ts';
 import * as sh from './scripts.ts';
 
 export type Progress = (label: string) => void;
 
-export async function applyPlan(remote: Remote, plan: Plan, desired: DesiredState, progress: Progress = () => {}): Promise<StepReport[]> {
+export async function applyPlan(remote: Remote, plan: Plan, progress: Progress = () => {}): Promise<StepReport[]> {
   const reports: StepReport[] = [];
   const timed = async (label: string, fn: () => Promise<void>) => {
     progress(label);
@@ -39,7 +39,7 @@ export async function applyPlan(remote: Remote, plan: Plan, desired: DesiredStat
   }
   if (plan.steps.some((s) => s.kind === 'restart' || s.kind === 'reload')) await run('clear pending restarts', sh.clearPendingScript());
 
-  await timed('verify services and ports', () => verify(remote, desired));
+  await timed('verify services and ports', () => verify(remote, plan.verify));
   return reports;
 }
 
@@ -101,9 +101,8 @@ function serviceScript(step: Step): string | undefined {
   }
 }
 
-async function verify(remote: Remote, desired: DesiredState): Promise<void> {
-  const units = desired.units.filter((u) => u.active).map((u) => u.name);
-  const r = await exec(remote, 'verify', sh.verifyScript(units, desired.listen));
+async function verify(remote: Remote, { units, ports }: Plan['verify']): Promise<void> {
+  const r = await exec(remote, 'verify', sh.verifyScript(units, ports));
   if (r.code !== 0) throw new HostError(remote.host, 'verify', 'services are not all up after apply', r.stderr);
 }
 

@@ -11,6 +11,8 @@ import { progressView } from '../rollout/progress.ts';
 import { parseFailureBudget, rollout } from '../rollout/rollout.ts';
 import { exitCodeFor, summaryTable } from '../rollout/summary.ts';
 import type { HostResult } from '../result.ts';
+import { readPlanFile, writePlanFile } from './plan-file.ts';
+import type { ProvisionOptions, SavedHostPlan } from './provision-host.ts';
 
 export const provisionUsage = `Usage: npm run provision -- (--host NAME | --group NAME | --all | --limit GLOB) [options]
 
@@ -30,10 +32,14 @@ Options:
   --allow-ssh-cutoff        apply a hotspot change even over the Wi-Fi interface it takes over
   --connect-timeout SECS    give up connecting after SECS (default 15)
   --templates DIR           render with the templates in DIR (to try a template change)
+  --plan-out FILE           with --check: save the plan to FILE (written 0600: it holds the new
+                            files' contents, secrets included)
+  --apply-plan FILE         apply exactly the plan saved in FILE to its hosts; a host that has
+                            changed since the plan was made is refused (exit 2, saying what moved)
   -h, --help                this help
 
-Exit status: 0 ok, 1 a host failed, 2 bad usage or inventory, 3 changes pending (--check),
-             4 a host unreachable, 5 both failed and unreachable hosts.`;
+Exit status: 0 ok, 1 a host failed, 2 bad usage or inventory (or a saved plan gone stale),
+             3 changes pending (--check), 4 a host unreachable, 5 both failed and unreachable hosts.`;
 
 export async function runProvisionCli(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -49,15 +55,26 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     'allow-ssh-cutoff': { type: 'boolean' },
     'connect-timeout': { type: 'string' },
     templates: { type: 'string' },
+    'plan-out': { type: 'string' },
+    'apply-plan': { type: 'string' },
   });
   if (values.help) return console.log(provisionUsage), exitCodes.ok;
+  const planOut = values['plan-out'];
+  const applyFrom = values['apply-plan'];
+  if (planOut !== undefined && !values.check) throw new UsageError('--plan-out saves the plan of a --check run: add --check');
+  if (applyFrom !== undefined) {
+    const clash = (['check', 'templates', 'host', 'group', 'all', 'limit'] as const).filter((k) => values[k] !== undefined);
+    if (clash.length) throw new UsageError(`--apply-plan takes its hosts and files from the plan: drop --${clash.join(', --')}`);
+  }
   const parallel = positiveInt(values.parallel ?? '8', '--parallel', 10_000);
   const canary = values.canary === undefined ? undefined : positiveInt(values.canary, '--canary', 10_000);
   // Node's timers take at most 2^31-1 ms; a larger timeout would wrap round to 1 ms.
   const timeoutMs = positiveInt(values['connect-timeout'] ?? '15', '--connect-timeout', 3600) * 1000;
   if (values.report !== undefined) await checkWritableFile(values.report, '--report');
+  if (planOut !== undefined) await checkWritableFile(planOut, '--plan-out');
 
-  const inventory = await loadSelected(values);
+  const saved = applyFrom === undefined ? undefined : new Map((await readPlanFile(applyFrom)).hosts.map((h) => [h.host, h]));
+  const inventory = await loadSelected(saved ? { inventory: values.inventory, host: [...saved.keys()] } : values);
   let maxFailures: number | undefined;
   try {
     maxFailures = values['max-failures'] === undefined ? undefined : parseFailureBudget(values['max-failures'], inventory.hosts.length);
@@ -67,8 +84,10 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   // The first hosts' connections are under way while the SSH library and templates load.
   const dialer = newDialer();
   for (const h of inventory.hosts.slice(0, Math.min(canary ?? parallel, parallel))) if (!h.ssh.jump) dialer.predial(h.address, h.ssh.port, timeoutMs);
-  const [{ provisionHost }, { loadRenderInputs }] = await Promise.all([import('./provision-host.ts'), import('../artifacts.ts')]);
-  const inputs = await loadRenderInputs(values.templates);
+  const [{ applySavedPlan, provisionHost }, { loadRenderInputs }] = await Promise.all([import('./provision-host.ts'), import('../artifacts.ts')]);
+  // A saved plan carries every file it writes: nothing is rendered for it.
+  const inputs = saved ? undefined : await loadRenderInputs(values.templates);
+  const planned: SavedHostPlan[] = [];
   const byName = new Map(inventory.hosts.map((h) => [h.name, h]));
   const view = progressView(process.stderr, { total: inventory.hosts.length });
   const show = (text: string) => (values.json ? view.note(text) : (view.note(''), console.log(text)));
@@ -81,7 +100,8 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   process.once('SIGINT', onInterrupt);
 
   const results = await rollout(inventory.hosts.map((h) => h.name), { parallel, canary, maxFailures }, async (name) => {
-    const r = await provisionHost(byName.get(name)!, inputs, {
+    const host = byName.get(name)!;
+    const options: ProvisionOptions = {
       check: values.check,
       diff: values.diff,
       timeoutMs,
@@ -93,13 +113,25 @@ export async function runProvisionCli(args: string[]): Promise<number> {
       onPlan: (plan) => {
         if (plan.steps.length || values.check || values.diff) show(formatPlan(plan, { diff: values.diff }));
       },
-    });
+      onPlanned: planOut === undefined ? undefined : (p) => planned.push(p),
+    };
+    const r = saved ? await applySavedPlan(host, saved.get(name)!, options) : await provisionHost(host, inputs!, options);
     view.done(r);
     return r;
   }, skipped);
   view.close();
   process.off('SIGINT', onInterrupt);
   dialer.hangUpUnused();
+
+  if (planOut !== undefined) {
+    const secrets = inventory.hosts.flatMap((h) => h.secrets).filter(Boolean);
+    const holdsSecrets = planned.some((p) => p.plan.steps.some((s) => s.kind === 'write-file' && (s.file.sensitive || secrets.some((x) => s.file.content.includes(x)))));
+    await writePlanFile(planOut, order(planned, inventory.hosts.map((h) => h.name)), holdsSecrets);
+    console.error(
+      `camfleet: saved the plan of ${planned.length} of ${results.length} host(s) to ${planOut}, mode 0600: it holds the new files' contents` +
+        `${holdsSecrets ? ', secrets included: keep it private' : ''}. Apply exactly it with --apply-plan ${planOut}`,
+    );
+  }
 
   const report = jsonReport(results, !!values.check);
   // The run is done: a report that cannot be written must not swallow the summary of what happened.
@@ -126,6 +158,11 @@ export async function runProvisionCli(args: string[]): Promise<number> {
 function positiveInt(text: string, flag: string, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${flag} takes a whole number from 1 to ${max}, not '${text}'`);
   return Number(text);
+}
+
+/** In the inventory's order, whatever order the hosts finished in. */
+function order(plans: SavedHostPlan[], names: string[]): SavedHostPlan[] {
+  return [...plans].sort((a, b) => names.indexOf(a.host) - names.indexOf(b.host));
 }
 
 /** A host the failure budget kept from starting. */

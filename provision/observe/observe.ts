@@ -1,12 +1,12 @@
 // Observe a host: one round trip for every fact, and a second only when diffs need old contents.
 import { HostError } from '../errors.ts';
 import type { Remote } from '../remote.ts';
-import type { DesiredState, ObservedState } from '../types.ts';
+import type { ObservedState } from '../types.ts';
 import { contentsScript, parseContents } from './contents.ts';
 import { parseObserved } from './parse.ts';
-import { observeScript } from './script.ts';
+import { observeScript, type ObserveQuery } from './script.ts';
 
-export async function observeHost(remote: Remote, desired: DesiredState): Promise<ObservedState> {
+export async function observeHost(remote: Remote, desired: ObserveQuery): Promise<ObservedState> {
   const r = await remote.run(observeScript(desired));
   if (r.code !== 0) throw new HostError(remote.host, 'observe', `fact gathering exited with ${r.code}`, r.stderr);
   const observed = parseObserved(r.stdout, desired);

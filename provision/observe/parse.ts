@@ -1,11 +1,11 @@
 // Parse the observe script's output into an ObservedState. Pure. Facts are tab-separated lines
 // named by their first field, except two tools' own output, passed through to save a process each:
 // sha256sum's lines, and `systemctl show`'s blocks between units-begin and units-end.
-import type { DesiredState, ObservedState, ObservedUnit } from '../types.ts';
+import type { ObservedState, ObservedUnit } from '../types.ts';
 
 const sha256sumLine = /^([0-9a-f]{64}) [ *](.+)$/;
 
-export function parseObserved(stdout: string, desired: Pick<DesiredState, 'packages' | 'units'>): ObservedState {
+export function parseObserved(stdout: string, desired: { packages: readonly string[]; units: readonly { name: string }[] }): ObservedState {
   const observed: ObservedState = {
     os: { id: 'unknown', version: '', arch: '' },
     packages: Object.fromEntries(desired.packages.map((p) => [p, false])),

@@ -2,11 +2,31 @@
 // script text out. Each fact is one tab-separated line, so parsing needs no guessing.
 import { q } from '../remote.ts';
 import { paths } from '../render/paths.ts';
-import { managedMarker, type DesiredState } from '../types.ts';
+import { managedMarker } from '../types.ts';
 
 const pendingFile = paths.pendingRestarts;
 
-export function observeScript(desired: DesiredState): string {
+/** What observe asks a host about: the parts of a desired state that name things on it. */
+export interface ObserveQuery {
+  packages: readonly string[];
+  units: readonly { name: string }[];
+  files: readonly { path: string }[];
+  absent: readonly { path: string }[];
+  camera: { device: string; encoder: string };
+}
+
+/** Just the query, e.g. to save beside a plan (a DesiredState is one, and much more). */
+export function observeQuery(desired: ObserveQuery): ObserveQuery {
+  return {
+    packages: [...desired.packages],
+    units: desired.units.map(({ name }) => ({ name })),
+    files: desired.files.map(({ path }) => ({ path })),
+    absent: desired.absent.map(({ path }) => ({ path })),
+    camera: { device: desired.camera.device, encoder: desired.camera.encoder },
+  };
+}
+
+export function observeScript(desired: ObserveQuery): string {
   const files = [...desired.files.map((f) => f.path), ...desired.absent.map((a) => a.path)];
   const lines = [
     'export LC_ALL=C',
@@ -55,7 +75,7 @@ export function observeScript(desired: DesiredState): string {
  */
 export const stagingSuffix = '.camfleet-';
 
-function leftoversQuery(desired: DesiredState): string {
+function leftoversQuery(desired: ObserveQuery): string {
   const dirs = [...new Set(desired.files.map((f) => f.path.slice(0, f.path.lastIndexOf('/')) || '/'))];
   return `for f in ${dirs.map((d) => `${q(d)}/.*${stagingSuffix}??????`).join(' ')}; do [ -f "$f" ] && printf "leftover\t%s\n" "$f"; done`;
 }

@@ -24,7 +24,13 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
     steps.splice(firstStart === -1 ? steps.length : firstStart, 0, { kind: 'daemon-reload' });
   }
   const cutsOffSsh = sshCutOff(desired, observed, steps);
-  return { host: desired.host, steps, warnings: [...warnings(desired, observed), ...(cutsOffSsh ? [cutsOffSsh] : [])], ...(cutsOffSsh ? { cutsOffSsh } : {}) };
+  return {
+    host: desired.host,
+    steps,
+    warnings: [...warnings(desired, observed), ...(cutsOffSsh ? [cutsOffSsh] : [])],
+    ...(cutsOffSsh ? { cutsOffSsh } : {}),
+    verify: { units: desired.units.filter((u) => u.active).map((u) => u.name), ports: [...desired.listen] },
+  };
 }
 
 /**
