@@ -9,8 +9,8 @@
 // Host N: arm<N>, netns camfleet-armN, veth cfaN (here, 10.214.N.1/24) <-> cfaNp (inside,
 // 10.214.N.2/24): nothing shared with the container lab Pis (lab<N>, 10.213/16) or vm1.
 //
-// Everything runs emulated, several times slower than native: boot to SSH takes a minute or two,
-// installing camfleet's packages several minutes. No hardware encoder, so `encoder: auto` falls
+// Everything runs emulated, many times slower than native: boot to SSH took ~19 s here, installing
+// camfleet's packages ~10 minutes on the busy shared machine. No hardware encoder, so `encoder: auto` falls
 // back to libx264 (and says why in the streamer's journal).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -99,7 +99,7 @@ export const arm64Kind: NspawnKind = {
   octet: 214,
   dir: 'arm64',
   recipe: arm64Recipe,
-  // Emulated systemd reaches sshd in about two minutes on an idle machine; the machine is shared.
+  // Emulated systemd reached sshd in ~19 s here; generous, because the machine is shared.
   bootTimeoutMs: 600_000,
   // nspawn's SIGTERM drops emulated systemd into emergency mode instead of powering off.
   killToStop: true,
