@@ -1,9 +1,8 @@
 // A second, optional round trip: the current contents of files that differ, for diffs.
-import { withValues } from '../remote.ts';
-import { scriptFile } from '../remote-scripts.ts';
+import { q } from '../remote.ts';
 
 export function contentsScript(paths: string[]): string {
-  return withValues(scriptFile('observe/contents.sh'), { args: paths });
+  return `${paths.map((p) => `printf '%s\\t%s\\n' ${q(p)} "$(base64 -w0 < ${q(p)})"`).join('\n')}\n`;
 }
 
 export function parseContents(stdout: string): Record<string, string> {

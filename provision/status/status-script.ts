@@ -1,18 +1,19 @@
-// The status round trip: status.sh with this host's values, and what its lines mean.
-import { withValues } from '../remote.ts';
-import { scriptFile } from '../remote-scripts.ts';
+// The status round trip: units, nginx-rtmp's statistics (fetched on the Pi itself, over its own
+// loopback, which the stat access list allows by default) and the streamer's status file.
+import { q } from '../remote.ts';
 import { paths, units } from '../render/paths.ts';
 import type { ResolvedHost } from '../types.ts';
 
 export function statusScript(host: ResolvedHost): string {
-  return withValues(scriptFile('status/status.sh'), {
-    env: {
-      NGINX_UNIT: units.nginx,
-      STREAMER_UNIT: units.streamer,
-      STAT_URL: `http://127.0.0.1:${host.stream.statPort}/stat`,
-      STATUS_FILE: paths.streamerStatus,
-    },
-  });
+  const statUrl = `http://127.0.0.1:${host.stream.statPort}/stat`;
+  const fetchStat = `fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(Buffer.from(t).toString('base64')), () => process.exit(1))`;
+  return [
+    `printf 'nginx\\t%s\\n' "$(systemctl is-active ${q(units.nginx)})"`,
+    `printf 'streamer\\t%s\\n' "$(systemctl is-active ${q(units.streamer)})"`,
+    `if command -v node >/dev/null 2>&1; then printf 'stat\\t%s\\n' "$(node -e ${q(fetchStat)} ${q(statUrl)} 2>/dev/null)"; fi`,
+    `[ -f ${q(paths.streamerStatus)} ] && printf 'status\\t%s\\n' "$(base64 -w0 < ${q(paths.streamerStatus)})"`,
+    'exit 0',
+  ].join('\n');
 }
 
 export interface RawStatus {

@@ -1,3 +1,0 @@
-#!/bin/sh
-# The owed restarts are done: remove the note (the argument).
-rm -f -- "$1"

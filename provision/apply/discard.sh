@@ -1,3 +1,0 @@
-#!/bin/sh
-# Remove the staged temp files given as arguments (a failed validation leaves nothing behind).
-rm -f -- "$@"
