@@ -87,9 +87,7 @@ export function wallPage(host: ResolvedHost & { origin: OriginSettings }, templa
 export function cameraPage(host: ResolvedHost, camera: string, template: string): string {
   const config: PageConfig = {
     name: camera,
-    // The origin runs no WebRTC service: its camera pages play its HLS.
-    paths: ['hls'],
-    whep: '/whep',
+    paths: host.viewer.paths,
     hls: originHlsUrlPath(camera),
     hlsLibrary: '/hls.min.js',
     rtmp: { port: host.stream.port, application: host.stream.application, key: camera },
