@@ -1,8 +1,8 @@
 // Origin relay and the fleet wall on four container lab Pis: lab1-lab3 are cameras relaying to
 // lab4, provisioned as an origin (nginx-rtmp, HLS, the pages; no camera). Everything is real: the
 // cameras' nginx-rtmp pushes over the lab network, the origin's allow-list refuses this machine,
-// a camera's link is cut with `ip link set` on its veth, and Debian's chromium plays the wall.
-import { execFileSync, spawn } from 'node:child_process';
+// a camera's link is cut (its veth set down: containerLink), and Debian's chromium plays the wall.
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { probeStream } from '../client/probe.ts';
 import { startWallServer, wallSources } from '../client/wall.ts';
 import { loadInventory } from '../provision/load-inventory.ts';
-import { containerDown, containerUp } from '../lab/container.ts';
+import { containerDown, containerLink, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { browserUnavailable, launchBrowser, openPhonePage } from './support/browser.ts';
 import { camfleet } from './support/cli.ts';
@@ -142,9 +142,8 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
   });
 
   it('a Pi whose link is cut comes back on the origin by itself within 10 s of the link returning', async () => {
-    const veth = `cfl${byName('lab2').address.split('.')[2]}`;
     expect(await flowing('lab2')).toBe(true);
-    execFileSync('ip', ['link', 'set', veth, 'down']);
+    await containerLink('lab2', false);
     try {
       // The cut is real: the origin stops receiving lab2 while lab1 and lab3 carry on.
       await waitUntil('lab2 stalled on the origin', async () => !(await flowing('lab2')), 10_000);
@@ -152,7 +151,7 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
       expect(await flowing('lab2')).toBe(false);
       expect(await flowing('lab1')).toBe(true);
     } finally {
-      execFileSync('ip', ['link', 'set', veth, 'up']);
+      await containerLink('lab2', true);
     }
     const backMs = await waitUntil('lab2 back on the origin', () => flowing('lab2'), 30_000);
     console.log(`lab2 back on the origin ${(backMs / 1000).toFixed(1)} s after its link returned`);
