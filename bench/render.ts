@@ -32,7 +32,7 @@ export function benchRender(hosts = 1000, runs = 5): RenderBench {
   const templates = loadTemplates();
   const bundle = 'x'.repeat(200_000); // the size of a real streamer bundle
   // The sizes of the real page files; their content is the same for every host.
-  const viewerAssets = { page: '<html>{{title}}{{config}}</html>', app: 'x'.repeat(20_000), hlsLibrary: 'x'.repeat(380_000) };
+  const viewerAssets = { page: '<html>{{title}}{{config}}</html>', app: 'x'.repeat(20_000), hlsLibrary: 'x'.repeat(380_000), webrtcService: 'x'.repeat(870_000) };
   const times: number[] = [];
   let files = 0;
   for (let r = 0; r < runs; r++) {

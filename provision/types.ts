@@ -4,8 +4,8 @@
 export type Encoder = 'auto' | 'h264_v4l2m2m' | 'libx264';
 export type InputFormat = 'mjpeg' | 'yuyv422' | 'h264';
 export type HotspotMode = 'networkmanager' | 'hostapd' | 'none';
-/** How a browser receives the video: nginx-rtmp's HLS. */
-export type ViewerPath = 'hls';
+/** How a browser receives the video: WebRTC (camfleet-webrtc, a fraction of a second behind) or nginx-rtmp's HLS. */
+export type ViewerPath = 'webrtc' | 'hls';
 
 export interface SshSettings {
   user: string;

@@ -1,6 +1,7 @@
 // Config in, ffmpeg argv out. Pure: everything about how the stream is captured and encoded is
 // decided here, so unit tests can read every flag without a camera or an ffmpeg.
 import type { StreamerConfig } from './config.ts';
+import { h264Level } from './h264-profile.ts';
 
 /** What actually encodes: `copy` passes a camera's own H.264 through untouched. */
 export type VideoCodec = 'h264_v4l2m2m' | 'libx264' | 'copy';
@@ -70,11 +71,15 @@ function encodeArgs(c: StreamerConfig, codec: VideoCodec): string[] {
   const rate = ['-b:v', String(c.bitrate), '-maxrate', String(c.bitrate), '-bufsize', String(Math.round(c.bitrate / 2))];
   // MJPEG cameras deliver yuvj422p and YUYV cameras yuyv422: encoders and players want yuv420p.
   const common = ['-pix_fmt', 'yuv420p', ...rate, '-g', String(c.gop), '-bf', '0'];
+  // Constrained Baseline at the lowest level that fits: what every browser's WebRTC decodes, so
+  // the viewer page's WebRTC path forwards this very encode (see h264-profile.ts).
+  const level = String(h264Level(c.width, c.height, c.fps));
   if (codec === 'libx264') {
     // zerolatency: no lookahead, no frame threading delay; a fixed GOP so players join in <= 1 GOP.
-    return ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', ...common, '-keyint_min', String(c.gop), '-sc_threshold', '0'];
+    return ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-level:v', level, ...common, '-keyint_min', String(c.gop), '-sc_threshold', '0'];
   }
-  return ['-c:v', 'h264_v4l2m2m', ...common];
+  // The V4L2 encoder takes the profile as FFmpeg's number: 578 is Constrained Baseline.
+  return ['-c:v', 'h264_v4l2m2m', '-profile:v', '578', '-level:v', level, ...common];
 }
 
 /**

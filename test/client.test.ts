@@ -97,7 +97,7 @@ hosts:
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^stream   rtmp://127\\.0\\.0\\.1:${nginx.port}/live/\\*\\*\\*$`, 'm'));
-    expect(r.stdout).toMatch(/^video    h264 \(\w+\) yuv420p 320x240 @ 2[45]\.\d fps, \d+\.\d\d Mbit\/s$/m);
+    expect(r.stdout).toMatch(/^video    h264 \([\w ]+\) yuv420p 320x240 @ 2[45]\.\d fps, \d+\.\d\d Mbit\/s$/m);
     expect(r.stdout).toMatch(/^latency  ~\d+ ms/m);
 
     const unknown = await cli(['probe', '--host', 'pi9', '--inventory', inventory], { ...process.env, CAM_KEY: key });

@@ -169,7 +169,7 @@ describe('origin relay: render', () => {
     const page = file(fleet, 'origin1', '/var/www/camfleet/pi2/index.html');
     const pageConfig = JSON.parse(/<script type="application\/json">(.*)<\/script>/.exec(page)![1]!) as object;
     // Named after the camera, not its (secret) key: the origin never holds a camera's key.
-    expect(pageConfig).toEqual({ name: 'pi2', paths: ['hls'], hls: '/hls/pi2.m3u8', hlsLibrary: '/hls.min.js', rtmp: { port: 1936, application: 'fleet', key: 'pi2' } });
+    expect(pageConfig).toEqual({ name: 'pi2', paths: ['hls'], whep: '/whep', hls: '/hls/pi2.m3u8', hlsLibrary: '/hls.min.js', rtmp: { port: 1936, application: 'fleet', key: 'pi2' } });
     expect(render(fleet, 'origin1').files.some((f) => f.content.includes('k2'))).toBe(false);
   });
 });

@@ -29,11 +29,16 @@ describe('plan', () => {
       `create ${paths.viewerPage}`,
       `create ${paths.viewerApp}`,
       `create ${paths.viewerHlsLibrary}`,
+      `create ${paths.webrtcConfig}`,
+      `create ${paths.webrtcService}`,
+      `create ${paths.webrtcUnit}`,
       'systemctl daemon-reload',
       'enable nginx.service',
       `reload nginx.service (${paths.nginxConf} changed)`,
       'enable camfleet-streamer.service',
       `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamerBundle} changed)`,
+      'enable camfleet-webrtc.service',
+      `restart camfleet-webrtc.service (${paths.webrtcUnit}, ${paths.webrtcConfig}, ${paths.webrtcService} changed)`,
     ]);
     expect(plan.warnings).toContain('camera device not found: the streamer will wait for it');
   });

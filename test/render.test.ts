@@ -114,6 +114,6 @@ describe('render', () => {
     for (const f of readdirSync('templates')) writeFileSync(join(dir, f), readFileSync(join('templates', f)));
     writeFileSync(join(dir, 'nginx.conf.hbs'), 'listen {{stream.prot}};\n');
     const host = resolve(fleet)[0]!;
-    expect(() => renderHost(host, { templates: loadTemplates(dir), streamerBundle: '', viewerAssets: { page: '', app: '', hlsLibrary: '' } })).toThrow(/cam1: template nginx\.conf: .*prot/);
+    expect(() => renderHost(host, { templates: loadTemplates(dir), streamerBundle: '', viewerAssets: { page: '', app: '', hlsLibrary: '', webrtcService: '' } })).toThrow(/cam1: template nginx\.conf: .*prot/);
   });
 });

@@ -14,9 +14,9 @@ function problems(yaml: string): string[] {
 }
 
 describe('viewer settings', () => {
-  it('is on by default, on port 80, offering HLS', () => {
+  it('is on by default, on port 80, offering WebRTC first and HLS after it', () => {
     const inv = parseAndResolve('inventory.yaml', 'hosts:\n  pi1: { address: 10.0.0.1 }\n', '/x');
-    expect(inv.hosts[0]!.viewer).toEqual({ enabled: true, port: 80, paths: ['hls'] });
+    expect(inv.hosts[0]!.viewer).toEqual({ enabled: true, port: 80, paths: ['webrtc', 'hls'] });
   });
 
   it('layers like every other section: a group turns it off, a host turns it back on with its own port', () => {
@@ -51,6 +51,11 @@ hosts:
       name: "the viewer port is sshd's",
       yaml: 'hosts:\n  pi1:\n    address: 10.0.0.1\n    ssh: { port: 2222 }\n    viewer: { port: 2222 }\n',
       expected: ["inventory.yaml:5:21 hosts.pi1.viewer.port: port 2222 is already sshd's port (ssh.port, set at inventory.yaml:4:18): give the viewer another port"],
+    },
+    {
+      name: "the viewer port is the WebRTC service's own",
+      yaml: 'hosts:\n  pi1:\n    address: 10.0.0.1\n    viewer: { port: 8889 }\n',
+      expected: ["inventory.yaml:4:21 hosts.pi1.viewer.port: port 8889 is already the WebRTC service's own port (viewer.paths, built-in default): give the viewer another port"],
     },
     {
       name: 'a clash does not matter while the viewer is off',

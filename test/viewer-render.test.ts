@@ -25,7 +25,8 @@ describe('viewer render', () => {
 
   it('off: no HLS, no server, the page files listed for removal, Debian sites back in', () => {
     const [state] = render(host(', viewer: { enabled: false }'));
-    expect(state!.absent.map((a) => a.path)).toEqual([paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary]);
+    expect(state!.absent.map((a) => a.path)).toEqual([paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService]);
+    expect(state!.units.find((u) => u.name === 'camfleet-webrtc.service')).toMatchObject({ enabled: false, active: false });
     expect(state!.files.map((f) => f.path)).not.toContain(paths.viewerPage);
     expect(state!.listen).not.toContain(80);
     const conf = state!.files.find((f) => f.path === paths.nginxConf)!.content;
@@ -38,8 +39,26 @@ describe('viewer render', () => {
     const page = viewerPage(h!, '<title>{{title}}</title><script type="application/json">{{config}}</script>');
     expect(page).toContain('<title>pi1 · camfleet</title>');
     const json = /<script type="application\/json">(.*)<\/script>/.exec(page)![1]!;
-    expect(JSON.parse(json)).toEqual({ name: 'pi1', paths: ['hls'], hls: '/hls/cam.m3u8', hlsLibrary: '/hls.min.js', rtmp: { port: 1935, application: 'live', key: 'cam' } });
+    expect(JSON.parse(json)).toEqual({ name: 'pi1', paths: ['webrtc', 'hls'], whep: '/whep', hls: '/hls/cam.m3u8', hlsLibrary: '/hls.min.js', rtmp: { port: 1935, application: 'live', key: 'cam' } });
     expect(jsonInHtml({ s: '</script><!--&' })).toBe('{"s":"\\u003c/script\\u003e\\u003c!--\\u0026"}');
+  });
+
+  it('WebRTC: the service with its config (0600, the key is in it), nginx proxying WHEP, and loopback allowed to play', () => {
+    const [state] = render(host());
+    const config = state!.files.find((f) => f.path === paths.webrtcConfig)!;
+    expect(config.mode).toBe(0o600);
+    // 25 fps at 1280x720: level 3.1, Constrained Baseline.
+    // The marker lets viewer off remove it: only files carrying it are ever removed.
+    expect(config.content.split('\n')[1]).toContain('Managed by camfleet');
+    expect(JSON.parse(config.content)).toEqual({ comment: 'Managed by camfleet. Local edits are replaced on the next provision.', rtmpUrl: 'rtmp://127.0.0.1:1935/live/cam', listen: { host: '127.0.0.1', port: 8889 }, icePorts: [50000, 50100], profileLevelId: '42e01f', maxViewers: 20 });
+    expect(state!.units.find((u) => u.name === 'camfleet-webrtc.service')!.restartOn.sort()).toEqual([paths.webrtcConfig, paths.webrtcService, paths.webrtcUnit].sort());
+    const conf = nginxConf(host());
+    expect(conf).toContain('location = /whep {\n            proxy_pass http://127.0.0.1:8889;');
+    expect(conf).toMatch(/allow play 127\.0\.0\.1;\s+allow play 10\.42\.0\.0\/24;\s+deny play all;/);
+    // HLS only: no service, no proxy, RTMP play as the inventory says.
+    const hlsOnly = render(host(', viewer: { paths: [hls] }'))[0]!;
+    expect(hlsOnly.absent.map((a) => a.path)).toContain(paths.webrtcService);
+    expect(nginxConf(host(', viewer: { paths: [hls] }'))).not.toMatch(/whep|allow play 127/);
   });
 
   it('a secret stream key keeps the page out of diffs', () => {

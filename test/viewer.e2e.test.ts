@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { paths } from '../provision/render/paths.ts';
-import { browserUnavailable, countFrames, launchBrowser, openPhonePage, screenshotVideoArea } from './support/browser.ts';
+import { browserUnavailable, countFrames, launchBrowser, openPhonePage, screenshotVideoArea } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
 import { labUnavailable, mainPid, onHost, writeInventory, type Edit } from './support/lab.ts';
 
@@ -54,7 +54,11 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     const page = await openPhonePage(browser, `http://${pi.address}/`);
     expect(await page.title()).toBe('lab1 · camfleet');
     const first = await countFrames(page, 3000, 30_000);
-    expect(first).toMatchObject({ path: 'hls', state: 'live', width: 640, height: 360 });
+    // WebRTC first: camfleet-webrtc (werift, on the Pi's own Node 18) forwards the streamer's
+    // encode, copied, never re-encoded.
+    expect(first).toMatchObject({ path: 'webrtc', state: 'live', width: 640, height: 360 });
+    const marks = (await page.evaluate('window.camfleet.marks')) as Record<string, number>;
+    console.log(`WebRTC: first frame ${marks['first-frame']} ms after the page started loading`, marks);
     // The lab camera runs at 15 fps: most of three seconds' frames are shown.
     expect(first.frames).toBeGreaterThanOrEqual(30);
     // Frames keep arriving: a later window is as full as the first.
@@ -71,15 +75,29 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     // The QR code of its own URL, for the next viewer.
     expect(await page.locator('#qr svg').count()).toBe(1);
     expect(await page.locator('#url').textContent()).toBe(`http://${pi.address}/`);
+    // status: the page's URL and this browser among the WebRTC viewers.
+    const st = await camfleet(['status', '--inventory', writeInventory([pi]), '--host', pi.name, '--json']);
+    expect(JSON.parse(st.stdout)[0]).toMatchObject({ live: true, page: `http://${pi.address}/`, webrtc: 'active', browsers: 1 });
+    await page.close();
+  });
+
+  it('forced onto HLS (?hls), the same page plays through hls.js', async () => {
+    const page = await openPhonePage(browser, `http://${pi.address}/?hls`);
+    const played = await countFrames(page, 3000, 30_000);
+    expect(played).toMatchObject({ path: 'hls', state: 'live', width: 640, height: 360 });
+    expect(played.frames).toBeGreaterThanOrEqual(30);
+    expect((await screenshotVideoArea(page)).colours).toBeGreaterThan(50);
     await page.close();
   });
 
   it('a second run reports 0 changes and restarts nothing', async () => {
     const nginx = mainPid(pi, 'nginx');
+    const webrtc = mainPid(pi, 'camfleet-webrtc');
     const r = await provision(() => {});
     expect(r.code).toBe(0);
     expect(report(r.stdout).hosts[0]?.plan?.changes).toBe(0);
     expect(mainPid(pi, 'nginx')).toBe(nginx);
+    expect(mainPid(pi, 'camfleet-webrtc')).toBe(webrtc);
   });
 
   it('the play allow-list covers the page and every media path', async () => {
@@ -88,7 +106,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
       doc.hosts.lab1 = { ...doc.hosts.lab1, access: { play: ['127.0.0.1'] } };
     });
     expect(r.code).toBe(0);
-    for (const path of ['/', '/index.html', '/app.js', '/hls.min.js', '/hls/cam.m3u8']) expect([path, await status(80, path)]).toEqual([path, 403]);
+    for (const path of ['/', '/index.html', '/app.js', '/hls.min.js', '/hls/cam.m3u8', '/whep']) expect([path, await status(80, path)]).toEqual([path, 403]);
     // ... while the Pi itself still gets the playlist nginx-rtmp writes.
     const local = `exec 3<>/dev/tcp/127.0.0.1/80; printf 'GET /hls/cam.m3u8 HTTP/1.0\\r\\n\\r\\n' >&3; head -1 <&3`;
     expect(onHost(pi, `bash -c ${JSON.stringify(local)}`)).toMatch(/^HTTP\/1\.1 200/);
@@ -107,17 +125,33 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(report(again.stdout).hosts[0]?.plan?.changes).toBe(0);
   });
 
+  it('with the WebRTC engine down, status names its unit and the page falls back to HLS; a run starts it again', async () => {
+    onHost(pi, 'sudo systemctl stop camfleet-webrtc');
+    const st = await camfleet(['status', '--inventory', writeInventory([pi], viewer({ port: 8000 })), '--host', pi.name]);
+    expect(st.stdout).toMatch(/camfleet-webrtc\.service is inactive: browsers get HLS/);
+    const page = await openPhonePage(browser, `http://${pi.address}:8000/`);
+    expect(await countFrames(page, 2000, 30_000)).toMatchObject({ path: 'hls', state: 'live' });
+    await page.close();
+    const r = await provision(viewer({ port: 8000 }));
+    expect(stepsOf(r.stdout)).toEqual(['start camfleet-webrtc.service']);
+    expect(onHost(pi, 'systemctl is-active camfleet-webrtc').trim()).toBe('active');
+  });
+
   it('turning the viewer off removes everything it added; RTMP keeps playing', async () => {
     const off = await provision(viewer({ enabled: false }));
     expect(off.code).toBe(0);
-    expect(stepsOf(off.stdout)).toEqual([
-      `write-file ${paths.nginxConf}`,
-      `remove-file ${paths.viewerPage}`,
-      `remove-file ${paths.viewerApp}`,
-      `remove-file ${paths.viewerHlsLibrary}`,
-      'reload nginx.service',
-    ]);
-    expect(onHost(pi, `ls -A ${paths.viewerRoot}; grep -c 'hls' ${paths.nginxConf} || true`).trim()).toBe('0');
+    expect(stepsOf(off.stdout).sort()).toEqual(
+      [
+        `write-file ${paths.nginxConf}`,
+        'stop camfleet-webrtc.service',
+        'disable camfleet-webrtc.service',
+        ...[paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService].map((p) => `remove-file ${p}`),
+        'daemon-reload',
+        'reload nginx.service',
+      ].sort(),
+    );
+    expect(onHost(pi, `ls -A ${paths.viewerRoot}; ls ${paths.webrtcService} ${paths.webrtcConfig} ${paths.webrtcUnit} 2>/dev/null; grep -c 'hls\\|whep' ${paths.nginxConf} || true`).trim()).toBe('0');
+    expect(onHost(pi, 'systemctl is-active camfleet-webrtc || true').trim()).not.toBe('active');
     await expect(status(8000, '/')).rejects.toThrow();
     expect(onHost(pi, 'ss -Hltn sport = :1935')).toContain(':1935');
     const again = await provision(viewer({ enabled: false }));

@@ -19,7 +19,7 @@ declare global {
   interface Window {
     Hls?: HlsClass;
     /** For people and tests: which path plays and what the page thinks of the stream. */
-    camfleet?: { path: string; state: string };
+    camfleet?: { path: string; state: string; marks: Record<string, number> };
   }
 }
 
@@ -27,7 +27,9 @@ const config = JSON.parse(document.getElementById('camfleet-config')!.textConten
 const video = document.getElementById('video') as HTMLVideoElement;
 const stateBadge = document.getElementById('state')!;
 const message = document.getElementById('message')!;
-const status = (window.camfleet = { path: 'none', state: 'connecting' });
+const status = (window.camfleet = { path: 'none', state: 'connecting', marks: {} as Record<string, number> });
+/** ms since the page started loading, per step: time to first frame, and where it went. */
+const mark = (name: string) => (status.marks[name] = Math.round(performance.now()));
 
 /** What VLC or ffplay opens: the Pi as this phone reached it, not the address the operator uses. */
 const rtmpUrl = `rtmp://${location.hostname}:${config.rtmp.port}/${config.rtmp.application}/${config.rtmp.key}`;
@@ -43,6 +45,7 @@ let lastFrame = 0;
 function watchFrames(): void {
   const onFrame = () => {
     lastFrame = performance.now();
+    if (!status.marks['first-frame']) mark('first-frame');
     if (status.state !== 'live') setState('live');
     video.requestVideoFrameCallback(onFrame);
   };
@@ -72,6 +75,71 @@ function playNativeHls(): void {
     setTimeout(load, 2000);
   });
   load();
+}
+
+/** Resolves once ICE gathering is done (host candidates only on a hotspot: at once), or after a cap. */
+function gathered(pc: RTCPeerConnection, capMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+    setTimeout(resolve, capMs);
+  });
+}
+
+/** The first frame shown, or false after `ms`. */
+function firstFrame(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const v = video as HTMLVideoElement & { requestVideoFrameCallback?: unknown };
+    if (typeof v.requestVideoFrameCallback === 'function') video.requestVideoFrameCallback(() => resolve(true));
+    else video.addEventListener('playing', () => resolve(true), { once: true });
+    setTimeout(() => resolve(false), ms);
+  });
+}
+
+/**
+ * WebRTC through WHEP: a few hundred milliseconds behind the camera. False when it cannot start
+ * (no RTCPeerConnection, the Pi refuses, no frame within a few seconds): the page then tries HLS.
+ */
+async function playWebrtc(): Promise<boolean> {
+  if (typeof RTCPeerConnection !== 'function') return false;
+  const pc = new RTCPeerConnection();
+  let session: string | null = null;
+  const stop = () => {
+    pc.close();
+    if (session) void fetch(session, { method: 'DELETE', keepalive: true }).catch(() => {});
+  };
+  try {
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addEventListener('track', (e) => {
+      video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+      play();
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    mark('webrtc-offer');
+    await gathered(pc, 1000);
+    mark('webrtc-gathered');
+    const res = await fetch(config.whep, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp });
+    if (res.status !== 201) throw new Error(`WHEP answered ${res.status}`);
+    session = new URL(res.headers.get('Location') ?? '', location.href).href;
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    mark('webrtc-answered');
+    pc.addEventListener('connectionstatechange', () => pc.connectionState === 'connected' && mark('webrtc-connected'));
+    if (!(await firstFrame(4000))) throw new Error('no frame');
+  } catch {
+    stop();
+    video.srcObject = null;
+    return false;
+  }
+  status.path = 'webrtc';
+  addEventListener('pagehide', stop);
+  // A connection lost later (the Pi restarted, Wi-Fi dropped) starts over, WebRTC first again.
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState !== 'failed' && pc.connectionState !== 'disconnected') return;
+    stop();
+    setState('offline');
+    setTimeout(() => void choosePath(), 2000);
+  });
+  return true;
 }
 
 function loadScript(src: string): Promise<void> {
@@ -117,7 +185,10 @@ async function choosePath(): Promise<void> {
   const forced = new URLSearchParams(location.search);
   const paths = config.paths.filter((p) => !forced.has('hls') || p === 'hls');
   for (const path of paths) {
-    if (path !== 'hls') continue;
+    if (path === 'webrtc') {
+      if (await playWebrtc()) return;
+      continue;
+    }
     // hls.js wherever the browser can feed video through MediaSource: it keeps the player two
     // fragments from the live edge. Chromium now announces native HLS too, yet Debian's build
     // fetches fragments and never shows a frame (measured), so the announcement alone is not

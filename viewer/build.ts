@@ -1,20 +1,15 @@
-// The viewer page's files, built once per run like the streamer bundle: the page's HTML (filled in
-// per Pi by render), its script bundled with the QR encoder, and hls.js for browsers without
-// native HLS. Deterministic, so a second provision finds nothing to change.
+// The viewer's files, built once per run like the streamer bundle: the page's HTML (filled in per
+// Pi by render), its script bundled with the QR encoder, hls.js, and the WebRTC service.
+// Deterministic, so a second provision finds nothing to change.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWebrtcBundle } from '../webrtc/build.ts';
+import type { ViewerAssets } from './config.ts';
 
-export interface ViewerAssets {
-  /** page.html with {{title}} and {{config}} still to fill in. */
-  page: string;
-  /** The page's script (viewer/app.ts and the QR encoder). */
-  app: string;
-  /** hls.js, light build: plays HLS through MediaSource where the browser cannot itself. */
-  hlsLibrary: string;
-}
+export type { ViewerAssets } from './config.ts';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const marker = (what: string) => `// Managed by camfleet: ${what}. Local edits are replaced on the next provision.\n`;
@@ -40,5 +35,6 @@ export async function buildViewerAssets(): Promise<ViewerAssets> {
     page: await readFile(join(root, 'viewer', 'page.html'), 'utf8'),
     app: marker('the viewer page script, built from viewer/app.ts') + app,
     hlsLibrary: marker('hls.js (npm), light build') + (await readFile(hlsPath, 'utf8')),
+    webrtcService: await buildWebrtcBundle(),
   };
 }

@@ -8,11 +8,17 @@ import { parseRtmpStat, type LiveStream } from '../status/rtmp-stat.ts';
 import { parseStatus, statusScript } from '../status/status-script.ts';
 import { httpUrl } from '../render/origin.ts';
 import type { ResolvedHost } from '../types.ts';
+import { viewerPageUrl } from '../render/viewer.ts';
+import { hostQrCodes } from '../status/qr.ts';
 
-export const statusUsage = `Usage: npm run status -- (--host NAME | --group NAME | --all) [-i FILE] [--json] [--parallel N]
+export const statusUsage = `Usage: npm run status -- (--host NAME | --group NAME | --all) [-i FILE] [--json] [--parallel N] [--qr]
 
 For each Pi: nginx and streamer state, whether its stream is live, resolution, fps, bitrate,
-uptime and viewers (from nginx-rtmp's rtmp_stat, read on the Pi), and the streamer's own status.
+uptime and viewers (RTMP players from nginx-rtmp's rtmp_stat, read on the Pi; browsers on WebRTC
+from camfleet-webrtc), its viewer page's URL, and the streamer's own status.
+  --qr   also print, as QR codes in the terminal, each Pi's Wi-Fi join code (it holds the hotspot
+         passphrase: shown only when asked for like this) and its page's URL: two scans from a
+         phone to watching.
 Exit status: 0 every selected stream is live, 1 some stream is down, 4 some Pi is unreachable.`;
 
 export interface PiStatus {
@@ -24,6 +30,12 @@ export interface PiStatus {
   stream?: LiveStream;
   live: boolean;
   streamerStatus?: Record<string, unknown>;
+  /** The viewer page as phones reach it. */
+  page?: string;
+  /** camfleet-webrtc's unit state, when the Pi offers WebRTC. */
+  webrtc?: string;
+  /** Browsers watching over WebRTC. */
+  browsers?: number;
 }
 
 export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Promise<PiStatus> {
@@ -35,14 +47,19 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
       // An origin has no camera of its own: it is up when its nginx is; its cameras have rows of their own.
       if (host.origin) return { host: host.name, reachable: true, nginx: raw.nginx, streamer: '-', live: raw.nginx === 'active', error: `origin of ${host.origin.sources.length} camera(s)` };
       const stream = parseRtmpStat(raw.statXml ?? '').find((s) => s.application === host.stream.application && s.name === host.stream.key);
+      // camfleet-webrtc reads the stream back over RTMP: one of nginx-rtmp's players is not a person.
+      const viewers = stream && raw.webrtc === 'active' ? { ...stream, viewers: Math.max(0, stream.viewers - 1) } : stream;
       return {
         host: host.name,
         reachable: true,
         nginx: raw.nginx,
         streamer: raw.streamer,
-        stream,
+        stream: viewers,
         live: !!stream?.publishing && raw.nginx === 'active',
         streamerStatus: raw.streamerStatus,
+        page: viewerPageUrl(host),
+        webrtc: raw.webrtc,
+        browsers: raw.webrtcViewers,
       };
     } finally {
       await remote.close();
@@ -54,7 +71,7 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
 }
 
 export async function runStatusCli(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...selectionOptions, json: { type: 'boolean' }, parallel: { type: 'string' } });
+  const { values } = parse(args, { ...selectionOptions, json: { type: 'boolean' }, parallel: { type: 'string' }, qr: { type: 'boolean' } });
   if (values.help) return console.log(statusUsage), exitCodes.ok;
   const inventory = await loadSelected(values);
   const parallel = Math.max(1, Number(values.parallel ?? 16) || 16);
@@ -68,6 +85,7 @@ export async function runStatusCli(args: string[]): Promise<number> {
   const ordered = inventory.hosts.map((h) => results.get(h.name)!);
   if (values.json) console.log(JSON.stringify(ordered, null, 2));
   else console.log(`${statusTable(ordered)}\n${wallLine(inventory.hosts, values)}`);
+  if (values.qr) for (const h of inventory.hosts) console.log(`\n${hostQrCodes(h, viewerPageUrl(h)).join('\n')}`);
   if (ordered.some((s) => !s.reachable)) return exitCodes.unreachable;
   return ordered.every((s) => s.live) ? exitCodes.ok : exitCodes.failed;
 }
@@ -91,11 +109,19 @@ export function wallLine(hosts: readonly ResolvedHost[], selection: { host?: str
 }
 
 export function statusTable(rows: PiStatus[]): string {
-  const header = ['HOST', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'UPTIME', 'NOTE'];
+  const header = ['HOST', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'PAGE', 'NOTE'];
   const cells = rows.map((s) => {
     const st = s.stream;
     const restarts = s.streamerStatus?.restarts;
-    const note = s.error ?? (s.streamer !== 'active' ? 'streamer stopped' : s.streamerStatus?.lastError ? `last error: ${String(s.streamerStatus.lastError)}` : '');
+    const note =
+      s.error ??
+      (s.streamer !== 'active'
+        ? 'streamer stopped'
+        : s.webrtc && s.webrtc !== 'active'
+          ? `camfleet-webrtc.service is ${s.webrtc}: browsers get HLS`
+          : s.streamerStatus?.lastError
+            ? `last error: ${String(s.streamerStatus.lastError)}`
+            : '');
     return [
       s.host,
       s.nginx ?? '-',
@@ -104,7 +130,9 @@ export function statusTable(rows: PiStatus[]): string {
       st?.width ? `${st.width}x${st.height}@${st.fps ?? '?'} ${st.codec ?? ''}`.trim() : '-',
       st?.bitrateIn ? `${(st.bitrateIn / 1000).toFixed(0)} kb/s` : '-',
       st ? String(st.viewers) : '-',
+      s.browsers === undefined ? '-' : String(s.browsers),
       st ? formatDuration(st.uptimeSeconds) : '-',
+      s.page ?? '-',
       `${note}${typeof restarts === 'number' && restarts > 0 ? ` (${restarts} restarts)` : ''}`,
     ];
   });

@@ -8,7 +8,7 @@ export const builtinDefaults = {
   access: { publish: ['127.0.0.1'], play: ['all'], stat: ['127.0.0.1'] },
   hotspot: { mode: 'none', interface: 'wlan0', channel: 6, prefixLength: 24 },
   // Phones are what viewers carry: every Pi serves its page unless told not to.
-  viewer: { enabled: true, port: 80, paths: ['hls'] },
+  viewer: { enabled: true, port: 80, paths: ['webrtc', 'hls'] },
   // A Pi serves its own viewers unless it is told to relay to an origin.
   relay: {},
 } as const;

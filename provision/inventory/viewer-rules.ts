@@ -4,6 +4,7 @@
 import type { Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
+import { webrtcPorts } from '../render/viewer.ts';
 
 /** Where the merged setting `section.key` was set; the host itself for a built-in default. */
 type At = (key: string) => YamlPath;
@@ -14,6 +15,7 @@ export function checkViewer(doc: InventoryDocument, host: ResolvedHost, at: At):
     { key: 'stream.port', port: host.stream.port, what: 'the RTMP port' },
     { key: 'stream.statPort', port: host.stream.statPort, what: 'the statistics port' },
     { key: 'ssh.port', port: host.ssh.port, what: "sshd's port" },
+    ...(host.viewer.paths.includes('webrtc') ? [{ key: 'viewer.paths', port: webrtcPorts.whep, what: 'the WebRTC service\'s own port' }] : []),
   ];
   return taken
     .filter((other) => other.port === host.viewer.port)

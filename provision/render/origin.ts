@@ -87,7 +87,9 @@ export function wallPage(host: ResolvedHost & { origin: OriginSettings }, templa
 export function cameraPage(host: ResolvedHost, camera: string, template: string): string {
   const config: PageConfig = {
     name: camera,
-    paths: host.viewer.paths,
+    // The origin runs no WebRTC service: its camera pages play its HLS.
+    paths: ['hls'],
+    whep: '/whep',
     hls: originHlsUrlPath(camera),
     hlsLibrary: '/hls.min.js',
     rtmp: { port: host.stream.port, application: host.stream.application, key: camera },

@@ -27,6 +27,10 @@ export const paths = {
   // config: /dev/shm exists on every Pi and on the operator's machine, whose `nginx -t` in
   // `render` would otherwise fail (or write into /var/lib) there.
   hlsDir: '/dev/shm/camfleet-hls',
+  // CommonJS: with no package.json beside it, Node reads a .js file as such.
+  webrtcService: '/opt/camfleet/webrtc.js',
+  webrtcConfig: '/etc/camfleet/webrtc.json',
+  webrtcUnit: '/etc/systemd/system/camfleet-webrtc.service',
 } as const;
 
 export const units = {
@@ -37,6 +41,7 @@ export const units = {
   hostapd: 'hostapd.service',
   dnsmasq: 'dnsmasq.service',
   hotspotAddress: 'camfleet-hotspot-address.service',
+  webrtc: 'camfleet-webrtc.service',
   wifiCountry: 'camfleet-wifi-country.service',
 } as const;
 

@@ -5,8 +5,8 @@ import type { AbsentFile, DesiredState, DesiredUnit, ManagedFile, ResolvedHost }
 import { checkRendered, escapeContext, formatOf, keyfileBytes, systemdNameEscape, Verbatim } from './formats.ts';
 import { isUnitFile, paths, units } from './paths.ts';
 import type { Templates } from './templates.ts';
-import type { ViewerAssets } from '../../viewer/build.ts';
-import { hlsFragmentMs, renderViewer } from './viewer.ts';
+import type { ViewerAssets } from '../../viewer/config.ts';
+import { renderViewer, viewerTemplateContext } from './viewer.ts';
 import type { WallAssets } from '../../wall/build.ts';
 import { originContext, relayUrl, renderOrigin } from './origin.ts';
 
@@ -76,13 +76,13 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     },
   ];
   const hotspot = renderHotspot(host, file);
-  const viewer = renderViewer(host, inputs.viewerAssets);
+  const viewer = renderViewer(host, inputs.viewerAssets, file);
   return {
     host: host.name,
     packages: [...basePackages, ...hotspot.packages],
     files: [...files, ...viewer.files, ...hotspot.files],
     absent: [...viewer.absent, ...hotspot.absent],
-    units: [...unitList, ...hotspot.units],
+    units: [...unitList, ...viewer.units, ...hotspot.units],
     listen: [host.stream.port, host.stream.statPort, ...viewer.listen],
     camera: { device: host.camera.device, encoder: host.camera.encoder },
     hotspot: { mode: host.hotspot.mode, interface: host.hotspot.interface },
@@ -165,7 +165,7 @@ function templateContext(host: ResolvedHost) {
     stream: host.stream,
     access: host.access,
     hotspot: h,
-    viewer: { ...host.viewer, hls: host.viewer.enabled && host.viewer.paths.includes('hls'), hlsFragmentMs: hlsFragmentMs(host) },
+    viewer: viewerTemplateContext(host),
     paths,
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,

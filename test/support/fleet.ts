@@ -8,7 +8,7 @@ import { sha256 } from '../../provision/plan/files.ts';
 export const templates = loadTemplates();
 export const bundle = '// streamer bundle v1\nconsole.log("streaming");\n';
 /** Stand-ins for the page's files: render only copies them (the real ones are tested in test/viewer-page.e2e.test.ts). */
-export const viewerAssets = { page: '<!doctype html>\n<!-- Managed by camfleet -->\n<title>{{title}}</title><script type="application/json">{{config}}</script>\n', app: '// Managed by camfleet\n', hlsLibrary: '// Managed by camfleet\n' };
+export const viewerAssets = { page: '<!doctype html>\n<!-- Managed by camfleet -->\n<title>{{title}}</title><script type="application/json">{{config}}</script>\n', app: '// Managed by camfleet\n', hlsLibrary: '// Managed by camfleet\n', webrtcService: '// Managed by camfleet\n' };
 
 export function resolve(yaml: string, env: NodeJS.ProcessEnv = {}): ResolvedHost[] {
   return parseAndResolve('inventory.yaml', yaml, '/tmp', { env }).hosts;

@@ -1,0 +1,104 @@
+// A real browser for viewer tests and benchmarks: Debian's chromium, headless, driven through
+// playwright-core (the protocol client only; it downloads no browser). Everything a test asserts
+// about the picture is measured inside the page: frames counted with requestVideoFrameCallback,
+// and the page's own screenshot decoded back in the browser to look at its pixels.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+/** Why a browser test cannot run here, or undefined when it can. */
+export function browserUnavailable(): string | undefined {
+  return existsSync(chromiumPath) ? undefined : 'chromium is not installed (bash .ci/run installs it)';
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // Muted autoplay is allowed anyway; this keeps a headless run from depending on it.
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/** A page at phone size (an iPhone 14's viewport), as a viewer on the hotspot would hold it. */
+export async function openPhonePage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 15_000 });
+  return page;
+}
+
+export interface Playback {
+  /** Frames presented during the window. */
+  frames: number;
+  /** ms from the start of the count to the first presented frame. */
+  firstFrameMs: number;
+  width: number;
+  height: number;
+  /** What the page says of itself (window.camfleet). */
+  path: string;
+  state: string;
+}
+
+// In-page code is passed as source text: a function handed to page.evaluate would carry the
+// helpers tsx's transform adds (__name), which do not exist in the page.
+const countFramesInPage = `({ ms, waitMs }) => new Promise((resolve, reject) => {
+  const video = document.querySelector('video');
+  const t0 = performance.now();
+  let first = -1;
+  let frames = 0;
+  const done = () => {
+    const self = window.camfleet || {};
+    resolve({ frames, firstFrameMs: Math.round(first - t0), width: video.videoWidth, height: video.videoHeight, path: self.path || '', state: self.state || '' });
+  };
+  const onFrame = (now) => {
+    if (first < 0) { first = now; setTimeout(done, ms); }
+    frames++;
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  setTimeout(() => first < 0 && reject(new Error('no video frame within ' + waitMs + ' ms (page says ' + JSON.stringify(window.camfleet) + ')')), waitMs);
+})`;
+
+const pixelsInPage = `async ({ b64, box }) => {
+  const bitmap = await createImageBitmap(await (await fetch('data:image/png;base64,' + b64)).blob());
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(bitmap, 0, 0);
+  const { data } = ctx.getImageData(Math.round(box.x), Math.round(box.y), Math.round(box.width), Math.round(box.height));
+  const colours = new Set();
+  let luma = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    colours.add(((data[i] >> 3) << 10) | ((data[i + 1] >> 3) << 5) | (data[i + 2] >> 3));
+    luma += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+  }
+  return { colours: colours.size, meanLuma: Math.round(luma / (data.length / 4)) };
+}`;
+
+function inPage<A, R>(page: Page, source: string, arg: A): Promise<R> {
+  return page.evaluate(`(${source})(${JSON.stringify(arg)})`) as Promise<R>;
+}
+
+/** Count frames the video element presents for `ms`, waiting up to `waitMs` for the first. */
+export function countFrames(page: Page, ms: number, waitMs = 15_000): Promise<Playback> {
+  return inPage(page, countFramesInPage, { ms, waitMs });
+}
+
+/**
+ * A screenshot of the page, decoded in the browser: how many distinct colours the video's area
+ * shows and how bright it is. A black or frozen-grey box has one or two colours.
+ */
+export async function screenshotVideoArea(page: Page, path?: string): Promise<{ colours: number; meanLuma: number }> {
+  const png = await page.screenshot({ path });
+  const box = await page.locator('video').boundingBox();
+  if (!box) throw new Error('the video element is not visible');
+  return inPage(page, pixelsInPage, { b64: png.toString('base64'), box });
+}

@@ -1,0 +1,32 @@
+// camfleet-webrtc: the viewer page's low-latency path. Reads the Pi's own stream back from
+// nginx-rtmp as RTP (copied, never re-encoded) and serves it to browsers over WebRTC (WHEP).
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseConfig } from './config.ts';
+import { startRtpSource } from './rtp-source.ts';
+import { startWhep } from './whep.ts';
+
+const log = (line: string) => console.log(line);
+const { values } = parseArgs({ options: { config: { type: 'string' } } });
+if (!values.config) {
+  console.error('usage: webrtc.js --config FILE');
+  process.exit(2);
+}
+const config = parseConfig(readFileSync(values.config, 'utf8'));
+
+// No top-level await: the bundle is CommonJS (webrtc/build.ts).
+async function main(): Promise<void> {
+  const source = await startRtpSource(config.rtmpUrl, log);
+  const whep = await startWhep(config, source, log);
+  log(`WHEP on http://${config.listen.host}:${config.listen.port}/whep, media on UDP ${config.icePorts.join('-')}`);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => {
+      source.stop();
+      void whep.close().then(() => process.exit(0));
+    });
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});

@@ -1,0 +1,121 @@
+// WHEP (WebRTC-HTTP Egress Protocol, RFC 9725) on loopback, behind nginx: a viewer POSTs its SDP
+// offer, gets the answer with every ICE candidate in it (no trickle: a Pi on its own hotspot has
+// only host candidates, gathered at once), and receives the stream's RTP as it comes, from the next
+// keyframe on. DELETE on the returned Location ends it. WebRTC itself is werift's.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import type { WebrtcConfig } from './config.ts';
+import type { RtpSource } from './rtp-source.ts';
+
+interface Viewer {
+  pc: RTCPeerConnection;
+  track: MediaStreamTrack;
+  /** Packets flow once a keyframe starts: a decoder cannot begin mid-GOP. */
+  started: boolean;
+}
+
+export interface WhepServer {
+  server: Server;
+  viewers(): number;
+  close(): Promise<void>;
+}
+
+export function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: string) => void): Promise<WhepServer> {
+  const viewers = new Map<string, Viewer>();
+  source.onPacket((packet, key) => {
+    for (const v of viewers.values()) {
+      if (!v.started && !key) continue;
+      v.started = true;
+      v.track.writeRtp(packet);
+    }
+  });
+
+  const codec = () =>
+    new RTCRtpCodecParameters({
+      mimeType: 'video/H264',
+      clockRate: 90000,
+      rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+      parameters: `profile-level-id=${config.profileLevelId};packetization-mode=1;level-asymmetry-allowed=1`,
+    });
+
+  const end = async (id: string) => {
+    const v = viewers.get(id);
+    if (!v) return false;
+    viewers.delete(id);
+    await v.pc.close().catch(() => {});
+    log(`viewer ${id.slice(0, 8)} left (${viewers.size} watching)`);
+    return true;
+  };
+
+  const offer = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!/^application\/sdp/.test(req.headers['content-type'] ?? '')) return reply(res, 415, 'expected an SDP offer (application/sdp)');
+    if (viewers.size >= config.maxViewers) return reply(res, 503, `${config.maxViewers} viewers already: use HLS`);
+    const sdp = await body(req, 64 * 1024);
+    const pc = new RTCPeerConnection({ codecs: { video: [codec()] }, icePortRange: config.icePorts });
+    const track = new MediaStreamTrack({ kind: 'video' });
+    pc.addTransceiver(track, { direction: 'sendonly' });
+    const id = randomUUID();
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete', 5000);
+    } catch (e) {
+      await pc.close().catch(() => {});
+      return reply(res, 400, `cannot answer this offer: ${(e as Error).message}`);
+    }
+    viewers.set(id, { pc, track, started: false });
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'failed' || state === 'closed' || state === 'disconnected') void end(id);
+    });
+    log(`viewer ${id.slice(0, 8)} joined (${viewers.size} watching)`);
+    res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whep/${id}` });
+    res.end(pc.localDescription!.sdp);
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handle = async () => {
+      if (req.method === 'POST' && path === '/whep') return offer(req, res);
+      const m = /^\/whep\/([0-9a-f-]{36})$/.exec(path);
+      if (req.method === 'DELETE' && m) return (await end(m[1]!)) ? reply(res, 200, '') : reply(res, 404, 'no such viewer');
+      if (req.method === 'GET' && path === '/whep/status')
+        return reply(res, 200, JSON.stringify({ viewers: viewers.size, streamIdleMs: Math.min(Math.round(source.idleMs()), 1e9) }), 'application/json');
+      return reply(res, 404, 'not found');
+    };
+    handle().catch((e: Error) => reply(res, 500, e.message));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () =>
+      resolve({
+        server,
+        viewers: () => viewers.size,
+        close: async () => {
+          await Promise.all([...viewers.keys()].map(end));
+          await new Promise((r) => server.close(r));
+        },
+      }),
+    );
+  });
+}
+
+function reply(res: ServerResponse, status: number, text: string, type = 'text/plain'): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'Content-Type': type });
+  res.end(text);
+}
+
+function body(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) return req.destroy(new Error('offer too large'));
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
