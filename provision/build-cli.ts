@@ -4,8 +4,8 @@
 // V8's code cache) parsing the bundle. Run it as dist/camfleet.mjs.
 // The streamer bundle and the viewer page's files are built here too, so the CLI needs no esbuild at run time.
 import { build, type Plugin } from 'esbuild';
-import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, sep } from 'node:path';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { buildStreamerBundle } from '../streamer/build.ts';
 import { buildViewerAssets, type ViewerAssets } from '../viewer/build.ts';
@@ -32,6 +32,11 @@ function precomputed(streamerBundle: string, viewerAssets: ViewerAssets, wallAss
           contents: `${code}\nexport function inventoryValidator() { return validate20; }\n`,
         };
       });
+      // The remote shell scripts, inline: the bundled CLI reads no script file at run time.
+      b.onLoad({ filter: /provision[/\\]remote-scripts\.ts$/ }, () => ({
+        loader: 'js',
+        contents: `const scripts = ${JSON.stringify(remoteScripts())};\nexport function scriptFile(path) { const s = scripts[path]; if (s === undefined) throw new Error('no remote script ' + path); return s; }\n`,
+      }));
       b.onLoad({ filter: /streamer[/\\]build\.ts$/ }, () => ({
         loader: 'js',
         contents: `export async function buildStreamerBundle() { return ${JSON.stringify(streamerBundle)}; }\n`,
@@ -46,6 +51,13 @@ function precomputed(streamerBundle: string, viewerAssets: ViewerAssets, wallAss
       }));
     },
   };
+}
+
+/** Every .sh under provision/, keyed by its path under provision/ (as remote-scripts.ts names them). */
+function remoteScripts(): Record<string, string> {
+  const dir = join(projectRoot, 'provision');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.sh')).sort();
+  return Object.fromEntries(files.map((f) => [f.split(sep).join('/'), readFileSync(join(dir, f), 'utf8')]));
 }
 
 /** Builds into `outdir` (inside the checkout: the CLI finds templates and schema above itself). */

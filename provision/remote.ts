@@ -1,6 +1,7 @@
 // How camfleet talks to a host: every remote action is a POSIX shell script sent on stdin to
 // `sh -s` (through `sudo -n` unless we are root), so no value is ever spliced into an ssh command
-// line, and every value inside a script goes through `q` (POSIX single-quote shell quoting).
+// line. The scripts are .sh files (remote-scripts.ts); their values go in front of them, quoted
+// once by `q` (POSIX single-quote shell quoting), never into their text.
 
 export interface ExecResult {
   stdout: string;
@@ -25,10 +26,37 @@ export function q(value: string | number): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A file's content carried inside a script, safe for any bytes and any delimiter. */
-export function heredocBase64(content: string, redirect: string): string {
-  const b64 = Buffer.from(content, 'utf8').toString('base64').replace(/.{1,76}/g, '$&\n');
-  // The redirection goes on the command line: after the terminator it would not end the here-doc.
-  return `base64 -d ${redirect} <<'CAMFLEET_B64'\n${b64}CAMFLEET_B64`;
+export interface ScriptValues {
+  /** Shell variables the script reads as "$NAME" (upper case: shellcheck takes them as given from outside). */
+  env?: Record<string, string | number>;
+  /** The script's arguments, "$1" ... "$N". */
+  args?: readonly (string | number)[];
+}
+
+/**
+ * A script file's text with its values put in front: one `NAME='value'` line each and
+ * `set -- 'arg' ...`. The login's $SSH_CONNECTION, which `sh -s` receives as $1 (sudo drops the
+ * environment), is kept as $SSH_CONNECTION first.
+ */
+export function withValues(script: string, values: ScriptValues = {}): string {
+  const lines = ['SSH_CONNECTION=${1:-}'];
+  for (const [name, value] of Object.entries(values.env ?? {})) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`not a script variable name: ${name}`);
+    lines.push(`${name}=${q(value)}`);
+  }
+  lines.push(['set --', ...(values.args ?? []).map(q)].join(' '));
+  return `${lines.join('\n')}\n${script}`;
+}
+
+/** Names a script splits on spaces ("$PACKAGES"): each must be one word, with nothing a shell would expand. */
+export function wordList(names: readonly string[]): string {
+  for (const n of names) if (!/^[A-Za-z0-9@_.:+-]+$/.test(n)) throw new Error(`not a plain name for a shell word list: ${JSON.stringify(n)}`);
+  return names.join(' ');
+}
+
+/** Paths a script reads one a line (IFS set to a newline, globbing off): none may hold a newline. */
+export function lineList(paths: readonly string[]): string {
+  for (const p of paths) if (p.includes('\n') || p === '') throw new Error(`not a path for a shell line list: ${JSON.stringify(p)}`);
+  return paths.join('\n');
 }
 

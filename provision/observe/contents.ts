@@ -1,8 +1,9 @@
 // A second, optional round trip: the current contents of files that differ, for diffs.
-import { q } from '../remote.ts';
+import { withValues } from '../remote.ts';
+import { scriptFile } from '../remote-scripts.ts';
 
 export function contentsScript(paths: string[]): string {
-  return `${paths.map((p) => `printf '%s\\t%s\\n' ${q(p)} "$(base64 -w0 < ${q(p)})"`).join('\n')}\n`;
+  return withValues(scriptFile('observe/contents.sh'), { args: paths });
 }
 
 export function parseContents(stdout: string): Record<string, string> {

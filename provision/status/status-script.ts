@@ -1,31 +1,23 @@
-// The status round trip: units, nginx-rtmp's statistics (fetched on the Pi itself, over its own
-// loopback, which the stat access list allows by default) and the streamer's status file.
-import { q } from '../remote.ts';
+// The status round trip: status.sh with this host's values, and what its lines mean.
+import { withValues } from '../remote.ts';
+import { scriptFile } from '../remote-scripts.ts';
 import { paths, units } from '../render/paths.ts';
 import { viewerTemplateContext, webrtcPorts } from '../render/viewer.ts';
 import type { ResolvedHost } from '../types.ts';
 
 export function statusScript(host: ResolvedHost): string {
-  const statUrl = `http://127.0.0.1:${host.stream.statPort}/stat`;
-  const fetchStat = `fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(Buffer.from(t).toString('base64')), () => process.exit(1))`;
-  return [
-    `printf 'nginx\\t%s\\n' "$(systemctl is-active ${q(units.nginx)})"`,
-    `printf 'streamer\\t%s\\n' "$(systemctl is-active ${q(units.streamer)})"`,
-    `if command -v node >/dev/null 2>&1; then printf 'stat\\t%s\\n' "$(node -e ${q(fetchStat)} ${q(statUrl)} 2>/dev/null)"; fi`,
-    `[ -f ${q(paths.streamerStatus)} ] && printf 'status\\t%s\\n' "$(base64 -w0 < ${q(paths.streamerStatus)})"`,
-    ...(viewerTemplateContext(host).webrtc ? webrtcStatus() : []),
-    'exit 0',
-  ].join('\n');
-}
-
-/** camfleet-webrtc's unit state and its own count of browser viewers. */
-function webrtcStatus(): string[] {
-  const url = `http://127.0.0.1:${webrtcPorts.whep}/whep/status`;
-  const fetchJson = `fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(Buffer.from(t).toString('base64')), () => process.exit(1))`;
-  return [
-    `printf 'webrtc\\t%s\\n' "$(systemctl is-active ${q(units.webrtc)})"`,
-    `if command -v node >/dev/null 2>&1; then printf 'whep\\t%s\\n' "$(node -e ${q(fetchJson)} ${q(url)} 2>/dev/null)"; fi`,
-  ];
+  const webrtc = viewerTemplateContext(host).webrtc;
+  return withValues(scriptFile('status/status.sh'), {
+    env: {
+      NGINX_UNIT: units.nginx,
+      STREAMER_UNIT: units.streamer,
+      STAT_URL: `http://127.0.0.1:${host.stream.statPort}/stat`,
+      STATUS_FILE: paths.streamerStatus,
+      // Empty when the Pi offers no WebRTC: status.sh then asks nothing about it.
+      WEBRTC_UNIT: webrtc ? units.webrtc : '',
+      WHEP_STATUS_URL: `http://127.0.0.1:${webrtcPorts.whep}/whep/status`,
+    },
+  });
 }
 
 export interface RawStatus {
