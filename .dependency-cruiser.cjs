@@ -1,41 +1,93 @@
-// The layers of camfleet (../shared/ARCHITECTURE.md), mapped onto today's folders. Arrows run one
-// way: cli/commands -> rollout -> apply/observe (remote execution) -> core (inventory, render,
-// plan), which does no I/O at all. `npm test` runs this (npm run layers); a violation fails it.
-const core = '^provision/(inventory|render|plan)/';
-const cli = '^provision/(cli|cli-common)[.]ts$';
+// The layers of camfleet (../shared/ARCHITECTURE.md), one folder each under provision/, arrows
+// running one way, from the top down:
+//
+//   bundle/     builds the CLI into dist/ and starts it fast
+//   cli/        argv, help, progress, summaries, exit codes: the commands
+//   rollout/    many hosts at once, generic over the per-host result
+//   converge/   one host: read the inventory, render, connect, observe, plan, apply
+//   apply/      executes a plan's steps over a transport       \
+//   facts/      one remote fact each: .sh + parser + record     } side by side: none imports another
+//   transport/  ssh, tcp, known hosts, the Remote interface    /   (apply and facts run over transport)
+//   core/       inventory, render, plan: pure, no I/O
+//   contract/   what the provisioner and the streamer share
+//
+// `npm test` runs this (npm run layers); a violation fails it.
+const layer = (...names) => `^provision/(${names.join('|')})/`;
 // Reading or writing the disk, spawning, the network, the machine: the shell's business, not the core's.
-const io = '^(node:)?(fs|fs/promises|child_process|net|dgram|http|https|http2|tls|os|worker_threads|cluster)$|^zx$';
+const io = '^(node:)?(fs|fs/promises|child_process|net|dgram|http|https|http2|tls|os|worker_threads|cluster|readline|vm|module)$|^zx$|^node-ssh$|^ssh2$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
-      name: 'core-does-no-io',
-      comment: 'inventory/, render/ and plan/ are pure: the shell reads files, env and templates and passes them in',
+      name: 'contract-imports-no-provisioner',
+      comment: 'contract/ is shared with the streamer, which is bundled on its own: it stands on nothing else of provision/',
       severity: 'error',
-      from: { path: core },
+      from: { path: layer('contract') },
+      to: { path: '^provision/', pathNot: layer('contract') },
+    },
+    {
+      name: 'core-does-no-io',
+      comment: 'core/ is pure: the shell (converge/, cli/) reads files, env and templates and passes them in',
+      severity: 'error',
+      from: { path: layer('core') },
       to: { path: io },
     },
     {
-      name: 'core-imports-no-shell',
-      comment: 'the pure core knows nothing of remote execution, the commands, the rollout or the CLI (nor project-root.ts, which reads the disk on import)',
+      name: 'core-imports-nothing-above',
+      comment: 'core/ knows nothing of hosts, transports, the rollout or the command line',
       severity: 'error',
-      from: { path: core },
-      to: { path: ['^provision/(apply|observe|commands|rollout|status)/', cli, '^provision/(project-root|artifacts|load-inventory|build-cli|launcher)[.]ts$'] },
+      from: { path: layer('core') },
+      to: { path: layer('transport', 'facts', 'apply', 'converge', 'rollout', 'cli', 'bundle') },
     },
     {
-      name: 'remote-imports-no-commands',
-      comment: 'apply/ and observe/ run things on a host; the commands, the rollout and the CLI drive them, never the reverse',
+      name: 'transport-imports-nothing-above',
+      comment: 'transport/ carries scripts to a host and back; what the scripts mean is above it',
       severity: 'error',
-      from: { path: '^provision/(apply|observe)/' },
-      to: { path: ['^provision/(commands|rollout)/', cli] },
+      from: { path: layer('transport') },
+      to: { path: layer('facts', 'apply', 'converge', 'rollout', 'cli', 'bundle') },
     },
     {
-      name: 'rollout-imports-no-commands',
-      comment: 'rollout/ schedules any per-host run; the command that runs a host is above it',
+      name: 'facts-import-nothing-above',
+      comment: 'facts/ reads a host; it neither changes one (apply/) nor drives a run',
       severity: 'error',
-      from: { path: '^provision/rollout/' },
-      to: { path: ['^provision/commands/', cli] },
+      from: { path: layer('facts') },
+      to: { path: layer('apply', 'converge', 'rollout', 'cli', 'bundle') },
+    },
+    {
+      name: 'apply-imports-nothing-above',
+      comment: 'apply/ executes the plan it is given: it observes nothing (facts/) and drives no run',
+      severity: 'error',
+      from: { path: layer('apply') },
+      to: { path: layer('facts', 'converge', 'rollout', 'cli', 'bundle') },
+    },
+    {
+      name: 'converge-imports-no-rollout-or-cli',
+      comment: 'converge/ runs one host; the rollout and the command line drive it, never the reverse',
+      severity: 'error',
+      from: { path: layer('converge') },
+      to: { path: layer('rollout', 'cli', 'bundle') },
+    },
+    {
+      name: 'rollout-is-generic',
+      comment: 'rollout/ schedules any per-host run: it knows nothing of what a host run is, nor of the CLI',
+      severity: 'error',
+      from: { path: layer('rollout') },
+      to: { path: layer('transport', 'facts', 'apply', 'converge', 'cli', 'bundle') },
+    },
+    {
+      name: 'cli-imports-no-bundle',
+      comment: 'bundle/ builds and starts the CLI; the CLI does not know how it was built',
+      severity: 'error',
+      from: { path: layer('cli') },
+      to: { path: layer('bundle') },
+    },
+    {
+      name: 'every-module-in-a-layer',
+      comment: 'a module directly under provision/ belongs to no layer: put it in the folder of the layer that owns it',
+      severity: 'error',
+      from: { path: '^provision/[^/]+$' },
+      to: {},
     },
     {
       name: 'tools-import-no-tests',
@@ -49,7 +101,7 @@ module.exports = {
       comment: 'the streamer is bundled for the Pi on its own; of the provisioner it may share only the contract module',
       severity: 'error',
       from: { path: '^streamer/' },
-      to: { path: '^provision/', pathNot: '^provision/contract/' },
+      to: { path: '^provision/', pathNot: layer('contract') },
     },
     {
       name: 'no-circular',

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { containerUp, type NspawnKind } from '../lab/container.ts';
 import { sshArgs } from '../lab/ssh-args.ts';
 import type { LabHost } from '../lab/state.ts';
-import { buildCli } from '../provision/build-cli.ts';
+import { buildCli } from '../provision/bundle/build-cli.ts';
 import { writeInventory } from '../lab/scratch-inventory.ts';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -95,7 +95,7 @@ export async function benchNoopProvision(o: { runs?: number; log?: (l: string) =
   const npm: number[] = [];
   const npmOwn: number[] = [];
   const launcher: number[] = [];
-  const freshCli = join(dirname(camfleet), '..', 'provision', 'fresh-cli.mjs');
+  const freshCli = join(dirname(camfleet), '..', 'provision', 'bundle', 'fresh-cli.mjs');
   for (let i = 0; i < runs; i++) {
     const run = timed(process.execPath, [camfleet, ...provision]);
     p.push(run.ms);

@@ -63,7 +63,7 @@ await section('2. no-op re-provision', async () => {
   say(
     `   npm run provision (the README's command; rebuilds dist/ first only when a source changed): ${s(r.npmRun.ms)} vs node dist/camfleet.mjs ` +
       `${s(r.provisionMs)} = ${r.npmRun.ratio.toFixed(2)}x — goal <= 1.2x: ${verdict(r.npmRun.ratio <= 1.2)} (npm's own start, npm run env, is ${s(r.npmRun.npmOwnMs)} of it; ` +
-      `what npm runs, node provision/fresh-cli.mjs provision: ${s(r.npmRun.launcherMs)} = ${r.npmRun.launcherRatio.toFixed(2)}x, ${verdict(r.npmRun.launcherRatio <= 1.2)})`,
+      `what npm runs, node provision/bundle/fresh-cli.mjs provision: ${s(r.npmRun.launcherMs)} = ${r.npmRun.launcherRatio.toFixed(2)}x, ${verdict(r.npmRun.launcherRatio <= 1.2)})`,
   );
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawnSimFleet } from '../lab/sim/harness.ts';
 import { openFileLimit, withOpenFiles } from '../lab/sim/limits.ts';
-import { buildCli } from '../provision/build-cli.ts';
+import { buildCli } from '../provision/bundle/build-cli.ts';
 
 /** pyinfra's published no-op figures (seconds), for the sizes it measured. */
 export const pyinfraSeconds: Record<number, number> = { 1: 1.27, 50: 3.7, 500: 31 };

@@ -1,7 +1,7 @@
 // npm run view -- --host pi1      play a Pi's stream with ffplay
 // npm run probe -- --host pi1     read it headless and report what arrives
 import { resolve as resolvePath } from 'node:path';
-import { formatProblem, InventoryError, UsageError } from '../provision/errors.ts';
+import { formatProblem, InventoryError, UsageError } from '../provision/core/errors.ts';
 import { NoStreamError, probeStream, type ProbeReport } from './probe.ts';
 import { hostViewerUrl, maskKey, redactUrl } from './url.ts';
 import { viewStream } from './view.ts';

@@ -1,8 +1,8 @@
 // Which stream a host serves, and how to show its URL without giving its key away.
-import { UsageError } from '../provision/errors.ts';
-import { loadInventory } from '../provision/load-inventory.ts';
-import { relayUrl } from '../provision/render/origin.ts';
-import type { ResolvedHost } from '../provision/types.ts';
+import { UsageError } from '../provision/core/errors.ts';
+import { loadInventory } from '../provision/converge/load-inventory.ts';
+import { relayUrl } from '../provision/core/render/origin.ts';
+import type { ResolvedHost } from '../provision/core/types.ts';
 
 /** The URL a viewer plays: rtmp://<address>:<port>/<application>/<key>, or the origin's when the Pi relays. */
 export function viewerUrl(host: Pick<ResolvedHost, 'address' | 'stream' | 'relay'>): string {

@@ -4,11 +4,11 @@
 // browser then talks to one server only (no cross-origin requests to every Pi).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadSelected, parse, reportError, selectionOptions } from '../provision/cli-common.ts';
-import { exitCodes } from '../provision/exit-codes.ts';
-import { UsageError } from '../provision/errors.ts';
-import { fillPage, httpUrl } from '../provision/render/origin.ts';
-import type { ResolvedHost } from '../provision/types.ts';
+import { loadSelected, parse, reportError, selectionOptions } from '../provision/cli/common.ts';
+import { exitCodes } from '../provision/cli/exit-codes.ts';
+import { UsageError } from '../provision/core/errors.ts';
+import { fillPage, httpUrl } from '../provision/core/render/origin.ts';
+import type { ResolvedHost } from '../provision/core/types.ts';
 import { buildViewerAssets } from '../viewer/build.ts';
 import { buildWallAssets } from '../wall/build.ts';
 import type { WallConfig } from '../wall/config.ts';

@@ -39,13 +39,13 @@ if (!pi) fail('no lab Pi came up');
 const inventory = relative(process.cwd(), labInventory) || labInventory;
 
 step(3, `provisioning ${pi!.name}: npm run provision -- --inventory ${inventory} --host ${pi!.name}`);
-run(['provision/cli.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'provisioning');
+run(['provision/cli/main.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'provisioning');
 
 step(4, 'probing the stream from here');
 run(['client/cli.ts', 'probe', '--inventory', labInventory, '--host', pi!.name, '--seconds', '3', '--timeout', '30'], 'the probe');
 
 step(5, 'provisioning again: nothing to change');
-run(['provision/cli.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'the second run');
+run(['provision/cli/main.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'the second run');
 
 // The URL as the inventory gives it; the lab's stream key is no secret, so it is shown in full.
 const url = await hostViewerUrl(labInventory, pi!.name);

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { $ } from 'zx';
-import { projectRoot } from '../provision/project-root.ts';
+import { projectRoot } from '../provision/converge/project-root.ts';
 
 /** Per-checkout state: operator key, generated inventory, run-time records. Gitignored. */
 export const labDir = process.env.CAMFLEET_LAB_DIR ?? join(projectRoot, '.lab');

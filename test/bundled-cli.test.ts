@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../provision/build-cli.ts';
+import { buildCli } from '../provision/bundle/build-cli.ts';
 import { camfleet, root, run } from './support/cli.ts';
 
 const outdir = join(root, 'build', 'cli-test');

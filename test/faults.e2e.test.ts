@@ -54,7 +54,7 @@ async function eventAt(host: LabHost, since: number, event: string, timeoutMs: n
 /** camfleet as a child process, with `onLine` told each line it prints on stderr (its progress) as it comes. */
 function camfleetWatched(args: string[], onLine: (line: string) => void): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli', 'main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

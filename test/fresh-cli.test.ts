@@ -1,15 +1,15 @@
 // `npm run provision` runs the bundled CLI only when dist/ was built from the sources as they are
-// (provision/up-to-date.mjs); otherwise fresh-cli.mjs builds it first. Checked on a scratch tree.
+// (provision/bundle/up-to-date.mjs); otherwise fresh-cli.mjs builds it first. Checked on a scratch tree.
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { distIsCurrent, sourceStamp, stampFile } from '../provision/up-to-date.mjs';
+import { distIsCurrent, sourceStamp, stampFile } from '../provision/bundle/up-to-date.mjs';
 
 function tree(): string {
   const root = mkdtempSync(join(tmpdir(), 'camfleet-fresh-'));
-  for (const dir of ['provision/apply', 'streamer', 'viewer', 'schemas', 'dist']) mkdirSync(join(root, dir), { recursive: true });
-  for (const f of ['provision/cli.ts', 'provision/apply/verify.sh', 'streamer/main.ts', 'viewer/page.html', 'schemas/inventory.schema.json', 'package-lock.json'])
+  for (const dir of ['provision/apply', 'provision/cli', 'streamer', 'viewer', 'schemas', 'dist']) mkdirSync(join(root, dir), { recursive: true });
+  for (const f of ['provision/cli/main.ts', 'provision/apply/verify.sh', 'streamer/main.ts', 'viewer/page.html', 'schemas/inventory.schema.json', 'package-lock.json'])
     writeFileSync(join(root, f), `// ${f}\n`);
   writeFileSync(stampFile(root), sourceStamp(root));
   return root;
@@ -21,7 +21,7 @@ describe('dist/ is current', () => {
   });
 
   it.each([
-    ['a source is edited', (root: string) => utimesSync(join(root, 'provision/cli.ts'), new Date(), new Date(Date.now() + 5000))],
+    ['a source is edited', (root: string) => utimesSync(join(root, 'provision/cli/main.ts'), new Date(), new Date(Date.now() + 5000))],
     ['a remote script is edited', (root: string) => writeFileSync(join(root, 'provision/apply/verify.sh'), 'exit 1\n')],
     ['a source is added', (root: string) => writeFileSync(join(root, 'provision/new.ts'), '')],
     ['a source is removed', (root: string) => rmSync(join(root, 'streamer/main.ts'))],

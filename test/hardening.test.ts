@@ -5,16 +5,16 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InventoryError, UsageError, formatProblem } from '../provision/errors.ts';
-import { globMatch } from '../provision/glob.ts';
-import { parseAndResolve } from '../provision/inventory/load.ts';
-import { loadInventory, readSecretFile } from '../provision/load-inventory.ts';
-import { renderToDirectory } from '../provision/commands/render.ts';
-import { makePlan } from '../provision/plan/plan.ts';
-import { formatPlan, planToJson } from '../provision/plan/format.ts';
-import { sha256 } from '../provision/plan/files.ts';
-import { paths } from '../provision/render/paths.ts';
-import { renderHost } from '../provision/render/render.ts';
+import { InventoryError, UsageError, formatProblem } from '../provision/core/errors.ts';
+import { globMatch } from '../provision/core/glob.ts';
+import { parseAndResolve } from '../provision/core/inventory/load.ts';
+import { loadInventory, readSecretFile } from '../provision/converge/load-inventory.ts';
+import { renderToDirectory } from '../provision/cli/render-to-directory.ts';
+import { makePlan } from '../provision/core/plan/plan.ts';
+import { formatPlan, planToJson } from '../provision/core/plan/format.ts';
+import { sha256 } from '../provision/core/plan/files.ts';
+import { paths } from '../provision/core/render/paths.ts';
+import { renderHost } from '../provision/core/render/render.ts';
 import { bundle, convergedObservation, templates, viewerAssets } from './support/fleet.ts';
 import { systemdSkeleton } from './support/file-formats.ts';
 
@@ -187,7 +187,7 @@ describe('7. robustness', () => {
     expect(globMatch('hall-?', 'hall-12')).toBe(false);
   });
   it('bad --report, --connect-timeout are refused with exit 2 before any host is touched', () => {
-    const run = (...args: string[]) => spawnSync('npx', ['tsx', 'provision/cli.ts', 'provision', '--host', 'pi1', ...args], { encoding: 'utf8' });
+    const run = (...args: string[]) => spawnSync('npx', ['tsx', 'provision/cli/main.ts', 'provision', '--host', 'pi1', ...args], { encoding: 'utf8' });
     const dir = run('--report', tmpdir());
     expect(dir.status).toBe(2);
     expect(dir.stderr).toMatch(/--report .* is a directory; name a file/);

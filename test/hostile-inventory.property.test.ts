@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { InventoryError } from '../provision/errors.ts';
-import { parseAndResolve } from '../provision/inventory/load.ts';
-import { renderHost } from '../provision/render/render.ts';
-import type { DesiredState } from '../provision/types.ts';
+import { InventoryError } from '../provision/core/errors.ts';
+import { parseAndResolve } from '../provision/core/inventory/load.ts';
+import { renderHost } from '../provision/core/render/render.ts';
+import type { DesiredState } from '../provision/core/types.ts';
 import { bundle, templates, viewerAssets } from './support/fleet.ts';
 import { skeletonOf } from './support/file-formats.ts';
 

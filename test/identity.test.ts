@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { parseIdentity } from '../provision/apply/identity.ts';
+import { parseIdentity } from '../provision/transport/identity.ts';
 
 const { utils } = ssh2;
 /** ssh2's generator drops a leading zero byte of an ed25519 key now and then, making a key ssh2 rejects. */

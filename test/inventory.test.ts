@@ -1,7 +1,7 @@
 // The inventory: every kind of broken file gives one line per problem, at its file:line:col.
 import { describe, expect, it } from 'vitest';
-import { InventoryError, formatProblem } from '../provision/errors.ts';
-import { parseAndResolve } from '../provision/inventory/load.ts';
+import { InventoryError, formatProblem } from '../provision/core/errors.ts';
+import { parseAndResolve } from '../provision/core/inventory/load.ts';
 
 const base = `defaults:
   camera:

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseKnownHosts, readKnownKeys } from '../provision/apply/known-hosts.ts';
+import { parseKnownHosts, readKnownKeys } from '../provision/transport/known-hosts.ts';
 
 const hashed = (name: string, salt = Buffer.from('0123456789abcdef0123')) =>
   `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;

@@ -1,4 +1,4 @@
-// The pure core (provision/inventory, render, plan) reads nothing from the process it runs in: the
+// The pure core (provision/core: inventory, render, plan) reads nothing from the process it runs in: the
 // environment, the working directory, argv and the home directory come in as arguments from the
 // shell. dependency-cruiser (npm run layers, part of npm test) checks its imports; a global such
 // as process.env needs no import, so it is looked for here.
@@ -6,11 +6,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const coreDirs = ['provision/inventory', 'provision/render', 'provision/plan'];
+const coreDir = 'provision/core';
 const processState = /\bprocess\s*\.\s*(env|cwd|argv|chdir|exit|platform|stdout|stderr|stdin)\b|\bhomedir\s*\(|\bimport\.meta\b/;
 
 function coreFiles(): string[] {
-  return coreDirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
+  return readdirSync(coreDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => join(coreDir, f));
 }
 
 describe('the pure core', () => {

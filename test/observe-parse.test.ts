@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseObserved } from '../provision/observe/parse.ts';
-import { observeScript } from '../provision/observe/script.ts';
+import { parseObserved } from '../provision/facts/observe/parse.ts';
+import { observeScript } from '../provision/facts/observe/script.ts';
 
 const desired = {
   packages: ['nginx', 'libnginx-mod-rtmp', 'ffmpeg', 'nodejs', 'hostapd'],

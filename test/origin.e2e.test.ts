@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { probeStream } from '../client/probe.ts';
 import { startWallServer, wallSources } from '../client/wall.ts';
-import { loadInventory } from '../provision/load-inventory.ts';
+import { loadInventory } from '../provision/converge/load-inventory.ts';
 import { containerDown, containerLink, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { browserUnavailable, launchBrowser, openPhonePage } from './support/browser.ts';

@@ -1,13 +1,13 @@
 // Origin relay in the pure core: the inventory's role and relay settings, the mistakes refused with
 // file:line:col, and what a relaying camera and an origin are rendered to.
 import { describe, expect, it } from 'vitest';
-import { InventoryError, formatProblem } from '../provision/errors.ts';
-import { parseAndResolve } from '../provision/inventory/load.ts';
-import { paths } from '../provision/render/paths.ts';
-import { renderHost } from '../provision/render/render.ts';
+import { InventoryError, formatProblem } from '../provision/core/errors.ts';
+import { parseAndResolve } from '../provision/core/inventory/load.ts';
+import { paths } from '../provision/core/render/paths.ts';
+import { renderHost } from '../provision/core/render/render.ts';
 import { wallSources } from '../client/wall.ts';
 import { viewerUrl } from '../client/url.ts';
-import { wallLine } from '../provision/commands/status-cli.ts';
+import { wallLine } from '../provision/cli/status.ts';
 import { camfleet } from './support/cli.ts';
 import { bundle, templates, viewerAssets } from './support/fleet.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,10 +1,10 @@
 // The pure plan: what converges a host, in what order, and nothing when it is converged.
 import { describe, expect, it } from 'vitest';
-import { describeStep } from '../provision/plan/describe.ts';
-import { formatPlan, planToJson } from '../provision/plan/format.ts';
-import { sha256 } from '../provision/plan/files.ts';
-import { makePlan } from '../provision/plan/plan.ts';
-import { paths } from '../provision/render/paths.ts';
+import { describeStep } from '../provision/core/plan/describe.ts';
+import { formatPlan, planToJson } from '../provision/core/plan/format.ts';
+import { sha256 } from '../provision/core/plan/files.ts';
+import { makePlan } from '../provision/core/plan/plan.ts';
+import { paths } from '../provision/core/render/paths.ts';
 import { convergedObservation, freshObservation, render } from './support/fleet.ts';
 
 const inventory = (bitrate = '2500k', mode = 'none') => `defaults:

@@ -1,6 +1,6 @@
 // The pure render: the files a Pi gets, deterministic, in the right shape for the tools that read them.
 import { describe, expect, it } from 'vitest';
-import { paths } from '../provision/render/paths.ts';
+import { paths } from '../provision/core/render/paths.ts';
 import { render } from './support/fleet.ts';
 
 const fleet = `defaults:
@@ -105,8 +105,8 @@ describe('render', () => {
   });
 
   it('fails loudly, naming host and template, when a template uses a variable the context lacks', async () => {
-    const { renderHost } = await import('../provision/render/render.ts');
-    const { loadTemplates } = await import('../provision/artifacts.ts');
+    const { renderHost } = await import('../provision/core/render/render.ts');
+    const { loadTemplates } = await import('../provision/converge/artifacts.ts');
     const { resolve } = await import('./support/fleet.ts');
     const { mkdtempSync, writeFileSync, readdirSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');

@@ -1,9 +1,9 @@
 // What an operator reads during and after a 1,000-host rollout: one screen of progress, however
 // many hosts, and a summary that groups failures by reason instead of listing every host.
 import { describe, expect, it } from 'vitest';
-import type { HostResult } from '../provision/result.ts';
-import { liveFrame, newLiveState, progressView, recordDone, recordStep } from '../provision/rollout/progress.ts';
-import { failureGroups, summaryTable } from '../provision/rollout/summary.ts';
+import type { HostResult } from '../provision/converge/result.ts';
+import { liveFrame, newLiveState, progressView, recordDone, recordStep } from '../provision/cli/progress.ts';
+import { failureGroups, summaryTable } from '../provision/cli/summary.ts';
 
 const ok = (host: string): HostResult => ({ host, outcome: 'ok', steps: [], ms: 420, plan: { host, steps: [], warnings: [], verify: { units: [], ports: [] } } });
 const timedOut = (host: string, address: string): HostResult => ({

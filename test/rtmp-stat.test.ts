@@ -2,8 +2,8 @@
 // with a real ffmpeg publishing: a live stream has a bitrate from its first seconds on.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { statusTable } from '../provision/commands/status-cli.ts';
-import { parseRtmpStat } from '../provision/status/rtmp-stat.ts';
+import { statusTable } from '../provision/cli/status.ts';
+import { parseRtmpStat } from '../provision/facts/status/rtmp-stat.ts';
 import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
 
 let nginx: NginxRtmp;

@@ -3,10 +3,10 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readPlanFile, writePlanFile } from '../provision/commands/plan-file.ts';
-import { observeQuery } from '../provision/observe/script.ts';
-import { whatMoved } from '../provision/plan/moved.ts';
-import { makePlan } from '../provision/plan/plan.ts';
+import { readPlanFile, writePlanFile } from '../provision/converge/plan-file.ts';
+import { observeQuery } from '../provision/facts/observe/script.ts';
+import { whatMoved } from '../provision/core/plan/moved.ts';
+import { makePlan } from '../provision/core/plan/plan.ts';
 import { convergedObservation, freshObservation, render } from './support/fleet.ts';
 
 const [desired] = render('hosts:\n  pi1: { address: 10.0.0.1, stream: { key: { env: KEY } } }\n', { KEY: 'secretKey42' });

@@ -1,8 +1,8 @@
 // The terminal QR codes of `status --qr`: the Wi-Fi join code and the page's URL.
 import { describe, expect, it } from 'vitest';
 import { encode } from 'uqr';
-import { hostQrCodes, terminalQr, wifiJoinText } from '../provision/status/qr.ts';
-import { viewerPageUrl } from '../provision/render/viewer.ts';
+import { hostQrCodes, terminalQr, wifiJoinText } from '../provision/cli/qr.ts';
+import { viewerPageUrl } from '../provision/core/render/viewer.ts';
 import { resolve } from './support/fleet.ts';
 
 describe('status --qr', () => {

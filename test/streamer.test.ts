@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeStream } from '../client/probe.ts';
-import { paths } from '../provision/render/paths.ts';
+import { paths } from '../provision/core/render/paths.ts';
 import { render } from './support/fleet.ts';
 import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
 import { alive, cpuTicks, removeStreamerBundle, startStreamer, streamerBundle, type StreamerProcess } from './support/streamer-process.ts';

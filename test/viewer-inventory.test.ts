@@ -1,7 +1,7 @@
 // The inventory's `viewer` section: defaults, layering, and the mistakes refused with file:line:col.
 import { describe, expect, it } from 'vitest';
-import { InventoryError, formatProblem } from '../provision/errors.ts';
-import { parseAndResolve } from '../provision/inventory/load.ts';
+import { InventoryError, formatProblem } from '../provision/core/errors.ts';
+import { parseAndResolve } from '../provision/core/inventory/load.ts';
 
 function problems(yaml: string): string[] {
   try {

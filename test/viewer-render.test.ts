@@ -1,9 +1,9 @@
 // Rendering the viewer: what nginx gets, what the page carries, and what goes when it is off.
 import { describe, expect, it } from 'vitest';
-import { managedMarker } from '../provision/types.ts';
-import { paths } from '../provision/render/paths.ts';
-import { jsonInHtml } from '../provision/render/formats.ts';
-import { viewerPage } from '../provision/render/viewer.ts';
+import { managedMarker } from '../provision/core/types.ts';
+import { paths } from '../provision/core/render/paths.ts';
+import { jsonInHtml } from '../provision/core/render/formats.ts';
+import { viewerPage } from '../provision/core/render/viewer.ts';
 import { buildViewerAssets } from '../viewer/build.ts';
 import { render, resolve } from './support/fleet.ts';
 

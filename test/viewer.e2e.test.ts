@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
-import { paths } from '../provision/render/paths.ts';
+import { paths } from '../provision/core/render/paths.ts';
 import { browserUnavailable, countFrames, launchBrowser, openPhonePage, screenshotVideoArea } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
 import { labUnavailable, mainPid, onHost, writeInventory, type Edit } from './support/lab.ts';

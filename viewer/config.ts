@@ -1,4 +1,4 @@
-// What render writes into the page for one Pi (provision/render/viewer.ts) and the page reads,
+// What render writes into the page for one Pi (provision/core/render/viewer.ts) and the page reads,
 // and the files viewer/build.ts hands render.
 
 export interface ViewerAssets {

@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
-import { loadInventory } from '../../provision/load-inventory.ts';
-import { loadRenderInputs } from '../../provision/artifacts.ts';
-import { renderHost } from '../../provision/render/render.ts';
+import { loadInventory } from '../../provision/converge/load-inventory.ts';
+import { loadRenderInputs } from '../../provision/converge/artifacts.ts';
+import { renderHost } from '../../provision/core/render/render.ts';
 import { readRecording, replayAnswer, scriptHash, type Recording } from './recording.ts';
 
 const { Server, utils } = ssh2;

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { projectRoot } from '../../provision/project-root.ts';
+import { projectRoot } from '../../provision/converge/project-root.ts';
 import { withOpenFiles } from './limits.ts';
 
 export interface SimFleetProcess {

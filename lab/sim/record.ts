@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { containerDown, containerUp } from '../container.ts';
 import { writeInventory } from '../scratch-inventory.ts';
 import { sshArgs } from '../ssh-args.ts';
-import { loadRenderInputs } from '../../provision/artifacts.ts';
-import { loadInventory } from '../../provision/load-inventory.ts';
-import { observeScript } from '../../provision/observe/script.ts';
-import { projectRoot } from '../../provision/project-root.ts';
-import { renderHost } from '../../provision/render/render.ts';
+import { loadRenderInputs } from '../../provision/converge/artifacts.ts';
+import { loadInventory } from '../../provision/converge/load-inventory.ts';
+import { observeScript } from '../../provision/facts/observe/script.ts';
+import { projectRoot } from '../../provision/converge/project-root.ts';
+import { renderHost } from '../../provision/core/render/render.ts';
 import { simHostSettings } from './fleet.ts';
 import { recordingFile, replayAnswer, scriptHash, type Recording } from './recording.ts';
 
@@ -21,12 +21,12 @@ export async function recordConvergedPi(log: (line: string) => void = () => {}):
   try {
     const inventory = writeInventory([pi!], (doc) => Object.assign(doc.defaults, structuredClone(simHostSettings)));
     log(`converging ${pi!.name} with camfleet`);
-    execFileSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'provision', 'cli.ts'), 'provision', '--inventory', inventory, '--all'], {
+    execFileSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'provision', 'cli', 'main.ts'), 'provision', '--inventory', inventory, '--all'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const [host] = (await loadInventory(inventory)).hosts;
     const script = observeScript(renderHost(host!, await loadRenderInputs()));
-    // The command line camfleet's client sends (provision/apply/ssh.ts), the script on stdin.
+    // The command line camfleet's client sends (provision/transport/ssh.ts), the script on stdin.
     const r = execFileSyncResult('ssh', sshArgs(pi!, ['-o', 'BatchMode=yes', 'sudo -n /bin/sh -s "$SSH_CONNECTION"']), script);
     const recording: Recording = {
       recordedFrom: `${pi!.name}: a container lab Pi (ready image) converged by camfleet, observed over OpenSSH`,

@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseObserved } from '../../provision/observe/parse.ts';
-import { observeScript } from '../../provision/observe/script.ts';
-import { describeStep } from '../../provision/plan/describe.ts';
-import { makePlan } from '../../provision/plan/plan.ts';
-import { sha256 } from '../../provision/plan/files.ts';
-import type { DesiredState } from '../../provision/types.ts';
+import { parseObserved } from '../../provision/facts/observe/parse.ts';
+import { observeScript } from '../../provision/facts/observe/script.ts';
+import { describeStep } from '../../provision/core/plan/describe.ts';
+import { makePlan } from '../../provision/core/plan/plan.ts';
+import { sha256 } from '../../provision/core/plan/files.ts';
+import type { DesiredState } from '../../provision/core/types.ts';
 
 /** The committed recording; CAMFLEET_SIM_RECORDING points elsewhere (tests of the staleness refusal). */
 export const recordingFile = process.env.CAMFLEET_SIM_RECORDING ?? join(import.meta.dirname, 'converged-pi.json');

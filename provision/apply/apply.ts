@@ -1,14 +1,19 @@
 // Execute a plan over one connection, exactly as planned: packages, then all files staged and
 // validated beside their targets and swapped in together (nothing half-written: a file that fails
 // validation leaves every file as it was), then units, then a check that the services are up.
-import { ConnectionLost, HostError } from '../errors.ts';
-import type { Remote } from '../remote.ts';
-import type { ManagedFile, Plan, Step } from '../types.ts';
-import { describeStep } from '../plan/describe.ts';
-import type { StepReport } from '../result.ts';
+import { ConnectionLost, HostError } from '../transport/host-error.ts';
+import type { Remote } from '../transport/remote.ts';
+import type { ManagedFile, Plan, Step } from '../core/types.ts';
+import { describeStep } from '../core/plan/describe.ts';
 import * as sh from './scripts.ts';
 
 export type Progress = (label: string) => void;
+
+/** One applied step and how long it took. */
+export interface StepReport {
+  label: string;
+  ms: number;
+}
 
 export async function applyPlan(remote: Remote, plan: Plan, progress: Progress = () => {}): Promise<StepReport[]> {
   const reports: StepReport[] = [];

@@ -1,10 +1,10 @@
 // The script for each kind of step: a .sh file beside this module with the step's values in front
-// of it (remote.ts withValues), so no value is spliced into shell text. Pure apart from reading
+// of it (transport/remote.ts withValues), so no value is spliced into shell text. Pure apart from reading
 // the script files once.
-import { withValues, wordList } from '../remote.ts';
-import { scriptFile } from '../remote-scripts.ts';
-import { paths } from '../render/paths.ts';
-import { managedMarker, type ManagedFile } from '../types.ts';
+import { withValues, wordList } from '../transport/remote.ts';
+import { scriptFile } from '../transport/remote-scripts.ts';
+import { paths } from '../core/render/paths.ts';
+import { managedMarker, type ManagedFile } from '../core/types.ts';
 
 const script = (name: string, values: Parameters<typeof withValues>[1]) => withValues(scriptFile(`apply/${name}.sh`), values);
 const mode = (file: ManagedFile) => file.mode.toString(8);

@@ -1,7 +1,6 @@
 // Many hosts at once: a concurrency limit, an optional canary batch, and a failure budget. When
 // the budget is spent no new host starts, hosts in flight finish, and the rest are skipped.
 // Generic over what a host's run returns: it only needs to know whether the host failed.
-import type { Outcome } from '../result.ts';
 
 export interface RolloutOptions {
   parallel: number;
@@ -11,9 +10,9 @@ export interface RolloutOptions {
   maxFailures?: number;
 }
 
-/** What a host's run must say for the scheduler: how it ended. */
+/** What a host's run must say for the scheduler: how it ended ('failed' and 'unreachable' spend the budget). */
 export interface Finished {
-  outcome: Outcome;
+  outcome: string;
 }
 
 export async function rollout<R extends Finished>(

@@ -11,7 +11,7 @@ export interface CliResult {
 }
 
 export function camfleet(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  return run(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli.ts'), ...args], options);
+  return run(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli', 'main.ts'), ...args], options);
 }
 
 export function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {

@@ -1,7 +1,7 @@
 // Readers for every format camfleet renders, written from each format's own rules (not from
 // camfleet's escaping), reduced to a skeleton: the sections and keys a file sets, in order. Two
 // renders that differ only in values have the same skeleton; an injected key or section shows.
-import { isUnitFile } from '../../provision/render/paths.ts';
+import { isUnitFile } from '../../provision/core/render/paths.ts';
 
 export type Skeleton = string[];
 

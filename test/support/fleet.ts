@@ -1,9 +1,9 @@
 // Small helpers for pure-core tests: an inventory in a string, rendered with the real templates.
-import { parseAndResolve } from '../../provision/inventory/load.ts';
-import { renderHost } from '../../provision/render/render.ts';
-import { loadTemplates } from '../../provision/artifacts.ts';
-import type { DesiredState, ObservedState, ResolvedHost } from '../../provision/types.ts';
-import { sha256 } from '../../provision/plan/files.ts';
+import { parseAndResolve } from '../../provision/core/inventory/load.ts';
+import { renderHost } from '../../provision/core/render/render.ts';
+import { loadTemplates } from '../../provision/converge/artifacts.ts';
+import type { DesiredState, ObservedState, ResolvedHost } from '../../provision/core/types.ts';
+import { sha256 } from '../../provision/core/plan/files.ts';
 
 export const templates = loadTemplates();
 export const bundle = '// streamer bundle v1\nconsole.log("streaming");\n';

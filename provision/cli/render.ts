@@ -1,0 +1,23 @@
+// The render command's output: what was written where, what validated it, and what failed.
+import { relative } from 'node:path';
+import { loadRenderInputs } from '../converge/artifacts.ts';
+import { exitCodes } from './exit-codes.ts';
+import type { Inventory } from '../core/inventory/load.ts';
+import { renderToDirectory } from './render-to-directory.ts';
+
+export async function runRender(inventory: Inventory, outDir: string, templatesDir?: string): Promise<number> {
+  const inputs = await loadRenderInputs(templatesDir);
+  const { rendered, validation } = await renderToDirectory(inventory.hosts, inputs, outDir);
+  for (const s of validation.skipped) console.error(`warning: not validated with ${s}`);
+  if (validation.failures.length) {
+    for (const f of validation.failures) console.error(`${f.path}: rejected by validator:\n  ${f.message.split('\n').join('\n  ')}`);
+    console.error(`camfleet: ${validation.failures.length} rendered file(s) failed validation; nothing was written to ${outDir}`);
+    return exitCodes.failed;
+  }
+  for (const r of rendered) {
+    console.log(`${r.host}: ${r.state.files.length} files, ${r.state.packages.length} packages, ${r.state.units.length} units -> ${relative(process.cwd(), r.dir) || r.dir}`);
+  }
+  const checked = validation.ran.length ? `validated with ${validation.ran.join(' and ')}` : 'not validated';
+  console.log(`rendered ${rendered.length} host(s), ${checked}`);
+  return exitCodes.ok;
+}

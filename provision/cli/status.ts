@@ -1,0 +1,148 @@
+// `camfleet status`: for each selected Pi, in parallel — is nginx-rtmp up, is the stream live,
+// at what resolution, fps and bitrate, for how long, and to how many viewers.
+import { connect } from '../transport/ssh.ts';
+import { loadSelected, parse, selectionOptions } from './common.ts';
+import { HostError, UnreachableError } from '../transport/host-error.ts';
+import { exitCodes } from './exit-codes.ts';
+import { parseRtmpStat, type LiveStream } from '../facts/status/rtmp-stat.ts';
+import { parseStatus, statusScript } from '../facts/status/status-script.ts';
+import { httpUrl } from '../core/render/origin.ts';
+import type { ResolvedHost } from '../core/types.ts';
+import { viewerPageUrl } from '../core/render/viewer.ts';
+import { hostQrCodes } from './qr.ts';
+
+export const statusUsage = `Usage: npm run status -- (--host NAME | --group NAME | --all) [-i FILE] [--json] [--parallel N] [--qr]
+
+For each Pi: nginx and streamer state, whether its stream is live, resolution, fps, bitrate,
+uptime and viewers (RTMP players from nginx-rtmp's rtmp_stat, read on the Pi; browsers on WebRTC
+from camfleet-webrtc), its viewer page's URL, and the streamer's own status.
+  --qr   also print, as QR codes in the terminal, each Pi's Wi-Fi join code (it holds the hotspot
+         passphrase: shown only when asked for like this) and its page's URL: two scans from a
+         phone to watching.
+Exit status: 0 every selected stream is live, 1 some stream is down, 4 some Pi is unreachable.`;
+
+export interface PiStatus {
+  host: string;
+  reachable: boolean;
+  error?: string;
+  nginx?: string;
+  streamer?: string;
+  stream?: LiveStream;
+  live: boolean;
+  streamerStatus?: Record<string, unknown>;
+  /** The viewer page as phones reach it. */
+  page?: string;
+  /** camfleet-webrtc's unit state, when the Pi offers WebRTC. */
+  webrtc?: string;
+  /** Browsers watching over WebRTC. */
+  browsers?: number;
+}
+
+export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Promise<PiStatus> {
+  try {
+    const remote = await connect(host, { timeoutMs });
+    try {
+      const r = await remote.run(statusScript(host));
+      const raw = parseStatus(r.stdout);
+      // An origin has no camera of its own: it is up when its nginx is; its cameras have rows of their own.
+      if (host.origin) return { host: host.name, reachable: true, nginx: raw.nginx, streamer: '-', live: raw.nginx === 'active', error: `origin of ${host.origin.sources.length} camera(s)` };
+      const stream = parseRtmpStat(raw.statXml ?? '').find((s) => s.application === host.stream.application && s.name === host.stream.key);
+      // camfleet-webrtc reads the stream back over RTMP: one of nginx-rtmp's players is not a person.
+      const viewers = stream && raw.webrtc === 'active' ? { ...stream, viewers: Math.max(0, stream.viewers - 1) } : stream;
+      return {
+        host: host.name,
+        reachable: true,
+        nginx: raw.nginx,
+        streamer: raw.streamer,
+        stream: viewers,
+        live: !!stream?.publishing && raw.nginx === 'active',
+        streamerStatus: raw.streamerStatus,
+        page: viewerPageUrl(host),
+        webrtc: raw.webrtc,
+        browsers: raw.webrtcViewers,
+      };
+    } finally {
+      await remote.close();
+    }
+  } catch (e) {
+    const message = e instanceof HostError ? e.message : (e as Error).message;
+    return { host: host.name, reachable: !(e instanceof UnreachableError), error: message, live: false };
+  }
+}
+
+export async function runStatusCli(args: string[]): Promise<number> {
+  const { values } = parse(args, { ...selectionOptions, json: { type: 'boolean' }, parallel: { type: 'string' }, qr: { type: 'boolean' } });
+  if (values.help) return console.log(statusUsage), exitCodes.ok;
+  const inventory = await loadSelected(values);
+  const parallel = Math.max(1, Number(values.parallel ?? 16) || 16);
+  const queue = [...inventory.hosts];
+  const results = new Map<string, PiStatus>();
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
+      for (let h = queue.shift(); h; h = queue.shift()) results.set(h.name, await gatherStatus(h));
+    }),
+  );
+  const ordered = inventory.hosts.map((h) => results.get(h.name)!);
+  if (values.json) console.log(JSON.stringify(ordered, null, 2));
+  else console.log(`${statusTable(ordered)}\n${wallLine(inventory.hosts, values)}`);
+  if (values.qr) for (const h of inventory.hosts) console.log(`\n${hostQrCodes(h, viewerPageUrl(h)).join('\n')}`);
+  if (ordered.some((s) => !s.reachable)) return exitCodes.unreachable;
+  return ordered.every((s) => s.live) ? exitCodes.ok : exitCodes.failed;
+}
+
+/** Where the operator sees every selected camera at once: each origin's wall, else `npm run wall`. */
+export function wallLine(hosts: readonly ResolvedHost[], selection: { host?: string[]; group?: string[]; all?: boolean; limit?: string; inventory?: string }): string {
+  const walls = new Set<string>();
+  for (const h of hosts) {
+    if (h.origin && h.viewer.enabled) walls.add(httpUrl(h.address, h.viewer.port));
+    if (h.relay?.viewerPort !== undefined) walls.add(httpUrl(h.relay.address, h.relay.viewerPort));
+  }
+  if (walls.size) return `fleet wall: ${[...walls].join('  ')}`;
+  const args = [
+    ...(selection.inventory ? ['-i', selection.inventory] : []),
+    ...(selection.all ? ['--all'] : []),
+    ...(selection.host ?? []).flatMap((h) => ['--host', h]),
+    ...(selection.group ?? []).flatMap((g) => ['--group', g]),
+    ...(selection.limit ? ['--limit', selection.limit] : []),
+  ];
+  return `fleet wall: no origin; \`npm run wall -- ${args.join(' ')}\` serves one at http://127.0.0.1:8090/`;
+}
+
+export function statusTable(rows: PiStatus[]): string {
+  const header = ['HOST', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'PAGE', 'NOTE'];
+  const cells = rows.map((s) => {
+    const st = s.stream;
+    const restarts = s.streamerStatus?.restarts;
+    const note =
+      s.error ??
+      (s.streamer !== 'active'
+        ? 'streamer stopped'
+        : s.webrtc && s.webrtc !== 'active'
+          ? `camfleet-webrtc.service is ${s.webrtc}: browsers get HLS`
+          : s.streamerStatus?.lastError
+            ? `last error: ${String(s.streamerStatus.lastError)}`
+            : '');
+    return [
+      s.host,
+      s.nginx ?? '-',
+      s.streamer ?? '-',
+      s.live ? 'LIVE' : 'down',
+      st?.width ? `${st.width}x${st.height}@${st.fps ?? '?'} ${st.codec ?? ''}`.trim() : '-',
+      st?.bitrateIn ? `${(st.bitrateIn / 1000).toFixed(0)} kb/s` : '-',
+      st ? String(st.viewers) : '-',
+      s.browsers === undefined ? '-' : String(s.browsers),
+      st ? formatDuration(st.uptimeSeconds) : '-',
+      s.page ?? '-',
+      `${note}${typeof restarts === 'number' && restarts > 0 ? ` (${restarts} restarts)` : ''}`,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const fmt = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [fmt(header), ...cells.map(fmt)].join('\n');
+}
+
+function formatDuration(s: number): string {
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

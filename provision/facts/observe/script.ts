@@ -1,0 +1,49 @@
+// The fact-gathering round trip: observe.sh with this host's values. Pure apart from reading the
+// script file once: desired state in, script text out.
+import { lineList, withValues, wordList } from '../../transport/remote.ts';
+import { scriptFile } from '../../transport/remote-scripts.ts';
+import { paths } from '../../core/render/paths.ts';
+import { managedMarker } from '../../core/types.ts';
+
+/** What observe asks a host about: the parts of a desired state that name things on it. */
+export interface ObserveQuery {
+  packages: readonly string[];
+  units: readonly { name: string }[];
+  files: readonly { path: string }[];
+  absent: readonly { path: string }[];
+  camera: { device: string; encoder: string };
+}
+
+/** Just the query, e.g. to save beside a plan (a DesiredState is one, and much more). */
+export function observeQuery(desired: ObserveQuery): ObserveQuery {
+  return {
+    packages: [...desired.packages],
+    units: desired.units.map(({ name }) => ({ name })),
+    files: desired.files.map(({ path }) => ({ path })),
+    absent: desired.absent.map(({ path }) => ({ path })),
+    camera: { device: desired.camera.device, encoder: desired.camera.encoder },
+  };
+}
+
+export function observeScript(desired: ObserveQuery): string {
+  return withValues(scriptFile('facts/observe/observe.sh'), {
+    env: {
+      PACKAGES: wordList(desired.packages),
+      UNITS: wordList(desired.units.map((u) => u.name)),
+      CAMERA: cameraPath(desired.camera.device),
+      MARKER: managedMarker,
+      PENDING: paths.pendingRestarts,
+      // Listing encoders costs ffmpeg's start-up; only a host pinned to the hardware encoder needs it.
+      ENCODERS: desired.camera.encoder === 'h264_v4l2m2m' ? 1 : 0,
+      // Where staging leaves `.<name>.camfleet-XXXXXX` beside each target (stage-file.sh).
+      STAGING_DIRS: lineList([...new Set(desired.files.map((f) => f.path.slice(0, f.path.lastIndexOf('/')) || '/'))]),
+    },
+    args: [...desired.files.map((f) => f.path), ...desired.absent.map((a) => a.path)],
+  });
+}
+
+/** What must exist on the host for the camera source: a device or a file; ffmpeg's lavfi test pattern needs nothing. */
+function cameraPath(device: string): string {
+  if (device.startsWith('lavfi:')) return '';
+  return device.startsWith('file:') ? device.slice('file:'.length) : device;
+}

@@ -1,0 +1,59 @@
+// The status round trip: status.sh with this host's values, and what its lines mean.
+import { withValues } from '../../transport/remote.ts';
+import { scriptFile } from '../../transport/remote-scripts.ts';
+import { paths, units } from '../../core/render/paths.ts';
+import { viewerTemplateContext, webrtcPorts } from '../../core/render/viewer.ts';
+import type { ResolvedHost } from '../../core/types.ts';
+
+export function statusScript(host: ResolvedHost): string {
+  const webrtc = viewerTemplateContext(host).webrtc;
+  return withValues(scriptFile('facts/status/status.sh'), {
+    env: {
+      NGINX_UNIT: units.nginx,
+      STREAMER_UNIT: units.streamer,
+      STAT_URL: `http://127.0.0.1:${host.stream.statPort}/stat`,
+      STATUS_FILE: paths.streamerStatus,
+      // Empty when the Pi offers no WebRTC: status.sh then asks nothing about it.
+      WEBRTC_UNIT: webrtc ? units.webrtc : '',
+      WHEP_STATUS_URL: `http://127.0.0.1:${webrtcPorts.whep}/whep/status`,
+    },
+  });
+}
+
+export interface RawStatus {
+  nginx: string;
+  streamer: string;
+  statXml?: string;
+  streamerStatus?: Record<string, unknown>;
+  /** camfleet-webrtc's unit state, when the Pi offers WebRTC. */
+  webrtc?: string;
+  /** Browsers watching over WebRTC, as camfleet-webrtc counts them. */
+  webrtcViewers?: number;
+}
+
+export function parseStatus(stdout: string): RawStatus {
+  const out: RawStatus = { nginx: 'unknown', streamer: 'unknown' };
+  for (const line of stdout.split('\n')) {
+    const [kind, value = ''] = line.split('\t');
+    if (kind === 'nginx') out.nginx = value;
+    if (kind === 'streamer') out.streamer = value;
+    if (kind === 'stat' && value) out.statXml = Buffer.from(value, 'base64').toString('utf8');
+    if (kind === 'webrtc') out.webrtc = value;
+    if (kind === 'whep' && value) {
+      try {
+        const viewers = (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { viewers?: unknown }).viewers;
+        if (typeof viewers === 'number') out.webrtcViewers = viewers;
+      } catch {
+        // not camfleet-webrtc's answer: shown as unknown
+      }
+    }
+    if (kind === 'status' && value) {
+      try {
+        out.streamerStatus = JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as Record<string, unknown>;
+      } catch {
+        // caught mid-write: shown as unknown
+      }
+    }
+  }
+  return out;
+}
