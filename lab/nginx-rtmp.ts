@@ -1,10 +1,11 @@
 // A real nginx with the RTMP module, on loopback, as a non-daemon child of the test process.
 // Tests and benchmarks start one, publish and play through it, kill it and bring it back.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './processes.ts';
 
 export interface NginxRtmp {
   /** RTMP port on 127.0.0.1. */
@@ -21,11 +22,15 @@ export interface NginxRtmp {
   restart(): Promise<void>;
   /** Everything nginx wrote to stderr so far, for failure messages. */
   log(): string;
+  /** With `hls`: the folder served at http://127.0.0.1:<statPort>/ (pages a browser opens); HLS is at /hls/<key>.m3u8. */
+  www: string;
 }
 
 export interface NginxRtmpOptions {
   /** RTMP application name; default `live`. */
   application?: string;
+  /** Also write HLS (one-second fragments, as a Pi's viewer does) and serve it and `www` over HTTP. */
+  hls?: boolean;
 }
 
 const modulePath = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
@@ -35,7 +40,9 @@ export async function startNginxRtmp(options: NginxRtmpOptions = {}): Promise<Ng
   const dir = await mkdtemp(join(tmpdir(), 'camfleet-nginx-'));
   const port = await freePort();
   const statPort = await freePort();
-  await writeFile(join(dir, 'nginx.conf'), nginxConf(dir, port, statPort, application));
+  const www = join(dir, 'www');
+  await mkdir(www);
+  await writeFile(join(dir, 'nginx.conf'), nginxConf(dir, port, statPort, application, options.hls === true));
 
   let child: ChildProcess | undefined;
   let stderr = '';
@@ -77,6 +84,7 @@ export async function startNginxRtmp(options: NginxRtmpOptions = {}): Promise<Ng
     statPort,
     url: (key) => `rtmp://127.0.0.1:${port}/${application}/${key}`,
     log: () => stderr,
+    www,
     kill: () => waitExit('SIGKILL', 0),
     restart: async () => {
       await waitExit('SIGKILL', 0);
@@ -92,7 +100,7 @@ export async function startNginxRtmp(options: NginxRtmpOptions = {}): Promise<Ng
   };
 }
 
-function nginxConf(dir: string, port: number, statPort: number, application: string): string {
+function nginxConf(dir: string, port: number, statPort: number, application: string, hls: boolean): string {
   // Everything nginx writes lives in the temp dir: it runs as root here, but touches nothing else.
   return `load_module ${modulePath};
 pid ${join(dir, 'nginx.pid')};
@@ -108,7 +116,11 @@ rtmp {
         drop_idle_publisher 10s;
         application ${application} {
             live on;
-            record off;
+            record off;${hls ? `
+            hls on;
+            hls_path ${join(dir, 'hls')};
+            hls_fragment 1s;
+            hls_playlist_length 4s;` : ''}
         }
     }
 }
@@ -122,23 +134,13 @@ http {
     scgi_temp_path ${join(dir, 'scgi')};
     server {
         listen 127.0.0.1:${statPort};
-        location /stat { rtmp_stat all; }
+        location /stat { rtmp_stat all; }${hls ? `
+        types { text/html html; text/javascript js; application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+        location / { root ${join(dir, 'www')}; }
+        location /hls/ { alias ${join(dir, 'hls')}/; add_header Cache-Control no-cache; }` : ''}
     }
 }
 `;
-}
-
-/** A port nobody listens on right now, chosen by the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {

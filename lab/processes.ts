@@ -1,5 +1,7 @@
-// Small process helpers for the lab: liveness, memory of a process tree, polling with a deadline.
+// Small process helpers for the lab: liveness, signals, free ports, memory of a process tree,
+// polling with a deadline.
 import { readFile, readdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 
 export function alive(pid: number): boolean {
   try {
@@ -17,6 +19,18 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
+}
+
+/** A loopback port nobody listens on right now, chosen by the kernel (the caller binds it a moment later). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
 }
 
 /** Poll `check` until it returns true. Throws on timeout unless `quiet`, then returns false. */

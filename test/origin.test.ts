@@ -63,34 +63,33 @@ describe('origin relay: inventory', () => {
     expect(host('hosts:\n  pi1: { address: 10.0.0.1 }\n', 'pi1')).not.toHaveProperty('relay');
   });
 
-  it('refuses every mistake at its place', () => {
-    expect(
-      problems(`hosts:
+  // The same four hosts, each wrong in its own way, with a fifth that decides which check speaks.
+  const mistakes = `hosts:
   a: { address: 10.0.0.1, relay: { to: nowhere } }
   b: { address: 10.0.0.2, relay: { to: a } }
   c: { address: cam-c.local, relay: { to: o } }
   o: { address: 10.0.0.9, role: origin, relay: { to: o }, hotspot: { mode: hostapd, ssid: x, country: GB, passphrase: abcdefgh1 } }
-  p: { address: 10.0.0.8, role: relay }
-`),
-    ).toEqual([
-      "inventory.yaml:6:33 hosts.p.role: must be one of: camera, origin",
-    ]);
-    expect(
-      problems(`hosts:
-  a: { address: 10.0.0.1, relay: { to: nowhere } }
-  b: { address: 10.0.0.2, relay: { to: a } }
-  c: { address: cam-c.local, relay: { to: o } }
-  o: { address: 10.0.0.9, role: origin, relay: { to: o }, hotspot: { mode: hostapd, ssid: x, country: GB, passphrase: abcdefgh1 } }
-  v6: { address: 'fd00::9', role: origin }
-`),
-    ).toEqual([
-      "inventory.yaml:2:40 hosts.a.relay.to: no host 'nowhere' in the inventory (origins: o, v6)",
-      "inventory.yaml:3:40 hosts.b.relay.to: host 'a' is not an origin: give it role: origin",
-      "inventory.yaml:4:17 hosts.c.address: relays to o, whose publish allow-list admits IP addresses only: write this Pi's address as an IP address",
-      'inventory.yaml:5:54 hosts.o.relay.to: o is an origin itself: only cameras relay',
-      'inventory.yaml:5:76 hosts.o.hotspot.mode: o is an origin: hotspot.mode must be none (set hotspot: { mode: none } on it)',
-      "inventory.yaml:6:18 hosts.v6.address: an origin needs an IPv4 address or a DNS name: cameras push to rtmp://<address>:<port>/",
-    ]);
+`;
+  it.each([
+    {
+      what: 'an unknown role, by the schema, before any relay rule runs',
+      fifth: '  p: { address: 10.0.0.8, role: relay }\n',
+      expected: ['inventory.yaml:6:33 hosts.p.role: must be one of: camera, origin'],
+    },
+    {
+      what: 'every relay mistake at its place',
+      fifth: "  v6: { address: 'fd00::9', role: origin }\n",
+      expected: [
+        "inventory.yaml:2:40 hosts.a.relay.to: no host 'nowhere' in the inventory (origins: o, v6)",
+        "inventory.yaml:3:40 hosts.b.relay.to: host 'a' is not an origin: give it role: origin",
+        "inventory.yaml:4:17 hosts.c.address: relays to o, whose publish allow-list admits IP addresses only: write this Pi's address as an IP address",
+        'inventory.yaml:5:54 hosts.o.relay.to: o is an origin itself: only cameras relay',
+        'inventory.yaml:5:76 hosts.o.hotspot.mode: o is an origin: hotspot.mode must be none (set hotspot: { mode: none } on it)',
+        "inventory.yaml:6:18 hosts.v6.address: an origin needs an IPv4 address or a DNS name: cameras push to rtmp://<address>:<port>/",
+      ],
+    },
+  ])('refuses $what', ({ fifth, expected }) => {
+    expect(problems(mistakes + fifth)).toEqual(expected);
   });
 
   it('relay settings layer like the others: a group sends its cameras to another origin', () => {

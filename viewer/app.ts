@@ -3,21 +3,10 @@
 // hotspot has no internet. Bundled by viewer/build.ts into app.js.
 import { renderSVG } from 'uqr';
 import type { PageConfig } from './config.ts';
+import { loadHlsJs, play, playHls, playsHlsNatively, watchFrames } from './player.ts';
 
-interface HlsPlayer {
-  loadSource(url: string): void;
-  attachMedia(video: HTMLVideoElement): void;
-  on(event: string, handler: (event: string, data: { fatal?: boolean; type?: string }) => void): void;
-  destroy(): void;
-}
-interface HlsClass {
-  new (config: object): HlsPlayer;
-  isSupported(): boolean;
-  Events: { ERROR: string };
-}
 declare global {
   interface Window {
-    Hls?: HlsClass;
     /** For people and tests: which path plays and what the page thinks of the stream. */
     camfleet?: { path: string; state: string; marks: Record<string, number> };
   }
@@ -37,44 +26,7 @@ const rtmpUrl = `rtmp://${location.hostname}:${config.rtmp.port}/${config.rtmp.a
 function setState(state: 'connecting' | 'live' | 'offline'): void {
   status.state = state;
   stateBadge.textContent = state === 'live' ? 'LIVE' : state;
-  stateBadge.className = state;
-}
-
-// Live means frames are being shown; a camera that stops shows as offline within a few seconds.
-let lastFrame = 0;
-function watchFrames(): void {
-  const onFrame = () => {
-    lastFrame = performance.now();
-    if (!status.marks['first-frame']) mark('first-frame');
-    if (status.state !== 'live') setState('live');
-    video.requestVideoFrameCallback(onFrame);
-  };
-  // Firefox before 132 has no requestVideoFrameCallback: the playhead moving says as much.
-  const v = video as HTMLVideoElement & { requestVideoFrameCallback?: unknown };
-  if (typeof v.requestVideoFrameCallback === 'function') video.requestVideoFrameCallback(onFrame);
-  else video.addEventListener('timeupdate', () => ((lastFrame = performance.now()), setState('live')));
-  setInterval(() => {
-    if (status.state === 'live' && performance.now() - lastFrame > 4000) setState('offline');
-  }, 1000);
-}
-
-/** Autoplay of muted inline video is allowed everywhere; if a browser still refuses, the controls remain. */
-function play(): void {
-  video.play().catch(() => {});
-}
-
-function playNativeHls(): void {
-  status.path = 'hls';
-  const load = () => {
-    video.src = config.hls;
-    play();
-  };
-  // A playlist that is not there yet (camera offline) fails: try again until it is.
-  video.addEventListener('error', () => {
-    setState('offline');
-    setTimeout(load, 2000);
-  });
-  load();
+  stateBadge.className = `state ${state}`;
 }
 
 /** Resolves once ICE gathering is done (host candidates only on a hotspot: at once), or after a cap. */
@@ -112,7 +64,7 @@ async function playWebrtc(): Promise<boolean> {
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.addEventListener('track', (e) => {
       video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
-      play();
+      play(video);
     });
     await pc.setLocalDescription(await pc.createOffer());
     mark('webrtc-offer');
@@ -142,34 +94,6 @@ async function playWebrtc(): Promise<boolean> {
   return true;
 }
 
-function loadScript(src: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = src;
-    s.onload = () => resolve();
-    s.onerror = () => reject(new Error(`cannot load ${src}`));
-    document.head.append(s);
-  });
-}
-
-function playHlsJs(Hls: HlsClass): void {
-  status.path = 'hls';
-  const start = () => {
-    // Fragments are one keyframe interval (1 s) long: stay two behind the live edge, not three.
-    const hls = new Hls({ liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 10 });
-    hls.on(Hls.Events.ERROR, (_event, data) => {
-      if (!data.fatal) return;
-      setState('offline');
-      hls.destroy();
-      setTimeout(start, 2000);
-    });
-    hls.loadSource(config.hls);
-    hls.attachMedia(video);
-    play();
-  };
-  start();
-}
-
 function unsupported(): void {
   status.path = 'none';
   setState('offline');
@@ -189,15 +113,13 @@ async function choosePath(): Promise<void> {
       if (await playWebrtc()) return;
       continue;
     }
-    // hls.js wherever the browser can feed video through MediaSource: it keeps the player two
-    // fragments from the live edge. Chromium now announces native HLS too, yet Debian's build
-    // fetches fragments and never shows a frame (measured), so the announcement alone is not
-    // trusted. iPhones without MediaSource play HLS natively, their only way.
-    if ('MediaSource' in window || 'ManagedMediaSource' in window) {
-      const loaded = await loadScript(config.hlsLibrary).then(() => true, () => false);
-      if (loaded && window.Hls?.isSupported()) return playHlsJs(window.Hls);
+    // hls.js wherever the browser can feed video through MediaSource (it keeps the player two
+    // fragments from the live edge); iPhones without MediaSource play HLS natively, their only way.
+    const Hls = await loadHlsJs(config.hlsLibrary);
+    if (Hls || playsHlsNatively(video)) {
+      status.path = 'hls';
+      return playHls(video, config.hls, Hls, () => setState('offline'));
     }
-    if (video.canPlayType('application/vnd.apple.mpegurl')) return playNativeHls();
   }
   unsupported();
 }
@@ -210,5 +132,12 @@ function showQr(): void {
 }
 
 showQr();
-watchFrames();
+watchFrames(
+  video,
+  () => {
+    if (!status.marks['first-frame']) mark('first-frame');
+    if (status.state !== 'live') setState('live');
+  },
+  () => setState('offline'),
+);
 choosePath().catch(unsupported);

@@ -4,10 +4,9 @@
 // (everything it needs is pre-installed in the image).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { alive, waitFor } from '../processes.ts';
+import { alive, freePort, signal, waitFor } from '../processes.ts';
 import { sshBanner } from '../ssh-banner.ts';
 import { ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost } from '../state.ts';
 import { vmName } from './host.ts';
@@ -118,15 +117,6 @@ export async function vmDown(): Promise<void> {
   if ((await registeredHosts('vm')).length) await unregisterHosts('vm');
 }
 
-/** Signal a process that may have exited meanwhile. */
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-  }
-}
-
 export async function vmStatus(): Promise<{ running: boolean; pid?: number; sshPort?: number; memMiB?: number; bootToSshMs?: number }> {
   const run = await currentRun();
   if (!run) return { running: false };
@@ -175,16 +165,3 @@ async function qemuPidsByName(): Promise<number[]> {
 async function consoleTail(): Promise<string> {
   return (await readFile(vmConsoleLog, 'utf8').catch(() => '')).split('\n').slice(-20).join('\n');
 }
-
-/** A loopback port nobody listens on now (qemu binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
