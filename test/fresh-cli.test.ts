@@ -8,8 +8,8 @@ import { distIsCurrent, sourceStamp, stampFile } from '../provision/bundle/up-to
 
 function tree(): string {
   const root = mkdtempSync(join(tmpdir(), 'camfleet-fresh-'));
-  for (const dir of ['provision/apply', 'provision/cli', 'streamer', 'viewer', 'schemas', 'dist']) mkdirSync(join(root, dir), { recursive: true });
-  for (const f of ['provision/cli/main.ts', 'provision/apply/verify.sh', 'streamer/main.ts', 'viewer/page.html', 'schemas/inventory.schema.json', 'package-lock.json'])
+  for (const dir of ['provision/apply', 'provision/cli', 'streamer', 'viewer', 'wall', 'webrtc', 'schemas', 'dist']) mkdirSync(join(root, dir), { recursive: true });
+  for (const f of ['provision/cli/main.ts', 'provision/apply/verify.sh', 'streamer/main.ts', 'viewer/page.html', 'wall/app.ts', 'webrtc/main.ts', 'schemas/inventory.schema.json', 'package-lock.json'])
     writeFileSync(join(root, f), `// ${f}\n`);
   writeFileSync(stampFile(root), sourceStamp(root));
   return root;
@@ -25,6 +25,8 @@ describe('dist/ is current', () => {
     ['a remote script is edited', (root: string) => writeFileSync(join(root, 'provision/apply/verify.sh'), 'exit 1\n')],
     ['a source is added', (root: string) => writeFileSync(join(root, 'provision/new.ts'), '')],
     ['a source is removed', (root: string) => rmSync(join(root, 'streamer/main.ts'))],
+    ['the wall, prebuilt into the bundle, is edited', (root: string) => writeFileSync(join(root, 'wall/app.ts'), '// edited\n')],
+    ['the WebRTC service, prebuilt into the bundle, is edited', (root: string) => writeFileSync(join(root, 'webrtc/main.ts'), '// edited\n')],
     ['the libraries change (package-lock.json)', (root: string) => writeFileSync(join(root, 'package-lock.json'), '{}\n')],
     ['it was never built', (root: string) => rmSync(stampFile(root))],
   ])('not when %s', (_, change) => {

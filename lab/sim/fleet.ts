@@ -3,7 +3,7 @@
 // accepting only the fleet's operator key and answering camfleet's observe script with the
 // recorded answer of a converged lab Pi. Anything else it is sent fails, loudly.
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type Server as Listener, type Socket } from 'node:net';
+import { createServer, type Server as Listener } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { loadInventory } from '../../provision/converge/load-inventory.ts';
 import { loadRenderInputs } from '../../provision/converge/artifacts.ts';
 import { renderHost } from '../../provision/core/render/render.ts';
+import { coalesceWrites } from '../../provision/transport/tcp.ts';
 import { readRecording, replayAnswer, scriptHash, type Recording } from './recording.ts';
 
 const { Server, utils } = ssh2;
@@ -149,7 +150,7 @@ export async function startSimFleet(dir: string, count: number, options: { port?
     });
     // The harness answers as fast as it can, so that the time measured is camfleet's: no Nagle
     // delay on its replies, and what ssh2 writes in one tick leaves in one segment.
-    const listener = createServer({ noDelay: true }, (socket) => server.injectSocket(corked(socket)));
+    const listener = createServer({ noDelay: true }, (socket) => server.injectSocket(coalesceWrites(socket)));
     return new Promise<Listener>((resolve, reject) => {
       listener.once('error', (e: NodeJS.ErrnoException) =>
         reject(e.code === 'EMFILE' ? new Error(`out of file descriptors at ${host.name}: raise the limit (ulimit -n ${count * 2 + 256})`) : e),
@@ -166,24 +167,6 @@ export async function startSimFleet(dir: string, count: number, options: { port?
     throw (failed as PromiseRejectedResult).reason;
   }
   return { files, stats: () => ({ ...counts }), close };
-}
-
-/** Writes made in one tick leave as one writev. */
-function corked(socket: Socket): Socket {
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  let pending = false;
-  socket.write = ((...args: unknown[]) => {
-    if (!pending) {
-      pending = true;
-      socket.cork();
-      process.nextTick(() => {
-        pending = false;
-        socket.uncork();
-      });
-    }
-    return write(...args);
-  }) as Socket['write'];
-  return socket;
 }
 
 /**

@@ -1,11 +1,12 @@
 // Whether dist/ was built from the sources as they are now. Plain JavaScript, so that the
 // launcher (fresh-cli.mjs) can ask before anything is compiled. The stamp lists every file the
-// bundle is built from (provision/, streamer/, viewer/, schemas/, and package-lock.json for the
+// bundle is built from (provision/, streamer/, viewer/, wall/, webrtc/, schemas/, and package-lock.json for the
 // libraries) with its size and time of change; the build writes it, the launcher compares it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const folders = ['provision', 'streamer', 'viewer', 'schemas'];
+// viewer/, wall/ and webrtc/: the bundle carries the viewer page, the wall and the WebRTC service prebuilt.
+const folders = ['provision', 'streamer', 'viewer', 'wall', 'webrtc', 'schemas'];
 const files = ['package.json', 'package-lock.json'];
 
 /** @param {string} root the checkout */

@@ -4,6 +4,8 @@ import { connect } from '../transport/ssh.ts';
 import { loadSelected, parse, selectionOptions } from './common.ts';
 import { HostError, UnreachableError } from '../transport/host-error.ts';
 import { exitCodes } from './exit-codes.ts';
+import { formatTable } from './table.ts';
+import { inPool } from '../rollout/pool.ts';
 import { parseRtmpStat, type LiveStream } from '../facts/status/rtmp-stat.ts';
 import { parseStatus, statusScript } from '../facts/status/status-script.ts';
 import { httpUrl } from '../core/render/origin.ts';
@@ -75,13 +77,8 @@ export async function runStatusCli(args: string[]): Promise<number> {
   if (values.help) return console.log(statusUsage), exitCodes.ok;
   const inventory = await loadSelected(values);
   const parallel = Math.max(1, Number(values.parallel ?? 16) || 16);
-  const queue = [...inventory.hosts];
   const results = new Map<string, PiStatus>();
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
-      for (let h = queue.shift(); h; h = queue.shift()) results.set(h.name, await gatherStatus(h));
-    }),
-  );
+  await inPool(inventory.hosts, parallel, async (h) => void results.set(h.name, await gatherStatus(h)));
   const ordered = inventory.hosts.map((h) => results.get(h.name)!);
   if (values.json) console.log(JSON.stringify(ordered, null, 2));
   else console.log(`${statusTable(ordered)}\n${wallLine(inventory.hosts, values)}`);
@@ -136,9 +133,7 @@ export function statusTable(rows: PiStatus[]): string {
       `${note}${typeof restarts === 'number' && restarts > 0 ? ` (${restarts} restarts)` : ''}`,
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const fmt = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [fmt(header), ...cells.map(fmt)].join('\n');
+  return formatTable(header, cells).join('\n');
 }
 
 function formatDuration(s: number): string {

@@ -2,6 +2,7 @@
 // A large fleet's table lists only the hosts that need a look; every host is still in --json.
 import type { HostResult } from '../converge/result.ts';
 import { exitCodes } from './exit-codes.ts';
+import { formatTable } from './table.ts';
 
 /** Up to this many hosts, the table has a row for each; beyond, a row for each host not in sync. */
 export const everyRowUpTo = 30;
@@ -17,8 +18,6 @@ export function summaryTable(results: HostResult[], addresses: ReadonlyMap<strin
   const listed = results.length <= everyRowUpTo ? results : results.filter((r) => r.outcome !== 'ok').slice(0, everyRowUpTo);
   const rows = listed.map((r) => [r.host, r.outcome, r.plan ? String(r.plan.steps.length) : '-', `${(r.ms / 1000).toFixed(1)}s`, firstLine(r)]);
   const header = ['HOST', 'RESULT', 'CHANGES', 'TIME', 'REASON'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const counts = new Map<string, number>();
   for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const total = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
@@ -26,7 +25,7 @@ export function summaryTable(results: HostResult[], addresses: ReadonlyMap<strin
   const more = unlisted ? [`… ${unlisted} more host(s) not listed (${counts.get('ok') ?? 0} of them in sync); --json lists every host`] : [];
   const groups = failureGroups(results, addresses);
   const grouped = groups.length ? ['', 'failures by reason:', ...groups.flatMap(formatGroup)] : [];
-  return [...(rows.length ? [fmt(header), ...rows.map(fmt)] : []), ...more, ...grouped, '', `${results.length} host(s): ${total}`].join('\n');
+  return [...(rows.length ? formatTable(header, rows) : []), ...more, ...grouped, '', `${results.length} host(s): ${total}`].join('\n');
 }
 
 export interface FailureGroup {

@@ -1,6 +1,7 @@
 // Many hosts at once: a concurrency limit, an optional canary batch, and a failure budget. When
 // the budget is spent no new host starts, hosts in flight finish, and the rest are skipped.
 // Generic over what a host's run returns: it only needs to know whether the host failed.
+import { inPool } from './pool.ts';
 
 export interface RolloutOptions {
   parallel: number;
@@ -26,11 +27,11 @@ export async function rollout<R extends Finished>(
   let failures = 0;
   let stopped: string | undefined;
 
-  const batch = async (names: string[]) => {
-    let next = 0; // an index, not queue.shift(): shifting a long array copies what is left
-    const worker = async () => {
-      for (let name = names[next++]; name !== undefined; name = names[next++]) {
-        if (stopped) break;
+  const batch = (names: string[]) =>
+    inPool(
+      names,
+      options.parallel,
+      async (name) => {
         const r = await runHost(name);
         results.set(name, r);
         if (r.outcome === 'failed' || r.outcome === 'unreachable') {
@@ -38,10 +39,9 @@ export async function rollout<R extends Finished>(
           if (options.maxFailures !== undefined && failures > options.maxFailures)
             stopped ??= `failure budget of ${options.maxFailures} exceeded`;
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel, names.length)) }, worker));
-  };
+      },
+      () => stopped !== undefined,
+    );
 
   const canary = options.canary ? hosts.slice(0, options.canary) : [];
   if (canary.length) {

@@ -72,7 +72,7 @@ function dial(host: string, port: number, timeoutMs: number): Promise<Socket> {
  * as one writev: with TCP_NODELAY each write would otherwise be a system call and a TCP segment
  * of its own, a third of camfleet's CPU per host in a fleet rollout.
  */
-function coalesceWrites(socket: Socket): Socket {
+export function coalesceWrites(socket: Socket): Socket {
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
   let corked = false;
   socket.write = ((...args: unknown[]) => {
