@@ -4,6 +4,7 @@ import { describeStep } from '../provision/core/plan/describe.ts';
 import { formatPlan, planToJson } from '../provision/core/plan/format.ts';
 import { sha256 } from '../provision/core/plan/files.ts';
 import { makePlan } from '../provision/core/plan/plan.ts';
+import { changeCount, isChange } from '../provision/core/plan/steps.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { convergedObservation, freshObservation, render } from './support/fleet.ts';
 
@@ -13,7 +14,10 @@ hosts:
   pi1: { address: 10.0.0.1, camera: { bitrate: ${bitrate} }, hotspot: { mode: ${mode}, ssid: cam } }
 `;
 
-const kinds = (plan: ReturnType<typeof makePlan>) => plan.steps.map(describeStep);
+/** The steps that change the host, in words (the contract's other steps are tested on their own below). */
+const kinds = (plan: ReturnType<typeof makePlan>) => plan.steps.filter(isChange).map(describeStep);
+/** Every step, as kind and subject. */
+const contract = (plan: ReturnType<typeof makePlan>) => plan.steps.map((s) => [s.kind, 'path' in s ? s.path : 'unit' in s ? s.unit : ''].join(' ').trim());
 
 describe('plan', () => {
   it('takes a fresh host all the way: packages, files, daemon-reload, enable, reload/restart', () => {
@@ -61,7 +65,8 @@ describe('plan', () => {
     const [desired] = render(inventory());
     const observed = { ...convergedObservation(desired!), leftovers: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] };
     const plan = makePlan(desired!, observed);
-    expect(plan.steps).toEqual([{ kind: 'remove-leftovers', paths: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] }]);
+    expect(plan.steps[0]).toEqual({ kind: 'remove-leftovers', paths: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] });
+    expect(contract(plan)).toEqual(['remove-leftovers', 'verify']);
     expect(formatPlan(plan)).toContain('- remove 1 file(s) an unfinished run staged: /etc/nginx/.nginx.conf.camfleet-Ab12Cd');
   });
 
@@ -128,11 +133,76 @@ describe('plan', () => {
   it('flags a hotspot change over the Wi-Fi interface this SSH connection uses, and only then', () => {
     const [desired] = render(inventory('2500k', 'hostapd'));
     const overWifi = { ...freshObservation(desired!), sshInterface: 'wlan0' };
+    const guard = (plan: ReturnType<typeof makePlan>) => plan.steps.filter((s) => s.kind === 'guard-ssh');
     const plan = makePlan(desired!, overWifi);
-    expect(plan.cutsOffSsh).toMatch(/runs over wlan0, the interface the hotspot takes over/);
-    expect(plan.warnings).toContain(plan.cutsOffSsh);
-    expect(makePlan(desired!, { ...overWifi, sshInterface: 'eth0' }).cutsOffSsh).toBeUndefined();
+    // The guard is the plan's first step: apply stops there, before anything is changed.
+    expect(plan.steps[0]).toMatchObject({ kind: 'guard-ssh', interface: 'wlan0', reason: expect.stringMatching(/runs over wlan0, the interface the hotspot takes over/) });
+    expect(guard(plan)).toHaveLength(1);
+    expect(formatPlan(plan)).toMatch(/^ {2}! safety check: this SSH connection runs over wlan0/m);
+    // Allowed (--allow-ssh-cutoff): no guard, but the operator is still told.
+    const allowed = makePlan(desired!, overWifi, {}, { allowSshCutoff: true });
+    expect(guard(allowed)).toEqual([]);
+    expect(allowed.warnings.join('\n')).toMatch(/runs over wlan0/);
+    expect(allowed.steps).toEqual(plan.steps.slice(1));
+    expect(guard(makePlan(desired!, { ...overWifi, sshInterface: 'eth0' }))).toEqual([]);
     const [noHotspot] = render(inventory('2500k', 'none'));
-    expect(makePlan(noHotspot!, { ...freshObservation(noHotspot!), sshInterface: 'wlan0' }).cutsOffSsh).toBeUndefined();
+    expect(guard(makePlan(noHotspot!, { ...freshObservation(noHotspot!), sshInterface: 'wlan0' }))).toEqual([]);
+  });
+});
+
+describe('the plan is the whole contract: every step apply runs, in order', () => {
+  const [desired] = render(inventory());
+  const active = desired!.units.filter((u) => u.active).map((u) => u.name);
+  const verify = { kind: 'verify', units: active, ports: desired!.listen };
+
+  it('an nginx config change: stage it, commit noting the reload owed, reload, clear the note, verify', () => {
+    const observed = convergedObservation(desired!);
+    observed.files[paths.nginxConf] = { ...observed.files[paths.nginxConf]!, sha256: sha256('# tuned by hand\n') };
+    const plan = makePlan(desired!, observed);
+    expect(contract(plan)).toEqual([`write-file ${paths.nginxConf}`, 'commit-files', 'reload nginx.service', 'clear-pending', 'verify']);
+    expect(plan.steps[1]).toEqual({ kind: 'commit-files', paths: [paths.nginxConf], owed: [{ action: 'reload', unit: 'nginx.service' }], note: paths.pendingRestarts });
+    expect(plan.steps[3]).toEqual({ kind: 'clear-pending', note: paths.pendingRestarts });
+    expect(plan.steps.at(-1)).toEqual(verify);
+    expect(changeCount(plan)).toBe(2);
+    expect(formatPlan(plan)).toMatch(/^pi1: 2 changes pending$/m);
+    expect(planToJson(plan)).toMatchObject({ changes: 2, steps: plan.steps.map((s) => ({ kind: s.kind })) });
+  });
+
+  it('a unit file change: stage, commit, daemon-reload before the restart it owes, clear the note, verify', () => {
+    const observed = convergedObservation(desired!);
+    observed.files[paths.streamerUnit] = { ...observed.files[paths.streamerUnit]!, sha256: sha256('[Service]\n') };
+    const plan = makePlan(desired!, observed);
+    expect(contract(plan)).toEqual([`write-file ${paths.streamerUnit}`, 'commit-files', 'daemon-reload', 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
+    expect(plan.steps[1]).toMatchObject({ kind: 'commit-files', owed: [{ action: 'restart', unit: 'camfleet-streamer.service' }] });
+  });
+
+  it('a no-op: no steps at all, not even the check', () => {
+    const plan = makePlan(desired!, convergedObservation(desired!));
+    expect(plan.steps).toEqual([]);
+    expect(planToJson(plan)).toMatchObject({ changes: 0, steps: [] });
+  });
+
+  it('a mode change alone is committed too, owing nothing: no note to clear', () => {
+    const observed = convergedObservation(desired!);
+    observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, mode: 0o666 };
+    const plan = makePlan(desired!, observed);
+    expect(contract(plan)).toEqual([`write-file ${paths.streamerConfig}`, 'commit-files', 'verify']);
+    expect(plan.steps[1]).toMatchObject({ paths: [paths.streamerConfig], owed: [] });
+  });
+
+  it('restarts owed by an interrupted run: carried out and the note cleared, no commit (nothing to swap in)', () => {
+    const observed = convergedObservation(desired!);
+    observed.pending = [{ action: 'restart', unit: 'camfleet-streamer.service' }];
+    expect(contract(makePlan(desired!, observed))).toEqual(['restart camfleet-streamer.service', 'clear-pending', 'verify']);
+  });
+
+  it('a fresh host: packages, every file staged, one commit owing every restart, then the units', () => {
+    const plan = makePlan(desired!, freshObservation(desired!));
+    const kindsInOrder = [...new Set(plan.steps.map((s) => s.kind))];
+    expect(kindsInOrder).toEqual(['install-packages', 'write-file', 'commit-files', 'daemon-reload', 'enable', 'reload', 'restart', 'clear-pending', 'verify']);
+    const commit = plan.steps.find((s) => s.kind === 'commit-files');
+    expect(commit).toMatchObject({ paths: desired!.files.map((f) => f.path) });
+    const owed = plan.steps.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
+    expect(commit).toMatchObject({ owed });
   });
 });

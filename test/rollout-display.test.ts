@@ -5,7 +5,7 @@ import type { HostResult } from '../provision/converge/result.ts';
 import { liveFrame, newLiveState, progressView, recordDone, recordStep } from '../provision/cli/progress.ts';
 import { failureGroups, summaryTable } from '../provision/cli/summary.ts';
 
-const ok = (host: string): HostResult => ({ host, outcome: 'ok', steps: [], ms: 420, plan: { host, steps: [], warnings: [], verify: { units: [], ports: [] } } });
+const ok = (host: string): HostResult => ({ host, outcome: 'ok', steps: [], ms: 420, plan: { host, steps: [], warnings: [] } });
 const timedOut = (host: string, address: string): HostResult => ({
   host,
   outcome: 'unreachable',

@@ -115,7 +115,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
   it('a changed port converges in one run: the page moves, the old port closes, a second run changes nothing', async () => {
     const moved = await provision(viewer({ port: 8000 }));
     expect(moved.code).toBe(0);
-    expect(stepsOf(moved.stdout)).toEqual([`write-file ${paths.nginxConf}`, 'reload nginx.service']);
+    expect(stepsOf(moved.stdout)).toEqual([`write-file ${paths.nginxConf}`, 'commit-files', 'reload nginx.service', 'clear-pending', 'verify']);
     expect(await status(8000, '/')).toBe(200);
     await expect(status(80, '/')).rejects.toThrow();
     const page = await openPhonePage(browser, `http://${pi.address}:8000/?hls`);
@@ -133,7 +133,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(await countFrames(page, 2000, 30_000)).toMatchObject({ path: 'hls', state: 'live' });
     await page.close();
     const r = await provision(viewer({ port: 8000 }));
-    expect(stepsOf(r.stdout)).toEqual(['start camfleet-webrtc.service']);
+    expect(stepsOf(r.stdout)).toEqual(['start camfleet-webrtc.service', 'verify']);
     expect(onHost(pi, 'systemctl is-active camfleet-webrtc').trim()).toBe('active');
   });
 
@@ -148,6 +148,9 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
         ...[paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService].map((p) => `remove-file ${p}`),
         'daemon-reload',
         'reload nginx.service',
+        'commit-files',
+        'clear-pending',
+        'verify',
       ].sort(),
     );
     expect(onHost(pi, `ls -A ${paths.viewerRoot}; ls ${paths.webrtcService} ${paths.webrtcConfig} ${paths.webrtcUnit} 2>/dev/null; grep -c 'hls\\|whep' ${paths.nginxConf} || true`).trim()).toBe('0');

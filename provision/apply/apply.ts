@@ -1,6 +1,7 @@
-// Execute a plan over one connection, exactly as planned: packages, then all files staged and
-// validated beside their targets and swapped in together (nothing half-written: a file that fails
-// validation leaves every file as it was), then units, then a check that the services are up.
+// Execute a plan over one connection: one loop over its steps, in its order, each step one script
+// on the host. The plan says everything (core/plan/plan.ts): the SSH guard, staging each file,
+// the commit that swaps them all in (nothing half-written: a file that fails validation leaves
+// every file as it was), the units, the owed-restarts note, and the final check.
 import { ConnectionLost, HostError } from '../transport/host-error.ts';
 import type { Remote } from '../transport/remote.ts';
 import type { ManagedFile, Plan, Step } from '../core/types.ts';
@@ -15,66 +16,108 @@ export interface StepReport {
   ms: number;
 }
 
+type Run = (step: string, script: string) => Promise<string>;
+
+/** What the write-file steps leave for the commit-files step after them. */
+interface Staging {
+  /** Target path -> the temp file beside it holding the new content. */
+  staged: Map<string, string>;
+  /** Target path -> the file whose mode or owner alone changes. */
+  metadata: Map<string, ManagedFile>;
+}
+
 export async function applyPlan(remote: Remote, plan: Plan, progress: Progress = () => {}): Promise<StepReport[]> {
   const reports: StepReport[] = [];
-  const timed = async (label: string, fn: () => Promise<void>) => {
-    progress(label);
-    const start = performance.now();
-    await fn();
-    reports.push({ label, ms: Math.round(performance.now() - start) });
-  };
-  const run = async (step: string, script: string) => {
+  const run: Run = async (step, script) => {
     const r = await exec(remote, step, script);
     if (r.code !== 0) throw new HostError(remote.host, step, r.code === null ? `was killed by ${r.signal}` : `exited with status ${r.code}`, r.stderr || r.stdout);
     return r.stdout;
   };
-
-  for (const step of plan.steps) {
-    if (step.kind === 'remove-leftovers') await timed(describeStep(step), async () => void (await run('remove staging leftovers', sh.discardScript(step.paths))));
-    if (step.kind === 'install-packages')
-      await timed(describeStep(step), async () => void (await run(describeStep(step), sh.installPackagesScript(step.packages))));
+  const staging: Staging = { staged: new Map(), metadata: new Map() };
+  try {
+    for (const step of plan.steps) {
+      const label = describeStep(step);
+      progress(label);
+      const start = performance.now();
+      await carryOut(remote, step, run, staging);
+      reports.push({ label, ms: Math.round(performance.now() - start) });
+    }
+  } catch (e) {
+    // Staged but never committed: nothing reads these, remove them (if the host can still be reached).
+    if (staging.staged.size) await remote.run(sh.discardScript([...staging.staged.values()])).catch(() => undefined);
+    throw e;
   }
-
-  const writes = plan.steps.filter((s): s is Extract<Step, { kind: 'write-file' }> => s.kind === 'write-file');
-  if (writes.length) await timed(`write ${writes.length} file(s)`, () => writeFiles(remote, plan, writes, run));
-
-  for (const step of plan.steps) {
-    const script = serviceScript(step);
-    if (script) await timed(describeStep(step), async () => void (await run(describeStep(step), script)));
-  }
-  if (plan.steps.some((s) => s.kind === 'restart' || s.kind === 'reload')) await run('clear pending restarts', sh.clearPendingScript());
-
-  await timed('verify services and ports', () => verify(remote, plan.verify));
   return reports;
 }
 
-async function writeFiles(
-  remote: Remote,
-  plan: Plan,
-  writes: Extract<Step, { kind: 'write-file' }>[],
-  run: (step: string, script: string) => Promise<string>,
-): Promise<void> {
-  const staged: { staged: string; path: string }[] = [];
-  try {
-    for (const w of writes.filter((w) => w.action !== 'metadata')) {
-      const step = `stage ${w.path}`;
-      const r = await exec(remote, step, sh.stageFileScript(w.file));
-      if (r.code !== 0) throw new HostError(remote.host, step, `cannot write the new ${w.path} beside the old one: ${cause(r.stderr)}. ${nothingChanged}`, r.stderr);
-      const tmp = r.stdout.trim();
-      staged.push({ staged: tmp, path: w.path });
-      if (w.file.validate) {
-        const r = await exec(remote, `validate ${w.path}`, sh.validateScript(w.file.validate, tmp, w.path));
-        if (r.code !== 0)
-          throw new HostError(remote.host, `validate ${w.path}`, `the new ${w.path} is rejected by ${sh.validators[w.file.validate]}. ${nothingChanged}`, (r.stderr || r.stdout).replaceAll(tmp, w.path));
-      }
+async function carryOut(remote: Remote, step: Step, run: Run, staging: Staging): Promise<void> {
+  switch (step.kind) {
+    case 'guard-ssh':
+      throw new HostError(remote.host, 'safety check', step.reason);
+    case 'remove-leftovers':
+      await run('remove staging leftovers', sh.discardScript(step.paths));
+      return;
+    case 'install-packages':
+      await run(describeStep(step), sh.installPackagesScript(step.packages));
+      return;
+    case 'write-file':
+      if (step.action === 'metadata') staging.metadata.set(step.path, step.file);
+      else await stage(remote, step.file, staging);
+      return;
+    case 'commit-files': {
+      const moves = step.paths.flatMap((path) => {
+        const staged = staging.staged.get(path);
+        return staged === undefined ? [] : [{ staged, path }];
+      });
+      const metadata = step.paths.flatMap((path) => staging.metadata.get(path) ?? []);
+      const missing = step.paths.filter((p) => !staging.staged.has(p) && !staging.metadata.has(p));
+      if (missing.length) throw new HostError(remote.host, 'commit files', `the plan commits ${missing.join(', ')} without a write-file step before it: nothing was swapped in`);
+      // Handed over: from here the commit owns them, a failure no longer discards them.
+      staging.staged.clear();
+      staging.metadata.clear();
+      await run('commit files', sh.commitScript(moves, metadata, step.owed, step.note));
+      return;
     }
-  } catch (e) {
-    await remote.run(sh.discardScript(staged.map((s) => s.staged))).catch(() => undefined);
-    throw e;
+    case 'remove-file':
+      await run(describeStep(step), sh.removeFileScript(step.path));
+      return;
+    case 'daemon-reload':
+      await run(describeStep(step), sh.systemctlScript('daemon-reload'));
+      return;
+    case 'reload':
+      // Reloads a running service, starts a stopped one: either way the new config is live.
+      await run(describeStep(step), sh.systemctlScript('reload-or-restart', step.unit));
+      return;
+    case 'unmask':
+    case 'enable':
+    case 'disable':
+    case 'start':
+    case 'stop':
+    case 'restart':
+      await run(describeStep(step), sh.systemctlScript(step.kind, step.unit));
+      return;
+    case 'clear-pending':
+      await run('clear pending restarts', sh.clearPendingScript(step.note));
+      return;
+    case 'verify': {
+      const r = await exec(remote, 'verify', sh.verifyScript(step.units, step.ports));
+      if (r.code !== 0) throw new HostError(remote.host, 'verify', 'services are not all up after apply', r.stderr);
+      return;
+    }
   }
-  const metadata: ManagedFile[] = writes.filter((w) => w.action === 'metadata').map((w) => w.file);
-  const owed = plan.steps.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
-  await run('commit files', sh.commitScript(staged, metadata, owed));
+}
+
+/** Write the new content to a temp file beside its target; noted at once, so a failure from here on discards it. */
+async function stage(remote: Remote, file: ManagedFile, staging: Staging): Promise<void> {
+  const step = `stage ${file.path}`;
+  const r = await exec(remote, step, sh.stageFileScript(file));
+  if (r.code !== 0) throw new HostError(remote.host, step, `cannot write the new ${file.path} beside the old one: ${cause(r.stderr)}. ${nothingChanged}`, r.stderr);
+  const tmp = r.stdout.trim();
+  staging.staged.set(file.path, tmp);
+  if (!file.validate) return;
+  const v = await exec(remote, `validate ${file.path}`, sh.validateScript(file.validate, tmp, file.path));
+  if (v.code !== 0)
+    throw new HostError(remote.host, `validate ${file.path}`, `the new ${file.path} is rejected by ${sh.validators[file.validate]}. ${nothingChanged}`, (v.stderr || v.stdout).replaceAll(tmp, file.path));
 }
 
 const nothingChanged = 'Nothing was changed: every file on the Pi stays as it was';
@@ -83,32 +126,6 @@ const nothingChanged = 'Nothing was changed: every file on the Pi stays as it wa
 function cause(stderr: string): string {
   const last = stderr.trim().split('\n').at(-1) ?? '';
   return last.split(': ').at(-1)?.trim() || 'the command failed';
-}
-
-function serviceScript(step: Step): string | undefined {
-  switch (step.kind) {
-    case 'remove-file':
-      return sh.removeFileScript(step.path);
-    case 'daemon-reload':
-      return sh.systemctlScript('daemon-reload');
-    case 'reload':
-      // Reloads a running service, starts a stopped one: either way the new config is live.
-      return sh.systemctlScript('reload-or-restart', step.unit);
-    case 'unmask':
-    case 'enable':
-    case 'disable':
-    case 'start':
-    case 'stop':
-    case 'restart':
-      return sh.systemctlScript(step.kind, step.unit);
-    default:
-      return undefined;
-  }
-}
-
-async function verify(remote: Remote, { units, ports }: Plan['verify']): Promise<void> {
-  const r = await exec(remote, 'verify', sh.verifyScript(units, ports));
-  if (r.code !== 0) throw new HostError(remote.host, 'verify', 'services are not all up after apply', r.stderr);
 }
 
 /** Run one step's script; a connection lost meanwhile is reported against that step. */

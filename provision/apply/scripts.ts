@@ -3,8 +3,7 @@
 // the script files once.
 import { withValues, wordList } from '../transport/remote.ts';
 import { scriptFile } from '../transport/remote-scripts.ts';
-import { paths } from '../core/render/paths.ts';
-import { managedMarker, type ManagedFile } from '../core/types.ts';
+import { managedMarker, type ManagedFile, type OwedAction } from '../core/types.ts';
 
 const script = (name: string, values: Parameters<typeof withValues>[1]) => withValues(scriptFile(`apply/${name}.sh`), values);
 const mode = (file: ManagedFile) => file.mode.toString(8);
@@ -38,19 +37,15 @@ export function discardScript(staged: string[]): string {
  * Swap every staged file into place in one go, after noting which restarts are owed: if the
  * connection drops before they run, the next run's observe finds the note and owes them still.
  */
-export function commitScript(
-  moves: { staged: string; path: string }[],
-  metadata: ManagedFile[],
-  owed: { action: 'restart' | 'reload'; unit: string }[],
-): string {
+export function commitScript(moves: { staged: string; path: string }[], metadata: ManagedFile[], owed: readonly OwedAction[], note: string): string {
   return script('commit', {
-    env: { OWED: owed.map((o) => `${o.action}\t${o.unit}`).join('\n'), PENDING: paths.pendingRestarts },
+    env: { OWED: owed.map((o) => `${o.action}\t${o.unit}`).join('\n'), PENDING: note },
     args: [...moves.flatMap((m) => ['move', m.staged, m.path]), ...metadata.flatMap((f) => ['meta', f.path, `${f.owner}:${f.group}`, mode(f)])],
   });
 }
 
-export function clearPendingScript(): string {
-  return script('clear-pending', { args: [paths.pendingRestarts] });
+export function clearPendingScript(note: string): string {
+  return script('clear-pending', { args: [note] });
 }
 
 /** Remove a file only if camfleet wrote it. */

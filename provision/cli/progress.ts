@@ -1,6 +1,7 @@
 // Progress while hosts run. On a terminal: one screen redrawn in place, whatever the fleet's size —
 // counts by state, the slowest hosts in flight, the latest failures. Elsewhere (CI logs, pipes):
 // one plain line per event.
+import { changeCount } from '../core/plan/steps.ts';
 import type { HostResult, Outcome } from '../converge/result.ts';
 
 export interface ProgressView {
@@ -22,7 +23,7 @@ export function progressView(stream: NodeJS.WriteStream = process.stderr, option
 
 export function doneLine(r: HostResult): string {
   const secs = (r.ms / 1000).toFixed(1);
-  const changes = r.plan ? r.plan.steps.length : 0;
+  const changes = r.plan ? changeCount(r.plan) : 0;
   switch (r.outcome) {
     case 'ok':
       return `${r.host}: ok, in sync (${secs}s)`;

@@ -29,7 +29,8 @@ Options:
   --canary N                run N hosts first; if one fails, start no other
   --max-failures N|P%       stop starting hosts once more than N (or P% of them) failed
   --trust-new-host-keys     accept and record unknown SSH host keys (never a changed one)
-  --allow-ssh-cutoff        apply a hotspot change even over the Wi-Fi interface it takes over
+  --allow-ssh-cutoff        plan a hotspot change even over the Wi-Fi interface it takes over
+                            (without it, such a plan stops at its first step, a safety check)
   --connect-timeout SECS    give up connecting after SECS (default 15)
   --templates DIR           render with the templates in DIR (to try a template change)
   --plan-out FILE           with --check: save the plan to FILE (written 0600: it holds the new
@@ -65,6 +66,9 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   if (applyFrom !== undefined) {
     const clash = (['check', 'templates', 'host', 'group', 'all', 'limit'] as const).filter((k) => values[k] !== undefined);
     if (clash.length) throw new UsageError(`--apply-plan takes its hosts and files from the plan: drop --${clash.join(', --')}`);
+    // The SSH guard is a step of the saved plan: it is decided when the plan is made.
+    if (values['allow-ssh-cutoff'])
+      throw new UsageError('--apply-plan applies the plan as it was saved, SSH guard included: make it with --check --plan-out --allow-ssh-cutoff');
   }
   const parallel = positiveInt(values.parallel ?? '8', '--parallel', 10_000);
   const canary = values.canary === undefined ? undefined : positiveInt(values.canary, '--canary', 10_000);

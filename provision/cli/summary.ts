@@ -3,6 +3,7 @@
 import type { HostResult } from '../converge/result.ts';
 import { exitCodes } from './exit-codes.ts';
 import { formatTable } from './table.ts';
+import { changeCount } from '../core/plan/steps.ts';
 
 /** Up to this many hosts, the table has a row for each; beyond, a row for each host not in sync. */
 export const everyRowUpTo = 30;
@@ -16,7 +17,7 @@ function firstLine(r: HostResult): string {
 
 export function summaryTable(results: HostResult[], addresses: ReadonlyMap<string, string> = new Map()): string {
   const listed = results.length <= everyRowUpTo ? results : results.filter((r) => r.outcome !== 'ok').slice(0, everyRowUpTo);
-  const rows = listed.map((r) => [r.host, r.outcome, r.plan ? String(r.plan.steps.length) : '-', `${(r.ms / 1000).toFixed(1)}s`, firstLine(r)]);
+  const rows = listed.map((r) => [r.host, r.outcome, r.plan ? String(changeCount(r.plan)) : '-', `${(r.ms / 1000).toFixed(1)}s`, firstLine(r)]);
   const header = ['HOST', 'RESULT', 'CHANGES', 'TIME', 'REASON'];
   const counts = new Map<string, number>();
   for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);

@@ -6,10 +6,12 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.ts';
+import { stepKinds } from '../core/plan/steps.ts';
 import type { SavedHostPlan } from './provision-host.ts';
 
 const kind = 'camfleet saved plan';
-const version = 1;
+// 2: the plan holds every step apply runs (commit, clear-pending, verify, the SSH guard).
+const version = 2;
 
 export interface PlanFile {
   kind: typeof kind;
@@ -68,8 +70,7 @@ function shapeProblem(data: unknown): string | undefined {
       typeof h?.host === 'string' &&
       typeof h.address === 'string' &&
       Array.isArray(h.plan?.steps) &&
-      Array.isArray(h.plan?.verify?.units) &&
-      Array.isArray(h.plan?.verify?.ports) &&
+      h.plan.steps.every((s) => typeof s?.kind === 'string' && Object.hasOwn(stepKinds, s.kind)) &&
       typeof h.observed?.files === 'object' &&
       Array.isArray(h.observe?.packages) &&
       Array.isArray(h.observe?.files);

@@ -17,7 +17,7 @@ import { maskSecrets } from '../core/errors.ts';
 export interface ProvisionOptions extends ConnectOptions {
   /** Plan only (--check). */
   check?: boolean;
-  /** Apply even when it reconfigures the interface this SSH connection runs over. */
+  /** Plan without the guard that stops a run reconfiguring the interface this SSH connection runs over. */
   allowSshCutoff?: boolean;
   /** Fetch old contents so the plan carries diffs. */
   diff?: boolean;
@@ -35,7 +35,7 @@ export async function provisionHost(host: ResolvedHost, inputs: RenderInputs, op
     const observed = await observeHost(remote, desired);
     result.observed = observed;
     const old = options.diff ? await fetchContents(remote, filesNeedingContent(desired, observed)) : {};
-    const plan = makePlan(desired, observed, old);
+    const plan = makePlan(desired, observed, old, { allowSshCutoff: options.allowSshCutoff });
     options.onPlanned?.({ host: host.name, address: host.address, plan, observe: observeQuery(desired), observed });
     await carryOut(remote, plan, say, result, options);
   });
@@ -81,7 +81,6 @@ async function carryOut(remote: Remote, plan: Plan, say: Say, result: HostResult
   options.onPlan?.(plan);
   if (plan.steps.length === 0) result.outcome = 'ok';
   else if (options.check) result.outcome = 'pending';
-  else if (plan.cutsOffSsh && !options.allowSshCutoff) throw new HostError(remote.host, 'safety check', plan.cutsOffSsh);
   else {
     result.steps = await applyPlan(remote, plan, say);
     result.outcome = 'changed';

@@ -192,16 +192,30 @@ export interface ObservedState {
   camera: boolean;
   h264Encoders: string[];
   /** Restarts/reloads an interrupted run committed files for but never carried out. */
-  pending: { action: 'restart' | 'reload'; unit: string }[];
+  pending: OwedAction[];
   /** The host's network interface this SSH connection arrived on. */
   sshInterface?: string;
   /** Temp files of a staging that never finished (power cut, connection lost): never committed. */
   leftovers?: string[];
 }
 
+/** A restart or reload a commit leaves noted on the host until it is carried out. */
+export interface OwedAction {
+  action: 'restart' | 'reload';
+  unit: string;
+}
+
+/**
+ * One thing apply does, in the plan's order. Most change the host; four are how the changes land
+ * safely (guard-ssh, commit-files, clear-pending, verify: see isChange in core/plan/steps.ts).
+ */
 export type Step =
+  /** Stop before anything is done: applying would cut off the SSH connection it runs over. */
+  | { kind: 'guard-ssh'; interface: string; reason: string }
+  | { kind: 'remove-leftovers'; paths: string[] }
   | { kind: 'install-packages'; packages: string[] }
   | {
+      /** Stage the new content beside the target (and validate it there); commit-files swaps it in. */
       kind: 'write-file';
       path: string;
       action: 'create' | 'update' | 'metadata';
@@ -209,8 +223,18 @@ export type Step =
       diff: string;
       file: ManagedFile;
     }
+  | {
+      /**
+       * Swap every staged file of the write-file steps before it into place in one go, and set the
+       * mode/owner of metadata-only ones; first note on the host the restarts and reloads this
+       * plan owes (`owed`, in file `note`), so a run cut off after the swap still owes them.
+       */
+      kind: 'commit-files';
+      paths: string[];
+      owed: OwedAction[];
+      note: string;
+    }
   | { kind: 'remove-file'; path: string }
-  | { kind: 'remove-leftovers'; paths: string[] }
   | { kind: 'daemon-reload' }
   | { kind: 'unmask'; unit: string }
   | { kind: 'enable'; unit: string }
@@ -218,15 +242,19 @@ export type Step =
   | { kind: 'start'; unit: string }
   | { kind: 'stop'; unit: string }
   | { kind: 'restart'; unit: string; because: string[] }
-  | { kind: 'reload'; unit: string; because: string[] };
+  | { kind: 'reload'; unit: string; because: string[] }
+  /** The owed restarts and reloads are done: remove the note. */
+  | { kind: 'clear-pending'; note: string }
+  /** Last: these units active and these TCP ports listening, given a few seconds to settle. */
+  | { kind: 'verify'; units: string[]; ports: number[] };
 
+/**
+ * Everything apply does to a host, in order: what --check prints, --json emits and --plan-out
+ * saves. Nothing beside it is needed to apply it. No steps at all: the host is in sync.
+ */
 export interface Plan {
   host: string;
   steps: Step[];
   /** Things observed that the operator should know but that need no step (no camera, no hw encoder). */
   warnings: string[];
-  /** Set when applying would reconfigure the interface this SSH connection runs over: why. */
-  cutsOffSsh?: string;
-  /** What apply checks last: these units active and these TCP ports listening. */
-  verify: { units: string[]; ports: number[] };
 }

@@ -14,6 +14,14 @@ export function describeStep(step: Step): string {
       return `remove ${step.paths.length} file(s) an unfinished run staged: ${step.paths.join(' ')}`;
     case 'daemon-reload':
       return 'systemctl daemon-reload';
+    case 'guard-ssh':
+      return `safety check: ${step.reason}`;
+    case 'commit-files':
+      return `commit ${step.paths.length} file(s) at once${step.owed.length ? `, first noting the ${step.owed.length} restart(s)/reload(s) they owe` : ''}`;
+    case 'clear-pending':
+      return 'clear the note of owed restarts';
+    case 'verify':
+      return `verify units active: ${step.units.join(' ') || '-'}; ports listening: ${step.ports.join(' ') || '-'}`;
     case 'restart':
     case 'reload':
       return `${step.kind} ${step.unit} (${[...new Set(step.because)].join(', ')} changed)`;

@@ -2,10 +2,14 @@
 // as JSON for machines. No secret ever reaches either: file diffs were masked when planned.
 import type { Plan, Step } from '../types.ts';
 import { describeStep } from './describe.ts';
+import { changeCount } from './steps.ts';
 
+// `·` marks the steps that are how changes land (commit, clear the note, verify), not changes.
 const symbol: Record<Step['kind'], string> = {
+  'guard-ssh': '!',
   'install-packages': '+',
   'write-file': '~',
+  'commit-files': '·',
   'remove-file': '-',
   'remove-leftovers': '-',
   'daemon-reload': '~',
@@ -16,12 +20,15 @@ const symbol: Record<Step['kind'], string> = {
   stop: '-',
   restart: '~',
   reload: '~',
+  'clear-pending': '·',
+  verify: '·',
 };
 
 export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string {
   const lines: string[] = [];
+  const changes = changeCount(plan);
   if (plan.steps.length === 0) lines.push(`${plan.host}: in sync, nothing to do`);
-  else lines.push(`${plan.host}: ${plan.steps.length} change${plan.steps.length === 1 ? '' : 's'} pending`);
+  else lines.push(`${plan.host}: ${changes} change${changes === 1 ? '' : 's'} pending`);
   for (const step of plan.steps) {
     const mark = step.kind === 'write-file' && step.action === 'create' ? '+' : symbol[step.kind];
     lines.push(`  ${mark} ${describeStep(step)}`);
@@ -33,11 +40,11 @@ export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string
   return lines.join('\n');
 }
 
-/** The plan as data: file contents are left out (they may hold secrets); checksums and diffs stay. */
+/** The plan as data, every step in order: file contents are left out (they may hold secrets); diffs stay. */
 export function planToJson(plan: Plan) {
   return {
     host: plan.host,
-    changes: plan.steps.length,
+    changes: changeCount(plan),
     steps: plan.steps.map((s) =>
       s.kind === 'write-file'
         ? { kind: s.kind, path: s.path, action: s.action, mode: `0${s.file.mode.toString(8)}`, owner: `${s.file.owner}:${s.file.group}`, diff: s.diff, description: describeStep(s) }

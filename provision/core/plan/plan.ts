@@ -1,36 +1,61 @@
-// Desired vs observed -> the ordered steps that converge a host. Pure: this is what --check
-// prints, what --json emits, and exactly what apply executes.
-import { hotspotPaths, hotspotUnits, isUnitFile } from '../render/paths.ts';
-import type { DesiredState, ObservedState, Plan, Step } from '../types.ts';
+// Desired vs observed -> every step that converges a host, in order. Pure: this is what --check
+// prints, what --json emits, what --plan-out saves, and exactly what apply executes, step by step:
+//
+//   guard-ssh          only if applying would cut off this SSH connection (and it is not allowed)
+//   remove-leftovers   what an unfinished run staged and never committed
+//   install-packages
+//   write-file ...     each new file staged (and validated) beside its target
+//   commit-files       all of them swapped in at once, after noting the restarts they owe
+//   stop, disable ...  units camfleet wants off, before their files go
+//   remove-file ...
+//   daemon-reload, unmask, enable, restart/reload/start ...
+//   clear-pending      the owed restarts are done
+//   verify             units active, ports listening
+//
+// A host in sync gets no steps at all.
+import { hotspotPaths, hotspotUnits, isUnitFile, paths } from '../render/paths.ts';
+import type { DesiredState, ObservedState, OwedAction, Plan, Step } from '../types.ts';
 import { planFiles } from './files.ts';
 import { planUnits } from './units.ts';
 
-export function makePlan(desired: DesiredState, observed: ObservedState, oldContents: Record<string, string> = {}): Plan {
+export interface PlanOptions {
+  /** The operator accepts that applying may cut off the SSH connection it runs over (--allow-ssh-cutoff). */
+  allowSshCutoff?: boolean;
+}
+
+export function makePlan(desired: DesiredState, observed: ObservedState, oldContents: Record<string, string> = {}, options: PlanOptions = {}): Plan {
   const missing = desired.packages.filter((p) => !observed.packages[p]);
   const fileSteps = planFiles(desired, observed, oldContents);
   const units = planUnits(desired, observed, fileSteps);
-  const steps: Step[] = [
+  const writes = fileSteps.filter((s) => s.kind === 'write-file');
+  const before: Step[] = [
     // What an unfinished run staged and never committed goes first: nothing reads it.
     ...(observed.leftovers?.length ? [{ kind: 'remove-leftovers' as const, paths: observed.leftovers }] : []),
     ...(missing.length ? [{ kind: 'install-packages' as const, packages: missing }] : []),
-    ...fileSteps.filter((s) => s.kind === 'write-file'),
-    ...units.stop,
-    ...fileSteps.filter((s) => s.kind === 'remove-file'),
-    ...units.start,
+    ...writes,
   ];
+  const after: Step[] = [...units.stop, ...fileSteps.filter((s) => s.kind === 'remove-file'), ...units.start];
   // Removing a unit file also needs systemd to forget it.
-  if (fileSteps.some((s) => s.kind === 'remove-file' && isUnitFile(s.path)) && !steps.some((s) => s.kind === 'daemon-reload')) {
-    const firstStart = steps.findIndex((s) => units.start.includes(s));
-    steps.splice(firstStart === -1 ? steps.length : firstStart, 0, { kind: 'daemon-reload' });
+  if (fileSteps.some((s) => s.kind === 'remove-file' && isUnitFile(s.path)) && !after.some((s) => s.kind === 'daemon-reload')) {
+    const firstStart = after.findIndex((s) => units.start.includes(s));
+    after.splice(firstStart === -1 ? after.length : firstStart, 0, { kind: 'daemon-reload' });
   }
-  const cutsOffSsh = sshCutOff(desired, observed, steps);
-  return {
-    host: desired.host,
-    steps,
-    warnings: [...warnings(desired, observed), ...(cutsOffSsh ? [cutsOffSsh] : [])],
-    ...(cutsOffSsh ? { cutsOffSsh } : {}),
-    verify: { units: desired.units.filter((u) => u.active).map((u) => u.name), ports: [...desired.listen] },
-  };
+  const changes = [...before, ...after];
+  const found = warnings(desired, observed);
+  if (changes.length === 0) return { host: desired.host, steps: [], warnings: found };
+
+  const cutsOffSsh = sshCutOff(desired, observed, changes);
+  const owed: OwedAction[] = after.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
+  const steps: Step[] = [
+    ...(cutsOffSsh && !options.allowSshCutoff ? [{ kind: 'guard-ssh' as const, interface: observed.sshInterface!, reason: cutsOffSsh }] : []),
+    ...before,
+    ...(writes.length ? [{ kind: 'commit-files' as const, paths: writes.map((w) => w.path), owed, note: paths.pendingRestarts }] : []),
+    ...after,
+    ...(owed.length ? [{ kind: 'clear-pending' as const, note: paths.pendingRestarts }] : []),
+    { kind: 'verify', units: desired.units.filter((u) => u.active).map((u) => u.name), ports: [...desired.listen] },
+  ];
+  // Allowed to go ahead, the operator is still told the connection will drop.
+  return { host: desired.host, steps, warnings: [...found, ...(cutsOffSsh && options.allowSshCutoff ? [cutsOffSsh] : [])] };
 }
 
 /**
