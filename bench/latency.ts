@@ -11,7 +11,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseShowinfo, readerInputArgs } from '../client/probe.ts';
-import { defaultConfig, type StreamerConfig } from '../streamer/config.ts';
+import { publishUrl } from '../provision/contract/streamer-config.ts';
+import { defaultConfig, type StreamerSettings } from '../streamer/config.ts';
 import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
 import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
 
@@ -48,19 +49,19 @@ function stampFilter(kMs: number): string[] {
  * with a bitrate and yuv420p, everything else ffmpeg's defaults (preset medium: B-frames, a
  * 40-frame lookahead, a 250-frame GOP).
  */
-function seedPublisher(url: string, kMs: number): string[] {
+function seedPublisher(to: Target, kMs: number): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
     ...stampFilter(kMs),
     '-c:v', 'libx264', '-b:v', String(bitrate), '-pix_fmt', 'yuv420p', '-an',
-    '-f', 'flv', url,
+    '-f', 'flv', publishUrl(to.server, to.key),
   ];
 }
 
 /** The streamer's own command (streamer/ffmpeg-args.ts) with a lavfi source, plus the stamp. */
-function ourPublisher(url: string, kMs: number): string[] {
-  const config: StreamerConfig = { ...defaultConfig, device: 'lavfi:testsrc2', width, height, fps, gop: fps, bitrate, encoder: 'libx264', rtmpUrl: url };
+function ourPublisher(to: Target, kMs: number): string[] {
+  const config: StreamerSettings = { ...defaultConfig, device: 'lavfi:testsrc2', width, height, fps, gop: fps, bitrate, encoder: 'libx264', server: to.server, streamKey: to.key };
   const args = ffmpegArgs(config, 'libx264');
   const at = args.indexOf('-an');
   return [...args.slice(0, at), ...stampFilter(kMs), ...args.slice(at)];
@@ -72,8 +73,15 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
+/** Where a publisher publishes: nginx-rtmp's application and a stream key. */
+interface Target {
+  server: string;
+  key: string;
+}
+
 /** One publisher into nginx-rtmp, one reader out of it; latency of every frame after warm-up. */
-async function measure(url: string, publisherArgs: (url: string, kMs: number) => string[], seconds: number): Promise<LatencyFigures> {
+async function measure(to: Target, publisherArgs: (to: Target, kMs: number) => string[], seconds: number): Promise<LatencyFigures> {
+  const url = publishUrl(to.server, to.key);
   // K a little in the past: timestamps start positive, so no muxer shifts them.
   const kMs = Date.now() - 10_000;
   const children: ChildProcess[] = [];
@@ -84,7 +92,7 @@ async function measure(url: string, publisherArgs: (url: string, kMs: number) =>
     });
     children.push(reader);
     await new Promise((r) => setTimeout(r, 300));
-    const publisher = spawn('ffmpeg', publisherArgs(url, kMs), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const publisher = spawn('ffmpeg', publisherArgs(to, kMs), { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(publisher);
     let publisherErrors = '';
     publisher.stderr?.setEncoding('utf8').on('data', (s: string) => (publisherErrors += s));
@@ -143,9 +151,9 @@ export async function benchLatency(o: LatencyOptions = {}): Promise<{ seed: Late
     // One after the other, not at once: two 720p encoders would fight over this machine's cores
     // and each would be measured under the other's load.
     log(`seed's flags: ${seconds} s at ${width}x${height}@${fps}`);
-    const seed = await measure(nginx.url('seed'), seedPublisher, seconds);
+    const seed = await measure({ server: nginx.server, key: 'seed' }, seedPublisher, seconds);
     log(`our flags: ${seconds} s at ${width}x${height}@${fps}`);
-    const ours = await measure(nginx.url('ours'), ourPublisher, seconds);
+    const ours = await measure({ server: nginx.server, key: 'ours' }, ourPublisher, seconds);
     return { seed, ours };
   } finally {
     await nginx.stop();

@@ -104,6 +104,13 @@ export const arm64Kind: NspawnKind = {
   // nspawn's SIGTERM drops emulated systemd into emergency mode instead of powering off.
   killToStop: true,
   inventory: arm64Inventory,
+  // The stream key came out of streamer.json into a credential of its own (/etc/camfleet/stream-key):
+  // handed over like the config, by a second drop-in written at boot, so the cached image (built in
+  // ~24 min from the recipe above, which hashes it) stays valid.
+  bootFiles: {
+    '/etc/systemd/system/camfleet-streamer.service.d/camfleet-lab-emulation-key.conf':
+      "[Service]\nExecStartPre=+/bin/sh -c 'install -m 0400 -o \"$(stat -c %%u /run/camfleet-lab-credentials)\" /etc/camfleet/stream-key /run/camfleet-lab-credentials/stream-key'\n",
+  },
   prepare: (log) => ensureArm64Emulation(log),
 };
 

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { copyFile, chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { $ } from 'zx';
 import { containerRecipe, ensureImage, type ImageLayer, type ImageRecipe } from './image.ts';
 import { processTreeMemory, alive, signal, waitFor } from './processes.ts';
@@ -32,6 +32,8 @@ export interface NspawnKind {
   killToStop?: boolean;
   /** Extra fields for each host's inventory entry. */
   inventory?: Record<string, unknown>;
+  /** Files written into each lab Pi's root at every boot (path in it -> text): lab-only fixes that need no image rebuild. */
+  bootFiles?: Record<string, string>;
   /** Makes this machine able to build and boot it (arm64: qemu-user-static in binfmt_misc). */
   prepare?: (log: (line: string) => void) => Promise<void>;
 }
@@ -152,6 +154,10 @@ async function boot(n: number, k: NspawnKind, lower: string, operatorKey: string
   await writeFile(authorized, `${operatorKey}\n`, { mode: 0o600 });
   const pi = await piIds(merged);
   await chown(authorized, pi.uid, pi.gid);
+  for (const [path, text] of Object.entries(k.bootFiles ?? {})) {
+    await mkdir(dirname(join(merged, path)), { recursive: true });
+    await writeFile(join(merged, path), text);
+  }
 
   // The network namespace and its veth pair (kept from before when booting again).
   if (o.network) await addNetwork(n, k);

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { publishUrl } from '../provision/contract/streamer-config.ts';
 import { freePort } from './processes.ts';
 
 export interface NginxRtmp {
@@ -12,6 +13,8 @@ export interface NginxRtmp {
   port: number;
   /** HTTP port on 127.0.0.1 serving rtmp_stat at /stat. */
   statPort: number;
+  /** rtmp://127.0.0.1:<port>/<application>: where the streamer publishes (its `server`). */
+  server: string;
   /** rtmp://127.0.0.1:<port>/<application>/<key> */
   url(key: string): string;
   /** Graceful stop (SIGQUIT, then SIGKILL after a second); removes the temp dir. Idempotent. */
@@ -82,7 +85,8 @@ export async function startNginxRtmp(options: NginxRtmpOptions = {}): Promise<Ng
   return {
     port,
     statPort,
-    url: (key) => `rtmp://127.0.0.1:${port}/${application}/${key}`,
+    server: `rtmp://127.0.0.1:${port}/${application}`,
+    url: (key) => publishUrl(`rtmp://127.0.0.1:${port}/${application}`, key),
     log: () => stderr,
     www,
     kill: () => waitExit('SIGKILL', 0),

@@ -13,7 +13,8 @@ function findRoot(): string {
   return dirname(here);
 }
 
-const banner = '// camfleet streamer: generated from streamer/*.ts by streamer/build.ts. Do not edit.';
+// Its first line carries camfleet's marker, so a host turned origin can remove the bundle again.
+const banner = '// Managed by camfleet: the camera streamer, generated from streamer/*.ts by streamer/build.ts. Do not edit.';
 
 export async function buildStreamerBundle(root = findRoot()): Promise<string> {
   const result = await build({

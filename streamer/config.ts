@@ -1,71 +1,42 @@
-// The streamer's configuration: the JSON file camfleet renders to /etc/camfleet/streamer.json,
-// with command-line flags on top for manual runs. Validation names the field that is wrong.
-// Runs on the Pi under Node 18: node: built-ins only.
+// The streamer's configuration: the JSON file camfleet writes to /etc/camfleet/streamer.json (its
+// shape, defaults and checks are the provisioner's and the streamer's one contract,
+// provision/contract/), the stream key from a file of its own, and command-line flags on top for
+// manual runs. Runs on the Pi under Node 18: node: built-ins only.
 import { readFileSync } from 'node:fs';
+import { parseBitrate } from '../provision/contract/camera.ts';
+import {
+  ConfigError,
+  defaultStreamerConfig,
+  defaultStreamKey,
+  parseStreamKey,
+  publishUrl,
+  validateStreamerConfig,
+  type StreamerConfig,
+} from '../provision/contract/streamer-config.ts';
 
-export type InputFormat = 'mjpeg' | 'yuyv422' | 'h264';
-export type EncoderChoice = 'auto' | 'h264_v4l2m2m' | 'libx264';
+export { ConfigError, type StreamerConfig };
 
-export interface StreamerConfig {
-  /**
-   * Where the picture comes from:
-   * - a V4L2 device path, e.g. `/dev/video0` (the streamer waits for it to exist);
-   * - `lavfi:<source>`, e.g. `lavfi:testsrc2`: ffmpeg's synthetic test pattern at the configured
-   *   size and fps, paced in real time — a camera stand-in for tests and the lab;
-   * - `file:<path>`: a recorded or piped stream in `inputFormat` (a FIFO works), read in real
-   *   time; waited for like a device, so tests can unplug and replug a "camera" without V4L2.
-   */
-  device: string;
-  inputFormat: InputFormat;
-  width: number;
-  height: number;
-  fps: number;
-  /** Bits per second. */
-  bitrate: number;
-  encoder: EncoderChoice;
-  /** Keyframe interval in frames. */
-  gop: number;
-  /** rtmp://host:port/application/key — the key may be a secret. */
-  rtmpUrl: string;
-  /** Where the status JSON goes; empty means no status file (manual runs). */
-  statusFile: string;
+/** What the streamer runs with: streamer.json (or flags) and the stream key, which is kept apart. */
+export interface StreamerSettings extends StreamerConfig {
+  /** May be a secret: never logged, never in the status file (see main.ts's redactions). */
+  streamKey: string;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** The defaults, used when no --config file is given. */
+export const defaultConfig: StreamerSettings = { ...defaultStreamerConfig, streamKey: defaultStreamKey };
 
-const inputFormats: readonly InputFormat[] = ['mjpeg', 'yuyv422', 'h264'];
-const encoders: readonly EncoderChoice[] = ['auto', 'h264_v4l2m2m', 'libx264'];
-
-/** The seed's defaults, used when no --config file is given. */
-export const defaultConfig: StreamerConfig = {
-  device: '/dev/video0',
-  inputFormat: 'mjpeg',
-  width: 1280,
-  height: 720,
-  fps: 30,
-  bitrate: 2_500_000,
-  encoder: 'auto',
-  gop: 30,
-  rtmpUrl: 'rtmp://127.0.0.1:1935/live/cam',
-  statusFile: '',
-};
-
-export const usage = `Usage: node streamer.mjs [--config FILE] [flags]
+export const usage = `Usage: node streamer.mjs [--config FILE] [--stream-key-file FILE] [flags]
 
 Captures a camera with ffmpeg and publishes H.264 over RTMP, restarting ffmpeg when it stops.
 Flags override the config file:
-  --config FILE          JSON config (as rendered by camfleet to /etc/camfleet/streamer.json)
+  --config FILE          JSON config (as written by camfleet to /etc/camfleet/streamer.json)
+  --stream-key-file FILE the stream key, alone in a file (camfleet's /etc/camfleet/stream-key)
   --device PATH          V4L2 device, lavfi:testsrc2 (test pattern) or file:PATH (default /dev/video0)
   --resolution WxH       capture size (default 1280x720)
   --fps N                frames per second (default 30)
   --bitrate N            bits per second; k/M suffixes accepted (default 2500000)
   --gop N                keyframe interval in frames (default: fps)
-  --server URL           rtmp://host:port/application (the stream key is appended)
+  --server URL           rtmp://host:port/application (default rtmp://127.0.0.1:1935/live)
   --stream-key KEY       stream key (default cam)
   --input-format F       mjpeg | yuyv422 | h264 (default mjpeg)
   --encoder E            auto | h264_v4l2m2m | libx264 (default auto)
@@ -76,6 +47,7 @@ Flags override the config file:
 export interface Flags {
   help: boolean;
   configFile?: string;
+  streamKeyFile?: string;
   device?: string;
   resolution?: string;
   fps?: string;
@@ -90,6 +62,7 @@ export interface Flags {
 
 const valueFlags: Record<string, Exclude<keyof Flags, 'help'>> = {
   '--config': 'configFile',
+  '--stream-key-file': 'streamKeyFile',
   '--device': 'device',
   '--resolution': 'resolution',
   '--fps': 'fps',
@@ -122,13 +95,15 @@ export function parseFlags(argv: readonly string[]): Flags {
   return flags;
 }
 
-/** Flags over a base config (file or defaults), validated as a whole. Pure. */
-export function applyFlags(base: StreamerConfig, flags: Flags): StreamerConfig {
-  const c: Record<string, unknown> = { ...base };
+/** Flags over a base (file or defaults), validated as a whole by the contract. Pure. */
+export function applyFlags(base: StreamerSettings, flags: Flags): StreamerSettings {
+  const { streamKey, ...config } = base;
+  const c: Record<string, unknown> = { ...config };
   if (flags.device !== undefined) c.device = flags.device;
   if (flags.inputFormat !== undefined) c.inputFormat = flags.inputFormat;
   if (flags.encoder !== undefined) c.encoder = flags.encoder;
   if (flags.statusFile !== undefined) c.statusFile = flags.statusFile;
+  if (flags.server !== undefined) c.server = flags.server.replace(/\/+$/, '');
   if (flags.resolution !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(flags.resolution);
     if (!m) throw new ConfigError(`--resolution must look like 1280x720, got ${JSON.stringify(flags.resolution)}`);
@@ -137,16 +112,17 @@ export function applyFlags(base: StreamerConfig, flags: Flags): StreamerConfig {
   }
   if (flags.fps !== undefined) {
     c.fps = numberFlag('--fps', flags.fps);
-    // The seed kept one keyframe a second: follow a changed fps unless the GOP is given too.
+    // Keep one keyframe a second: follow a changed fps unless the GOP is given too.
     if (flags.gop === undefined && base.gop === base.fps) c.gop = c.fps;
   }
   if (flags.gop !== undefined) c.gop = numberFlag('--gop', flags.gop);
-  if (flags.bitrate !== undefined) c.bitrate = parseBitrate(flags.bitrate);
-  if (flags.server !== undefined || flags.streamKey !== undefined) {
-    const { server, key } = splitRtmpUrl(base.rtmpUrl);
-    c.rtmpUrl = `${(flags.server ?? server).replace(/\/+$/, '')}/${flags.streamKey ?? key}`;
+  if (flags.bitrate !== undefined) {
+    const bitrate = parseBitrate(flags.bitrate);
+    if (bitrate === undefined) throw new ConfigError(`--bitrate must be bits per second like 2500000, 2500k or 2.5M, got ${JSON.stringify(flags.bitrate)}`);
+    c.bitrate = bitrate;
   }
-  return validateConfig(c, 'flags');
+  const key = flags.streamKey === undefined ? streamKey : parseStreamKey(flags.streamKey, '--stream-key');
+  return { ...validateStreamerConfig(c, 'flags'), streamKey: key };
 }
 
 function numberFlag(name: string, value: string): number {
@@ -155,91 +131,30 @@ function numberFlag(name: string, value: string): number {
   return n;
 }
 
-/** 2500000, 2500k, 2.5M */
-export function parseBitrate(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(value.trim());
-  if (!m) throw new ConfigError(`--bitrate must be bits per second like 2500000 or 2500k, got ${JSON.stringify(value)}`);
-  const scale = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[m[2] ?? ''] ?? 1;
-  return Math.round(Number(m[1]) * scale);
-}
-
-/** rtmp://host:port/app/key -> server rtmp://host:port/app and key. */
-export function splitRtmpUrl(url: string): { server: string; key: string } {
-  const slash = url.lastIndexOf('/');
-  return { server: url.slice(0, slash), key: url.slice(slash + 1) };
-}
-
-/** Check every field, reporting all problems at once, each naming its field. Pure. */
-export function validateConfig(raw: unknown, source: string): StreamerConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: expected a JSON object`);
-  const o = raw as Record<string, unknown>;
-  const problems: string[] = [];
-  const str = (field: string): string => {
-    const v = o[field];
-    if (typeof v !== 'string' || v === '') problems.push(`${field} must be a non-empty string, got ${JSON.stringify(v)}`);
-    return typeof v === 'string' ? v : '';
-  };
-  const int = (field: string, min: number, max: number): number => {
-    const v = o[field];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      problems.push(`${field} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-      return 0;
-    }
-    return v;
-  };
-  const oneOf = <T extends string>(field: string, allowed: readonly T[]): T => {
-    const v = o[field];
-    if (!allowed.includes(v as T)) problems.push(`${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-    return v as T;
-  };
-
-  const config: StreamerConfig = {
-    device: str('device'),
-    inputFormat: oneOf('inputFormat', inputFormats),
-    width: int('width', 16, 7680),
-    height: int('height', 16, 4320),
-    fps: int('fps', 1, 240),
-    bitrate: int('bitrate', 10_000, 100_000_000),
-    encoder: oneOf('encoder', encoders),
-    gop: int('gop', 1, 10_000),
-    rtmpUrl: str('rtmpUrl'),
-    statusFile: typeof o.statusFile === 'string' ? o.statusFile : '',
-  };
-  if (o.statusFile !== undefined && typeof o.statusFile !== 'string') problems.push(`statusFile must be a path string, got ${JSON.stringify(o.statusFile)}`);
-  if (config.rtmpUrl && !/^rtmps?:\/\/[^/]+\/[^/]+\/[^/]+$/.test(config.rtmpUrl)) {
-    problems.push(`rtmpUrl must look like rtmp://host:port/application/key, got ${JSON.stringify(maskStreamKey(config.rtmpUrl))}`);
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  if ((config.width % 2 || config.height % 2) && config.width && config.height) problems.push('width and height must be even (yuv420p)');
-  if (config.device.startsWith('file:') && config.device.length === 'file:'.length) problems.push('device file: needs a path');
-  const unknown = Object.keys(o).filter((k) => !(k in defaultConfig));
-  if (unknown.length) problems.push(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
-  if (problems.length) throw new ConfigError(`${source}: ${problems.join('; ')}`);
-  return config;
 }
 
-/** The config the streamer runs with: the file (or defaults) with flags applied. Reads the disk. */
-export function loadConfig(flags: Flags): StreamerConfig {
+/** The settings the streamer runs with: the file (or defaults), the key file, flags on top. Reads the disk. */
+export function loadConfig(flags: Flags): StreamerSettings {
   let base = defaultConfig;
   if (flags.configFile) {
-    let text: string;
-    try {
-      text = readFileSync(flags.configFile, 'utf8');
-    } catch (e) {
-      throw new ConfigError(`${flags.configFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
     let raw: unknown;
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(readText(flags.configFile));
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       throw new ConfigError(`${flags.configFile}: not valid JSON (${(e as Error).message})`);
     }
-    base = validateConfig(raw, flags.configFile);
+    base = { ...validateStreamerConfig(raw, flags.configFile), streamKey: base.streamKey };
   }
+  if (flags.streamKeyFile) base = { ...base, streamKey: parseStreamKey(readText(flags.streamKeyFile), flags.streamKeyFile) };
   return applyFlags(base, flags);
 }
 
-/** rtmp://host:port/app/secret -> rtmp://host:port/app/*** so logs never carry the key. */
-export function maskStreamKey(url: string): string {
-  const { server, key } = splitRtmpUrl(url);
-  return key && server.includes('://') ? `${server}/***` : url;
-}
+/** Where ffmpeg publishes: holds the key, so it is logged only through the redactions. */
+export const rtmpUrl = (s: StreamerSettings): string => publishUrl(s.server, s.streamKey);

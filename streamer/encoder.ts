@@ -2,7 +2,7 @@
 // source (never the camera: ffmpeg may be holding it), fall back to libx264, and say why.
 // A Pi 4 has h264_v4l2m2m (/dev/video11); a Pi 5 has no H.264 hardware at all.
 import { spawn } from 'node:child_process';
-import type { StreamerConfig } from './config.ts';
+import type { CameraConfig } from '../provision/contract/camera.ts';
 import { encoderProbeArgs, impliedCodec, type VideoCodec } from './ffmpeg-args.ts';
 import { flvHasAvcConfig } from './flv-check.ts';
 
@@ -11,7 +11,7 @@ export interface EncoderChoice {
   reason: string;
 }
 
-export async function chooseEncoder(config: StreamerConfig, ffmpeg: string, signal?: AbortSignal): Promise<EncoderChoice> {
+export async function chooseEncoder(config: CameraConfig, ffmpeg: string, signal?: AbortSignal): Promise<EncoderChoice> {
   const implied = impliedCodec(config);
   if (implied) return implied;
   const probe = await testEncode(ffmpeg, encoderProbeArgs(config, 'h264_v4l2m2m'), 10_000, signal);

@@ -1,7 +1,8 @@
 // Config in, ffmpeg argv out. Pure: everything about how the stream is captured and encoded is
 // decided here, so unit tests can read every flag without a camera or an ffmpeg.
-import type { StreamerConfig } from './config.ts';
-import { h264Level } from './h264-profile.ts';
+import type { CameraConfig } from '../provision/contract/camera.ts';
+import { h264Level } from '../provision/contract/h264-profile.ts';
+import { rtmpUrl, type StreamerSettings } from './config.ts';
 
 /** What actually encodes: `copy` passes a camera's own H.264 through untouched. */
 export type VideoCodec = 'h264_v4l2m2m' | 'libx264' | 'copy';
@@ -11,7 +12,7 @@ export type Source =
   | { kind: 'lavfi'; graph: string }
   | { kind: 'file'; path: string };
 
-/** `/dev/video0`, `lavfi:testsrc2` or `file:/path` (see StreamerConfig.device). */
+/** `/dev/video0`, `lavfi:testsrc2` or `file:/path` (see CameraConfig.device). */
 export function parseSource(device: string): Source {
   if (device.startsWith('lavfi:')) return { kind: 'lavfi', graph: device.slice('lavfi:'.length) || 'testsrc2' };
   if (device.startsWith('file:')) return { kind: 'file', path: device.slice('file:'.length) };
@@ -25,7 +26,7 @@ export function sourcePath(device: string): string | undefined {
 }
 
 /** The source at the configured size and rate: `testsrc2` -> `testsrc2=size=1280x720:rate=30`. */
-function lavfiGraph(graph: string, c: StreamerConfig): string {
+function lavfiGraph(graph: string, c: CameraConfig): string {
   // A graph with its own options is the operator's business; a bare source gets ours.
   return graph.includes('=') ? graph : `${graph}=size=${c.width}x${c.height}:rate=${c.fps}`;
 }
@@ -39,13 +40,13 @@ function lavfiGraph(graph: string, c: StreamerConfig): string {
  * from the camera's own controls. Naming an encoder explicitly re-encodes, which is the way to
  * force our GOP and bitrate onto such a camera.
  */
-export function impliedCodec(c: StreamerConfig): { codec: VideoCodec; reason: string } | undefined {
+export function impliedCodec(c: CameraConfig): { codec: VideoCodec; reason: string } | undefined {
   if (c.encoder !== 'auto') return { codec: c.encoder, reason: 'configured' };
   if (c.inputFormat === 'h264') return { codec: 'copy', reason: 'the camera delivers H.264: passed through without re-encoding' };
   return undefined;
 }
 
-function inputArgs(c: StreamerConfig): string[] {
+function inputArgs(c: CameraConfig): string[] {
   const size = `${c.width}x${c.height}`;
   const source = parseSource(c.device);
   switch (source.kind) {
@@ -65,7 +66,7 @@ function inputArgs(c: StreamerConfig): string[] {
   }
 }
 
-function encodeArgs(c: StreamerConfig, codec: VideoCodec): string[] {
+function encodeArgs(c: CameraConfig, codec: VideoCodec): string[] {
   if (codec === 'copy') return ['-c:v', 'copy'];
   // A VBV buffer of half a second: keyframes stay sharp while bursts stay short on Wi-Fi.
   const rate = ['-b:v', String(c.bitrate), '-maxrate', String(c.bitrate), '-bufsize', String(Math.round(c.bitrate / 2))];
@@ -86,7 +87,7 @@ function encodeArgs(c: StreamerConfig, codec: VideoCodec): string[] {
  * The streaming command. Progress goes to stdout once a second (key=value blocks the supervisor
  * reads to know frames are flowing); only errors go to stderr.
  */
-export function ffmpegArgs(c: StreamerConfig, codec: VideoCodec): string[] {
+export function ffmpegArgs(c: StreamerSettings, codec: VideoCodec): string[] {
   return [
     '-hide_banner',
     '-nostdin',
@@ -102,7 +103,7 @@ export function ffmpegArgs(c: StreamerConfig, codec: VideoCodec): string[] {
     // Frames go out as soon as they are encoded, not when Nagle's algorithm says so.
     '-tcp_nodelay', '1',
     '-f', 'flv',
-    c.rtmpUrl,
+    rtmpUrl(c),
   ];
 }
 
@@ -112,7 +113,7 @@ export function ffmpegArgs(c: StreamerConfig, codec: VideoCodec): string[] {
  * viewers need (see flv-check.ts), without touching the camera (which ffmpeg may hold: "Device or
  * resource busy").
  */
-export function encoderProbeArgs(c: StreamerConfig, codec: 'h264_v4l2m2m' | 'libx264'): string[] {
+export function encoderProbeArgs(c: CameraConfig, codec: 'h264_v4l2m2m' | 'libx264'): string[] {
   return [
     '-hide_banner',
     '-nostdin',

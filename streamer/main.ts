@@ -1,7 +1,8 @@
 // The streamer's entry point, run by systemd on the Pi:
-//   /usr/bin/node /opt/camfleet/streamer.mjs --config /etc/camfleet/streamer.json
+//   /usr/bin/node /opt/camfleet/streamer.mjs --config $CREDENTIALS_DIRECTORY/streamer.json \
+//     --stream-key-file $CREDENTIALS_DIRECTORY/stream-key
 // Bundled by streamer/build.ts into one file for Debian's Node 18: node: built-ins only.
-import { ConfigError, loadConfig, maskStreamKey, parseFlags, splitRtmpUrl, usage, type StreamerConfig } from './config.ts';
+import { ConfigError, loadConfig, parseFlags, rtmpUrl, usage, type StreamerSettings } from './config.ts';
 import { createLogger, createRedactor, type Redaction } from './log.ts';
 import { StatusReporter } from './status.ts';
 import { Supervisor } from './supervisor.ts';
@@ -11,7 +12,7 @@ import { startWatchdog } from './watchdog.ts';
 const exitDeadlineMs = 1900;
 
 function main(): void {
-  let config: StreamerConfig;
+  let config: StreamerSettings;
   try {
     const flags = parseFlags(process.argv.slice(2));
     if (flags.help) {
@@ -28,15 +29,16 @@ function main(): void {
     return;
   }
 
-  // The stream key may be a secret: logs show the URL with the key masked.
-  const { key } = splitRtmpUrl(config.rtmpUrl);
-  const redactions: Redaction[] = [[config.rtmpUrl, maskStreamKey(config.rtmpUrl)]];
-  if (key.length >= 8) redactions.push([key, '***']);
+  // The stream key may be a secret. It is never logged as a field; where it shows up inside
+  // other text (ffmpeg's argv and errors name the URL it publishes to) the key is masked.
+  const { streamKey, ...logged } = config;
+  const redactions: Redaction[] = [[rtmpUrl(config), `${config.server}/***`]];
+  if (streamKey.length >= 8) redactions.push([streamKey, '***']);
   const redact = createRedactor(redactions);
   const log = createLogger(redact);
   const status = new StatusReporter(config.statusFile, log, redact);
   status.refreshEvery(30_000);
-  log('start', { ...config, node: process.version, pid: process.pid });
+  log('start', { ...logged, node: process.version, pid: process.pid });
 
   const supervisor = new Supervisor({ config, log, status });
   let stopping = false;

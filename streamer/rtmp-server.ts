@@ -2,7 +2,7 @@
 // or not up yet at boot) without spawning an ffmpeg that would only fail and grow the backoff.
 import { connect } from 'node:net';
 
-/** host and port of rtmp://host[:port]/app/key (RTMP's default port is 1935). */
+/** host and port of rtmp://host[:port]/app (RTMP's default port is 1935). */
 export function rtmpEndpoint(url: string): { host: string; port: number } {
   const u = new URL(url.replace(/^rtmps?:/, 'http:'));
   // URL keeps IPv6 literals bracketed; net.connect wants them bare.

@@ -2,37 +2,8 @@
 // atomically (temp file + rename) so a reader never sees half of it.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { StreamerStatus } from '../provision/contract/streamer-status.ts';
 import type { Logger, Redactor } from './log.ts';
-
-export type StreamerState =
-  | 'starting'
-  | 'choosing-encoder'
-  | 'waiting-for-device'
-  | 'waiting-for-server'
-  | 'connecting'
-  | 'streaming'
-  | 'backoff'
-  | 'stopping'
-  | 'stopped';
-
-export interface StreamerStatus {
-  state: StreamerState;
-  /** The codec in use once chosen: h264_v4l2m2m, libx264 or copy. */
-  encoder: string | null;
-  encoderReason: string | null;
-  /** ffmpeg restarts since the streamer started. */
-  restarts: number;
-  lastError: string | null;
-  /** When the streamer started (ISO time). */
-  startedAt: string;
-  updatedAt: string;
-  /** updatedAt - startedAt, so a reader needs no clock of its own; refreshed at least every 30 s. */
-  uptimeSeconds: number;
-  /** When frames last started flowing; null unless streaming. */
-  streamingSince: string | null;
-  /** The streamer's own pid. */
-  pid: number;
-}
 
 /** Write `status` to `path` atomically. Throws on I/O errors. */
 export function writeStatusFile(path: string, status: StreamerStatus, redact: Redactor = (t) => t): void {

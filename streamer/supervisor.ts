@@ -6,7 +6,7 @@
 // Every wait is a timer: the streamer sleeps between events and never spins the CPU.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { StreamerConfig } from './config.ts';
+import type { StreamerSettings } from './config.ts';
 import { chooseEncoder } from './encoder.ts';
 import { ffmpegArgs, sourcePath } from './ffmpeg-args.ts';
 import type { Logger } from './log.ts';
@@ -42,7 +42,7 @@ export const defaultTimings: SupervisorTimings = {
 };
 
 export interface SupervisorOptions {
-  config: StreamerConfig;
+  config: StreamerSettings;
   log: Logger;
   status: StatusReporter;
   ffmpeg?: string;
@@ -60,7 +60,7 @@ interface RunResult {
 }
 
 export class Supervisor {
-  private readonly config: StreamerConfig;
+  private readonly config: StreamerSettings;
   private readonly log: Logger;
   private readonly status: StatusReporter;
   private readonly ffmpeg: string;
@@ -167,7 +167,7 @@ export class Supervisor {
 
   /** Poll the RTMP server's port until it listens; false when stopped while waiting. */
   private async waitForServer(): Promise<boolean> {
-    const { host, port } = rtmpEndpoint(this.config.rtmpUrl);
+    const { host, port } = rtmpEndpoint(this.config.server);
     const timeoutMs = Math.max(this.t.devicePollMs, 1000);
     if (await serverListening(host, port, timeoutMs)) return !this.stopping;
     if (this.stopping) return false;

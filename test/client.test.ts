@@ -42,7 +42,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run>
 beforeAll(async () => {
   nginx = await startNginxRtmp();
   // A small picture: this proves the client, not the encoder (test/streamer.test.ts does 720p).
-  const config = { ...defaultConfig, device: 'lavfi:testsrc2', width: 320, height: 240, fps: 25, gop: 25, bitrate: 400_000, rtmpUrl: nginx.url(key) };
+  const config = { ...defaultConfig, device: 'lavfi:testsrc2', width: 320, height: 240, fps: 25, gop: 25, bitrate: 400_000, server: nginx.server, streamKey: key };
   publisher = spawn('ffmpeg', ffmpegArgs(config, 'libx264'), { stdio: 'ignore' });
   // Wait until nginx-rtmp has the stream: a probe that reads frames.
   const deadline = Date.now() + 15_000;

@@ -5,12 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, type StreamerConfig } from '../streamer/config.ts';
+import { defaultConfig, type StreamerSettings } from '../streamer/config.ts';
 import { chooseEncoder, testEncode } from '../streamer/encoder.ts';
 import { encoderProbeArgs } from '../streamer/ffmpeg-args.ts';
 import { flvHasAvcConfig } from '../streamer/flv-check.ts';
 
-const config: StreamerConfig = { ...defaultConfig, width: 320, height: 240 };
+const config: StreamerSettings = { ...defaultConfig, width: 320, height: 240 };
 
 describe('the encoder probe', () => {
   it('a working encoder yields one frame of FLV whose sequence header has SPS and PPS', async () => {

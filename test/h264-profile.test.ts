@@ -2,9 +2,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
-import { h264Level, profileLevelId } from '../streamer/h264-profile.ts';
+import { h264Level, profileLevelId } from '../provision/contract/h264-profile.ts';
 
-const cam = { device: '/dev/video0', inputFormat: 'mjpeg' as const, width: 1280, height: 720, fps: 30, bitrate: 2_500_000, encoder: 'auto' as const, gop: 30, rtmpUrl: 'rtmp://127.0.0.1/live/cam', statusFile: '/tmp/s.json' };
+const cam = { device: '/dev/video0', inputFormat: 'mjpeg' as const, width: 1280, height: 720, fps: 30, bitrate: 2_500_000, encoder: 'auto' as const, gop: 30, server: 'rtmp://127.0.0.1/live', streamKey: 'cam', statusFile: '/tmp/s.json' };
 
 describe('H.264 profile and level', () => {
   it('the lowest level that holds the picture: 3.1 up to 720p30, 4.0 for 1080p30, 4.2 for 1080p60', () => {

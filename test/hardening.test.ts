@@ -113,13 +113,16 @@ describe('4. secret stream keys', () => {
     const yaml = host('    stream: { key: { env: KEY } }\n');
     const [before] = parseAndResolve('i.yaml', yaml, '/', { env: { KEY: 'oldSecretKey1' } }).hosts;
     const [after] = parseAndResolve('i.yaml', yaml, '/', { env: { KEY: 'newSecretKey2' } }).hosts;
-    const old = renderHost(before!, { templates, streamerBundle: bundle, viewerAssets }).files.find((f) => f.path === paths.streamerConfig)!;
+    const old = renderHost(before!, { templates, streamerBundle: bundle, viewerAssets }).files.find((f) => f.path === paths.streamKey)!;
     const desired = renderHost(after!, { templates, streamerBundle: bundle, viewerAssets });
+    // The key travels in a file of its own; streamer.json holds no key at all.
+    expect(desired.files.find((f) => f.path === paths.streamerConfig)!.content).not.toContain('newSecretKey2');
+    expect(desired.files.find((f) => f.path === paths.streamKey)!.content).toContain('newSecretKey2');
     const observed = convergedObservation(desired);
-    observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, sha256: sha256(old.content) };
-    const plan = makePlan(desired, observed, { [paths.streamerConfig]: old.content });
+    observed.files[paths.streamKey] = { ...observed.files[paths.streamKey]!, sha256: sha256(old.content) };
+    const plan = makePlan(desired, observed, { [paths.streamKey]: old.content });
     const text = formatPlan(plan, { diff: true }) + JSON.stringify(planToJson(plan));
-    expect(text).toContain(paths.streamerConfig);
+    expect(text).toContain(paths.streamKey);
     expect(text).not.toContain('oldSecretKey1');
     expect(text).not.toContain('newSecretKey2');
   });

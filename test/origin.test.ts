@@ -133,7 +133,7 @@ describe('origin relay: render', () => {
       { name: 'camfleet-streamer.service', enabled: false, active: false, restartOn: [], reloadOn: [] },
       { name: 'nginx.service', enabled: true, active: true, restartOn: [], reloadOn: [paths.nginxConf] },
     ]);
-    expect(state.absent.map((a) => a.path)).toEqual([paths.streamerUnit, paths.streamerConfig, paths.streamerBundle]);
+    expect(state.absent.map((a) => a.path)).toEqual([paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle]);
     expect(state.files.map((f) => f.path)).toEqual([
       paths.nginxConf,
       paths.nginxDropIn,

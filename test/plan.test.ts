@@ -27,6 +27,7 @@ describe('plan', () => {
       'install packages nginx libnginx-mod-rtmp ffmpeg nodejs',
       `create ${paths.nginxConf}`,
       `create ${paths.streamerConfig}`,
+      `create ${paths.streamKey}`,
       `create ${paths.streamerBundle}`,
       `create ${paths.streamerUnit}`,
       `create ${paths.nginxDropIn}`,
@@ -40,7 +41,7 @@ describe('plan', () => {
       'enable nginx.service',
       `reload nginx.service (${paths.nginxConf} changed)`,
       'enable camfleet-streamer.service',
-      `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamerBundle} changed)`,
+      `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamKey}, ${paths.streamerBundle} changed)`,
       'enable camfleet-webrtc.service',
       `restart camfleet-webrtc.service (${paths.webrtcUnit}, ${paths.webrtcConfig}, ${paths.webrtcService} changed)`,
     ]);

@@ -1,5 +1,6 @@
 // The pure render: the files a Pi gets, deterministic, in the right shape for the tools that read them.
 import { describe, expect, it } from 'vitest';
+import { parseStreamKey, validateStreamerConfig } from '../provision/contract/streamer-config.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { render } from './support/fleet.ts';
 
@@ -42,12 +43,19 @@ describe('render', () => {
     expect(fileOf(cam3!, paths.nginxConf)).toMatch(/allow publish 127\.0\.0\.1;\s+allow publish 10\.42\.0\.0\/24;\s+deny publish all;/);
   });
 
-  it('writes the streamer config the streamer reads, publishing to the local nginx', () => {
-    const config = JSON.parse(fileOf(render(fleet)[0]!, paths.streamerConfig));
+  it('writes the streamer config the streamer reads, publishing to the local nginx, and the key apart', () => {
+    const [cam1] = render(fleet);
+    const text = fileOf(cam1!, paths.streamerConfig);
+    const config = JSON.parse(text) as unknown;
     expect(config).toEqual({
+      comment: 'Managed by camfleet. Local edits are replaced on the next provision.',
       device: '/dev/video0', inputFormat: 'mjpeg', width: 1280, height: 720, fps: 30, bitrate: 2_500_000,
-      encoder: 'auto', gop: 30, rtmpUrl: 'rtmp://127.0.0.1:1935/live/hall', statusFile: paths.streamerStatus,
+      encoder: 'auto', gop: 30, server: 'rtmp://127.0.0.1:1935/live', statusFile: paths.streamerStatus,
     });
+    // Read back by the function the streamer itself reads it with: every field, nothing unknown.
+    expect(validateStreamerConfig(config, 'streamer.json')).toEqual(config);
+    expect(text).not.toContain('hall');
+    expect(parseStreamKey(fileOf(cam1!, paths.streamKey), 'stream-key')).toBe('hall');
   });
 
   it('has systemd restart a dead nginx (a drop-in for Debian\'s unit) and a hung streamer (watchdog)', () => {
@@ -66,17 +74,20 @@ describe('render', () => {
     expect(unit).toMatch(/^Wants=network-online\.target nginx\.service$/m);
     expect(unit).toMatch(/^Restart=always$/m);
     expect(unit).toContain(`LoadCredential=streamer.json:${paths.streamerConfig}`);
-    expect(unit).toContain(`ExecStart=/usr/bin/node ${paths.streamerBundle} --config \${CREDENTIALS_DIRECTORY}/streamer.json`);
+    expect(unit).toContain(`LoadCredential=stream-key:${paths.streamKey}`);
+    expect(unit).toContain(`ExecStart=/usr/bin/node ${paths.streamerBundle} --config \${CREDENTIALS_DIRECTORY}/streamer.json --stream-key-file \${CREDENTIALS_DIRECTORY}/stream-key`);
   });
 
-  it('keeps the streamer config (it may hold the stream key) root-only', () => {
-    const config = render(fleet)[0]!.files.find((f) => f.path === paths.streamerConfig);
-    expect(config?.mode).toBe(0o600);
+  it('keeps the stream key root-only; the streamer config, with no key in it, is an ordinary file', () => {
+    const files = render(fleet)[0]!.files;
+    expect(files.find((f) => f.path === paths.streamKey)?.mode).toBe(0o600);
+    expect(files.find((f) => f.path === paths.streamerConfig)).toMatchObject({ mode: 0o644 });
+    expect(files.find((f) => f.path === paths.streamerConfig)).not.toHaveProperty('sensitive');
   });
 
   it('restarts the streamer on its unit, config or code, and reloads nginx on its config', () => {
     const units = Object.fromEntries(render(fleet)[0]!.units.map((u) => [u.name, u]));
-    expect(units['camfleet-streamer.service']!.restartOn.sort()).toEqual([paths.streamerBundle, paths.streamerConfig, paths.streamerUnit].sort());
+    expect(units['camfleet-streamer.service']!.restartOn.sort()).toEqual([paths.streamerBundle, paths.streamerConfig, paths.streamKey, paths.streamerUnit].sort());
     expect(units['nginx.service']!.reloadOn).toEqual([paths.nginxConf]);
   });
 

@@ -21,7 +21,7 @@ describe.skipIf(!!why)('a saved plan, applied later', () => {
 
   beforeAll(async () => {
     [pi] = (await containerUp({ hosts: 1, layer: 'base' })) as [LabHost];
-    // A secret stream key: the saved plan holds it (in the streamer.json it writes).
+    // A secret stream key: the saved plan holds it (in the stream-key file it writes).
     inventory = writeInventory([pi], (doc) => {
       doc.hosts.lab1 = { ...doc.hosts.lab1, stream: { key: { env: 'LAB_STREAM_KEY' } } };
     });
@@ -41,7 +41,7 @@ describe.skipIf(!!why)('a saved plan, applied later', () => {
     const saved = JSON.parse(readFileSync(planFile, 'utf8')) as { note: string; hosts: { plan: { steps: { kind: string; path?: string; file?: { content: string } }[] } }[] };
     expect(saved.note).toMatch(/secrets included/);
     const steps = saved.hosts[0]!.plan.steps;
-    expect(steps.find((s) => s.path === '/etc/camfleet/streamer.json')?.file?.content).toContain('secretKey42');
+    expect(steps.find((s) => s.path === '/etc/camfleet/stream-key')?.file?.content).toContain('secretKey42');
     expect(onHost(pi, 'test -e /etc/camfleet/streamer.json && echo yes || echo no').trim()).toBe('no'); // --check changed nothing
 
     // The inventory changes after the plan was made: the saved plan still applies as saved.

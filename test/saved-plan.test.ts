@@ -23,12 +23,12 @@ describe('what moved on a host since its plan was made', () => {
   it('names each changed file, package and unit', () => {
     const after = structuredClone(before);
     after.files['/etc/nginx/nginx.conf']!.sha256 = '0'.repeat(64);
-    after.files['/etc/camfleet/streamer.json']!.mode = 0o644;
+    after.files['/etc/camfleet/stream-key']!.mode = 0o644;
     after.packages.ffmpeg = false;
     after.units['camfleet-streamer.service']!.active = 'failed';
     expect(whatMoved(before, after)).toEqual([
       'package ffmpeg: installed -> not installed',
-      'file /etc/camfleet/streamer.json: mode 600 -> 644',
+      'file /etc/camfleet/stream-key: mode 600 -> 644',
       'file /etc/nginx/nginx.conf: content changed',
       'unit camfleet-streamer.service: enabled/active -> enabled/failed',
     ]);

@@ -42,8 +42,8 @@ describe('streaming a 720p30 test pattern with encoder auto', () => {
   const statusFile = join(dir, 'status.json');
 
   beforeAll(async () => {
-    // The config exactly as camfleet renders it for a Pi (templates/streamer.json.hbs), as the
-    // systemd unit passes it; only the status file moves out of /run for the test.
+    // The config and the key file exactly as camfleet renders them for a Pi, passed as the
+    // systemd unit passes them; only the status file moves out of /run for the test.
     const [desired] = render(`
 defaults:
   ssh: { user: pi, identityFile: /k, knownHostsFile: /kh }
@@ -53,11 +53,16 @@ hosts:
     camera: { device: 'lavfi:testsrc2', resolution: 1280x720, fps: 30, encoder: auto }
     stream: { port: ${nginx.port}, application: live, key: hd }
 `);
-    const rendered = desired?.files.find((f) => f.path === paths.streamerConfig);
-    if (!rendered) throw new Error(`no ${paths.streamerConfig} rendered`);
+    const rendered = (path: string) => {
+      const file = desired?.files.find((f) => f.path === path);
+      if (!file) throw new Error(`no ${path} rendered`);
+      return file.content;
+    };
     const config = join(dir, 'streamer.json');
-    writeFileSync(config, rendered.content);
-    s = await streamer(['--config', config, '--status-file', statusFile]);
+    const key = join(dir, 'stream-key');
+    writeFileSync(config, rendered(paths.streamerConfig));
+    writeFileSync(key, rendered(paths.streamKey));
+    s = await streamer(['--config', config, '--stream-key-file', key, '--status-file', statusFile]);
     await s.waitFor((e) => e.event === 'streaming', 20_000);
   });
 
@@ -85,6 +90,10 @@ hosts:
     expect(s.events.map((e) => e.event).slice(0, 4)).toEqual(['start', 'encoder', 'ffmpeg-start', 'streaming']);
     expect(s.events.every((e) => typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)))).toBe(true);
     expect(JSON.stringify(s.events)).not.toContain('/live/hd');
+    // The key read from its file is no field of the start line; the server it publishes to is.
+    const start = s.events.find((e) => e.event === 'start');
+    expect(start).toMatchObject({ server: `rtmp://127.0.0.1:${nginx.port}/live` });
+    expect(start).not.toHaveProperty('streamKey');
   });
 
   it('writes its status: state, encoder, restarts, last error, uptime', () => {

@@ -40,7 +40,7 @@ function hangUpServer(port: number): Promise<Server> {
 it('backs off exponentially up to the cap while ffmpeg keeps failing, and afresh after a healthy run', async () => {
   const events: Event[] = [];
   const log = (event: string, fields: LogFields = {}): void => void events.push({ ...fields, event, at: Date.now() });
-  const config = { ...defaultConfig, device: 'lavfi:testsrc2', width: 160, height: 120, fps: 10, gop: 10, bitrate: 100_000, encoder: 'libx264' as const, rtmpUrl: nginx.url('policy') };
+  const config = { ...defaultConfig, device: 'lavfi:testsrc2', width: 160, height: 120, fps: 10, gop: 10, bitrate: 100_000, encoder: 'libx264' as const, server: nginx.server, streamKey: 'policy' };
   const supervisor = new Supervisor({
     config,
     log,
@@ -86,7 +86,7 @@ it('backs off exponentially up to the cap while ffmpeg keeps failing, and afresh
 it('notices within a few seconds an ffmpeg that is alive but sends nothing (SIGSTOP), and replaces it', async () => {
   const events: Event[] = [];
   const log = (event: string, fields: LogFields = {}): void => void events.push({ ...fields, event, at: Date.now() });
-  const config = { ...defaultConfig, device: 'lavfi:testsrc2', width: 160, height: 120, fps: 10, gop: 10, bitrate: 100_000, encoder: 'libx264' as const, rtmpUrl: nginx.url('stall') };
+  const config = { ...defaultConfig, device: 'lavfi:testsrc2', width: 160, height: 120, fps: 10, gop: 10, bitrate: 100_000, encoder: 'libx264' as const, server: nginx.server, streamKey: 'stall' };
   // The default stall timing: that is what is promised.
   const supervisor = new Supervisor({ config, log, status: new StatusReporter('', log), timings: { backoffInitialMs: 100 } });
   const running = supervisor.run();

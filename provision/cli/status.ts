@@ -1,5 +1,6 @@
 // `camfleet status`: for each selected Pi, in parallel — is nginx-rtmp up, is the stream live,
 // at what resolution, fps and bitrate, for how long, and to how many viewers.
+import type { StreamerStatus } from '../contract/streamer-status.ts';
 import { connect } from '../transport/ssh.ts';
 import { loadSelected, parse, selectionOptions } from './common.ts';
 import { HostError, UnreachableError } from '../transport/host-error.ts';
@@ -31,7 +32,8 @@ export interface PiStatus {
   streamer?: string;
   stream?: LiveStream;
   live: boolean;
-  streamerStatus?: Record<string, unknown>;
+  /** What the streamer reports about itself (its status file), as far as it could be read. */
+  streamerStatus?: Partial<StreamerStatus>;
   /** The viewer page as phones reach it. */
   page?: string;
   /** camfleet-webrtc's unit state, when the Pi offers WebRTC. */

@@ -1,8 +1,9 @@
 // The vocabulary every camfleet module speaks: a host as the inventory resolves it, the state we
 // want on it, the state we observed on it, and the plan that turns one into the other.
+import type { CameraConfig, Encoder } from '../contract/camera.ts';
 
-export type Encoder = 'auto' | 'h264_v4l2m2m' | 'libx264';
-export type InputFormat = 'mjpeg' | 'yuyv422' | 'h264';
+export type { Encoder, InputFormat } from '../contract/camera.ts';
+
 export type HotspotMode = 'networkmanager' | 'hostapd' | 'none';
 /** How a browser receives the video: WebRTC (camfleet-webrtc, a fraction of a second behind) or nginx-rtmp's HLS. */
 export type ViewerPath = 'webrtc' | 'hls';
@@ -18,18 +19,8 @@ export interface SshSettings {
   jump?: string;
 }
 
-export interface CameraSettings {
-  device: string;
-  inputFormat: InputFormat;
-  width: number;
-  height: number;
-  fps: number;
-  /** Bits per second. */
-  bitrate: number;
-  encoder: Encoder;
-  /** Keyframe interval in frames; defaults to fps (one keyframe a second). */
-  gop: number;
-}
+/** The camera and its encode: the streamer's own type (provision/contract/camera.ts), so the two cannot drift. */
+export type CameraSettings = CameraConfig;
 
 export interface StreamSettings {
   port: number;

@@ -1,7 +1,7 @@
 // Readers for every format camfleet renders, written from each format's own rules (not from
 // camfleet's escaping), reduced to a skeleton: the sections and keys a file sets, in order. Two
 // renders that differ only in values have the same skeleton; an injected key or section shows.
-import { isUnitFile } from '../../provision/core/render/paths.ts';
+import { isUnitFile, paths } from '../../provision/core/render/paths.ts';
 
 export type Skeleton = string[];
 
@@ -107,7 +107,13 @@ export function htmlSkeleton(text: string): Skeleton {
 }
 
 /** The skeleton of a file camfleet renders, by where it goes on the Pi. */
+/** The stream key file, as the streamer reads it: lines split on newline, `#` comments, one value line. */
+export function oneLineSkeleton(text: string): Skeleton {
+  return text.split('\n').map((line) => (line.startsWith('#') ? '#' : line === '' ? '' : 'value'));
+}
+
 export function skeletonOf(path: string, content: string): Skeleton | undefined {
+  if (path === paths.streamKey) return oneLineSkeleton(content);
   if (isUnitFile(path)) return systemdSkeleton(content);
   if (path.endsWith('.nmconnection') || path.startsWith('/etc/NetworkManager/')) return keyfileSkeleton(content);
   if (path.startsWith('/etc/hostapd/') || path.startsWith('/etc/dnsmasq')) return lineSkeleton(content);

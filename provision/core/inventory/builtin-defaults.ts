@@ -1,10 +1,14 @@
 // What a host gets when neither the inventory's defaults, its groups nor the host itself say
-// otherwise. These follow the seed system (and Raspberry Pi OS) so that a minimal inventory works.
+// otherwise. These follow the seed system (and Raspberry Pi OS) so that a minimal inventory works;
+// the camera's are the streamer's own (provision/contract/), written as the inventory writes them.
+import { defaultCamera as cam } from '../../contract/camera.ts';
+import { defaultStreamKey } from '../../contract/streamer-config.ts';
 
 export const builtinDefaults = {
   ssh: { user: 'pi', port: 22, knownHostsFile: '~/.ssh/known_hosts' },
-  camera: { device: '/dev/video0', inputFormat: 'mjpeg', resolution: '1280x720', fps: 30, bitrate: '2500k', encoder: 'auto' },
-  stream: { port: 1935, application: 'live', key: 'cam', statPort: 8080 },
+  // No gop: it follows fps (a keyframe a second).
+  camera: { device: cam.device, inputFormat: cam.inputFormat, resolution: `${cam.width}x${cam.height}`, fps: cam.fps, bitrate: `${cam.bitrate / 1000}k`, encoder: cam.encoder },
+  stream: { port: 1935, application: 'live', key: defaultStreamKey, statPort: 8080 },
   access: { publish: ['127.0.0.1'], play: ['all'], stat: ['127.0.0.1'] },
   hotspot: { mode: 'none', interface: 'wlan0', channel: 6, prefixLength: 24 },
   // Phones are what viewers carry: every Pi serves its page unless told not to.

@@ -1,6 +1,8 @@
 // Turn one host entry of a schema-valid inventory into a ResolvedHost: layer the settings,
 // expand paths, parse resolution and bitrate, fill per-mode hotspot addressing, resolve secrets.
 import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { parseBitrate } from '../../contract/camera.ts';
+import { streamKeyPattern } from '../../contract/streamer-config.ts';
 import type { Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import { builtinDefaults, hotspotAddressing } from './builtin-defaults.ts';
@@ -79,7 +81,7 @@ export function resolveHost(
   const streamKey = secret('stream', 'key', false) ?? '';
   // A key read from a secret is held to the pattern an inline key meets (it is part of a URL and a
   // file name in nginx); the value itself is never quoted back.
-  if (streamKey && !failedSecrets.has('stream.key') && !/^[A-Za-z0-9_-]{1,256}$/.test(streamKey)) {
+  if (streamKey && !failedSecrets.has('stream.key') && !streamKeyPattern.test(streamKey)) {
     failedSecrets.add('stream.key');
     problems.push(doc.problem(at('stream.key'), `secret: the stream key it holds may only contain letters, digits, _ and - (at most 256; it has ${streamKey.length} characters)`));
   }
@@ -102,7 +104,8 @@ export function resolveHost(
       width,
       height,
       fps,
-      bitrate: parseBitrate(String(s.camera.bitrate)),
+      // The schema admits only what parseBitrate reads; NaN is refused by the rules if it ever does not.
+      bitrate: parseBitrate(String(s.camera.bitrate)) ?? NaN,
       encoder: s.camera.encoder as ResolvedHost['camera']['encoder'],
       gop: s.camera.gop === undefined ? fps : Number(s.camera.gop),
     },
@@ -156,14 +159,6 @@ export function hostLayers(raw: RawInventory, name: string): { layers: Layer[]; 
   }
   layers.push({ at: ['hosts', name], settings: entry });
   return { layers, unknownGroups };
-}
-
-/** `2500k` -> 2500000, `4M` -> 4000000, `800000` -> 800000. */
-export function parseBitrate(text: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)([kM]?)$/.exec(text);
-  if (!m) return NaN;
-  const scale = m[2] === 'M' ? 1_000_000 : m[2] === 'k' ? 1_000 : 1;
-  return Math.round(Number(m[1]) * scale);
 }
 
 function expandPath(path: string, base: string, homeDir: string | undefined): string {

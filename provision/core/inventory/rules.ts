@@ -1,5 +1,6 @@
 // Rules JSON Schema cannot say: they look at merged values (a passphrase may come from a group, an
 // fps from defaults) and point at the line that set the offending value.
+import { cameraProblems } from '../../contract/camera.ts';
 import type { Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
@@ -31,21 +32,9 @@ function checkStream(doc: InventoryDocument, host: ResolvedHost, at: At): Proble
   return problems;
 }
 
+/** The camera's limits are the streamer's (provision/contract/camera.ts): one check, put at its place here. */
 function checkCamera(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
-  const { width, height, fps, bitrate, gop, encoder } = host.camera;
-  const problems: Problem[] = [];
-  const bad = (key: string, message: string) => problems.push(doc.problem(at(`camera.${key}`), message));
-  if (width % 2 || height % 2) bad('resolution', `${width}x${height}: width and height must be even (yuv420p)`);
-  if (width < 160 || height < 120 || width > 4096 || height > 2160)
-    bad('resolution', `${width}x${height} is outside 160x120 .. 4096x2160`);
-  // 1080p60 is the most a Pi's camera path and the H.264 level it encodes to can carry.
-  if (width * height * fps > 1920 * 1080 * 60)
-    bad('fps', `${width}x${height} at ${fps} fps is more than 1080p60 worth of pixels per second`);
-  if (encoder === 'h264_v4l2m2m' && (width > 1920 || height > 1088))
-    bad('encoder', `h264_v4l2m2m encodes at most 1920x1088, not ${width}x${height}`);
-  if (bitrate < 64_000 || bitrate > 50_000_000) bad('bitrate', 'must be between 64k and 50M');
-  if (gop > fps * 10) bad('gop', `a keyframe every ${gop} frames at ${fps} fps makes joining viewers wait over 10 s`);
-  return problems;
+  return cameraProblems(host.camera).map((p) => doc.problem(at(`camera.${p.setting}`), p.message));
 }
 
 function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: IsSet, failed: (key: string) => boolean): Problem[] {

@@ -1,12 +1,18 @@
 // Unified diffs for the plan, with secrets masked: known secret values everywhere, and in files
 // that hold secrets, the whole value of every setting that holds one now — so an old secret (a
-// rotated key or passphrase is no longer a known secret) is masked by where it stood.
+// rotated key or passphrase is no longer a known secret) is masked by where it stood. A file
+// whose secret stands on a line of its own, with no setting name (the stream key file), has every
+// such bare line masked.
 import { createTwoFilesPatch } from 'diff';
 import { maskSecrets } from '../errors.ts';
 
 const passphraseKeys = ['wpa_passphrase=', 'wpa_psk=', 'psk='];
 
-/** The settings (each line's text up to its first `=` or `:`) that hold a secret in `content`. */
+/** The "setting" of a line that is only a value: no `=` or `:`, not a `#` comment, not blank. */
+const bareLine = '';
+const isBare = (line: string): boolean => !/[=:]/.test(line) && !line.trimStart().startsWith('#') && line.trim() !== '';
+
+/** The settings (each line's text up to its first `=` or `:`, or bareLine) that hold a secret in `content`. */
 export function secretSettings(content: string, secrets: readonly string[]): string[] {
   const known = secrets.filter(Boolean);
   const keys = new Set(passphraseKeys);
@@ -14,6 +20,7 @@ export function secretSettings(content: string, secrets: readonly string[]): str
     if (!known.some((s) => line.includes(s))) continue;
     const m = /^[^=:]*[=:]/.exec(line);
     if (m) keys.add(m[0]);
+    else if (isBare(line)) keys.add(bareLine);
   }
   return [...keys];
 }
@@ -24,7 +31,8 @@ export function maskContent(content: string, secrets: readonly string[], setting
   return masked
     .split('\n')
     .map((line) => {
-      const key = settings.find((k) => line.trimStart().startsWith(k.trimStart()));
+      if (isBare(line)) return settings.includes(bareLine) ? '********' : line;
+      const key = settings.find((k) => k !== bareLine && line.trimStart().startsWith(k.trimStart()));
       return key ? `${line.slice(0, line.indexOf(key.trimStart()) + key.trimStart().length)}********` : line;
     })
     .join('\n');

@@ -71,10 +71,30 @@ const escapers: Record<Format, (value: string) => string> = {
   hostapd: lineValue('hostapd.conf'),
   dnsmasq: lineValue('a dnsmasq config'),
   nginx: nginxValue,
-  // JSON templates write every value through the `json` helper (JSON.stringify), and the output is parsed back.
+  // JSON's one escape is jsonValue: JSON templates write every value through their `json` helper,
+  // which is it, and the output is parsed back (checkRendered).
   json: (value) => value,
   html: htmlText,
 };
+
+/** JSON: JSON.stringify, the one escape for a value in a JSON file (a template's `json` helper). */
+export function jsonValue(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** A whole JSON file written from a typed value (streamer.json): two-space indented, one newline at the end. */
+export function jsonFile(value: object): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/**
+ * A file that holds one value on one line (the stream key), after a `#` comment line (camfleet's
+ * marker): a control character in the value would make it another value, or more lines.
+ */
+export function lineFile(comment: string, value: string): string {
+  refuseControl(value, 'a one-line file');
+  return `# ${comment}\n${value}\n`;
+}
 
 /** HTML text or attribute value: the five characters HTML gives meaning to, as character references. */
 export function htmlText(value: string): string {

@@ -58,7 +58,7 @@ export function renderOrigin(host: ResolvedHost & { origin: OriginSettings }, in
     );
   }
   const streamerOff: DesiredUnit = { name: units.streamer, enabled: false, active: false, restartOn: [], reloadOn: [] };
-  const absent: AbsentFile[] = [paths.streamerUnit, paths.streamerConfig, paths.streamerBundle].map((path) => ({ path }));
+  const absent: AbsentFile[] = [paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle].map((path) => ({ path }));
   return {
     host: host.name,
     packages: [...originPackages],

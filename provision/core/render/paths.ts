@@ -5,6 +5,8 @@ export const paths = {
   nginxDropIn: '/etc/systemd/system/nginx.service.d/camfleet.conf',
   streamerBundle: '/opt/camfleet/streamer.mjs',
   streamerConfig: '/etc/camfleet/streamer.json',
+  /** The stream key alone (it may be a secret): root-only, handed to the streamer by LoadCredential=. */
+  streamKey: '/etc/camfleet/stream-key',
   streamerUnit: '/etc/systemd/system/camfleet-streamer.service',
   streamerStatus: '/run/camfleet/streamer-status.json',
   /** Restarts/reloads owed: written by apply before it swaps files in, read by observe, cleared once done. */

@@ -1,8 +1,9 @@
 // Resolved host -> desired state: every file with its content, mode and owner, the packages, and
 // the units with what restarts them. Pure: templates and the streamer bundle come in as values.
 import { createHash } from 'node:crypto';
-import type { AbsentFile, DesiredState, DesiredUnit, ManagedFile, ResolvedHost } from '../types.ts';
-import { checkRendered, escapeContext, formatOf, keyfileBytes, systemdNameEscape, Verbatim } from './formats.ts';
+import { managedMarker, type AbsentFile, type DesiredState, type DesiredUnit, type ManagedFile, type ResolvedHost } from '../types.ts';
+import { publishUrl, validateStreamerConfig, type StreamerConfig } from '../../contract/streamer-config.ts';
+import { checkRendered, escapeContext, formatOf, jsonFile, keyfileBytes, lineFile, systemdNameEscape, Verbatim } from './formats.ts';
 import { isUnitFile, paths, units } from './paths.ts';
 import type { Templates } from './templates.ts';
 import type { ViewerAssets } from '../../../viewer/config.ts';
@@ -56,10 +57,9 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
 
   if (host.origin) return renderOrigin({ ...host, origin: host.origin }, inputs, file);
 
-  const streamKeyIsSecret = host.secrets.includes(host.stream.key);
   const files: ManagedFile[] = [
     file(paths.nginxConf, 'nginx.conf', { validate: 'nginx' }),
-    file(paths.streamerConfig, 'streamer.json', { mode: 0o600, sensitive: streamKeyIsSecret }),
+    ...streamerFiles(host),
     { path: paths.streamerBundle, content: inputs.streamerBundle, mode: 0o644, owner: 'root', group: 'root' },
     file(paths.streamerUnit, 'camfleet-streamer.service'),
     file(paths.nginxDropIn, 'nginx-restart.conf'),
@@ -71,7 +71,7 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
       name: units.streamer,
       enabled: true,
       active: true,
-      restartOn: [paths.streamerUnit, paths.streamerConfig, paths.streamerBundle],
+      restartOn: [paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle],
       reloadOn: [],
     },
   ];
@@ -91,6 +91,29 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
 }
 
 type FileMaker = (path: string, template: string, extra?: Partial<ManagedFile>) => ManagedFile;
+
+/** Where the streamer on the Pi publishes: nginx on the Pi itself, over loopback. */
+const localRtmpServer = (host: ResolvedHost): string => `rtmp://127.0.0.1:${host.stream.port}/${host.stream.application}`;
+
+/**
+ * streamer.json, written from the contract's type (JSON.stringify, no template) and checked by the
+ * very function the streamer reads it with; and the stream key in a file of its own, root-only, so
+ * streamer.json holds no secret and its diffs need no mask.
+ */
+function streamerFiles(host: ResolvedHost): ManagedFile[] {
+  const comment = `${managedMarker}. Local edits are replaced on the next provision.`;
+  const config: StreamerConfig = { comment, ...host.camera, server: localRtmpServer(host), statusFile: paths.streamerStatus };
+  try {
+    validateStreamerConfig(config, "the streamer's contract");
+  } catch (e) {
+    throw new RenderError(host.name, 'streamer.json', (e as Error).message);
+  }
+  const root = { owner: 'root', group: 'root' };
+  return [
+    { path: paths.streamerConfig, content: jsonFile(config), mode: 0o644, ...root },
+    { path: paths.streamKey, content: lineFile(comment, host.stream.key), mode: 0o600, ...root, sensitive: host.secrets.includes(host.stream.key) },
+  ];
+}
 
 interface HotspotPart {
   packages: string[];
@@ -170,8 +193,8 @@ function templateContext(host: ResolvedHost) {
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,
     origin: originContext(host),
-    // The streamer publishes to nginx on the Pi itself, over loopback.
-    localRtmpUrl: `rtmp://127.0.0.1:${host.stream.port}/${host.stream.application}/${host.stream.key}`,
+    // The WebRTC service reads the stream back from nginx on the Pi itself, over loopback.
+    localRtmpUrl: publishUrl(localRtmpServer(host), host.stream.key),
     hwMode: h.channel > 14 ? 'a' : 'g',
     nmBand: h.channel > 14 ? 'a' : 'bg',
     pskIsHex: /^[0-9a-fA-F]{64}$/.test(h.passphrase),

@@ -3,12 +3,13 @@
 // template's own format (render/formats.ts) before it reaches the template.
 // Pure: the template sources come in as text (artifacts.ts reads them from templates/).
 import Handlebars from 'handlebars';
+import { jsonValue } from './formats.ts';
 
 export type Template = (context: object) => string;
 export type Templates = Record<string, Template>;
 
 const hbs = Handlebars.create();
-hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+hbs.registerHelper('json', jsonValue);
 hbs.registerHelper('multiply', (a: number, b: number) => Number(a) * Number(b));
 hbs.registerHelper('hex', (value: string) => Buffer.from(String(value), 'utf8').toString('hex'));
 // GKeyFile (NetworkManager keyfiles) escapes backslashes and a leading space.

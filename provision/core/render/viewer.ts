@@ -3,7 +3,7 @@
 // adds is listed as absent when the viewer is off, so turning it off removes them all. Pure: the
 // page's files come in as values.
 import type { PageConfig, ViewerAssets } from '../../../viewer/config.ts';
-import { profileLevelId } from '../../../streamer/h264-profile.ts';
+import { profileLevelId } from '../../contract/h264-profile.ts';
 import type { AbsentFile, DesiredUnit, ManagedFile, ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
 import { paths, units } from './paths.ts';

@@ -1,4 +1,5 @@
 // The status round trip: status.sh with this host's values, and what its lines mean.
+import type { StreamerStatus } from '../../contract/streamer-status.ts';
 import { withValues } from '../../transport/remote.ts';
 import { scriptFile } from '../../transport/remote-scripts.ts';
 import { paths, units } from '../../core/render/paths.ts';
@@ -24,7 +25,8 @@ export interface RawStatus {
   nginx: string;
   streamer: string;
   statXml?: string;
-  streamerStatus?: Record<string, unknown>;
+  /** What the streamer reports about itself (its status file), as far as it could be read. */
+  streamerStatus?: Partial<StreamerStatus>;
   /** camfleet-webrtc's unit state, when the Pi offers WebRTC. */
   webrtc?: string;
   /** Browsers watching over WebRTC, as camfleet-webrtc counts them. */
@@ -49,7 +51,7 @@ export function parseStatus(stdout: string): RawStatus {
     }
     if (kind === 'status' && value) {
       try {
-        out.streamerStatus = JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as Record<string, unknown>;
+        out.streamerStatus = JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as Partial<StreamerStatus>;
       } catch {
         // caught mid-write: shown as unknown
       }

@@ -1,0 +1,117 @@
+// /etc/camfleet/streamer.json: what the provisioner writes (JSON.stringify of this type, see
+// render) and the streamer reads, checked by the same function on both sides. The stream key is
+// not in it: a key may be a secret, so it travels in a file of its own (/etc/camfleet/stream-key,
+// handed to the streamer by systemd's LoadCredential=), and streamer.json can be diffed and logged
+// whole. Pure and dependency-free: bundled into the streamer for the Pi's Node 18.
+import { cameraProblems, defaultCamera, encoders, inputFormats, type CameraConfig } from './camera.ts';
+
+export interface StreamerConfig extends CameraConfig {
+  /** Says who wrote the file (camfleet's marker, so it can remove it again); the streamer ignores it. */
+  comment?: string;
+  /** Where to publish: rtmp://host:port/application. The stream key is appended by the streamer. */
+  server: string;
+  /** Where the status JSON goes; empty means no status file (manual runs). */
+  statusFile: string;
+}
+
+export const defaultStreamerConfig: StreamerConfig = {
+  ...defaultCamera,
+  server: 'rtmp://127.0.0.1:1935/live',
+  statusFile: '',
+};
+
+/** The stream key a manual run publishes under when none is given. */
+export const defaultStreamKey = 'cam';
+
+/** A stream key: part of an RTMP URL and of HLS file names in nginx. Secret keys meet it too. */
+export const streamKeyPattern = /^[A-Za-z0-9_-]{1,256}$/;
+
+/** rtmp://host[:port]/application, nothing after it: the key is never part of the server. */
+export const rtmpServerPattern = /^rtmps?:\/\/[^/\s]+\/[A-Za-z0-9_-]+$/;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Where the streamer publishes: the server, then the key. The one place the two meet. */
+export function publishUrl(server: string, streamKey: string): string {
+  return `${server}/${streamKey}`;
+}
+
+/**
+ * Check a parsed streamer.json (or flags over one) field by field, reporting every problem at
+ * once, each naming its field, under `source` (the file's name). Never quotes a stream key: there
+ * is none in it. Pure.
+ */
+export function validateStreamerConfig(raw: unknown, source: string): StreamerConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: expected a JSON object`);
+  const o = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  const failed = new Set<string>();
+  const fail = (field: string, message: string): void => {
+    failed.add(field);
+    problems.push(message);
+  };
+  const str = (field: keyof StreamerConfig): string => {
+    const v = o[field];
+    if (typeof v !== 'string' || v === '') fail(field, `${field} must be a non-empty string, got ${JSON.stringify(v)}`);
+    return typeof v === 'string' ? v : '';
+  };
+  const num = (field: keyof StreamerConfig): number => {
+    const v = o[field];
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      fail(field, `${field} must be a whole number, got ${JSON.stringify(v)}`);
+      return NaN;
+    }
+    return v;
+  };
+  const oneOf = <T extends string>(field: keyof StreamerConfig, allowed: readonly T[]): T => {
+    const v = o[field];
+    if (!allowed.includes(v as T)) fail(field, `${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  };
+
+  if (o.comment !== undefined && typeof o.comment !== 'string') fail('comment', `comment must be a string, got ${JSON.stringify(o.comment)}`);
+  const config: StreamerConfig = {
+    ...(typeof o.comment === 'string' ? { comment: o.comment } : {}),
+    device: str('device'),
+    inputFormat: oneOf('inputFormat', inputFormats),
+    width: num('width'),
+    height: num('height'),
+    fps: num('fps'),
+    bitrate: num('bitrate'),
+    encoder: oneOf('encoder', encoders),
+    gop: num('gop'),
+    server: str('server'),
+    statusFile: typeof o.statusFile === 'string' ? o.statusFile : '',
+  };
+  if (o.statusFile !== undefined && typeof o.statusFile !== 'string') problems.push(`statusFile must be a path string, got ${JSON.stringify(o.statusFile)}`);
+  if (config.server && !rtmpServerPattern.test(config.server)) {
+    // Not quoted back: a server with a path after the application may be carrying a key.
+    problems.push('server must look like rtmp://host:port/application, nothing after the application (the stream key comes separately)');
+  }
+  // The camera's limits, shared with the inventory; a field already reported is not reported twice.
+  for (const p of cameraProblems(config)) {
+    const fields = p.setting === 'resolution' ? ['width', 'height'] : [p.setting];
+    if (!fields.some((f) => failed.has(f))) problems.push(`${fields.join(' x ')}: ${p.message}`);
+  }
+  const unknown = Object.keys(o).filter((k) => k !== 'comment' && !(k in defaultStreamerConfig));
+  if (unknown.length) problems.push(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+  if (problems.length) throw new ConfigError(`${source}: ${problems.join('; ')}`);
+  return config;
+}
+
+/**
+ * A stream key as read from its file: the one line that is not a `#` comment (camfleet's file
+ * starts with its marker), or the text as it is without a trailing newline. Checked; never quoted back.
+ */
+export function parseStreamKey(text: string, source: string): string {
+  const lines = text.split('\n').filter((line) => !line.startsWith('#'));
+  if (lines.at(-1) === '') lines.pop();
+  const key = lines.length === 1 ? lines[0]!.replace(/\r$/, '') : text;
+  if (!streamKeyPattern.test(key)) throw new ConfigError(`${source}: a stream key is 1-256 letters, digits, _ and - (this one has ${key.length} characters)`);
+  return key;
+}
