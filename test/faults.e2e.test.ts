@@ -10,7 +10,7 @@ import { containerBoot, containerDown, containerPowerCut, containerUp } from '..
 import { labDir, type LabHost } from '../lab/state.ts';
 import { camfleet, root, type CliResult } from './support/cli.ts';
 import { killSshSessions, leftovers } from './support/faults.ts';
-import { ffprobe, labUnavailable, mainPid, onHost, waitForStream, writeInventory, type Edit } from './support/lab.ts';
+import { ffprobe, labUnavailable, mainPid, onHost, streamerFfmpeg, waitForStream, writeInventory, type Edit } from './support/lab.ts';
 
 const why = labUnavailable();
 if (why) console.warn(`skipping fault end-to-end tests: ${why}`);
@@ -126,7 +126,7 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
   it('ffmpeg stopped without exiting (SIGSTOP): the streamer notices within a few seconds and replaces it', async () => {
     const streamer = mainPid(pi, 'camfleet-streamer');
     const stoppedAt = Date.now();
-    onHost(pi, 'sudo pkill -STOP -x ffmpeg');
+    onHost(pi, `sudo pkill -STOP ${streamerFfmpeg}`);
     const noticedMs = (await eventAt(pi, stoppedAt, 'ffmpeg-stalled', 30_000)) - stoppedAt;
     const ms = (await eventAt(pi, stoppedAt, 'streaming', 30_000)) - stoppedAt;
     expect(plays(url())).toBe(true);
@@ -134,7 +134,7 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     expect(noticedMs).toBeLessThan(6000);
     expect(ms).toBeLessThan(10_000);
     // The stuck one is gone, not left stopped beside its replacement; the streamer itself carried on.
-    expect(onHost(pi, 'ps -o stat= -C ffmpeg').trim().split('\n')).toEqual([expect.stringMatching(/^[RS]/)]);
+    expect(onHost(pi, `ps -o stat= -p "$(pgrep -d, ${streamerFfmpeg})"`).trim().split('\n')).toEqual([expect.stringMatching(/^[RS]/)]);
     expect(mainPid(pi, 'camfleet-streamer')).toBe(streamer);
     await expectConverged();
   });
@@ -151,8 +151,8 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     expect(mainPid(pi, 'camfleet-streamer')).not.toBe(hung);
     expect(restartedMs).toBeLessThan(15_000);
     expect(ms).toBeLessThan(20_000);
-    // One ffmpeg: the hung streamer's went with it.
-    expect(onHost(pi, 'pgrep -c -x ffmpeg').trim()).toBe('1');
+    // One streamer ffmpeg: the hung streamer's went with it.
+    expect(onHost(pi, `pgrep -c ${streamerFfmpeg}`).trim()).toBe('1');
     await expectConverged();
   });
 

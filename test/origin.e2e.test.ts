@@ -15,7 +15,7 @@ import { containerDown, containerLink, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { browserUnavailable, launchBrowser, openPhonePage } from './support/browser.ts';
 import { camfleet } from './support/cli.ts';
-import { labUnavailable, onHost, writeInventory, type Edit } from './support/lab.ts';
+import { labUnavailable, onHost, streamerFfmpeg, writeInventory, type Edit } from './support/lab.ts';
 
 interface Report {
   hosts: { host: string; outcome: string; plan: { changes: number } | null; error: string | null }[];
@@ -120,8 +120,10 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
   it('a relaying Pi encodes once, and its own viewers still play it locally', async () => {
     for (const camera of cameraNames) {
       const pi = byName(camera);
-      // One encoder (the streamer's ffmpeg); the push to the origin is nginx forwarding the same stream.
-      expect(onHost(pi, 'pgrep -c -x ffmpeg').trim()).toBe('1');
+      // One encoder (the streamer's ffmpeg); the push to the origin is nginx forwarding the same stream,
+      // and any other ffmpeg on the Pi (camfleet-webrtc's) only copies it.
+      expect(onHost(pi, `pgrep -c ${streamerFfmpeg}`).trim()).toBe('1');
+      expect(onHost(pi, `pgrep -a -x ffmpeg | grep -c -v -e '-c:v copy'`).trim()).toBe('1');
       const local = await probeStream(`rtmp://${pi.address}:1935/live/cam`, { seconds: 1, timeoutMs: 15_000 });
       expect(local.frames).toBeGreaterThanOrEqual(8);
       expect((await fetch(`http://${pi.address}/hls/cam.m3u8`, { signal: AbortSignal.timeout(5000) })).status).toBe(200);

@@ -23,6 +23,12 @@ export function onHost(host: LabHost, command: string): string {
   }
 }
 
+/**
+ * pgrep/pkill arguments matching the streamer's own ffmpeg (the one encoder), by its unit's cgroup:
+ * camfleet-webrtc runs a second ffmpeg beside it that only copies the stream into RTP.
+ */
+export const streamerFfmpeg = '-x ffmpeg --cgroup /system.slice/camfleet-streamer.service';
+
 /** systemd's state once start-up finished, with the failed units when it is not `running`. */
 export function systemState(host: LabHost): string {
   return onHost(host, 'state=$(systemctl is-system-running --wait); echo "$state"; [ "$state" = running ] || systemctl --failed --no-legend --plain').trim();
