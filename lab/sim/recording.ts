@@ -9,6 +9,7 @@ import { parseObserved } from '../../provision/facts/observe/parse.ts';
 import { observeScript } from '../../provision/facts/observe/script.ts';
 import { describeStep } from '../../provision/core/plan/describe.ts';
 import { makePlan } from '../../provision/core/plan/plan.ts';
+import { changeCount } from '../../provision/core/plan/steps.ts';
 import { sha256 } from '../../provision/core/plan/files.ts';
 import type { DesiredState } from '../../provision/core/types.ts';
 
@@ -71,7 +72,7 @@ export function replayAnswer(recording: Recording, desired: DesiredState): Recor
   if (answer.code !== 0 || plan.steps.length)
     throw new StaleRecordingError(
       `STALE RECORDING: the recorded answer no longer reads as a converged Pi to camfleet's planner ` +
-        `(exit ${answer.code}; ${plan.steps.length} change(s): ${plan.steps.map(describeStep).join('; ')}).\n` +
+        `(exit ${answer.code}; ${changeCount(plan)} change(s): ${plan.steps.map(describeStep).join('; ')}).\n` +
         `Record it again from a lab Pi:\n  ${recordCommand}`,
     );
   return answer;
