@@ -32,6 +32,8 @@ describe.skipIf(!!why)('hotspot on simulated Wi-Fi radios', () => {
       doc.hosts.vm1 = {
         ...doc.hosts.vm1,
         hotspot: { mode, interface: iface, ssid, country: 'GB', channel: 6, passphrase: { env: 'CAMFLEET_TEST_WIFI_PASS' } },
+        // The viewer page is on by default; said here so the phone's path below is always tested.
+        viewer: { enabled: true },
       };
     });
     const r = await camfleet(['provision', '--inventory', inventory, '--host', 'vm1', ...args], { env: { CAMFLEET_TEST_WIFI_PASS: passphrase } });
@@ -56,16 +58,25 @@ describe.skipIf(!!why)('hotspot on simulated Wi-Fi radios', () => {
     expect(asRoot(vm, 'ls /etc/camfleet 2>/dev/null | wc -l; ip -4 -o address show dev eth0 | wc -l').trim().split('\n')).toEqual(['0', '1']);
   });
 
-  it('networkmanager: a client joins with the passphrase, gets 10.42.0.x, reads the stream from 10.42.0.1 and may not publish', slow, async () => {
+  it('networkmanager: a client joins with the passphrase, gets 10.42.0.x, reads the stream from 10.42.0.1, opens the viewer page and its HLS there, and may not publish', slow, async () => {
     const r = await provision('networkmanager');
     expect(r.stdout + r.stderr, r.stdout + r.stderr).not.toMatch(/failed/);
     expect(r.code).toBe(0);
     expect(asRoot(vm, 'systemctl is-active NetworkManager camfleet-hotspot camfleet-streamer nginx').trim().split('\n')).toEqual(['active', 'active', 'active', 'active']);
-    const client = wifiClient(vm, { ssid, passphrase, rtmpHost: '10.42.0.1', tryPublish: true });
+    const client = wifiClient(vm, { ssid, passphrase, rtmpHost: '10.42.0.1', tryPublish: true, viewer: true });
     expect(client.associated, client.log).toBe(true);
     expect(client.lease, client.log).toMatch(/^10\.42\.0\.(\d+)$/);
     expect(client.lease).not.toBe('10.42.0.1');
     expect(client.stream, client.log).toEqual({ codec: 'h264', width: 320, height: 180 });
+    // A phone's path: the page, its script and player, the HLS playlist and a fragment, all over
+    // the air from 10.42.0.1; the fragment decodes on its own (it starts on a keyframe).
+    const viewer = client.viewer!;
+    expect(viewer.page, client.log).toEqual({ status: 'HTTP/1.1 200 OK', title: 'vm1 · camfleet' });
+    expect(viewer.assets).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    expect(viewer.playlist.status).toBe('HTTP/1.1 200 OK');
+    expect(viewer.playlist.fragment).toMatch(/^cam-\d+\.ts$/);
+    expect(viewer.fragment, client.log).toMatchObject({ codec: 'h264', width: 320, height: 180 });
+    expect(viewer.fragment!.frames).toBeGreaterThanOrEqual(5);
     // Publishing stays limited to the Pi itself (access.publish defaults to 127.0.0.1).
     expect(client.publishRefused, client.log).toBe(true);
   });

@@ -35,11 +35,44 @@ export interface WifiResult {
   stream?: { codec: string; width: number; height: number };
   /** With `tryPublish`: whether nginx-rtmp refused this client's attempt to publish a stream. */
   publishRefused?: boolean;
+  /** With `viewer`: what a phone's browser gets over HTTP from the Pi (see ViewerOverWifi). */
+  viewer?: ViewerOverWifi;
   /** wpa_supplicant's and dhclient's log tail, for failure messages. */
   log: string;
 }
 
+export interface ViewerOverWifi {
+  /** Status line and <title> of http://<gateway>/. */
+  page: { status: string; title: string };
+  /** Status lines of the page's script and player. */
+  assets: string[];
+  /** Status line of the HLS playlist and the newest fragment it names. */
+  playlist: { status: string; fragment: string };
+  /** That fragment, fetched over HTTP and decoded by ffprobe: a fragment starts on a keyframe. */
+  fragment?: { codec: string; width: number; height: number; frames: number };
+}
+
 const ns = 'camfleet-client';
+
+/**
+ * Shell lines (inside the client's namespace) that fetch the viewer page, its script and player,
+ * the HLS playlist and its newest fragment from http://HOST/, as a phone's browser does. The VM
+ * has no curl: bash's /dev/tcp speaks the HTTP/1.0 GET; ffprobe decodes the fragment.
+ */
+function viewerFetch(host: string): string {
+  return String.raw`    get() { timeout 20 ip netns exec "$ns" bash -c 'exec 3<>/dev/tcp/$0/80 && printf "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" "$1" "$0" >&3 && cat <&3' ${host} "$1"; }
+    first_line() { head -n1 | tr -d '\r'; }
+    page=$(get / 2>>/run/${ns}-dhcp.log)
+    echo "page_status=$(printf '%s\n' "$page" | first_line)"
+    echo "page_title=$(printf '%s\n' "$page" | sed -n 's:.*<title>\(.*\)</title>.*:\1:p' | head -n1)"
+    echo "assets=$(get /app.js | first_line);$(get /hls.min.js | first_line)"
+    playlist=$(get /hls/cam.m3u8 2>>/run/${ns}-dhcp.log)
+    fragment=$(printf '%s\n' "$playlist" | tr -d '\r' | grep '[.]ts$' | tail -n1)
+    echo "playlist=$(printf '%s\n' "$playlist" | first_line);$fragment"
+    if [ -n "$fragment" ]; then
+      out=$(run timeout 40 ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=codec_name,width,height,nb_read_frames -of json "http://${host}/hls/$fragment" 2>>/run/${ns}-dhcp.log) && echo "fragment=$(echo $out | tr -d '\n ')"
+    fi`;
+}
 
 /**
  * A Wi-Fi client on the VM's second radio, in a network namespace of its own so its traffic
@@ -47,7 +80,7 @@ const ns = 'camfleet-client';
  * then ffprobe of rtmp://<gateway>:1935/live/cam (and, with `tryPublish`, an attempt to publish
  * there). Each call starts the client afresh.
  */
-export function wifiClient(host: LabHost, o: { ssid: string; passphrase: string; rtmpHost: string; waitS?: number; tryPublish?: boolean }): WifiResult {
+export function wifiClient(host: LabHost, o: { ssid: string; passphrase: string; rtmpHost: string; waitS?: number; tryPublish?: boolean; viewer?: boolean }): WifiResult {
   const script = `set -u
 ns=${ns}
 run() { ip netns exec "$ns" "$@"; }
@@ -97,6 +130,7 @@ ${o.tryPublish ? `    # A viewer must not be able to publish: nginx-rtmp drops t
     if ! pub -y /dev/null; then echo publish=broken
     elif pub rtmp://${o.rtmpHost}:1935/live/from-a-viewer; then echo publish=accepted
     else echo publish=refused; fi` : ''}
+${o.viewer ? viewerFetch(o.rtmpHost) : ''}
   fi
 fi
 echo '--- log'
@@ -116,6 +150,19 @@ true
     lease: field('lease') || undefined,
     stream: s && { codec: s.codec_name, width: s.width, height: s.height },
     ...(o.tryPublish ? { publishRefused: field('publish') === 'refused' } : {}),
+    ...(o.viewer ? { viewer: viewerResult(field) } : {}),
     log,
+  };
+}
+
+function viewerResult(field: (name: string) => string | undefined): ViewerOverWifi {
+  const [playlistStatus = '', fragmentName = ''] = (field('playlist') ?? '').split(';');
+  const fragment = field('fragment');
+  const f = fragment ? (JSON.parse(fragment) as { streams: { codec_name: string; width: number; height: number; nb_read_frames: string }[] }).streams[0] : undefined;
+  return {
+    page: { status: field('page_status') ?? '', title: field('page_title') ?? '' },
+    assets: (field('assets') ?? '').split(';'),
+    playlist: { status: playlistStatus, fragment: fragmentName },
+    fragment: f && { codec: f.codec_name, width: f.width, height: f.height, frames: Number(f.nb_read_frames) },
   };
 }
