@@ -29,9 +29,13 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A page at phone size (an iPhone 14's viewport), as a viewer on the hotspot would hold it. */
-export async function openPhonePage(browser: Browser, url: string): Promise<Page> {
+/**
+ * A page at phone size (an iPhone 14's viewport), as a viewer on the hotspot would hold it.
+ * `initScript` runs before the page's own scripts: to take away what an older browser lacks.
+ */
+export async function openPhonePage(browser: Browser, url: string, o: { initScript?: string } = {}): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+  if (o.initScript) await page.addInitScript(o.initScript);
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 15_000 });
   return page;
 }
@@ -102,3 +106,14 @@ export async function screenshotVideoArea(page: Page, path?: string): Promise<{ 
   if (!box) throw new Error('the video element is not visible');
   return inPage(page, pixelsInPage, { b64: png.toString('base64'), box });
 }
+
+/**
+ * An init script that makes chromium a browser with neither of the page's paths: no WebRTC
+ * (RTCPeerConnection), no MediaSource for hls.js, and no native HLS either (Debian's chromium
+ * answers "maybe" for an HLS playlist, an iPhone's way in).
+ */
+export const withoutWebrtcOrHls = `
+for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'MediaSource', 'WebKitMediaSource', 'ManagedMediaSource']) delete window[name];
+const canPlayType = HTMLMediaElement.prototype.canPlayType;
+HTMLMediaElement.prototype.canPlayType = function (type) { return /mpegurl/i.test(type) ? '' : canPlayType.call(this, type); };
+`;

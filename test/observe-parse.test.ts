@@ -109,3 +109,36 @@ describe('staging leftovers', () => {
     expect(parseObserved(out, state).leftovers).toEqual([join(dir, '.app.conf.camfleet-Ab12Cd')]);
   });
 });
+
+describe('folders to remove', () => {
+  it('the observe script names each folder that is there and what it holds beyond its patterns', () => {
+    const root = mkdtempSync(join(tmpdir(), 'camfleet dirs '));
+    const hls = join(root, 'hls');
+    const page = join(root, 'page');
+    execFileSync('mkdir', [hls, page, join(page, 'sub')]);
+    for (const f of ['cam.m3u8', 'cam-1.ts', 'cam-2.ts']) writeFileSync(join(hls, f), 'x');
+    for (const f of ['index.html', '.hidden']) writeFileSync(join(page, f), 'x');
+    const state = {
+      packages: [],
+      units: [],
+      files: [],
+      absent: [],
+      absentDirs: [
+        { path: hls, files: ['*.m3u8', '*.ts'] },
+        { path: page, files: [] },
+        { path: join(root, 'never-made'), files: ['*'] },
+      ],
+      camera: { device: 'lavfi:testsrc2', encoder: 'libx264' },
+    } as unknown as Parameters<typeof observeScript>[0];
+    const out = execFileSync('sh', ['-s'], { input: observeScript(state), encoding: 'utf8' });
+    const dirs = parseObserved(out, state).dirs!;
+    expect(Object.keys(dirs).sort()).toEqual([hls, page]);
+    expect(dirs[hls]).toEqual([]);
+    expect([...dirs[page]!].sort()).toEqual([join(page, '.hidden'), join(page, 'index.html'), join(page, 'sub')]);
+  });
+
+  it('a pattern that is more than a file name pattern is refused before any shell sees it', () => {
+    const state = { packages: [], units: [], files: [], absent: [], absentDirs: [{ path: '/tmp/x', files: ['../*'] }], camera: { device: 'lavfi:', encoder: 'libx264' } };
+    expect(() => observeScript(state as unknown as Parameters<typeof observeScript>[0])).toThrow(/not a plain file name pattern/);
+  });
+});

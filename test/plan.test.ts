@@ -207,3 +207,53 @@ describe('the plan is the whole contract: every step apply runs, in order', () =
     expect(commit).toMatchObject({ owed });
   });
 });
+
+describe('turning the viewer off takes its folders too', () => {
+  const withViewer = (on: boolean) => `hosts:\n  pi1: { address: 10.0.0.1, viewer: { enabled: ${on} } }\n`;
+  const pageFiles = [paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary];
+  /** A Pi that served the page: its files there, HLS fragments in memory, as observe would find it with the viewer now off. */
+  const servedThePage = (holds: Record<string, string[]>) => {
+    const [on] = render(withViewer(true));
+    const [off] = render(withViewer(false));
+    const observed = convergedObservation(on!);
+    observed.dirs = holds;
+    return { off: off!, observed };
+  };
+
+  it('removes the HLS fragments with their folder, and the page folder once its files are gone, after nginx stops writing there', () => {
+    // observe lists what a folder holds beyond its patterns: the page's three files (which this
+    // plan removes); the fragments and playlist are covered by the HLS folder's patterns.
+    const { off, observed } = servedThePage({ [paths.hlsDir]: [], [paths.viewerRoot]: pageFiles });
+    const plan = makePlan(off, observed);
+    const steps = contract(plan);
+    expect(steps).toEqual(expect.arrayContaining([`remove-dir ${paths.hlsDir}`, `remove-dir ${paths.viewerRoot}`]));
+    // nginx is restarted, not reloaded: a reload would leave its old worker writing HLS for the
+    // stream still connected to it. The folders go after that and after every file removal.
+    expect(steps).toContain('restart nginx.service');
+    expect(steps).not.toContain('reload nginx.service');
+    const lastOther = Math.max(...pageFiles.map((p) => steps.indexOf(`remove-file ${p}`)), steps.indexOf('restart nginx.service'));
+    expect(steps.indexOf(`remove-dir ${paths.hlsDir}`)).toBeGreaterThan(lastOther);
+    expect(plan.steps.find((s) => s.kind === 'remove-dir' && s.path === paths.hlsDir)).toMatchObject({ files: ['*.m3u8', '*.ts'] });
+    expect(describeStep(plan.steps.find((s) => s.kind === 'remove-dir' && s.path === paths.hlsDir)!)).toBe(`remove ${paths.hlsDir}/ and the *.m3u8, *.ts in it`);
+  });
+
+  it("keeps a folder holding anything else (the operator's), and is then in sync", () => {
+    const { off, observed } = servedThePage({ [paths.viewerRoot]: [`${paths.viewerRoot}/notes.txt`] });
+    for (const p of pageFiles) observed.files[p] = null;
+    const plan = makePlan(off, { ...observed, units: { ...observed.units, 'camfleet-webrtc.service': { enabled: 'not-found', active: 'inactive', mainPid: 0 } } });
+    expect(contract(plan).filter((s) => s.startsWith('remove-dir'))).toEqual([]);
+  });
+
+  it('HLS output left behind with nginx.conf already right: nginx restarted, then the folder removed', () => {
+    const { off, observed } = servedThePage({ [paths.hlsDir]: [] });
+    for (const p of [...pageFiles, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService]) observed.files[p] = null;
+    observed.files[paths.nginxConf] = { sha256: sha256(off.files.find((f) => f.path === paths.nginxConf)!.content), mode: 0o644, owner: 'root', group: 'root', managed: true };
+    const plan = makePlan(off, { ...observed, units: { ...observed.units, 'camfleet-webrtc.service': { enabled: 'not-found', active: 'inactive', mainPid: 0 } } });
+    expect(kinds(plan)).toEqual([`restart nginx.service (${paths.hlsDir} changed)`, `remove ${paths.hlsDir}/ and the *.m3u8, *.ts in it`]);
+  });
+
+  it('folders already gone: nothing to do', () => {
+    const { off, observed } = servedThePage({});
+    expect(contract(makePlan(off, observed)).filter((s) => s.startsWith('remove-dir'))).toEqual([]);
+  });
+});

@@ -23,9 +23,13 @@ describe('viewer render', () => {
     expect(conf).not.toContain('sites-enabled');
   });
 
-  it('off: no HLS, no server, the page files listed for removal, Debian sites back in', () => {
+  it('off: no HLS, no server, the page files and folders listed for removal, Debian sites back in', () => {
     const [state] = render(host(', viewer: { enabled: false }'));
     expect(state!.absent.map((a) => a.path)).toEqual([paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService]);
+    // ... and the folders: the HLS fragments nginx-rtmp wrote with theirs, the page's once empty.
+    expect(state!.absentDirs).toEqual([{ path: paths.hlsDir, files: ['*.m3u8', '*.ts'], writer: 'nginx.service' }, { path: paths.viewerRoot, files: [] }]);
+    expect(render(host())[0]!.absentDirs).toEqual([]);
+    expect(render(host(', viewer: { paths: [webrtc] }'))[0]!.absentDirs).toEqual([{ path: paths.hlsDir, files: ['*.m3u8', '*.ts'], writer: 'nginx.service' }]);
     expect(state!.units.find((u) => u.name === 'camfleet-webrtc.service')).toMatchObject({ enabled: false, active: false });
     expect(state!.files.map((f) => f.path)).not.toContain(paths.viewerPage);
     expect(state!.listen).not.toContain(80);

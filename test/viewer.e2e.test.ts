@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { paths } from '../provision/core/render/paths.ts';
-import { browserUnavailable, countFrames, launchBrowser, openPhonePage, screenshotVideoArea } from '../lab/browser.ts';
+import { browserUnavailable, countFrames, launchBrowser, openPhonePage, screenshotVideoArea, withoutWebrtcOrHls } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
 import { labUnavailable, mainPid, onHost, writeInventory, type Edit } from './support/lab.ts';
 
@@ -32,6 +32,10 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
   };
   const viewer = (settings: object): Edit => (doc) => {
     doc.hosts.lab1 = { ...doc.hosts.lab1, viewer: settings };
+  };
+  const waitFor = async (ok: () => Promise<boolean>, ms: number) => {
+    for (const deadline = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 500)))
+      if (Date.now() > deadline) throw new Error(`not so after ${ms} ms`);
   };
   /** HTTP status of a path on the Pi, fetched from this machine over the lab network. */
   const status = async (port: number, path: string) => (await fetch(`http://${pi.address}:${port}${path}`, { signal: AbortSignal.timeout(5000) })).status;
@@ -90,6 +94,16 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     await page.close();
   });
 
+  it('a browser that can play neither WebRTC nor HLS is told so and shown the RTMP URL for VLC', async () => {
+    const page = await openPhonePage(browser, `http://${pi.address}/`, { initScript: withoutWebrtcOrHls });
+    const message = page.locator('#message');
+    await message.getByText('can play neither').waitFor({ timeout: 10_000 });
+    expect(await message.locator('code').textContent()).toBe(`rtmp://${pi.address}:1935/live/cam`);
+    expect(await page.locator('video').isHidden()).toBe(true);
+    expect(await page.evaluate('window.camfleet.path')).toBe('none');
+    await page.close();
+  });
+
   it('a second run reports 0 changes and restarts nothing', async () => {
     const nginx = mainPid(pi, 'nginx');
     const webrtc = mainPid(pi, 'camfleet-webrtc');
@@ -110,6 +124,14 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     // ... while the Pi itself still gets the playlist nginx-rtmp writes.
     const local = `exec 3<>/dev/tcp/127.0.0.1/80; printf 'GET /hls/cam.m3u8 HTTP/1.0\\r\\n\\r\\n' >&3; head -1 <&3`;
     expect(onHost(pi, `bash -c ${JSON.stringify(local)}`)).toMatch(/^HTTP\/1\.1 200/);
+  });
+
+  it('a viewer port already taken (the statistics port) is refused at its line, exit 2, and nothing on the Pi changes', async () => {
+    const before = onHost(pi, `sudo sha256sum ${paths.nginxConf} ${paths.viewerPage}`);
+    const r = await provision(viewer({ port: 8080 }));
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toMatch(/inventory\.yaml:\d+:\d+ hosts\.lab1\.viewer\.port: port 8080 is already the statistics port \(stream\.statPort, built-in default\)/);
+    expect(onHost(pi, `sudo sha256sum ${paths.nginxConf} ${paths.viewerPage}`)).toBe(before);
   });
 
   it('a changed port converges in one run: the page moves, the old port closes, a second run changes nothing', async () => {
@@ -137,6 +159,63 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(onHost(pi, 'systemctl is-active camfleet-webrtc').trim()).toBe('active');
   });
 
+  /** The page opened once camfleet-webrtc reads the stream: it tries WebRTC for a few seconds, then settles on HLS. */
+  const whenWebrtcReads = () =>
+    waitFor(async () => {
+      const res = await fetch(`http://${pi.address}:8000/whep/status`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+      return res?.ok === true && ((await res.json()) as { streamIdleMs: number }).streamIdleMs < 1000;
+    }, 30_000);
+  const hlsDirGone = () => onHost(pi, `test -e ${paths.hlsDir} && echo there || echo gone`).trim();
+
+  it('changed paths converge in one run each: HLS alone removes the WebRTC service, WebRTC alone the HLS fragments, both again converge', async () => {
+    const hlsOnly = await provision(viewer({ port: 8000, paths: ['hls'] }));
+    expect(hlsOnly.code).toBe(0);
+    expect(stepsOf(hlsOnly.stdout).sort()).toEqual(
+      [
+        `write-file ${paths.nginxConf}`,
+        `write-file ${paths.viewerPage}`,
+        'stop camfleet-webrtc.service',
+        'disable camfleet-webrtc.service',
+        ...[paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService].map((p) => `remove-file ${p}`),
+        'daemon-reload',
+        'reload nginx.service',
+        'commit-files',
+        'clear-pending',
+        'verify',
+      ].sort(),
+    );
+    expect(onHost(pi, `ls ${paths.webrtcService} ${paths.webrtcConfig} ${paths.webrtcUnit} 2>/dev/null | wc -l`).trim()).toBe('0');
+    expect(await status(8000, '/whep')).toBe(404);
+    let page = await openPhonePage(browser, `http://${pi.address}:8000/`);
+    expect(await countFrames(page, 2000, 30_000)).toMatchObject({ path: 'hls', state: 'live' });
+    await page.close();
+    expect(report((await provision(viewer({ port: 8000, paths: ['hls'] }))).stdout).hosts[0]?.plan?.changes).toBe(0);
+
+    // WebRTC alone: the service is back, and nginx-rtmp's HLS output goes, folder and all, after
+    // the restart that stops nginx writing it.
+    expect(hlsDirGone()).toBe('there');
+    const webrtcOnly = await provision(viewer({ port: 8000, paths: ['webrtc'] }));
+    expect(webrtcOnly.code).toBe(0);
+    const steps = stepsOf(webrtcOnly.stdout);
+    // nginx restarted, not reloaded: its old worker would go on writing HLS for the connected stream.
+    expect(steps.indexOf(`remove-dir ${paths.hlsDir}`)).toBeGreaterThan(steps.indexOf('restart nginx.service'));
+    expect(hlsDirGone()).toBe('gone');
+    expect(await status(8000, '/hls/cam.m3u8')).toBe(404);
+    expect(onHost(pi, 'systemctl is-active camfleet-webrtc').trim()).toBe('active');
+    await whenWebrtcReads();
+    page = await openPhonePage(browser, `http://${pi.address}:8000/`);
+    expect(await countFrames(page, 2000, 30_000)).toMatchObject({ path: 'webrtc', state: 'live' });
+    await page.close();
+    expect(report((await provision(viewer({ port: 8000, paths: ['webrtc'] }))).stdout).hosts[0]?.plan?.changes).toBe(0);
+
+    // Both again converges in one run. (HLS itself comes back only once the camera's stream
+    // reconnects to nginx: a reload leaves it on nginx-rtmp's old worker, old settings and all.
+    // Measured here: no HLS fragment for 30 s after this run. Not yet fixed; see the README.)
+    const both = await provision(viewer({ port: 8000 }));
+    expect(both.code).toBe(0);
+    expect(report((await provision(viewer({ port: 8000 }))).stdout).hosts[0]?.plan?.changes).toBe(0);
+  });
+
   it('turning the viewer off removes everything it added; RTMP keeps playing', async () => {
     const off = await provision(viewer({ enabled: false }));
     expect(off.code).toBe(0);
@@ -147,13 +226,18 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
         'disable camfleet-webrtc.service',
         ...[paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService].map((p) => `remove-file ${p}`),
         'daemon-reload',
-        'reload nginx.service',
+        'restart nginx.service',
+        // The folders too: the HLS fragments with theirs, the page's once its files are gone.
+        `remove-dir ${paths.hlsDir}`,
+        `remove-dir ${paths.viewerRoot}`,
         'commit-files',
         'clear-pending',
         'verify',
       ].sort(),
     );
-    expect(onHost(pi, `ls -A ${paths.viewerRoot}; ls ${paths.webrtcService} ${paths.webrtcConfig} ${paths.webrtcUnit} 2>/dev/null; grep -c 'hls\\|whep' ${paths.nginxConf} || true`).trim()).toBe('0');
+    expect(hlsDirGone()).toBe('gone');
+    expect(onHost(pi, `test -e ${paths.viewerRoot} && echo there || echo gone`).trim()).toBe('gone');
+    expect(onHost(pi, `ls -A ${paths.viewerRoot} 2>/dev/null; ls ${paths.webrtcService} ${paths.webrtcConfig} ${paths.webrtcUnit} 2>/dev/null; grep -c 'hls\\|whep' ${paths.nginxConf} || true`).trim()).toBe('0');
     expect(onHost(pi, 'systemctl is-active camfleet-webrtc || true').trim()).not.toBe('active');
     await expect(status(8000, '/')).rejects.toThrow();
     expect(onHost(pi, 'ss -Hltn sport = :1935')).toContain(':1935');

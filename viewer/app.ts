@@ -23,10 +23,15 @@ const mark = (name: string) => (status.marks[name] = Math.round(performance.now(
 /** What VLC or ffplay opens: the Pi as this phone reached it, not the address the operator uses. */
 const rtmpUrl = `rtmp://${location.hostname}:${config.rtmp.port}/${config.rtmp.application}/${config.rtmp.key}`;
 
+/** What a person sees while there is no picture, so a black box never goes unexplained. */
+const waiting = `Waiting for ${config.name}'s camera. This page keeps trying and plays as soon as the camera sends.`;
+let cannotPlay = false;
+
 function setState(state: 'connecting' | 'live' | 'offline'): void {
   status.state = state;
   stateBadge.textContent = state === 'live' ? 'LIVE' : state;
   stateBadge.className = `state ${state}`;
+  if (!cannotPlay) message.textContent = state === 'offline' ? waiting : '';
 }
 
 /** Resolves once ICE gathering is done (host candidates only on a hotspot: at once), or after a cap. */
@@ -97,9 +102,11 @@ async function playWebrtc(): Promise<boolean> {
 function unsupported(): void {
   status.path = 'none';
   setState('offline');
+  cannotPlay = true;
+  // Not the camera's fault: the badge says what is wrong here.
+  stateBadge.textContent = 'cannot play';
   video.hidden = true;
-  message.innerHTML = '';
-  message.append('This browser can play neither WebRTC nor HLS. Open this address in VLC or ffplay instead: ');
+  message.replaceChildren('This browser can play neither WebRTC nor HLS. Try another browser (Chrome, Firefox, Safari), or open this address in VLC or ffplay: ');
   const code = document.createElement('code');
   code.textContent = rtmpUrl;
   message.append(code);

@@ -81,6 +81,9 @@ async function carryOut(remote: Remote, step: Step, run: Run, staging: Staging):
     case 'remove-file':
       await run(describeStep(step), sh.removeFileScript(step.path));
       return;
+    case 'remove-dir':
+      await run(describeStep(step), sh.removeDirScript(step.path, step.files));
+      return;
     case 'daemon-reload':
       await run(describeStep(step), sh.systemctlScript('daemon-reload'));
       return;

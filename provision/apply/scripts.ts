@@ -1,7 +1,7 @@
 // The script for each kind of step: a .sh file beside this module with the step's values in front
 // of it (transport/remote.ts withValues), so no value is spliced into shell text. Pure apart from reading
 // the script files once.
-import { withValues, wordList } from '../transport/remote.ts';
+import { patternList, withValues, wordList } from '../transport/remote.ts';
 import { scriptFile } from '../transport/remote-scripts.ts';
 import { managedMarker, type ManagedFile, type OwedAction } from '../core/types.ts';
 
@@ -51,6 +51,12 @@ export function clearPendingScript(note: string): string {
 /** Remove a file only if camfleet wrote it. */
 export function removeFileScript(path: string): string {
   return script('remove-file', { args: [path, managedMarker] });
+}
+
+/** Remove a directory: the files in it matching `files` (name patterns), then it, if that emptied it. */
+export function removeDirScript(path: string, files: readonly string[]): string {
+  patternList(files); // each one a plain pattern: the script globs it inside the folder
+  return script('remove-dir', { args: [path, ...files] });
 }
 
 export function systemctlScript(verb: string, unit?: string): string {

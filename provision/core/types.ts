@@ -127,6 +127,19 @@ export interface AbsentFile {
   path: string;
 }
 
+/**
+ * A directory camfleet made, or a service it configured filled, that must now go (the HLS
+ * fragments once the viewer is off). Removed only when it holds nothing but regular files whose
+ * names match `files` (shell patterns) and files the same plan removes: anything else in it, of
+ * the operator's, keeps it.
+ */
+export interface AbsentDir {
+  path: string;
+  files: string[];
+  /** The service that wrote into it: restarted (not reloaded) before the folder goes. */
+  writer?: string;
+}
+
 /** The line every template starts with; observe looks for it before anything is removed. */
 export const managedMarker = 'Managed by camfleet';
 
@@ -147,6 +160,8 @@ export interface DesiredState {
   packages: string[];
   files: ManagedFile[];
   absent: AbsentFile[];
+  /** Directories to remove (see AbsentDir); none when left out. */
+  absentDirs?: AbsentDir[];
   units: DesiredUnit[];
   /** TCP ports that must be listening once applied. */
   listen: number[];
@@ -188,6 +203,8 @@ export interface ObservedState {
   sshInterface?: string;
   /** Temp files of a staging that never finished (power cut, connection lost): never committed. */
   leftovers?: string[];
+  /** Of the desired state's absentDirs, those that are there -> the entries in each its patterns do not cover. */
+  dirs?: Record<string, string[]>;
 }
 
 /** A restart or reload a commit leaves noted on the host until it is carried out. */
@@ -226,6 +243,8 @@ export type Step =
       note: string;
     }
   | { kind: 'remove-file'; path: string }
+  /** Remove the files matching `files` in the directory, then the directory (see AbsentDir). */
+  | { kind: 'remove-dir'; path: string; files: string[] }
   | { kind: 'daemon-reload' }
   | { kind: 'unmask'; unit: string }
   | { kind: 'enable'; unit: string }

@@ -54,6 +54,15 @@ export function wordList(names: readonly string[]): string {
   return names.join(' ');
 }
 
+/**
+ * File name patterns a script splits on spaces and matches with `case` or a glob in one folder
+ * (`*.ts`): plain names with * and ? only, no folder, nothing else a shell would expand.
+ */
+export function patternList(patterns: readonly string[]): string {
+  for (const p of patterns) if (!/^[A-Za-z0-9@_.:+*?-]+$/.test(p)) throw new Error(`not a plain file name pattern: ${JSON.stringify(p)}`);
+  return patterns.join(' ');
+}
+
 /** Paths a script reads one a line (IFS set to a newline, globbing off): none may hold a newline. */
 export function lineList(paths: readonly string[]): string {
   for (const p of paths) if (p.includes('\n') || p === '') throw new Error(`not a path for a shell line list: ${JSON.stringify(p)}`);

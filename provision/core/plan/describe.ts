@@ -10,6 +10,8 @@ export function describeStep(step: Step): string {
       return `${step.action === 'create' ? 'create' : step.action === 'update' ? 'update' : 'set mode/owner of'} ${step.path}`;
     case 'remove-file':
       return `remove ${step.path}`;
+    case 'remove-dir':
+      return `remove ${step.path}/${step.files.length ? ` and the ${step.files.join(', ')} in it` : ''}`;
     case 'remove-leftovers':
       return `remove ${step.paths.length} file(s) an unfinished run staged: ${step.paths.join(' ')}`;
     case 'daemon-reload':

@@ -11,6 +11,7 @@ const symbol: Record<Step['kind'], string> = {
   'write-file': '~',
   'commit-files': '·',
   'remove-file': '-',
+  'remove-dir': '-',
   'remove-leftovers': '-',
   'daemon-reload': '~',
   unmask: '~',

@@ -23,6 +23,11 @@ export function whatMoved(before: ObservedState, after: ObservedState): string[]
   if (was(before.pending, after.pending)) moved.push(`owed restarts: ${before.pending.length} -> ${after.pending.length}`);
   if (was([...(before.leftovers ?? [])].sort(), [...(after.leftovers ?? [])].sort()))
     moved.push(`files an unfinished run staged: ${(before.leftovers ?? []).length} -> ${(after.leftovers ?? []).length}`);
+  for (const path of keys(before.dirs ?? {}, after.dirs ?? {})) {
+    const [a, b] = [before.dirs?.[path], after.dirs?.[path]];
+    if (!a !== !b) moved.push(`directory ${path}: ${a ? 'was removed' : 'appeared'}`);
+    else if (was([...(a ?? [])].sort(), [...(b ?? [])].sort())) moved.push(`directory ${path}: what else it holds changed`);
+  }
   if (before.sshInterface !== after.sshInterface) moved.push(`SSH arrives on: ${before.sshInterface ?? '?'} -> ${after.sshInterface ?? '?'}`);
   return moved;
 }

@@ -9,6 +9,7 @@
 //   stop, disable ...  units camfleet wants off, before their files go
 //   remove-file ...
 //   daemon-reload, unmask, enable, restart/reload/start ...
+//   remove-dir ...     directories left behind, once the services that filled them are reconfigured
 //   clear-pending      the owed restarts are done
 //   verify             units active, ports listening
 //
@@ -34,7 +35,9 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
     ...(missing.length ? [{ kind: 'install-packages' as const, packages: missing }] : []),
     ...writes,
   ];
-  const after: Step[] = [...units.stop, ...fileSteps.filter((s) => s.kind === 'remove-file'), ...units.start];
+  const removals = fileSteps.filter((s) => s.kind === 'remove-file');
+  const dirs = planDirs(desired, observed, removals);
+  const after: Step[] = [...units.stop, ...removals, ...restartWriters(units.start, dirs), ...dirs.map((d) => d.step)];
   // Removing a unit file also needs systemd to forget it.
   if (fileSteps.some((s) => s.kind === 'remove-file' && isUnitFile(s.path)) && !after.some((s) => s.kind === 'daemon-reload')) {
     const firstStart = after.findIndex((s) => units.start.includes(s));
@@ -56,6 +59,36 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
   ];
   // Allowed to go ahead, the operator is still told the connection will drop.
   return { host: desired.host, steps, warnings: [...found, ...(cutsOffSsh && options.allowSshCutoff ? [cutsOffSsh] : [])] };
+}
+
+/**
+ * Directories that must go and are there, holding nothing but what goes with them or what this
+ * plan removes: last, once the services that wrote into them are restarted and the files gone.
+ */
+function planDirs(desired: DesiredState, observed: ObservedState, removals: readonly { path: string }[]): { step: Step; writer?: string }[] {
+  const removed = new Set(removals.map((s) => s.path));
+  return (desired.absentDirs ?? [])
+    .filter((d) => observed.dirs?.[d.path]?.every((entry) => removed.has(entry)))
+    .map((d) => ({ step: { kind: 'remove-dir', path: d.path, files: [...d.files] }, writer: d.writer }));
+}
+
+/**
+ * A service that wrote into a directory must be restarted before it goes, not reloaded: a reload
+ * leaves nginx's old worker running on the old config while the camera's stream stays connected
+ * to it, and it would write the folder straight back.
+ */
+function restartWriters(start: Step[], dirs: { step: Step; writer?: string }[]): Step[] {
+  const steps = [...start];
+  for (const { step, writer } of dirs) {
+    if (!writer || step.kind !== 'remove-dir') continue;
+    const i = steps.findIndex((s) => (s.kind === 'reload' || s.kind === 'restart' || s.kind === 'start') && s.unit === writer);
+    const had = steps[i];
+    if (had && had.kind === 'start') continue; // it was down: nothing old is running
+    const because = [...(had && 'because' in had ? had.because : []), step.path];
+    if (had) steps[i] = { kind: 'restart', unit: writer, because };
+    else steps.push({ kind: 'restart', unit: writer, because });
+  }
+  return steps;
 }
 
 /**

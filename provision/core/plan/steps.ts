@@ -11,6 +11,7 @@ export const stepKinds: Record<Step['kind'], { change: boolean }> = {
   'write-file': { change: true },
   'commit-files': { change: false },
   'remove-file': { change: true },
+  'remove-dir': { change: true },
   'daemon-reload': { change: true },
   unmask: { change: true },
   enable: { change: true },

@@ -82,6 +82,7 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     packages: [...basePackages, ...hotspot.packages],
     files: [...files, ...viewer.files, ...hotspot.files],
     absent: [...viewer.absent, ...hotspot.absent],
+    absentDirs: viewer.absentDirs,
     units: [...unitList, ...viewer.units, ...hotspot.units],
     listen: [host.stream.port, host.stream.statPort, ...viewer.listen],
     camera: { device: host.camera.device, encoder: host.camera.encoder },

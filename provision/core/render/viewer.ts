@@ -1,19 +1,26 @@
 // The viewer: the page phones on the hotspot open to watch in a browser and the files it needs
 // (nginx.conf's viewer server and HLS settings come from templates/nginx.conf.hbs). Every file it
-// adds is listed as absent when the viewer is off, so turning it off removes them all. Pure: the
-// page's files come in as values.
+// adds is listed as absent when the viewer is off, so turning it off removes them all, with the
+// folders they were in: the page's, and the HLS fragments nginx-rtmp wrote. Pure: the page's files
+// come in as values.
 import type { PageConfig, ViewerAssets } from '../../../viewer/config.ts';
 import { profileLevelId } from '../../contract/h264-profile.ts';
-import type { AbsentFile, DesiredUnit, ManagedFile, ResolvedHost } from '../types.ts';
+import type { AbsentDir, AbsentFile, DesiredUnit, ManagedFile, ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
 import { paths, units } from './paths.ts';
 
 export interface ViewerPart {
   files: ManagedFile[];
   absent: AbsentFile[];
+  absentDirs: AbsentDir[];
   units: DesiredUnit[];
   listen: number[];
 }
+
+/** nginx-rtmp's HLS output: its playlist and fragments, and nothing else goes with the folder. */
+const hlsOutput: AbsentDir = { path: paths.hlsDir, files: ['*.m3u8', '*.ts'], writer: units.nginx };
+/** The page's folder, once its files are gone; kept while anything else is in it. */
+const pageFolder: AbsentDir = { path: paths.viewerRoot, files: [] };
 
 /** Makes a managed file from a template (render.ts's, which escapes for the template's format). */
 type FileMaker = (path: string, template: string, extra?: Partial<ManagedFile>) => ManagedFile;
@@ -70,7 +77,7 @@ const off = (name: string): DesiredUnit => ({ name, enabled: false, active: fals
 export function renderViewer(host: ResolvedHost, assets: ViewerAssets, fromTemplate: FileMaker): ViewerPart {
   const webrtc = renderWebrtc(host, assets, fromTemplate);
   if (!host.viewer.enabled) {
-    return { files: [], absent: [...pageFiles, ...webrtcFiles].map((path) => ({ path })), units: webrtc.units, listen: [] };
+    return { files: [], absent: [...pageFiles, ...webrtcFiles].map((path) => ({ path })), absentDirs: [hlsOutput, pageFolder], units: webrtc.units, listen: [] };
   }
   // The page carries the stream key (HLS files are named after it, and the page shows the RTMP
   // URL for players without a browser): a secret key keeps its diff masked.
@@ -91,6 +98,7 @@ export function renderViewer(host: ResolvedHost, assets: ViewerAssets, fromTempl
       ...webrtc.files,
     ],
     absent: webrtc.absent,
+    absentDirs: viewerTemplateContext(host).hls ? [] : [hlsOutput],
     units: webrtc.units,
     listen: [host.viewer.port, ...webrtc.listen],
   };
@@ -101,7 +109,7 @@ export function renderViewer(host: ResolvedHost, assets: ViewerAssets, fromTempl
  * it over WebRTC. Off (or not among the paths), its unit is stopped and its files removed.
  */
 function renderWebrtc(host: ResolvedHost, assets: ViewerAssets, fromTemplate: FileMaker): ViewerPart {
-  if (!viewerTemplateContext(host).webrtc) return { files: [], absent: webrtcFiles.map((path) => ({ path })), units: [off(units.webrtc)], listen: [] };
+  if (!viewerTemplateContext(host).webrtc) return { files: [], absent: webrtcFiles.map((path) => ({ path })), absentDirs: [], units: [off(units.webrtc)], listen: [] };
   const sensitive = host.secrets.includes(host.stream.key);
   return {
     files: [
@@ -110,6 +118,7 @@ function renderWebrtc(host: ResolvedHost, assets: ViewerAssets, fromTemplate: Fi
       fromTemplate(paths.webrtcUnit, 'camfleet-webrtc.service'),
     ],
     absent: [],
+    absentDirs: [],
     units: [{ name: units.webrtc, enabled: true, active: true, restartOn: [paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService], reloadOn: [] }],
     listen: [webrtcPorts.whep],
   };

@@ -7,6 +7,7 @@
 #   PENDING           the note of restarts an interrupted run owes
 #   ENCODERS          1: list ffmpeg's H.264 encoders (costs ffmpeg's start-up)
 #   STAGING_DIRS      the folders of the files camfleet writes, one a line
+#   ABSENT_DIRS       folders to remove: "path<TAB>patterns" a line (see removable_dir below)
 #   SSH_CONNECTION    the login's "client port server port"
 # A process costs milliseconds on a Pi: each fact is gathered for all files or units at once.
 export LC_ALL=C
@@ -58,6 +59,39 @@ for d in $STAGING_DIRS; do
     if [ -f "$f" ]; then printf 'leftover\t%s\n' "$f"; fi
   done
   set -f
+done
+IFS=$ifs
+
+# Directories to remove (ABSENT_DIRS: a path, a tab and name patterns, one a line): each one that
+# is there, and every entry in it its patterns do not cover (a regular file matching one goes with
+# the directory; anything else is for the plan to judge: a file this run removes, or a keeper).
+dir_facts() {
+  d=$1
+  shift
+  if [ ! -d "$d" ] || [ -L "$d" ]; then return 0; fi
+  printf 'dir\t%s\n' "$d"
+  set +f
+  for f in "$d"/* "$d"/.[!.]* "$d"/..?*; do
+    if [ ! -e "$f" ] && [ ! -L "$f" ]; then continue; fi
+    covered=
+    if [ -f "$f" ] && [ ! -L "$f" ]; then
+      for pattern in "$@"; do
+        # shellcheck disable=SC2254 # the pattern is meant to match as a pattern
+        case ${f##*/} in $pattern) covered=1 ;; esac
+      done
+    fi
+    if [ -z "$covered" ]; then printf 'dir-holds\t%s\t%s\n' "$d" "$f"; fi
+  done
+  set -f
+}
+IFS='
+'
+for entry in $ABSENT_DIRS; do
+  IFS=$ifs
+  # shellcheck disable=SC2086 # the patterns after the tab are a word list
+  dir_facts "${entry%%"$t"*}" ${entry#*"$t"}
+  IFS='
+'
 done
 IFS=$ifs
 

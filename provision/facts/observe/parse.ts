@@ -74,6 +74,12 @@ export function parseObserved(stdout: string, desired: { packages: readonly stri
       case 'encoder':
         if (f[0]) observed.h264Encoders.push(f[0]);
         break;
+      case 'dir':
+        if (f[0]) (observed.dirs ??= {})[f[0]] ??= [];
+        break;
+      case 'dir-holds':
+        if (f[0] && f[1]) ((observed.dirs ??= {})[f[0]] ??= []).push(f[1]);
+        break;
       case 'leftover':
         if (f[0]) (observed.leftovers ??= []).push(f[0]);
         break;

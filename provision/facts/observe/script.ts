@@ -1,6 +1,6 @@
 // The fact-gathering round trip: observe.sh with this host's values. Pure apart from reading the
 // script file once: desired state in, script text out.
-import { lineList, withValues, wordList } from '../../transport/remote.ts';
+import { lineList, patternList, withValues, wordList } from '../../transport/remote.ts';
 import { scriptFile } from '../../transport/remote-scripts.ts';
 import { paths } from '../../core/render/paths.ts';
 import { managedMarker } from '../../core/types.ts';
@@ -11,6 +11,8 @@ export interface ObserveQuery {
   units: readonly { name: string }[];
   files: readonly { path: string }[];
   absent: readonly { path: string }[];
+  /** Directories to remove (see AbsentDir): observe says which are there and may go. */
+  absentDirs?: readonly { path: string; files: readonly string[] }[];
   camera: { device: string; encoder: string };
 }
 
@@ -21,6 +23,7 @@ export function observeQuery(desired: ObserveQuery): ObserveQuery {
     units: desired.units.map(({ name }) => ({ name })),
     files: desired.files.map(({ path }) => ({ path })),
     absent: desired.absent.map(({ path }) => ({ path })),
+    absentDirs: (desired.absentDirs ?? []).map(({ path, files }) => ({ path, files: [...files] })),
     camera: { device: desired.camera.device, encoder: desired.camera.encoder },
   };
 }
@@ -37,9 +40,16 @@ export function observeScript(desired: ObserveQuery): string {
       ENCODERS: desired.camera.encoder === 'h264_v4l2m2m' ? 1 : 0,
       // Where staging leaves `.<name>.camfleet-XXXXXX` beside each target (stage-file.sh).
       STAGING_DIRS: lineList([...new Set(desired.files.map((f) => f.path.slice(0, f.path.lastIndexOf('/')) || '/'))]),
+      // One directory a line: its path, a tab, then the name patterns of what may go with it.
+      ABSENT_DIRS: lineList((desired.absentDirs ?? []).map((d) => `${tabFree(d.path)}\t${patternList(d.files)}`)),
     },
     args: [...desired.files.map((f) => f.path), ...desired.absent.map((a) => a.path)],
   });
+}
+
+function tabFree(path: string): string {
+  if (path.includes('\t') || !path.startsWith('/')) throw new Error(`not an absolute path without tabs: ${JSON.stringify(path)}`);
+  return path;
 }
 
 /** What must exist on the host for the camera source: a device or a file; ffmpeg's lavfi test pattern needs nothing. */
