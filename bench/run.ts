@@ -9,6 +9,7 @@ import { benchNoopProvision, benchNoopRollout } from './provision.ts';
 import { benchRender } from './render.ts';
 import { benchSimRollout, formatSimRollout } from './sim-rollout.ts';
 import { benchStreamerResources, formatStreamerResources } from './streamer-resources.ts';
+import { benchViewer, formatViewer } from './viewer.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -117,6 +118,11 @@ await section('6. simulated fleet', async () => {
   const { table, verdict } = formatSimRollout(await benchSimRollout({ log: note }));
   for (const line of table) say(line);
   say(verdict);
+});
+
+await section('7. browser viewers', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  for (const line of formatViewer(await benchViewer({ log: note }), verdict)) say(line);
 });
 
 await section('lab', async () => {

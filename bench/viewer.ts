@@ -1,0 +1,226 @@
+// Benchmark 7: the viewer page on a lab Pi at 720p30, watched by headless chromium on this machine
+// over the lab network. The Pi's stream is the streamer's own encode (its ffmpeg flags: libx264,
+// Constrained Baseline, a keyframe a second) with each frame stamped with the wall clock
+// (bench/stamp.ts), so the page measures glass-to-glass latency per presented frame, on WebRTC and
+// on HLS. Also: time from opening the page to its first frame, and camfleet-webrtc's CPU on the Pi
+// with 1 and with 10 viewers, each of which must keep playing.
+//
+//   sudo npm run bench -- browser      (this section alone)
+import { execFileSync } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { countFrames, launchBrowser, openPhonePage } from '../lab/browser.ts';
+import { containerUp } from '../lab/container.ts';
+import { writeInventory } from '../lab/scratch-inventory.ts';
+import { sshArgs } from '../lab/ssh-args.ts';
+import type { LabHost } from '../lab/state.ts';
+import { buildCli } from '../provision/bundle/build-cli.ts';
+import { q } from '../provision/transport/remote.ts';
+import { defaultConfig } from '../streamer/config.ts';
+import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
+import { median, readStampsInPage, stampFilter } from './stamp.ts';
+
+export interface PathFigures {
+  /** Median glass-to-glass latency over `samples` presented frames, ms. */
+  latencyMs: number;
+  p95Ms: number;
+  samples: number;
+  /** Page open (navigation start) to the first presented frame, ms: median and worst of `opens`. */
+  firstFrameMs: number;
+  firstFrameWorstMs: number;
+  opens: number;
+}
+
+export interface WebrtcFigures extends PathFigures {
+  /** camfleet-webrtc's CPU on the Pi (node and its RTMP-to-RTP ffmpeg), % of one core. */
+  cpuNoViewerPct: number;
+  cpuOneViewerPct: number;
+  cpuTenViewersPct: number;
+  cpuPerExtraViewerPct: number;
+  /** Viewers camfleet-webrtc itself counted while ten pages were open. */
+  webrtcViewers: number;
+  /** Frames each of the ten viewers presented in 3 s (30 fps), and the path each played. */
+  tenViewers: { frames: number; path: string }[];
+  /** Where the first viewer's time to its first frame went (ms since navigation start), from the page's own marks. */
+  marks: Record<string, number>;
+}
+
+/** Each path measured on its own: one that fails says why, and the other is still measured. */
+export interface ViewerBench {
+  webrtc: WebrtcFigures | { error: string };
+  hls: PathFigures | { error: string };
+}
+
+const width = 1280;
+const height = 720;
+const fps = 30;
+const bitrate = 2_500_000;
+/** Page opens per path for the time to the first frame: one open is one draw of the keyframe lottery. */
+const opens = 5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function onPi(pi: LabHost, command: string): string {
+  return execFileSync('ssh', sshArgs(pi, ['-o', 'BatchMode=yes', command]), { encoding: 'utf8' });
+}
+
+/**
+ * CPU a unit used on the Pi over `ms`, % of one core: its main process and that process's
+ * children (camfleet-webrtc's node and the ffmpeg copying RTMP into RTP), from /proc. This
+ * machine's cgroups are v1 without CPU accounting for the unit, so /proc is what is there.
+ */
+async function unitCpuPct(pi: LabHost, unit: string, ms: number): Promise<number> {
+  const script = `main=$(systemctl show -p MainPID --value ${q(unit)}); ` +
+    `for p in $main $(pgrep -P "$main"); do cat /proc/$p/stat; done | awk -v hz=$(getconf CLK_TCK) '{ s += $14 + $15 } END { print s / hz }'`;
+  const seconds = () => Number(onPi(pi, script).trim());
+  const a = seconds();
+  const t0 = performance.now();
+  await sleep(ms);
+  const b = seconds();
+  return Math.round(((b - a) / ((performance.now() - t0) / 1000)) * 1000) / 10;
+}
+
+/** Latencies of every frame the page presents during `ms`, read from the stamp. */
+async function latencies(page: Page, ms: number): Promise<number[]> {
+  return (await page.evaluate(`(${readStampsInPage})(${JSON.stringify({ ms, waitMs: 20_000 })})`)) as number[];
+}
+
+function pathFigures(lat: number[], firsts: number[]): PathFigures {
+  const sorted = [...lat].sort((a, b) => a - b);
+  return {
+    latencyMs: median(lat),
+    p95Ms: sorted[Math.floor(sorted.length * 0.95)] ?? NaN,
+    samples: lat.length,
+    firstFrameMs: median(firsts),
+    firstFrameWorstMs: Math.max(...firsts),
+    opens: firsts.length,
+  };
+}
+
+/** Open the page `opens` times (each open a fresh page), then watch the last one for latency. */
+async function measurePath(browser: Browser, url: string, expected: 'webrtc' | 'hls', log: (l: string) => void): Promise<{ figures: PathFigures; page: Page; marks: Record<string, number> }> {
+  const firsts: number[] = [];
+  let marks: Record<string, number> = {};
+  let page: Page | undefined;
+  for (let i = 0; i < opens; i++) {
+    await page?.close();
+    page = await openPhonePage(browser, url);
+    const played = await countFrames(page, 1000, 30_000);
+    if (played.path !== expected) throw new Error(`the page played ${played.path || 'nothing'}, not ${expected}`);
+    marks = (await page.evaluate('window.camfleet.marks')) as Record<string, number>;
+    firsts.push(marks['first-frame'] ?? NaN);
+  }
+  // A player settles into its steady delay after the first seconds (hls.js seeks to its live point).
+  await sleep(3000);
+  const lat = await latencies(page!, 10_000);
+  if (lat.length < 100) throw new Error(`only ${lat.length} frames carried a readable stamp in 10 s on ${expected}`);
+  const figures = pathFigures(lat, firsts);
+  log(`${expected}: latency median ${figures.latencyMs} ms (p95 ${figures.p95Ms}, ${figures.samples} frames); first frame ${firsts.join(', ')} ms; last open's marks ${JSON.stringify(marks)}`);
+  return { figures, page: page!, marks };
+}
+
+export async function benchViewer(options: { log?: (line: string) => void } = {}): Promise<ViewerBench> {
+  const log = options.log ?? (() => {});
+  const camfleet = await buildCli();
+  const [pi] = (await containerUp({ hosts: 1, layer: 'ready', log })) as [LabHost];
+  const inventory = writeInventory([pi], (doc) => {
+    doc.defaults.camera = { ...(doc.defaults.camera as object), resolution: `${width}x${height}`, fps, bitrate: `${bitrate / 1000}k` };
+  });
+  log('provisioning the lab Pi at 720p30 with the viewer on');
+  execFileSync(process.execPath, [camfleet, 'provision', '--inventory', inventory, '--host', pi.name], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+  // The streamer's own command with one filter more: the stamp. It replaces the streamer (same
+  // flags, same encoder, same RTMP URL) while the bench runs; progress output dropped.
+  const args = ffmpegArgs({ ...defaultConfig, device: 'lavfi:testsrc2', width, height, fps, gop: fps, bitrate, encoder: 'libx264', server: 'rtmp://127.0.0.1:1935/live', streamKey: 'cam' }, 'libx264').filter(
+    (a, i, all) => !['-progress', '-stats_period', '-nostats'].includes(a) && !['-progress', '-stats_period'].includes(all[i - 1] ?? ''),
+  );
+  const at = args.indexOf('-an');
+  const stamped = [...args.slice(0, at), '-vf', stampFilter(width, fps), ...args.slice(at)];
+  onPi(pi, `sudo systemctl stop camfleet-streamer && sudo systemd-run --quiet --unit camfleet-bench-stamped /usr/bin/ffmpeg ${stamped.map(q).join(' ')}`);
+  await sleep(4000);
+  if (onPi(pi, 'systemctl is-active camfleet-bench-stamped || true').trim() !== 'active') throw new Error('the stamped publisher on the Pi did not start');
+
+  const browser = await launchBrowser();
+  const url = `http://${pi.address}/`;
+  const failed = (e: unknown) => ({ error: (e as Error).message.split('\n')[0]! });
+  try {
+    const webrtc = await measureWebrtc(pi, browser, url, log).catch(failed);
+    log('HLS (?hls): one viewer');
+    const hls = await measurePath(browser, `${url}?hls`, 'hls', log).then(async (r) => (await r.page.close(), r.figures), failed);
+    return { webrtc, hls };
+  } finally {
+    await browser.close();
+    onPi(pi, 'sudo systemctl stop camfleet-bench-stamped; sudo systemctl start camfleet-streamer');
+  }
+}
+
+/** One WebRTC viewer (latency, first frame), then nine more: camfleet-webrtc's CPU with 0, 1 and 10, and whether all ten keep playing. */
+async function measureWebrtc(pi: LabHost, browser: Browser, url: string, log: (l: string) => void): Promise<WebrtcFigures> {
+  const pages: Page[] = [];
+  try {
+    const cpuNoViewerPct = await unitCpuPct(pi, 'camfleet-webrtc.service', 5000);
+    log('WebRTC: one viewer');
+    const one = await measurePath(browser, url, 'webrtc', log);
+    pages.push(one.page);
+    const cpuOneViewerPct = await unitCpuPct(pi, 'camfleet-webrtc.service', 10_000);
+    log('WebRTC: nine more viewers');
+    // One after another, each on WebRTC before the next opens: nine pages starting at once on
+    // this 2-core machine (which also runs the Pi and its encoder) starve each other's first
+    // frame past the page's WebRTC wait, and the page then settles on HLS.
+    for (let i = 0; i < 9; i++) {
+      const p = await openPhonePage(browser, url);
+      pages.push(p);
+      await countFrames(p, 500, 20_000).catch(() => undefined);
+    }
+    await sleep(5000);
+    const webrtcViewers = ((await (await fetch(`${url}whep/status`, { signal: AbortSignal.timeout(5000) })).json()) as { viewers: number }).viewers;
+    const cpuTenViewersPct = await unitCpuPct(pi, 'camfleet-webrtc.service', 10_000);
+    // Counted one after another: each must still be presenting frames after ten watched together.
+    const tenViewers: WebrtcFigures['tenViewers'] = [];
+    for (const p of pages) {
+      const r = await countFrames(p, 3000, 20_000).catch(() => ({ frames: 0, path: 'none' }));
+      tenViewers.push({ frames: r.frames, path: r.path });
+    }
+    log(`ten viewers: ${tenViewers.map((v) => `${v.path} ${v.frames}`).join(', ')} frames in 3 s`);
+    return {
+      ...one.figures,
+      cpuNoViewerPct,
+      cpuOneViewerPct,
+      cpuTenViewersPct,
+      // Per viewer camfleet-webrtc itself served beyond the first.
+      cpuPerExtraViewerPct: Math.round(((cpuTenViewersPct - cpuOneViewerPct) / Math.max(1, webrtcViewers - 1)) * 100) / 100,
+      webrtcViewers,
+      tenViewers,
+      marks: one.marks,
+    };
+  } finally {
+    for (const p of pages) await p.close().catch(() => {});
+  }
+}
+
+const x = (value: number, goal: number) => `${(value / goal).toFixed(2)}x`;
+
+export function formatViewer(r: ViewerBench, verdict: (ok: boolean) => string): string[] {
+  const lines = [`7. browser viewers on a lab Pi, 720p30 (headless chromium over the lab network; latency read from a wall-clock stamp in every presented frame):`];
+  const w = r.webrtc;
+  const h = r.hls;
+  if ('error' in w) lines.push(`   WebRTC: not measured — ${w.error}`);
+  else {
+    const allPlay = w.webrtcViewers === 10 && w.tenViewers.every((v) => v.path === 'webrtc' && v.frames >= 15);
+    const m = w.marks;
+    lines.push(
+      `   WebRTC glass-to-glass median ${w.latencyMs} ms (p95 ${w.p95Ms} ms, ${w.samples} frames) — goal <= 300 ms: ${verdict(w.latencyMs <= 300)} (${x(w.latencyMs, 300)})`,
+      `   page open to first frame on WebRTC: median ${w.firstFrameMs} ms, worst ${w.firstFrameWorstMs} ms of ${w.opens} opens — goal <= 1500 ms: ${verdict(w.firstFrameMs <= 1500)} (${x(w.firstFrameMs, 1500)}); ` +
+        `one open: offer made at ${m['webrtc-offer']} ms, answered ${m['webrtc-answered']}, connected ${m['webrtc-connected']}, first frame ${m['first-frame']}`,
+      `   camfleet-webrtc CPU on the Pi: ${w.cpuNoViewerPct}% of a core with no viewer, ${w.cpuOneViewerPct}% with 1, ${w.cpuTenViewersPct}% with ${w.webrtcViewers} = ${w.cpuPerExtraViewerPct}% per extra viewer — ` +
+        `goal <= 2%: ${verdict(w.cpuPerExtraViewerPct <= 2)} (${x(w.cpuPerExtraViewerPct, 2)}); no re-encode (ffmpeg -c copy)`,
+      `   10 viewers at once (${w.webrtcViewers} on WebRTC by camfleet-webrtc's count), frames each presented in 3 s: ${w.tenViewers.map((v) => (v.path === 'webrtc' ? v.frames : `${v.frames} (${v.path})`)).join(' ')} — ` +
+        `goal: each keeps playing (WebRTC, >= 15 frames in 3 s): ${verdict(allPlay)} (the 30 fps the Pi sends are decoded ten times over by this machine's chromium, software only, on the 2 cores the Pi's encoder shares)`,
+    );
+  }
+  if ('error' in h) lines.push(`   HLS: not measured — ${h.error}`);
+  else
+    lines.push(
+      `   HLS glass-to-glass median ${(h.latencyMs / 1000).toFixed(2)} s (p95 ${(h.p95Ms / 1000).toFixed(2)} s, ${h.samples} frames) — goal <= 3 s: ${verdict(h.latencyMs <= 3000)} (${x(h.latencyMs, 3000)}); ` +
+        `page open to first frame: median ${h.firstFrameMs} ms, worst ${h.firstFrameWorstMs} ms (no goal)`,
+    );
+  return lines;
+}
