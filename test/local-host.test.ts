@@ -77,7 +77,7 @@ describe.skipIf(!!why)('a local host: the real scripts in a sandbox, systemctl f
       expect(readFileSync(at(f.path), 'utf8'), f.path).toBe(f.content);
       expect(statSync(at(f.path)).mode & 0o777, f.path).toBe(f.mode);
     }
-    expect(calls()).toEqual(expect.arrayContaining(['daemon-reload', 'enable camfleet-streamer.service', 'restart camfleet-streamer.service', 'reload-or-restart nginx.service']));
+    expect(calls()).toEqual(expect.arrayContaining(['daemon-reload', 'enable camfleet-streamer.service', 'restart camfleet-streamer.service', 'restart nginx.service']));
     // No staging debris: every temp file was renamed over its target.
     expect(execFileSync('find', [host.root, '-name', '.*.camfleet-*'], { encoding: 'utf8' })).toBe('');
   });

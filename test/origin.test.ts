@@ -131,7 +131,7 @@ describe('origin relay: render', () => {
     expect(state.packages).toEqual(['nginx', 'libnginx-mod-rtmp']);
     expect(state.units).toEqual([
       { name: 'camfleet-streamer.service', enabled: false, active: false, restartOn: [], reloadOn: [] },
-      { name: 'nginx.service', enabled: true, active: true, restartOn: [], reloadOn: [paths.nginxConf] },
+      { name: 'nginx.service', enabled: true, active: true, restartOn: [paths.nginxConf], reloadOn: [] },
     ]);
     expect(state.absent.map((a) => a.path)).toEqual([paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle]);
     expect(state.files.map((f) => f.path)).toEqual([

@@ -39,7 +39,7 @@ describe('plan', () => {
       `create ${paths.webrtcUnit}`,
       'systemctl daemon-reload',
       'enable nginx.service',
-      `reload nginx.service (${paths.nginxConf} changed)`,
+      `restart nginx.service (${paths.nginxConf} changed)`,
       'enable camfleet-streamer.service',
       `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamKey}, ${paths.streamerBundle} changed)`,
       'enable camfleet-webrtc.service',
@@ -156,12 +156,12 @@ describe('the plan is the whole contract: every step apply runs, in order', () =
   const active = desired!.units.filter((u) => u.active).map((u) => u.name);
   const verify = { kind: 'verify', units: active, ports: desired!.listen };
 
-  it('an nginx config change: stage it, commit noting the reload owed, reload, clear the note, verify', () => {
+  it('an nginx config change: stage it, commit noting the restart owed, restart, clear the note, verify', () => {
     const observed = convergedObservation(desired!);
     observed.files[paths.nginxConf] = { ...observed.files[paths.nginxConf]!, sha256: sha256('# tuned by hand\n') };
     const plan = makePlan(desired!, observed);
-    expect(contract(plan)).toEqual([`write-file ${paths.nginxConf}`, 'commit-files', 'reload nginx.service', 'clear-pending', 'verify']);
-    expect(plan.steps[1]).toEqual({ kind: 'commit-files', paths: [paths.nginxConf], owed: [{ action: 'reload', unit: 'nginx.service' }], note: paths.pendingRestarts });
+    expect(contract(plan)).toEqual([`write-file ${paths.nginxConf}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
+    expect(plan.steps[1]).toEqual({ kind: 'commit-files', paths: [paths.nginxConf], owed: [{ action: 'restart', unit: 'nginx.service' }], note: paths.pendingRestarts });
     expect(plan.steps[3]).toEqual({ kind: 'clear-pending', note: paths.pendingRestarts });
     expect(plan.steps.at(-1)).toEqual(verify);
     expect(changeCount(plan)).toBe(2);
@@ -200,7 +200,7 @@ describe('the plan is the whole contract: every step apply runs, in order', () =
   it('a fresh host: packages, every file staged, one commit owing every restart, then the units', () => {
     const plan = makePlan(desired!, freshObservation(desired!));
     const kindsInOrder = [...new Set(plan.steps.map((s) => s.kind))];
-    expect(kindsInOrder).toEqual(['install-packages', 'write-file', 'commit-files', 'daemon-reload', 'enable', 'reload', 'restart', 'clear-pending', 'verify']);
+    expect(kindsInOrder).toEqual(['install-packages', 'write-file', 'commit-files', 'daemon-reload', 'enable', 'restart', 'clear-pending', 'verify']);
     const commit = plan.steps.find((s) => s.kind === 'commit-files');
     expect(commit).toMatchObject({ paths: desired!.files.map((f) => f.path) });
     const owed = plan.steps.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));

@@ -85,10 +85,11 @@ describe('render', () => {
     expect(files.find((f) => f.path === paths.streamerConfig)).not.toHaveProperty('sensitive');
   });
 
-  it('restarts the streamer on its unit, config or code, and reloads nginx on its config', () => {
+  it('restarts the streamer on its unit, config or code, and nginx on its config (a reload would strand the live stream on the old worker)', () => {
     const units = Object.fromEntries(render(fleet)[0]!.units.map((u) => [u.name, u]));
     expect(units['camfleet-streamer.service']!.restartOn.sort()).toEqual([paths.streamerBundle, paths.streamerConfig, paths.streamKey, paths.streamerUnit].sort());
-    expect(units['nginx.service']!.reloadOn).toEqual([paths.nginxConf]);
+    expect(units['nginx.service']!.restartOn).toEqual([paths.nginxConf]);
+    expect(units['nginx.service']!.reloadOn).toEqual([]);
   });
 
   it('hotspot none touches no network file; hostapd and NetworkManager each turn the other off', () => {

@@ -64,7 +64,7 @@ export function renderOrigin(host: ResolvedHost & { origin: OriginSettings }, in
     packages: [...originPackages],
     files: [file(paths.nginxConf, 'nginx-origin.conf', { validate: 'nginx' }), file(paths.nginxDropIn, 'nginx-restart.conf'), ...pages],
     absent,
-    units: [streamerOff, { name: units.nginx, enabled: true, active: true, restartOn: [], reloadOn: [paths.nginxConf] }],
+    units: [streamerOff, { name: units.nginx, enabled: true, active: true, restartOn: [paths.nginxConf], reloadOn: [] }],
     listen: [host.stream.port, host.stream.statPort, ...(host.viewer.enabled ? [host.viewer.port] : [])],
     // An origin has no camera: ffmpeg's null source is what observe counts as always present.
     camera: { device: 'lavfi:nullsrc', encoder: 'libx264' },

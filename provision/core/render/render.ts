@@ -65,8 +65,12 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs): DesiredSta
     file(paths.nginxDropIn, 'nginx-restart.conf'),
   ];
   const unitList: DesiredUnit[] = [
-    // The drop-in only changes what systemd does when nginx dies: daemon-reload is enough.
-    { name: units.nginx, enabled: true, active: true, restartOn: [], reloadOn: [paths.nginxConf] },
+    // A changed config restarts nginx rather than reloading it: after a reload the camera's RTMP
+    // stream stays on nginx-rtmp's old worker, which never exits while it is connected, so new
+    // players, HLS and the relay would see nothing until the streamer happened to reconnect. A
+    // restart drops it and the streamer is back within seconds. The drop-in only changes what
+    // systemd does when nginx dies: daemon-reload is enough.
+    { name: units.nginx, enabled: true, active: true, restartOn: [paths.nginxConf], reloadOn: [] },
     {
       name: units.streamer,
       enabled: true,
