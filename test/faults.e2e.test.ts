@@ -156,7 +156,7 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     await expectConverged();
   });
 
-  it('SSH lost mid-step: the report names the step and says the Pi may still run it; a re-run converges', async () => {
+  it('SSH lost mid-step: unreachable (exit 4), the report names the step, says the Pi may still run it and that no file was replaced; a re-run converges', async () => {
     // Take nodejs away so the run has a long step to cut: installing it again (from the Pi's apt cache).
     onHost(pi, 'sudo dpkg --remove --force-depends nodejs >/dev/null 2>&1');
     let killed = 0;
@@ -166,14 +166,37 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     expect(killed).toBeGreaterThan(0);
     const said = cut.stdout + cut.stderr;
     console.log(`SSH lost mid-step, the report:\n${said.split('\n').filter((l) => /lab1/.test(l)).slice(-3).join('\n')}`);
-    expect(cut.code).toBe(1);
-    expect(said).toMatch(/lab1: install packages nodejs: the SSH connection was lost during this step \(.+\); the Pi may still be running it/);
+    // Reached, then lost: the host is unreachable, not a failed step.
+    expect(cut.code).toBe(4);
+    expect(said).toMatch(/lab1: unreachable — lab1: install packages nodejs: the SSH connection was lost during this step \(.+\); the Pi may still be running it\. This plan writes no new file \(it has no commit\): no file camfleet manages was replaced/);
     expect(said).toMatch(/Run camfleet again/);
+    expect(said).not.toMatch(/lab1 +failed/);
     expect(said).not.toMatch(/status null/);
     // Whatever apt was doing on the Pi ends one way or the other; then one run converges it.
     await msUntil(Date.now(), () => onHost(pi, 'pgrep -c -x "apt-get|dpkg" || true').trim() === '0', 120_000, 'apt on the Pi to finish');
     const again = await provision();
     expect(again.stdout + again.stderr).not.toMatch(/failed/);
+    expect(again.code).toBe(0);
+    await waitForStream(url());
+    await expectConverged();
+  });
+
+  it('SSH lost after the commit: unreachable (exit 4), the report says the new files are in place; a re-run carries out the restarts owed', async () => {
+    inventory = writeInventory([pi], twoFileChange(8094, '600k'));
+    let killed = 0;
+    // The first step after the commit is a restart: cut the connection the moment it starts.
+    const cut = await camfleetWatched(['provision', '--inventory', inventory, '--host', pi.name], (line) => {
+      if (!killed && /^lab1: restart /.test(line)) killed = killSshSessions(pi, 'pi');
+    });
+    expect(killed).toBeGreaterThan(0);
+    const said = cut.stdout + cut.stderr;
+    console.log(`SSH lost after the commit, the report:\n${said.split('\n').filter((l) => /lab1/.test(l)).slice(-3).join('\n')}`);
+    expect(cut.code).toBe(4);
+    expect(said).toMatch(/lab1: unreachable — lab1: (restart|clear|verify)[^\n]*: the SSH connection was lost during this step \(.+\); the Pi may still be running it\. The commit had happened: the new files are in place/);
+    // It had: both files are the new ones.
+    expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain('"bitrate": 600000');
+    expect(onHost(pi, 'sudo cat /etc/nginx/nginx.conf')).toMatch(/listen[^;\n]*8094/);
+    const again = await provision();
     expect(again.code).toBe(0);
     await waitForStream(url());
     await expectConverged();
@@ -230,8 +253,8 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     const run = await provision().finally(() => clearInterval(watcher));
     expect(cut, 'the run finished before anything was seen staged').toBeDefined();
     await cut;
-    expect(run.code).toBe(1);
-    expect(run.stdout + run.stderr).toMatch(/the SSH connection was lost during this step/);
+    expect(run.code).toBe(4);
+    expect(run.stdout + run.stderr).toMatch(/lab1: (stage|validate) \S+: the SSH connection was lost during this step \(.+\)[^\n]*The commit had not happened/);
 
     await containerBoot(pi.name);
     // The cut came mid-staging: leftovers on the disk, and every real file whole and as it was.

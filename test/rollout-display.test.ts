@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostResult } from '../provision/converge/result.ts';
 import { liveFrame, newLiveState, progressView, recordDone, recordStep } from '../provision/cli/progress.ts';
-import { failureGroups, summaryTable } from '../provision/cli/summary.ts';
+import { exitCodeFor, failureGroups, summaryTable } from '../provision/cli/summary.ts';
 
 const ok = (host: string): HostResult => ({ host, outcome: 'ok', steps: [], ms: 420, plan: { host, steps: [], warnings: [] } });
 const timedOut = (host: string, address: string): HostResult => ({
@@ -70,6 +70,23 @@ describe('failures grouped by reason', () => {
     expect(text).toMatch(/^pi2 +failed +- +0\.9s +validate: nginx -t rejected/m);
     expect(text).toMatch(/^pi3 +unreachable .*timed out connecting to 10\.0\.0\.3:22/m);
     expect(text.split('\n').at(-1)).toBe('3 host(s): 1 ok, 1 failed, 1 unreachable');
+  });
+});
+
+describe('the exit status of a rollout', () => {
+  // What provision-host makes of a connection lost mid-run (faults.e2e loses one for real).
+  const lost = (host: string): HostResult => ({
+    host,
+    outcome: 'unreachable',
+    steps: [],
+    ms: 2000,
+    error: { step: 'restart nginx.service', message: `${host}: restart nginx.service: the SSH connection was lost during this step (the connection closed)` },
+  });
+
+  it('4 when a host was lost (unreachable), 1 when a step failed, 5 for both', () => {
+    expect(exitCodeFor([ok('a'), lost('b')])).toBe(4);
+    expect(exitCodeFor([ok('a'), nginxFailed('b')])).toBe(1);
+    expect(exitCodeFor([lost('a'), nginxFailed('b'), timedOut('c', '10.0.0.3')])).toBe(5);
   });
 });
 

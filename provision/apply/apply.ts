@@ -34,8 +34,11 @@ export async function applyPlan(remote: Remote, plan: Plan, progress: Progress =
     return r.stdout;
   };
   const staging: Staging = { staged: new Map(), metadata: new Map() };
+  const commitAt = plan.steps.findIndex((s) => s.kind === 'commit-files');
+  let at = 0;
   try {
-    for (const step of plan.steps) {
+    for (const [i, step] of plan.steps.entries()) {
+      at = i;
       const label = describeStep(step);
       progress(label);
       const start = performance.now();
@@ -45,9 +48,18 @@ export async function applyPlan(remote: Remote, plan: Plan, progress: Progress =
   } catch (e) {
     // Staged but never committed: nothing reads these, remove them (if the host can still be reached).
     if (staging.staged.size) await remote.run(sh.discardScript([...staging.staged.values()])).catch(() => undefined);
-    throw e;
+    throw e instanceof ConnectionLost ? e.leaving(stateAfterLoss(commitAt, at)) : e;
   }
   return reports;
+}
+
+/** What a connection lost at step `at` leaves on the Pi, told by where the commit stands (-1: the plan has none). */
+function stateAfterLoss(commitAt: number, at: number): string {
+  if (commitAt === -1) return 'This plan writes no new file (it has no commit): no file camfleet manages was replaced';
+  if (at < commitAt) return 'The commit had not happened: no file camfleet manages was replaced, the Pi runs its old config, and the next run removes what was staged';
+  if (at === commitAt)
+    return 'It was cut off in the commit itself: each file is whole, the old or the new one, and the restarts the new ones owe were noted on the Pi first, so the next run carries them out';
+  return 'The commit had happened: the new files are in place; any restart they still owe is noted on the Pi and the next run carries it out';
 }
 
 async function carryOut(remote: Remote, step: Step, run: Run, staging: Staging): Promise<void> {

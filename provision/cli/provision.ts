@@ -40,7 +40,8 @@ Options:
   -h, --help                this help
 
 Exit status: 0 ok, 1 a host failed, 2 bad usage or inventory (or a saved plan gone stale),
-             3 changes pending (--check), 4 a host unreachable, 5 both failed and unreachable hosts.`;
+             3 changes pending (--check), 4 a host unreachable (or its connection lost mid-run),
+             5 both failed and unreachable hosts.`;
 
 export async function runProvisionCli(args: string[]): Promise<number> {
   const { values } = parse(args, {

@@ -107,8 +107,9 @@ async function onHost(
     remote = await connect(host, options);
     await body(remote, say, result);
   } catch (caught) {
-    const e = caught instanceof ConnectionLost && caught.step === 'ssh' ? caught.during(current) : caught;
-    result.outcome = e instanceof UnreachableError ? 'unreachable' : e instanceof StalePlan ? 'stale' : 'failed';
+    const e = caught instanceof ConnectionLost ? lostDuring(caught, current) : caught;
+    // A connection lost after it was made is the host becoming unreachable, not a step failing.
+    result.outcome = e instanceof UnreachableError || e instanceof ConnectionLost ? 'unreachable' : e instanceof StalePlan ? 'stale' : 'failed';
     const err = e instanceof HostError ? { step: e.step, message: e.describe() } : { step: 'internal', message: `${host.name}: ${(e as Error).message}` };
     result.error = { step: err.step, message: maskSecrets(err.message, host.secrets) };
   } finally {
@@ -116,4 +117,9 @@ async function onHost(
     result.ms = Math.round(performance.now() - started);
   }
   return result;
+}
+
+/** A loss outside apply (observe, the diff's contents) is named after the step in progress; nothing had been changed then. */
+function lostDuring(lost: ConnectionLost, current: string): ConnectionLost {
+  return (lost.step === 'ssh' ? lost.during(current) : lost).leaving('Nothing on the Pi had been changed yet');
 }

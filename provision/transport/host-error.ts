@@ -23,18 +23,22 @@ export class HostError extends Error {
  * The SSH connection went away while a step ran (link cut, sshd killed, Pi lost power). The step may
  * have finished on the Pi, or be finishing there still, or have been cut short: camfleet cannot
  * know which, but every step is written to be run again, so the next run converges from whatever
- * the Pi now has.
+ * the Pi now has. The host was reachable and then was not: it counts as unreachable (exit 4), not
+ * as a failed step. `piState` says where the run stood when it was cut: whether the commit that
+ * swaps the new files in had happened.
  */
 export class ConnectionLost extends HostError {
   constructor(
     host: string,
     step: string,
     readonly reason: string,
+    readonly piState?: string,
   ) {
     super(
       host,
       step,
       `the SSH connection was lost during this step (${reason}); the Pi may still be running it. ` +
+        (piState ? `${piState}. ` : '') +
         'Run camfleet again once the Pi is reachable: it looks at the Pi afresh and converges from there',
     );
     this.name = 'ConnectionLost';
@@ -42,7 +46,12 @@ export class ConnectionLost extends HostError {
 
   /** The same loss, named after the step it interrupted. */
   during(step: string): ConnectionLost {
-    return new ConnectionLost(this.host, step, this.reason);
+    return new ConnectionLost(this.host, step, this.reason, this.piState);
+  }
+
+  /** The same loss, saying what state it left the Pi in (kept if already said). */
+  leaving(piState: string): ConnectionLost {
+    return this.piState ? this : new ConnectionLost(this.host, this.step, this.reason, piState);
   }
 }
 
