@@ -137,8 +137,9 @@ export async function benchWebrtcEngines(log: (line: string) => void = console.l
     // werift, in the very service the Pi runs.
     const bundle = join(dir, 'webrtc.js');
     writeFileSync(bundle, await buildWebrtcBundle());
-    writeFileSync(join(dir, 'webrtc.json'), JSON.stringify({ rtmpUrl: nginx.url('cam'), listen: { host: '127.0.0.1', port: 18890 }, icePorts: [52000, 52100], profileLevelId: '42e01f', maxViewers: 20 }));
-    const werift = run(process.execPath, [bundle, '--config', join(dir, 'webrtc.json')]);
+    writeFileSync(join(dir, 'webrtc.json'), JSON.stringify({ server: nginx.server, listen: { host: '127.0.0.1', port: 18890 }, icePorts: [52000, 52100], profileLevelId: '42e01f', maxViewers: 20 }));
+    writeFileSync(join(dir, 'stream-key'), 'cam\n');
+    const werift = run(process.execPath, [bundle, '--config', join(dir, 'webrtc.json'), '--stream-key-file', join(dir, 'stream-key')]);
     await sleep(2000);
     log('werift (camfleet-webrtc) ...');
     results.push(await measure('werift 0.24 (Node)', werift.pid!, browser, whepInPage, 'http://127.0.0.1:18890/whep'));

@@ -43,7 +43,7 @@ describe('plan', () => {
       'enable camfleet-streamer.service',
       `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamKey}, ${paths.streamerBundle} changed)`,
       'enable camfleet-webrtc.service',
-      `restart camfleet-webrtc.service (${paths.webrtcUnit}, ${paths.webrtcConfig}, ${paths.webrtcService} changed)`,
+      `restart camfleet-webrtc.service (${paths.webrtcUnit}, ${paths.webrtcConfig}, ${paths.streamKey}, ${paths.webrtcService} changed)`,
     ]);
     expect(plan.warnings).toContain('camera device not found: the streamer will wait for it');
   });

@@ -167,6 +167,30 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     }, 30_000);
   const hlsDirGone = () => onHost(pi, `test -e ${paths.hlsDir} && echo there || echo gone`).trim();
 
+  it('a secret stream key stays out of webrtc.json: camfleet-webrtc reads it from the key file and WebRTC plays under it', async () => {
+    const key = 'lab-secret-key-7f3a9c';
+    const secretKey: Edit = (doc) => {
+      doc.hosts.lab1 = { ...doc.hosts.lab1, viewer: { port: 8000 }, stream: { key: { env: 'CAMFLEET_LAB_KEY' } } };
+    };
+    const r = await camfleet(['provision', '--inventory', writeInventory([pi], secretKey), '--host', pi.name, '--json', '--diff'], { env: { CAMFLEET_LAB_KEY: key } });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(key);
+    // A new key restarts the service that reads under it; its config does not change.
+    const steps = stepsOf(r.stdout);
+    expect(steps).toEqual(expect.arrayContaining([`write-file ${paths.streamKey}`, 'restart camfleet-webrtc.service']));
+    expect(steps).not.toContain(`write-file ${paths.webrtcConfig}`);
+    expect(onHost(pi, `sudo cat ${paths.webrtcConfig}`)).not.toContain(key);
+    expect(JSON.parse(onHost(pi, `sudo cat ${paths.webrtcConfig}`))).toMatchObject({ server: 'rtmp://127.0.0.1:1935/live' });
+    expect(onHost(pi, `sudo cat ${paths.streamKey}`)).toContain(key);
+    await whenWebrtcReads();
+    const page = await openPhonePage(browser, `http://${pi.address}:8000/`);
+    expect(await countFrames(page, 2000, 30_000)).toMatchObject({ path: 'webrtc', state: 'live' });
+    await page.close();
+    // Back to the lab's key for the tests below.
+    expect((await provision(viewer({ port: 8000 }))).code).toBe(0);
+    await waitFor(async () => (await status(8000, '/hls/cam.m3u8')) === 200, 20_000);
+  });
+
   it('changed paths converge in one run each: HLS alone removes the WebRTC service, WebRTC alone the HLS fragments, both again converge', async () => {
     const hlsOnly = await provision(viewer({ port: 8000, paths: ['hls'] }));
     expect(hlsOnly.code).toBe(0);

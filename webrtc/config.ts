@@ -1,7 +1,11 @@
-// The WebRTC service's settings, as render writes them to /etc/camfleet/webrtc.json.
+// The WebRTC service's settings, as render writes them to /etc/camfleet/webrtc.json, and the
+// stream key, which comes apart from them (a key may be a secret: /etc/camfleet/stream-key, handed
+// over by systemd's LoadCredential=, as to the streamer), so webrtc.json holds no secret.
+import { parseStreamKey, publishUrl, rtmpServerPattern } from '../provision/contract/streamer-config.ts';
+
 export interface WebrtcConfig {
-  /** The Pi's own stream, read back from nginx-rtmp over loopback. */
-  rtmpUrl: string;
+  /** nginx-rtmp on the Pi itself, read back over loopback: rtmp://127.0.0.1:port/application, no key. */
+  server: string;
   /** Where nginx proxies the page's WHEP requests to (loopback only). */
   listen: { host: string; port: number };
   /** UDP ports for the viewers' media (one per viewer). */
@@ -15,7 +19,8 @@ export interface WebrtcConfig {
 export function parseConfig(text: string): WebrtcConfig {
   const c = JSON.parse(text) as Partial<WebrtcConfig>;
   const ok =
-    typeof c.rtmpUrl === 'string' &&
+    typeof c.server === 'string' &&
+    rtmpServerPattern.test(c.server) &&
     typeof c.listen?.host === 'string' &&
     Number.isInteger(c.listen?.port) &&
     Array.isArray(c.icePorts) &&
@@ -23,6 +28,11 @@ export function parseConfig(text: string): WebrtcConfig {
     typeof c.profileLevelId === 'string' &&
     /^[0-9a-f]{6}$/.test(c.profileLevelId) &&
     Number.isInteger(c.maxViewers);
-  if (!ok) throw new Error('webrtc config: expected rtmpUrl, listen {host, port}, icePorts [from, to], profileLevelId, maxViewers');
+  if (!ok) throw new Error('webrtc config: expected server (rtmp://host:port/application, no key), listen {host, port}, icePorts [from, to], profileLevelId, maxViewers');
   return c as WebrtcConfig;
+}
+
+/** The stream to read back: the server and the key from its own file (checked, never quoted back). */
+export function streamUrl(config: WebrtcConfig, keyFileText: string, keyFile: string): string {
+  return publishUrl(config.server, parseStreamKey(keyFileText, keyFile));
 }

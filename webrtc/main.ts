@@ -2,21 +2,23 @@
 // nginx-rtmp as RTP (copied, never re-encoded) and serves it to browsers over WebRTC (WHEP).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseConfig } from './config.ts';
+import { parseConfig, streamUrl } from './config.ts';
 import { startRtpSource } from './rtp-source.ts';
 import { startWhep } from './whep.ts';
 
 const log = (line: string) => console.log(line);
-const { values } = parseArgs({ options: { config: { type: 'string' } } });
-if (!values.config) {
-  console.error('usage: webrtc.js --config FILE');
+const { values } = parseArgs({ options: { config: { type: 'string' }, 'stream-key-file': { type: 'string' } } });
+const keyFile = values['stream-key-file'];
+if (!values.config || !keyFile) {
+  console.error('usage: webrtc.js --config FILE --stream-key-file FILE');
   process.exit(2);
 }
 const config = parseConfig(readFileSync(values.config, 'utf8'));
+const rtmpUrl = streamUrl(config, readFileSync(keyFile, 'utf8'), keyFile);
 
 // No top-level await: the bundle is CommonJS (webrtc/build.ts).
 async function main(): Promise<void> {
-  const source = await startRtpSource(config.rtmpUrl, log);
+  const source = await startRtpSource(rtmpUrl, log);
   const whep = await startWhep(config, source, log);
   log(`WHEP on http://${config.listen.host}:${config.listen.port}/whep, media on UDP ${config.icePorts.join('-')}`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const)

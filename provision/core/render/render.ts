@@ -2,7 +2,7 @@
 // the units with what restarts them. Pure: templates and the streamer bundle come in as values.
 import { createHash } from 'node:crypto';
 import { managedMarker, type AbsentFile, type DesiredState, type DesiredUnit, type ManagedFile, type ResolvedHost } from '../types.ts';
-import { publishUrl, validateStreamerConfig, type StreamerConfig } from '../../contract/streamer-config.ts';
+import { validateStreamerConfig, type StreamerConfig } from '../../contract/streamer-config.ts';
 import { checkRendered, escapeContext, formatOf, jsonFile, keyfileBytes, lineFile, systemdNameEscape, Verbatim } from './formats.ts';
 import { isUnitFile, paths, units } from './paths.ts';
 import type { Templates } from './templates.ts';
@@ -198,8 +198,9 @@ function templateContext(host: ResolvedHost) {
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,
     origin: originContext(host),
-    // The WebRTC service reads the stream back from nginx on the Pi itself, over loopback.
-    localRtmpUrl: publishUrl(localRtmpServer(host), host.stream.key),
+    // The WebRTC service reads the stream back from nginx on the Pi itself, over loopback; the key
+    // it adds from the stream key's own file, like the streamer.
+    localRtmpServer: localRtmpServer(host),
     hwMode: h.channel > 14 ? 'a' : 'g',
     nmBand: h.channel > 14 ? 'a' : 'bg',
     pskIsHex: /^[0-9a-fA-F]{64}$/.test(h.passphrase),

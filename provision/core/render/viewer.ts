@@ -110,16 +110,16 @@ export function renderViewer(host: ResolvedHost, assets: ViewerAssets, fromTempl
  */
 function renderWebrtc(host: ResolvedHost, assets: ViewerAssets, fromTemplate: FileMaker): ViewerPart {
   if (!viewerTemplateContext(host).webrtc) return { files: [], absent: webrtcFiles.map((path) => ({ path })), absentDirs: [], units: [off(units.webrtc)], listen: [] };
-  const sensitive = host.secrets.includes(host.stream.key);
   return {
     files: [
-      fromTemplate(paths.webrtcConfig, 'webrtc.json', { mode: 0o600, sensitive }),
+      // No key in it (the service reads the stream key's own file), so its diff is shown whole.
+      fromTemplate(paths.webrtcConfig, 'webrtc.json'),
       { path: paths.webrtcService, content: assets.webrtcService, mode: 0o644, owner: 'root', group: 'root' },
       fromTemplate(paths.webrtcUnit, 'camfleet-webrtc.service'),
     ],
     absent: [],
     absentDirs: [],
-    units: [{ name: units.webrtc, enabled: true, active: true, restartOn: [paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService], reloadOn: [] }],
+    units: [{ name: units.webrtc, enabled: true, active: true, restartOn: [paths.webrtcUnit, paths.webrtcConfig, paths.streamKey, paths.webrtcService], reloadOn: [] }],
     listen: [webrtcPorts.whep],
   };
 }
