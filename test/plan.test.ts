@@ -244,12 +244,23 @@ describe('turning the viewer off takes its folders too', () => {
     expect(contract(plan).filter((s) => s.startsWith('remove-dir'))).toEqual([]);
   });
 
-  it('HLS output left behind with nginx.conf already right: nginx restarted, then the folder removed', () => {
+  /** The viewer's files already gone and nginx.conf already without HLS: what a run cut off after its commit leaves. */
+  const cutOffAfterCommit = () => {
     const { off, observed } = servedThePage({ [paths.hlsDir]: [] });
     for (const p of [...pageFiles, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService]) observed.files[p] = null;
     observed.files[paths.nginxConf] = { sha256: sha256(off.files.find((f) => f.path === paths.nginxConf)!.content), mode: 0o644, owner: 'root', group: 'root', managed: true };
-    const plan = makePlan(off, { ...observed, units: { ...observed.units, 'camfleet-webrtc.service': { enabled: 'not-found', active: 'inactive', mainPid: 0 } } });
-    expect(kinds(plan)).toEqual([`restart nginx.service (${paths.hlsDir} changed)`, `remove ${paths.hlsDir}/ and the *.m3u8, *.ts in it`]);
+    return { off, observed: { ...observed, units: { ...observed.units, 'camfleet-webrtc.service': { enabled: 'not-found', active: 'inactive', mainPid: 0 } } } };
+  };
+
+  it('HLS output left behind, nginx still owing its restart: nginx restarted first, then the folder removed', () => {
+    const { off, observed } = cutOffAfterCommit();
+    observed.pending = [{ action: 'restart', unit: 'nginx.service' }];
+    expect(contract(makePlan(off, observed))).toEqual(['restart nginx.service', `remove-dir ${paths.hlsDir}`, 'clear-pending', 'verify']);
+  });
+
+  it('HLS output left behind, nginx already restarted on the config without HLS: only the folder goes', () => {
+    const { off, observed } = cutOffAfterCommit();
+    expect(kinds(makePlan(off, observed))).toEqual([`remove ${paths.hlsDir}/ and the *.m3u8, *.ts in it`]);
   });
 
   it('folders already gone: nothing to do', () => {

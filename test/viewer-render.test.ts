@@ -27,9 +27,9 @@ describe('viewer render', () => {
     const [state] = render(host(', viewer: { enabled: false }'));
     expect(state!.absent.map((a) => a.path)).toEqual([paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService]);
     // ... and the folders: the HLS fragments nginx-rtmp wrote with theirs, the page's once empty.
-    expect(state!.absentDirs).toEqual([{ path: paths.hlsDir, files: ['*.m3u8', '*.ts'], writer: 'nginx.service' }, { path: paths.viewerRoot, files: [] }]);
+    expect(state!.absentDirs).toEqual([{ path: paths.hlsDir, files: ['*.m3u8', '*.ts'] }, { path: paths.viewerRoot, files: [] }]);
     expect(render(host())[0]!.absentDirs).toEqual([]);
-    expect(render(host(', viewer: { paths: [webrtc] }'))[0]!.absentDirs).toEqual([{ path: paths.hlsDir, files: ['*.m3u8', '*.ts'], writer: 'nginx.service' }]);
+    expect(render(host(', viewer: { paths: [webrtc] }'))[0]!.absentDirs).toEqual([{ path: paths.hlsDir, files: ['*.m3u8', '*.ts'] }]);
     expect(state!.units.find((u) => u.name === 'camfleet-webrtc.service')).toMatchObject({ enabled: false, active: false });
     expect(state!.files.map((f) => f.path)).not.toContain(paths.viewerPage);
     expect(state!.listen).not.toContain(80);

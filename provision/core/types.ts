@@ -136,8 +136,6 @@ export interface AbsentFile {
 export interface AbsentDir {
   path: string;
   files: string[];
-  /** The service that wrote into it: restarted (not reloaded) before the folder goes. */
-  writer?: string;
 }
 
 /** The line every template starts with; observe looks for it before anything is removed. */

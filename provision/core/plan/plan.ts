@@ -36,8 +36,11 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
     ...writes,
   ];
   const removals = fileSteps.filter((s) => s.kind === 'remove-file');
-  const dirs = planDirs(desired, observed, removals);
-  const after: Step[] = [...units.stop, ...removals, ...restartWriters(units.start, dirs), ...dirs.map((d) => d.step)];
+  // Folders go last: after the files in them, and after the restart of the service that wrote
+  // into them (nginx, HLS): until then its running worker may write the folder straight back. A
+  // restart, not a reload, is what any change to nginx.conf gets (render's restartOn), and the HLS
+  // folder only goes with such a change.
+  const after: Step[] = [...units.stop, ...removals, ...units.start, ...planDirs(desired, observed, removals)];
   // Removing a unit file also needs systemd to forget it.
   if (fileSteps.some((s) => s.kind === 'remove-file' && isUnitFile(s.path)) && !after.some((s) => s.kind === 'daemon-reload')) {
     const firstStart = after.findIndex((s) => units.start.includes(s));
@@ -63,32 +66,13 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
 
 /**
  * Directories that must go and are there, holding nothing but what goes with them or what this
- * plan removes: last, once the services that wrote into them are restarted and the files gone.
+ * plan removes.
  */
-function planDirs(desired: DesiredState, observed: ObservedState, removals: readonly { path: string }[]): { step: Step; writer?: string }[] {
+function planDirs(desired: DesiredState, observed: ObservedState, removals: readonly { path: string }[]): Step[] {
   const removed = new Set(removals.map((s) => s.path));
   return (desired.absentDirs ?? [])
     .filter((d) => observed.dirs?.[d.path]?.every((entry) => removed.has(entry)))
-    .map((d) => ({ step: { kind: 'remove-dir', path: d.path, files: [...d.files] }, writer: d.writer }));
-}
-
-/**
- * A service that wrote into a directory must be restarted before it goes, not reloaded: a reload
- * leaves nginx's old worker running on the old config while the camera's stream stays connected
- * to it, and it would write the folder straight back.
- */
-function restartWriters(start: Step[], dirs: { step: Step; writer?: string }[]): Step[] {
-  const steps = [...start];
-  for (const { step, writer } of dirs) {
-    if (!writer || step.kind !== 'remove-dir') continue;
-    const i = steps.findIndex((s) => (s.kind === 'reload' || s.kind === 'restart' || s.kind === 'start') && s.unit === writer);
-    const had = steps[i];
-    if (had && had.kind === 'start') continue; // it was down: nothing old is running
-    const because = [...(had && 'because' in had ? had.because : []), step.path];
-    if (had) steps[i] = { kind: 'restart', unit: writer, because };
-    else steps.push({ kind: 'restart', unit: writer, because });
-  }
-  return steps;
+    .map((d) => ({ kind: 'remove-dir', path: d.path, files: [...d.files] }));
 }
 
 /**

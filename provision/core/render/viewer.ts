@@ -17,8 +17,11 @@ export interface ViewerPart {
   listen: number[];
 }
 
-/** nginx-rtmp's HLS output: its playlist and fragments, and nothing else goes with the folder. */
-const hlsOutput: AbsentDir = { path: paths.hlsDir, files: ['*.m3u8', '*.ts'], writer: units.nginx };
+/**
+ * nginx-rtmp's HLS output: its playlist and fragments, and nothing else goes with the folder. It
+ * goes only with a change to nginx.conf, which restarts nginx first (the plan removes folders last).
+ */
+const hlsOutput: AbsentDir = { path: paths.hlsDir, files: ['*.m3u8', '*.ts'] };
 /** The page's folder, once its files are gone; kept while anything else is in it. */
 const pageFolder: AbsentDir = { path: paths.viewerRoot, files: [] };
 
