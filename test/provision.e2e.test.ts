@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { camfleet, root } from './support/cli.ts';
-import { ffprobe, labUnavailable, mainPid, onHost, waitForStream, writeInventory, type Edit } from './support/lab.ts';
+import { ffprobe, labUnavailable, mainPid, onHost, provisionAgainChangesNothing, provisionFresh, waitForStream, writeInventory, type Edit } from './support/lab.ts';
 
 interface Report {
   exitCode: number;
@@ -34,26 +34,12 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
   });
 
   it('takes a fresh Pi to streaming: nginx-rtmp listening, streamer active, stream readable here', async () => {
-    const r = await provision();
-    expect(r.stderr + r.stdout).not.toMatch(/failed/);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/install packages .*libnginx-mod-rtmp/);
-    expect(r.stdout).toMatch(/lab1 +changed/);
-    expect(onHost(pi, 'systemctl is-active nginx camfleet-streamer').trim().split('\n')).toEqual(['active', 'active']);
-    expect(onHost(pi, 'ss -Hltn sport = :1935')).toContain(':1935');
+    await provisionFresh(pi, provision);
     const stream = await waitForStream(url());
     expect(stream).toEqual({ codec: 'h264', width: 640, height: 360, fps: '15/1' });
   });
 
-  it('a second run reports 0 changes and restarts nothing', async () => {
-    const before = { nginx: mainPid(pi, 'nginx'), streamer: mainPid(pi, 'camfleet-streamer') };
-    const r = await provision('--json');
-    expect(r.code).toBe(0);
-    const [host] = report(r.stdout).hosts;
-    expect(host?.outcome).toBe('ok');
-    expect(host?.plan?.changes).toBe(0);
-    expect({ nginx: mainPid(pi, 'nginx'), streamer: mainPid(pi, 'camfleet-streamer') }).toEqual(before);
-  });
+  it('a second run reports 0 changes and restarts nothing', () => provisionAgainChangesNothing(pi, provision));
 
   it('a bitrate change rewrites only the streamer config and restarts only the streamer', async () => {
     const nginxPid = mainPid(pi, 'nginx');

@@ -1,8 +1,10 @@
 // Lab Pis for end-to-end tests: real Debian hosts with systemd and sshd (lab/container.ts), an
 // inventory pointing at them that a test may change, and ssh into them to look from the inside.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { sshArgs } from '../../lab/ssh-args.ts';
 import type { LabHost } from '../../lab/state.ts';
+import type { CliResult } from './cli.ts';
 
 /** Why lab tests cannot run here, or undefined when they can. */
 export function labUnavailable(): string | undefined {
@@ -39,6 +41,34 @@ export function mainPid(host: LabHost, unit: string): number {
 }
 
 export { writeInventory, type Edit } from '../../lab/scratch-inventory.ts';
+
+/** `camfleet provision` of one lab Pi, with extra arguments. */
+type Provision = (...args: string[]) => Promise<CliResult>;
+
+/**
+ * Provision a fresh lab Pi (any kind) and check it streams: apt installed nginx-rtmp, the run
+ * changed the Pi, nginx and the streamer are active, RTMP listens.
+ */
+export async function provisionFresh(pi: LabHost, provision: Provision): Promise<void> {
+  const r = await provision();
+  expect(r.stderr + r.stdout).not.toMatch(/failed/);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/install packages .*libnginx-mod-rtmp/);
+  expect(r.stdout).toMatch(new RegExp(`\\b${pi.name} +changed`));
+  expect(onHost(pi, 'systemctl is-active nginx camfleet-streamer').trim().split('\n')).toEqual(['active', 'active']);
+  expect(onHost(pi, 'ss -Hltn sport = :1935')).toContain(':1935');
+}
+
+/** Provision a converged lab Pi again: 0 changes, and neither nginx nor the streamer restarted. */
+export async function provisionAgainChangesNothing(pi: LabHost, provision: Provision): Promise<void> {
+  const before = { nginx: mainPid(pi, 'nginx'), streamer: mainPid(pi, 'camfleet-streamer') };
+  const r = await provision('--json');
+  expect(r.code).toBe(0);
+  const [host] = (JSON.parse(r.stdout) as { hosts: { outcome: string; plan: { changes: number } | null }[] }).hosts;
+  expect(host?.outcome).toBe('ok');
+  expect(host?.plan?.changes).toBe(0);
+  expect({ nginx: mainPid(pi, 'nginx'), streamer: mainPid(pi, 'camfleet-streamer') }).toEqual(before);
+}
 
 /** ffprobe an RTMP URL from this machine: codec, size and frame rate of the first video stream. */
 export function ffprobe(url: string, timeoutS = 20): { codec: string; width: number; height: number; fps: string } {
