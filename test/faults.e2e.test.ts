@@ -202,6 +202,39 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     await expectConverged();
   });
 
+  it('two runs at once on one Pi: one takes the Pi\'s lock, the other refuses at it and changes nothing; the Pi ends as the first left it', async () => {
+    // A long apply (nodejs installed again from the Pi's apt cache), two operators with different bitrates.
+    onHost(pi, 'sudo dpkg --remove --force-depends nodejs >/dev/null 2>&1');
+    const bitrates = ['610k', '620k'] as const;
+    const inventories = bitrates.map((bitrate) =>
+      writeInventory([pi], (doc) => {
+        doc.defaults.camera = { ...(doc.defaults.camera as object), bitrate };
+      }),
+    );
+    const runs = await Promise.all(inventories.map((inv) => camfleet(['provision', '--inventory', inv, '--host', pi.name])));
+    console.log(`two runs at once: exit ${runs.map((r) => r.code).join(' and ')}; the refusal:\n${runs.map((r) => r.stdout + r.stderr).join('\n').split('\n').filter((l) => /lab1: failed/.test(l)).join('\n')}`);
+    const winner = runs.findIndex((r) => r.code === 0);
+    const loser = 1 - winner;
+    expect(winner).not.toBe(-1);
+    expect(runs[loser]!.code).toBe(1);
+    const refused = runs[loser]!.stdout + runs[loser]!.stderr;
+    expect(refused).toMatch(/lab1: failed — lab1: lock: another camfleet run holds this Pi \(from 10\.213\.\d+\.1 since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\): its lock \/run\/camfleet\.lock is taken, so nothing was changed/);
+    // Refused at its first step: its progress (stderr) shows none begun after the lock.
+    const stepsRun = runs[loser]!.stderr.split('\n').filter((l) => /^lab1: /.test(l) && !/^lab1: (connect|observe|lock the Pi|failed)/.test(l));
+    expect(stepsRun).toEqual([]);
+    // The Pi is as the run that held the lock left it: its bitrate, and in sync with its inventory.
+    expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain(`"bitrate": ${parseInt(bitrates[winner]!) * 1000}`);
+    inventory = inventories[winner]!;
+    await expectConverged();
+    // The lock went with the run that held it: the refused operator's run now goes through.
+    inventory = inventories[loser]!;
+    const again = await provision();
+    expect(again.code).toBe(0);
+    expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain(`"bitrate": ${parseInt(bitrates[loser]!) * 1000}`);
+    await waitForStream(url());
+    await expectConverged();
+  });
+
   it('disk full on the Pi: staging fails, nothing is swapped or left behind, the error names host, file and cause', async () => {
     const sums = () => onHost(pi, 'sudo sha256sum /etc/nginx/nginx.conf /etc/camfleet/streamer.json');
     const before = { sums: sums(), pids: { nginx: mainPid(pi, 'nginx'), streamer: mainPid(pi, 'camfleet-streamer') } };

@@ -89,6 +89,7 @@ describe.skipIf(!!why)('a local host: the real scripts in a sandbox, systemctl f
   it('a hand edit on the host is drift: the plan rewrites that file and restarts only what reads it', async () => {
     writeFileSync(at(paths.streamerConfig), '{}\n');
     expect(makePlan(desired, await observeHost(host, desired)).steps.map(describeStep)).toEqual([
+      `lock the Pi against other camfleet runs until this one ends (${paths.runLock})`,
       `update ${paths.streamerConfig}`,
       'commit 1 file(s) at once, first noting the 1 restart(s)/reload(s) they owe',
       `restart camfleet-streamer.service (${paths.streamerConfig} changed)`,

@@ -66,8 +66,8 @@ describe('plan', () => {
     const [desired] = render(inventory());
     const observed = { ...convergedObservation(desired!), leftovers: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] };
     const plan = makePlan(desired!, observed);
-    expect(plan.steps[0]).toEqual({ kind: 'remove-leftovers', paths: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] });
-    expect(contract(plan)).toEqual(['remove-leftovers', 'verify']);
+    expect(plan.steps[1]).toEqual({ kind: 'remove-leftovers', paths: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] });
+    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, 'remove-leftovers', 'verify']);
     expect(formatPlan(plan)).toContain('- remove 1 file(s) an unfinished run staged: /etc/nginx/.nginx.conf.camfleet-Ab12Cd');
   });
 
@@ -151,7 +151,7 @@ describe('plan', () => {
   });
 });
 
-describe('the plan is the whole contract: every step apply runs, in order', () => {
+describe('the plan is the whole contract: every step apply runs, in order, the first taking the Pi\'s lock against a second run', () => {
   const [desired] = render(inventory());
   const active = desired!.units.filter((u) => u.active).map((u) => u.name);
   const verify = { kind: 'verify', units: active, ports: desired!.listen };
@@ -160,9 +160,10 @@ describe('the plan is the whole contract: every step apply runs, in order', () =
     const observed = convergedObservation(desired!);
     observed.files[paths.nginxConf] = { ...observed.files[paths.nginxConf]!, sha256: sha256('# tuned by hand\n') };
     const plan = makePlan(desired!, observed);
-    expect(contract(plan)).toEqual([`write-file ${paths.nginxConf}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
-    expect(plan.steps[1]).toEqual({ kind: 'commit-files', paths: [paths.nginxConf], owed: [{ action: 'restart', unit: 'nginx.service' }], note: paths.pendingRestarts });
-    expect(plan.steps[3]).toEqual({ kind: 'clear-pending', note: paths.pendingRestarts });
+    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.nginxConf}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
+    expect(plan.steps[0]).toEqual({ kind: 'lock', path: '/run/camfleet.lock' });
+    expect(plan.steps[2]).toEqual({ kind: 'commit-files', paths: [paths.nginxConf], owed: [{ action: 'restart', unit: 'nginx.service' }], note: paths.pendingRestarts });
+    expect(plan.steps[4]).toEqual({ kind: 'clear-pending', note: paths.pendingRestarts });
     expect(plan.steps.at(-1)).toEqual(verify);
     expect(changeCount(plan)).toBe(2);
     expect(formatPlan(plan)).toMatch(/^pi1: 2 changes pending$/m);
@@ -173,8 +174,8 @@ describe('the plan is the whole contract: every step apply runs, in order', () =
     const observed = convergedObservation(desired!);
     observed.files[paths.streamerUnit] = { ...observed.files[paths.streamerUnit]!, sha256: sha256('[Service]\n') };
     const plan = makePlan(desired!, observed);
-    expect(contract(plan)).toEqual([`write-file ${paths.streamerUnit}`, 'commit-files', 'daemon-reload', 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
-    expect(plan.steps[1]).toMatchObject({ kind: 'commit-files', owed: [{ action: 'restart', unit: 'camfleet-streamer.service' }] });
+    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerUnit}`, 'commit-files', 'daemon-reload', 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
+    expect(plan.steps[2]).toMatchObject({ kind: 'commit-files', owed: [{ action: 'restart', unit: 'camfleet-streamer.service' }] });
   });
 
   it('a no-op: no steps at all, not even the check', () => {
@@ -187,20 +188,20 @@ describe('the plan is the whole contract: every step apply runs, in order', () =
     const observed = convergedObservation(desired!);
     observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, mode: 0o666 };
     const plan = makePlan(desired!, observed);
-    expect(contract(plan)).toEqual([`write-file ${paths.streamerConfig}`, 'commit-files', 'verify']);
-    expect(plan.steps[1]).toMatchObject({ paths: [paths.streamerConfig], owed: [] });
+    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerConfig}`, 'commit-files', 'verify']);
+    expect(plan.steps[2]).toMatchObject({ paths: [paths.streamerConfig], owed: [] });
   });
 
   it('restarts owed by an interrupted run: carried out and the note cleared, no commit (nothing to swap in)', () => {
     const observed = convergedObservation(desired!);
     observed.pending = [{ action: 'restart', unit: 'camfleet-streamer.service' }];
-    expect(contract(makePlan(desired!, observed))).toEqual(['restart camfleet-streamer.service', 'clear-pending', 'verify']);
+    expect(contract(makePlan(desired!, observed))).toEqual([`lock ${paths.runLock}`, 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
   });
 
   it('a fresh host: packages, every file staged, one commit owing every restart, then the units', () => {
     const plan = makePlan(desired!, freshObservation(desired!));
     const kindsInOrder = [...new Set(plan.steps.map((s) => s.kind))];
-    expect(kindsInOrder).toEqual(['install-packages', 'write-file', 'commit-files', 'daemon-reload', 'enable', 'restart', 'clear-pending', 'verify']);
+    expect(kindsInOrder).toEqual(['lock', 'install-packages', 'write-file', 'commit-files', 'daemon-reload', 'enable', 'restart', 'clear-pending', 'verify']);
     const commit = plan.steps.find((s) => s.kind === 'commit-files');
     expect(commit).toMatchObject({ paths: desired!.files.map((f) => f.path) });
     const owed = plan.steps.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));

@@ -61,7 +61,7 @@ describe('the plan file', () => {
 
   it('refuses what is not one, saying why', async () => {
     const file = join(dir, 'other.json');
-    writeFileSync(file, JSON.stringify({ kind: 'camfleet saved plan', version: 2, hosts: [{ host: 'pi1' }] }));
+    writeFileSync(file, JSON.stringify({ kind: 'camfleet saved plan', version: 3, hosts: [{ host: 'pi1' }] }));
     await expect(readPlanFile(file)).rejects.toThrow(/hosts\[0\] is incomplete/);
     writeFileSync(file, '{');
     await expect(readPlanFile(file)).rejects.toThrow(/not JSON/);

@@ -66,6 +66,9 @@ async function carryOut(remote: Remote, step: Step, run: Run, staging: Staging):
   switch (step.kind) {
     case 'guard-ssh':
       throw new HostError(remote.host, 'safety check', step.reason);
+    case 'lock':
+      await lock(remote, step.path);
+      return;
     case 'remove-leftovers':
       await run('remove staging leftovers', sh.discardScript(step.paths));
       return;
@@ -136,6 +139,31 @@ async function stage(remote: Remote, file: ManagedFile, staging: Staging): Promi
 }
 
 const nothingChanged = 'Nothing was changed: every file on the Pi stays as it was';
+
+/** The locks each connection holds: a second plan applied over one connection (tests do) already holds it. */
+const holding = new WeakMap<Remote, Set<string>>();
+
+/** Take the Pi's lock for the rest of this run (released when its connection ends), or refuse: another run is changing the Pi. */
+async function lock(remote: Remote, path: string): Promise<void> {
+  const locks = holding.get(remote) ?? new Set<string>();
+  if (locks.has(path)) return;
+  let taken;
+  try {
+    taken = await remote.hold(sh.lockScript(path));
+  } catch (e) {
+    throw e instanceof ConnectionLost ? e.during('lock') : e;
+  }
+  if (taken.held) {
+    holding.set(remote, locks.add(path));
+    return;
+  }
+  const { code, signal, stderr } = taken.result;
+  // lock.sh says who holds it: "from <operator's address> since <time>".
+  const who = stderr.trim().split('\n')[0];
+  if (code === sh.lockHeld)
+    throw new HostError(remote.host, 'lock', `another camfleet run holds this Pi${who ? ` (${who})` : ''}: its lock ${path} is taken, so nothing was changed. Run again once that run has finished`);
+  throw new HostError(remote.host, 'lock', `cannot take the lock ${path}: ${code === null ? `killed by ${signal}` : `exited with status ${code}`}`, stderr);
+}
 
 /** The gist of a failed shell command: its last line's last clause ("No space left on device"). */
 function cause(stderr: string): string {

@@ -44,6 +44,13 @@ export function commitScript(moves: { staged: string; path: string }[], metadata
   });
 }
 
+/** Hold the lock file `path` until the run ends (its input ends) or falls silent for `silenceSeconds`; exit 75 when another run holds it. */
+export function lockScript(path: string, silenceSeconds = 30): string {
+  return script('lock', { env: { SILENCE: silenceSeconds }, args: [path] });
+}
+
+export const lockHeld = 75;
+
 export function clearPendingScript(note: string): string {
   return script('clear-pending', { args: [note] });
 }

@@ -11,7 +11,8 @@ import type { SavedHostPlan } from './provision-host.ts';
 
 const kind = 'camfleet saved plan';
 // 2: the plan holds every step apply runs (commit, clear-pending, verify, the SSH guard).
-const version = 2;
+// 3: and the lock against a second run at once (a version-2 plan would apply without it).
+const version = 3;
 
 export interface PlanFile {
   kind: typeof kind;

@@ -212,12 +212,14 @@ export interface OwedAction {
 }
 
 /**
- * One thing apply does, in the plan's order. Most change the host; four are how the changes land
- * safely (guard-ssh, commit-files, clear-pending, verify: see isChange in core/plan/steps.ts).
+ * One thing apply does, in the plan's order. Most change the host; five are how the changes land
+ * safely (guard-ssh, lock, commit-files, clear-pending, verify: see isChange in core/plan/steps.ts).
  */
 export type Step =
   /** Stop before anything is done: applying would cut off the SSH connection it runs over. */
   | { kind: 'guard-ssh'; interface: string; reason: string }
+  /** Take the Pi's lock (a file flock'ed on it), held until this run ends; refused when another run holds it. */
+  | { kind: 'lock'; path: string }
   | { kind: 'remove-leftovers'; paths: string[] }
   | { kind: 'install-packages'; packages: string[] }
   | {

@@ -5,11 +5,11 @@
 // script that writes /etc/nginx/nginx.conf writes the sandbox's. A network namespace of its own:
 // nothing listens there unless the sandbox starts it. What a sandbox cannot have (a running
 // systemd) the caller supplies as fakes on PATH, named as such.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecResult, Remote } from './remote.ts';
+import { heartbeatMs, type ExecResult, type Held, type Remote } from './remote.ts';
 
 export interface LocalHost extends Remote {
   /** This host's root as seen from outside: `${root}/etc/nginx/nginx.conf` is its /etc/nginx/nginx.conf. */
@@ -60,11 +60,16 @@ export function localHost(name: string, options: LocalHostOptions = {}): LocalHo
     '--setenv', 'HOME', '/root',
     'sh', '-s',
   ];
+  const held: ChildProcess[] = [];
   return {
     host: name,
     root,
     run: (script) => runIn(args, script),
-    close: async () => rmSync(root, { recursive: true, force: true }),
+    hold: (script) => holdIn(args, script, held),
+    close: async () => {
+      await Promise.all(held.map(endInput));
+      rmSync(root, { recursive: true, force: true });
+    },
   };
 }
 
@@ -95,5 +100,39 @@ function runIn(args: string[], script: string): Promise<ExecResult> {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
     child.stdin.end(script);
+  });
+}
+
+/** A held script ends at the end of its input, as over SSH when the connection closes. */
+function endInput(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.once('close', () => done());
+    child.stdin?.end();
+  });
+}
+
+function holdIn(args: string[], script: string, held: ChildProcess[]): Promise<Held> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bwrap', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    held.push(child);
+    let stdout = '';
+    let stderr = '';
+    let heartbeat: NodeJS.Timeout | undefined;
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+      if (heartbeat || !stdout.includes('\n')) return;
+      heartbeat = setInterval(() => child.stdin.write('\n'), heartbeatMs).unref();
+      resolve({ held: true });
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.once('error', reject);
+    // A heartbeat after the script has ended is nobody's business.
+    child.stdin.on('error', () => undefined);
+    child.once('close', (code, signal) => {
+      clearInterval(heartbeat);
+      resolve({ held: false, result: { stdout, stderr, code, signal } });
+    });
+    child.stdin.write(script);
   });
 }

@@ -11,13 +11,24 @@ export interface ExecResult {
   signal?: string | null;
 }
 
+/** A script left running by `hold`: held once it printed its first line, or its result if it ended before. */
+export type Held = { held: true } | { held: false; result: ExecResult };
+
 /** A connection to one host. The SSH implementation lives in ssh.ts; tests may use a local shell. */
 export interface Remote {
   host: string;
   /** Run a script as root on the host. Throws ConnectionLost when the connection goes away meanwhile. */
   run(script: string): Promise<ExecResult>;
+  /**
+   * Start a script as root that runs until close() (or the connection dies): its input stays open
+   * and gets a newline every `heartbeatMs`, a sign of life. Resolves once it prints its first line.
+   */
+  hold(script: string): Promise<Held>;
   close(): Promise<void>;
 }
+
+/** How often a held script hears from its run (lock.sh gives up after a few missed). */
+export const heartbeatMs = 5000;
 
 /** Quote one value for a POSIX shell. */
 export function q(value: string | number): string {

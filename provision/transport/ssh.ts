@@ -2,9 +2,9 @@
 // Scripts run as root through `sudo -n sh -s` with the script on stdin.
 import { existsSync } from 'node:fs';
 import { NodeSSH, type Config } from 'node-ssh';
-import type { AnyAuthMethod } from 'ssh2';
+import type { AnyAuthMethod, ClientChannel } from 'ssh2';
 import { ConnectionLost, HostError, UnreachableError } from './host-error.ts';
-import { q, type ExecResult, type Remote } from './remote.ts';
+import { heartbeatMs, q, type ExecResult, type Held, type Remote } from './remote.ts';
 import type { ResolvedHost } from '../core/types.ts';
 import { loadIdentity } from './identity.ts';
 import { dialNow, type Dialer } from './tcp.ts';
@@ -168,9 +168,46 @@ function sshRemote(host: string, conn: NodeSSH, isRoot: boolean, jump?: NodeSSH)
         throw new HostError(host, 'sudo', 'the SSH user needs passwordless sudo (as on Raspberry Pi OS)', r.stderr);
       return { stdout: r.stdout, stderr: r.stderr, code: r.code, signal: r.signal };
     },
+    async hold(script: string): Promise<Held> {
+      if (lost) throw new ConnectionLost(host, 'ssh', lost);
+      const channel = await new Promise<ClientChannel>((resolve, reject) =>
+        conn.connection!.exec(command, (e, ch) => (e ? reject(new ConnectionLost(host, 'ssh', lost ?? e.message)) : resolve(ch))),
+      );
+      const held = await holdChannel(channel, script);
+      if (!held.held && held.result.code === null && !held.result.signal) throw new ConnectionLost(host, 'ssh', lost ?? 'the channel closed without an exit status');
+      return held;
+    },
     async close() {
       conn.dispose();
       jump?.dispose();
     },
   };
+}
+
+/** Send `script` on an open channel and leave it running, a heartbeat on its input, until the connection ends. */
+function holdChannel(channel: ClientChannel, script: string): Promise<Held> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let code: number | null = null;
+    let signal: string | null = null;
+    let heartbeat: NodeJS.Timeout | undefined;
+    channel.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (heartbeat || !stdout.includes('\n')) return;
+      // Unref'd: a held script never keeps camfleet running; the connection's end releases it.
+      heartbeat = setInterval(() => channel.write('\n'), heartbeatMs).unref();
+      resolve({ held: true });
+    });
+    channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    channel.on('exit', (c: number | null, s?: string) => {
+      code = c;
+      signal = s ?? null;
+    });
+    channel.on('close', () => {
+      clearInterval(heartbeat);
+      resolve({ held: false, result: { stdout, stderr, code, signal } });
+    });
+    channel.write(script);
+  });
 }

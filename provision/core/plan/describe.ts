@@ -18,6 +18,8 @@ export function describeStep(step: Step): string {
       return 'systemctl daemon-reload';
     case 'guard-ssh':
       return `safety check: ${step.reason}`;
+    case 'lock':
+      return `lock the Pi against other camfleet runs until this one ends (${step.path})`;
     case 'commit-files':
       return `commit ${step.paths.length} file(s) at once${step.owed.length ? `, first noting the ${step.owed.length} restart(s)/reload(s) they owe` : ''}`;
     case 'clear-pending':

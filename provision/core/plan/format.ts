@@ -4,9 +4,10 @@ import type { Plan, Step } from '../types.ts';
 import { describeStep } from './describe.ts';
 import { changeCount } from './steps.ts';
 
-// `·` marks the steps that are how changes land (commit, clear the note, verify), not changes.
+// `·` marks the steps that are how changes land (lock, commit, clear the note, verify), not changes.
 const symbol: Record<Step['kind'], string> = {
   'guard-ssh': '!',
+  lock: '·',
   'install-packages': '+',
   'write-file': '~',
   'commit-files': '·',

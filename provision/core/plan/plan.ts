@@ -2,6 +2,7 @@
 // prints, what --json emits, what --plan-out saves, and exactly what apply executes, step by step:
 //
 //   guard-ssh          only if applying would cut off this SSH connection (and it is not allowed)
+//   lock               no other camfleet run changes the Pi until this one ends
 //   remove-leftovers   what an unfinished run staged and never committed
 //   install-packages
 //   write-file ...     each new file staged (and validated) beside its target
@@ -54,6 +55,7 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
   const owed: OwedAction[] = after.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
   const steps: Step[] = [
     ...(cutsOffSsh && !options.allowSshCutoff ? [{ kind: 'guard-ssh' as const, interface: observed.sshInterface!, reason: cutsOffSsh }] : []),
+    { kind: 'lock', path: paths.runLock },
     ...before,
     ...(writes.length ? [{ kind: 'commit-files' as const, paths: writes.map((w) => w.path), owed, note: paths.pendingRestarts }] : []),
     ...after,

@@ -1,11 +1,12 @@
 // Which of a plan's steps are changes to the host and which are how the changes land safely (the
-// SSH cut-off guard, the commit that swaps staged files in, clearing the owed-restarts note, the
+// SSH cut-off guard, the lock against a second run at once, the commit that swaps staged files in, clearing the owed-restarts note, the
 // final check). A plan's "N changes" counts only the first kind; a plan with none is in sync.
 import type { Plan, Step } from '../types.ts';
 
 /** Every kind of step, with whether it changes the host: a saved plan naming another is refused. */
 export const stepKinds: Record<Step['kind'], { change: boolean }> = {
   'guard-ssh': { change: false },
+  lock: { change: false },
   'remove-leftovers': { change: true },
   'install-packages': { change: true },
   'write-file': { change: true },

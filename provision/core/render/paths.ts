@@ -11,6 +11,8 @@ export const paths = {
   streamerStatus: '/run/camfleet/streamer-status.json',
   /** Restarts/reloads owed: written by apply before it swaps files in, read by observe, cleared once done. */
   pendingRestarts: '/var/lib/camfleet/pending-restarts',
+  /** Held (flock) by the run applying a plan, so a second run at once refuses: in /run, gone at boot. */
+  runLock: '/run/camfleet.lock',
   nmConnection: '/etc/NetworkManager/system-connections/camfleet-hotspot.nmconnection',
   nmHotspotUnit: '/etc/systemd/system/camfleet-hotspot.service',
   nmUnmanaged: '/etc/NetworkManager/conf.d/camfleet-unmanaged.conf',
