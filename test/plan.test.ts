@@ -256,7 +256,7 @@ describe('turning the viewer off takes its folders too', () => {
   it('HLS output left behind, nginx still owing its restart: nginx restarted first, then the folder removed', () => {
     const { off, observed } = cutOffAfterCommit();
     observed.pending = [{ action: 'restart', unit: 'nginx.service' }];
-    expect(contract(makePlan(off, observed))).toEqual(['restart nginx.service', `remove-dir ${paths.hlsDir}`, 'clear-pending', 'verify']);
+    expect(contract(makePlan(off, observed))).toEqual([`lock ${paths.runLock}`, 'restart nginx.service', `remove-dir ${paths.hlsDir}`, 'clear-pending', 'verify']);
   });
 
   it('HLS output left behind, nginx already restarted on the config without HLS: only the folder goes', () => {
