@@ -51,8 +51,9 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
     const r = await provision('--json');
     expect(r.code).toBe(0);
     const steps = report(r.stdout).hosts[0]?.plan?.steps ?? [];
-    // The whole plan apply ran: the one file staged, committed owing the restart, the restart, the note cleared, the check.
+    // The whole plan apply ran: the Pi's lock taken, the one file staged, committed owing the restart, the restart, the note cleared, the check.
     expect(steps.map((s) => `${s.kind} ${s.path ?? s.unit ?? ''}`.trim())).toEqual([
+      'lock /run/camfleet.lock',
       'write-file /etc/camfleet/streamer.json',
       'commit-files',
       'restart camfleet-streamer.service',

@@ -63,7 +63,7 @@ describe.skipIf(!!why)('a saved plan, applied later', () => {
     const planFile = join(dir, 'stale.json');
     expect((await provision('--host', pi.name, '--check', '--plan-out', planFile)).code).toBe(3);
     const steps = (JSON.parse(readFileSync(planFile, 'utf8')) as { hosts: { plan: { steps: { kind: string }[] } }[] }).hosts[0]!.plan.steps;
-    expect(steps.map((s) => s.kind)).toEqual(['write-file', 'commit-files', 'restart', 'clear-pending', 'verify']);
+    expect(steps.map((s) => s.kind)).toEqual(['lock', 'write-file', 'commit-files', 'restart', 'clear-pending', 'verify']);
 
     // Someone tunes nginx.conf by hand on the Pi after the plan was made.
     onHost(pi, `echo '# tuned by hand' | sudo tee -a /etc/nginx/nginx.conf >/dev/null`);

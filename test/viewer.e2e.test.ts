@@ -137,7 +137,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
   it('a changed port converges in one run: the page moves, the old port closes, a second run changes nothing', async () => {
     const moved = await provision(viewer({ port: 8000 }));
     expect(moved.code).toBe(0);
-    expect(stepsOf(moved.stdout)).toEqual([`write-file ${paths.nginxConf}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
+    expect(stepsOf(moved.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.nginxConf}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
     expect(await status(8000, '/')).toBe(200);
     await expect(status(80, '/')).rejects.toThrow();
     const page = await openPhonePage(browser, `http://${pi.address}:8000/?hls`);
@@ -206,6 +206,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
         'commit-files',
         'clear-pending',
         'verify',
+        `lock ${paths.runLock}`,
       ].sort(),
     );
     expect(onHost(pi, `ls ${paths.webrtcService} ${paths.webrtcConfig} ${paths.webrtcUnit} 2>/dev/null | wc -l`).trim()).toBe('0');
@@ -257,6 +258,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
         'commit-files',
         'clear-pending',
         'verify',
+        `lock ${paths.runLock}`,
       ].sort(),
     );
     expect(hlsDirGone()).toBe('gone');
