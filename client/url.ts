@@ -18,19 +18,8 @@ export async function hostViewerUrl(file: string, name: string): Promise<string>
   return viewerUrl(host);
 }
 
-/** rtmp://h:p/app/key -> rtmp://h:p/app/*** (the key may be a secret). */
-export function maskKey(url: string): string {
-  const m = /^(rtmps?:\/\/[^/]+\/[^/]+\/)(.+)$/.exec(url);
-  return m ? `${m[1]}***` : url;
-}
-
-/** Replace the URL (and the bare key, when long enough to be unambiguous) in any text. */
-export function redactUrl(text: string, url: string): string {
-  const key = /^rtmps?:\/\/[^/]+\/[^/]+\/(.+)$/.exec(url)?.[1] ?? '';
-  let out = text.split(url).join(maskKey(url));
-  if (key.length >= 8) out = out.split(key).join('***');
-  return out;
-}
+// Shown without the key the way the streamer and camfleet-webrtc log it: one masking for all.
+export { maskKey, redactUrl } from '../provision/contract/streamer-config.ts';
 
 /** host and port of an rtmp:// URL (default port 1935). */
 export function urlEndpoint(url: string): { host: string; port: number } {

@@ -7,15 +7,8 @@ export interface Logger {
   (event: string, fields?: LogFields): void;
 }
 
-/** Text to replace before a line is written, e.g. the RTMP URL by its masked form. */
-export type Redaction = readonly [secret: string, replacement: string];
-
+/** Masks secrets in a line before it is written (the RTMP URL's key: the contract's redactUrl). */
 export type Redactor = (text: string) => string;
-
-export function createRedactor(redactions: readonly Redaction[]): Redactor {
-  const active = redactions.filter(([secret]) => secret.length > 0);
-  return (text) => active.reduce((t, [secret, replacement]) => t.split(secret).join(replacement), text);
-}
 
 /** A logger writing one JSON line per event to `write` (stdout by default). */
 export function createLogger(redact: Redactor = (t) => t, write: (line: string) => void = (l) => void process.stdout.write(l)): Logger {

@@ -3,7 +3,8 @@
 //     --stream-key-file $CREDENTIALS_DIRECTORY/stream-key
 // Bundled by streamer/build.ts into one file for Debian's Node 18: node: built-ins only.
 import { ConfigError, loadConfig, parseFlags, rtmpUrl, usage, type StreamerSettings } from './config.ts';
-import { createLogger, createRedactor, type Redaction } from './log.ts';
+import { redactUrl } from '../provision/contract/streamer-config.ts';
+import { createLogger } from './log.ts';
 import { StatusReporter } from './status.ts';
 import { Supervisor } from './supervisor.ts';
 import { startWatchdog } from './watchdog.ts';
@@ -32,9 +33,8 @@ function main(): void {
   // The stream key may be a secret. It is never logged as a field; where it shows up inside
   // other text (ffmpeg's argv and errors name the URL it publishes to) the key is masked.
   const { streamKey, ...logged } = config;
-  const redactions: Redaction[] = [[rtmpUrl(config), `${config.server}/***`]];
-  if (streamKey.length >= 8) redactions.push([streamKey, '***']);
-  const redact = createRedactor(redactions);
+  const url = rtmpUrl(config);
+  const redact = (text: string): string => redactUrl(text, url);
   const log = createLogger(redact);
   const status = new StatusReporter(config.statusFile, log, redact);
   status.refreshEvery(30_000);

@@ -186,6 +186,12 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     const page = await openPhonePage(browser, `http://${pi.address}:8000/`);
     expect(await countFrames(page, 2000, 30_000)).toMatchObject({ path: 'webrtc', state: 'live' });
     await page.close();
+    // ffmpeg's errors name the URL it reads, key and all: with nginx gone for a moment,
+    // camfleet-webrtc's journal says so with the key masked.
+    onHost(pi, 'sudo systemctl stop nginx; sleep 4; sudo systemctl start nginx');
+    const journal = () => onHost(pi, 'sudo journalctl -u camfleet-webrtc -o cat --no-pager');
+    await waitFor(async () => journal().includes('rtmp://127.0.0.1:1935/live/***'), 20_000);
+    expect(journal()).not.toContain(key);
     // Back to the lab's key for the tests below.
     expect((await provision(viewer({ port: 8000 }))).code).toBe(0);
     await waitFor(async () => (await status(8000, '/hls/cam.m3u8')) === 200, 20_000);

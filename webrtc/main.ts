@@ -2,11 +2,11 @@
 // nginx-rtmp as RTP (copied, never re-encoded) and serves it to browsers over WebRTC (WHEP).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { redactUrl } from '../provision/contract/streamer-config.ts';
 import { parseConfig, streamUrl } from './config.ts';
 import { startRtpSource } from './rtp-source.ts';
 import { startWhep } from './whep.ts';
 
-const log = (line: string) => console.log(line);
 const { values } = parseArgs({ options: { config: { type: 'string' }, 'stream-key-file': { type: 'string' } } });
 const keyFile = values['stream-key-file'];
 if (!values.config || !keyFile) {
@@ -15,6 +15,8 @@ if (!values.config || !keyFile) {
 }
 const config = parseConfig(readFileSync(values.config, 'utf8'));
 const rtmpUrl = streamUrl(config, readFileSync(keyFile, 'utf8'), keyFile);
+// The key may be a secret, and ffmpeg's errors name the URL it reads: every line logged is masked.
+const log = (line: string) => console.log(redactUrl(line, rtmpUrl));
 
 // No top-level await: the bundle is CommonJS (webrtc/build.ts).
 async function main(): Promise<void> {

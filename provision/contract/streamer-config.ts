@@ -41,6 +41,24 @@ export function publishUrl(server: string, streamKey: string): string {
   return `${server}/${streamKey}`;
 }
 
+/** rtmp://h:p/app/key -> rtmp://h:p/app/*** (the key may be a secret). */
+export function maskKey(url: string): string {
+  const m = /^(rtmps?:\/\/[^/]+\/[^/]+\/)(.+)$/.exec(url);
+  return m ? `${m[1]}***` : url;
+}
+
+/**
+ * Replace the URL (and the bare key, when long enough to be unambiguous) in any text: what the
+ * streamer, camfleet-webrtc and the operator's client log about a stream (ffmpeg's argv and
+ * errors name its URL) goes through this.
+ */
+export function redactUrl(text: string, url: string): string {
+  const key = /^rtmps?:\/\/[^/]+\/[^/]+\/(.+)$/.exec(url)?.[1] ?? '';
+  let out = text.split(url).join(maskKey(url));
+  if (key.length >= 8) out = out.split(key).join('***');
+  return out;
+}
+
 /**
  * Check a parsed streamer.json (or flags over one) field by field, reporting every problem at
  * once, each naming its field, under `source` (the file's name). Never quotes a stream key: there
