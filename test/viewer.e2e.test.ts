@@ -155,7 +155,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(await countFrames(page, 2000, 30_000)).toMatchObject({ path: 'hls', state: 'live' });
     await page.close();
     const r = await provision(viewer({ port: 8000 }));
-    expect(stepsOf(r.stdout)).toEqual(['start camfleet-webrtc.service', 'verify']);
+    expect(stepsOf(r.stdout)).toEqual([`lock ${paths.runLock}`, 'start camfleet-webrtc.service', 'verify']);
     expect(onHost(pi, 'systemctl is-active camfleet-webrtc').trim()).toBe('active');
   });
 
