@@ -91,6 +91,8 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(played).toMatchObject({ path: 'hls', state: 'live', width: 640, height: 360 });
     expect(played.frames).toBeGreaterThanOrEqual(30);
     expect((await screenshotVideoArea(page)).colours).toBeGreaterThan(50);
+    // The QR code passes on the page itself: the next phone may play WebRTC.
+    expect(await page.locator('#url').textContent()).toBe(`http://${pi.address}/`);
     await page.close();
   });
 

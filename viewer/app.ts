@@ -20,6 +20,8 @@ const status = (window.camfleet = { path: 'none', state: 'connecting', marks: {}
 /** ms since the page started loading, per step: time to first frame, and where it went. */
 const mark = (name: string) => (status.marks[name] = Math.round(performance.now()));
 
+mark('script');
+
 /** What VLC or ffplay opens: the Pi as this phone reached it, not the address the operator uses. */
 const rtmpUrl = `rtmp://${location.hostname}:${config.rtmp.port}/${config.rtmp.application}/${config.rtmp.key}`;
 
@@ -53,9 +55,16 @@ function firstFrame(ms: number): Promise<boolean> {
   });
 }
 
+/** Whether video is arriving over `pc`, decoded or not: a slow decoder is no reason to give up on it. */
+async function receiving(pc: RTCPeerConnection): Promise<boolean> {
+  const stats = await pc.getStats();
+  for (const s of stats.values()) if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.bytesReceived ?? 0) > 0) return true;
+  return false;
+}
+
 /**
  * WebRTC through WHEP: a few hundred milliseconds behind the camera. False when it cannot start
- * (no RTCPeerConnection, the Pi refuses, no frame within a few seconds): the page then tries HLS.
+ * (no RTCPeerConnection, the Pi refuses, no video within a few seconds): the page then tries HLS.
  */
 async function playWebrtc(): Promise<boolean> {
   if (typeof RTCPeerConnection !== 'function') return false;
@@ -81,7 +90,8 @@ async function playWebrtc(): Promise<boolean> {
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
     mark('webrtc-answered');
     pc.addEventListener('connectionstatechange', () => pc.connectionState === 'connected' && mark('webrtc-connected'));
-    if (!(await firstFrame(4000))) throw new Error('no frame');
+    // No picture after 4 s: HLS, unless the video is arriving and only slow to show (a busy phone).
+    if (!(await firstFrame(4000)) && !((await receiving(pc)) && (await firstFrame(10_000)))) throw new Error('no frame');
   } catch {
     stop();
     video.srcObject = null;
@@ -131,14 +141,21 @@ async function choosePath(): Promise<void> {
   unsupported();
 }
 
-function showQr(): void {
-  const url = location.href;
-  document.getElementById('qr')!.innerHTML = renderSVG(url, { border: 2 });
-  document.getElementById('url')!.textContent = url;
-  document.getElementById('rtmp')!.textContent = rtmpUrl;
+/** A URL that wraps on a phone after its slashes, not in the middle of a word. */
+function showUrl(element: HTMLElement, url: string): void {
+  // No lookbehind in the split: iOS 15's Safari has none.
+  const parts = url.split('/');
+  element.replaceChildren(...parts.flatMap((part, i) => (i < parts.length - 1 ? [`${part}/`, document.createElement('wbr')] : [part])));
 }
 
-showQr();
+function showQr(): void {
+  // The page itself, without ?hls: the next phone may well play WebRTC.
+  const url = location.origin + location.pathname;
+  document.getElementById('qr')!.innerHTML = renderSVG(url, { border: 2 });
+  showUrl(document.getElementById('url')!, url);
+  showUrl(document.getElementById('rtmp')!, rtmpUrl);
+}
+
 watchFrames(
   video,
   () => {
@@ -147,4 +164,6 @@ watchFrames(
   },
   () => setState('offline'),
 );
+// The stream first: the QR code can be drawn while WebRTC connects.
 choosePath().catch(unsupported);
+showQr();

@@ -1,19 +1,26 @@
 // WHEP (WebRTC-HTTP Egress Protocol, RFC 9725) on loopback, behind nginx: a viewer POSTs its SDP
 // offer, gets the answer with every ICE candidate in it (no trickle: a Pi on its own hotspot has
-// only host candidates, gathered at once), and receives the stream's RTP as it comes, from the next
-// keyframe on. DELETE on the returned Location ends it. WebRTC itself is werift's.
+// only host candidates, gathered at once), and once connected receives the stream from its latest
+// keyframe (gop-cache.ts), then live as it comes. DELETE on the returned Location ends it. WebRTC
+// itself is werift's.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import type { WebrtcConfig } from './config.ts';
+import { gopCache } from './gop-cache.ts';
 import type { RtpSource } from './rtp-source.ts';
 
 interface Viewer {
   pc: RTCPeerConnection;
   track: MediaStreamTrack;
-  /** Packets flow once a keyframe starts: a decoder cannot begin mid-GOP. */
+  /** ICE and DTLS are up: werift drops whatever is written before. */
+  connected: boolean;
+  /** Packets flow from a keyframe on (the cached one, else the next): a decoder cannot begin mid-GOP. */
   started: boolean;
 }
+
+/** A GOP of 8 Mbit/s (the inventory's highest bitrate) at a 2 s keyframe interval, with room to spare. */
+const gopCacheBytes = 4 << 20;
 
 export interface WhepServer {
   server: Server;
@@ -23,9 +30,11 @@ export interface WhepServer {
 
 export function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: string) => void): Promise<WhepServer> {
   const viewers = new Map<string, Viewer>();
+  const gop = gopCache(gopCacheBytes);
   source.onPacket((packet, key) => {
+    gop.add(packet, key);
     for (const v of viewers.values()) {
-      if (!v.started && !key) continue;
+      if (!v.connected || (!v.started && !key)) continue;
       v.started = true;
       v.track.writeRtp(packet);
     }
@@ -64,9 +73,16 @@ export function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: s
       await pc.close().catch(() => {});
       return reply(res, 400, `cannot answer this offer: ${(e as Error).message}`);
     }
-    viewers.set(id, { pc, track, started: false });
+    const viewer: Viewer = { pc, track, connected: false, started: false };
+    viewers.set(id, viewer);
     pc.connectionStateChange.subscribe((state) => {
-      if (state === 'failed' || state === 'closed' || state === 'disconnected') void end(id);
+      if (state === 'failed' || state === 'closed' || state === 'disconnected') return void end(id);
+      if (state !== 'connected' || viewer.connected) return;
+      // In one turn of the event loop with the live packets' handler: nothing between the two is lost or doubled.
+      const burst = gop.catchUp();
+      for (const packet of burst) track.writeRtp(packet);
+      viewer.started = burst.length > 0;
+      viewer.connected = true;
     });
     log(`viewer ${id.slice(0, 8)} joined (${viewers.size} watching)`);
     res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whep/${id}` });
