@@ -41,7 +41,7 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
 
   it('a second run reports 0 changes and restarts nothing', () => provisionAgainChangesNothing(pi, provision));
 
-  it('a bitrate change rewrites only the streamer config and restarts only the streamer', async () => {
+  it('a bitrate change rewrites only the streamer config and restarts the streamer, then camfleet-webrtc, which copies its stream', async () => {
     const nginxPid = mainPid(pi, 'nginx');
     const streamerPid = mainPid(pi, 'camfleet-streamer');
     edit = (doc) => {
@@ -51,12 +51,13 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
     const r = await provision('--json');
     expect(r.code).toBe(0);
     const steps = report(r.stdout).hosts[0]?.plan?.steps ?? [];
-    // The whole plan apply ran: the Pi's lock taken, the one file staged, committed owing the restart, the restart, the note cleared, the check.
+    // The whole plan apply ran: the Pi locked, the one file staged, committed owing the restarts, the restarts, the note cleared, the check.
     expect(steps.map((s) => `${s.kind} ${s.path ?? s.unit ?? ''}`.trim())).toEqual([
       'lock /run/camfleet.lock',
       'write-file /etc/camfleet/streamer.json',
       'commit-files',
       'restart camfleet-streamer.service',
+      'restart camfleet-webrtc.service',
       'clear-pending',
       'verify',
     ]);

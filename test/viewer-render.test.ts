@@ -62,7 +62,7 @@ describe('viewer render', () => {
     expect(unit).toContain(`LoadCredential=stream-key:${paths.streamKey}\n`);
     expect(unit).toMatch(/^ExecStart=.* --stream-key-file \$\{CREDENTIALS_DIRECTORY\}\/stream-key$/m);
     // A new key restarts the service that reads under it.
-    expect(state!.units.find((u) => u.name === 'camfleet-webrtc.service')!.restartOn.sort()).toEqual([paths.webrtcConfig, paths.streamKey, paths.webrtcService, paths.webrtcUnit].sort());
+    expect(state!.units.find((u) => u.name === 'camfleet-webrtc.service')!.restartOn.sort()).toEqual([paths.webrtcConfig, paths.streamKey, paths.webrtcService, paths.webrtcUnit, paths.streamerConfig].sort());
     const conf = nginxConf(host());
     expect(conf).toContain('location = /whep {\n            proxy_pass http://127.0.0.1:8889;');
     expect(conf).toMatch(/allow play 127\.0\.0\.1;\s+allow play 10\.42\.0\.0\/24;\s+deny play all;/);
