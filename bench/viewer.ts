@@ -2,11 +2,15 @@
 // over the lab network. The Pi's stream is the streamer's own encode (its ffmpeg flags: libx264,
 // Constrained Baseline, a keyframe a second) with each frame stamped with the wall clock
 // (bench/stamp.ts), so the page measures glass-to-glass latency per presented frame, on WebRTC and
-// on HLS. Also: time from opening the page to its first frame, and camfleet-webrtc's CPU on the Pi
-// with 1 and with 10 viewers, each of which must keep playing.
+// on HLS. Also: time from opening the page to its first frame, camfleet-webrtc's CPU on the Pi per
+// extra viewer, and ten viewers at once, each of which must keep playing. The ten watch a 640x360
+// stream: chromium here decodes in software, about a fifth of a core per 720p30 page (measured and
+// printed beside the figures), and ten of those would need all of this machine's two cores, which
+// also run the Pi and its encoder.
 //
 //   sudo npm run bench -- browser      (this section alone)
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { countFrames, launchBrowser, openPhonePage } from '../lab/browser.ts';
 import { containerUp } from '../lab/container.ts';
@@ -31,15 +35,15 @@ export interface PathFigures {
 }
 
 export interface WebrtcFigures extends PathFigures {
-  /** camfleet-webrtc's CPU on the Pi (node and its RTMP-to-RTP ffmpeg), % of one core. */
+  /** camfleet-webrtc's CPU on the Pi (node and its RTMP-to-RTP ffmpeg), % of one core, at 720p30. */
   cpuNoViewerPct: number;
   cpuOneViewerPct: number;
-  cpuTenViewersPct: number;
+  cpuFourViewersPct: number;
   cpuPerExtraViewerPct: number;
-  /** Viewers camfleet-webrtc itself counted while ten pages were open. */
-  webrtcViewers: number;
-  /** Frames each of the ten viewers presented in 3 s (30 fps), and the path each played. */
-  tenViewers: { frames: number; path: string }[];
+  /** This machine's chromium, % of one core per 720p30 WebRTC page (1 page to 4). */
+  chromiumPerPagePct: number;
+  /** Ten viewers at once, on a 640x360 stream: camfleet-webrtc's own count and CPU, and each page's frames in 3 s (30 fps) and path. */
+  ten: { webrtcViewers: number; cpuOneViewerPct: number; cpuTenViewersPct: number; cpuPerExtraViewerPct: number; viewers: { frames: number; path: string }[] };
   /** Where the first viewer's time to its first frame went (ms since navigation start), from the page's own marks. */
   marks: Record<string, number>;
 }
@@ -56,6 +60,8 @@ const fps = 30;
 const bitrate = 2_500_000;
 /** Page opens per path for the time to the first frame: one open is one draw of the keyframe lottery. */
 const opens = 5;
+/** /proc's CPU times are in clock ticks: 100 a second on Linux. */
+const clockTicks = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function onPi(pi: LabHost, command: string): string {
@@ -127,24 +133,16 @@ export async function benchViewer(options: { log?: (line: string) => void } = {}
   log('provisioning the lab Pi at 720p30 with the viewer on');
   execFileSync(process.execPath, [camfleet, 'provision', '--inventory', inventory, '--host', pi.name], { stdio: ['ignore', 'ignore', 'inherit'] });
 
-  // The streamer's own command with one filter more: the stamp. It replaces the streamer (same
-  // flags, same encoder, same RTMP URL) while the bench runs; progress output dropped.
-  const args = ffmpegArgs({ ...defaultConfig, device: 'lavfi:testsrc2', width, height, fps, gop: fps, bitrate, encoder: 'libx264', server: 'rtmp://127.0.0.1:1935/live', streamKey: 'cam' }, 'libx264').filter(
-    (a, i, all) => !['-progress', '-stats_period', '-nostats'].includes(a) && !['-progress', '-stats_period'].includes(all[i - 1] ?? ''),
-  );
-  const at = args.indexOf('-an');
-  const stamped = [...args.slice(0, at), '-vf', stampFilter(width, fps), ...args.slice(at)];
-  onPi(pi, `sudo systemctl stop camfleet-streamer && sudo systemd-run --quiet --unit camfleet-bench-stamped /usr/bin/ffmpeg ${stamped.map(q).join(' ')}`);
-  await sleep(4000);
-  if (onPi(pi, 'systemctl is-active camfleet-bench-stamped || true').trim() !== 'active') throw new Error('the stamped publisher on the Pi did not start');
+  await startStampedPublisher(pi, width, height);
 
   const browser = await launchBrowser();
   const url = `http://${pi.address}/`;
   const failed = (e: unknown) => ({ error: (e as Error).message.split('\n')[0]! });
   try {
-    const webrtc = await measureWebrtc(pi, browser, url, log).catch(failed);
     log('HLS (?hls): one viewer');
     const hls = await measurePath(browser, `${url}?hls`, 'hls', log).then(async (r) => (await r.page.close(), r.figures), failed);
+    // Last: it ends on the 640x360 stream.
+    const webrtc = await measureWebrtc(pi, browser, url, log).catch(failed);
     return { webrtc, hls };
   } finally {
     await browser.close();
@@ -152,50 +150,127 @@ export async function benchViewer(options: { log?: (line: string) => void } = {}
   }
 }
 
-/** One WebRTC viewer (latency, first frame), then nine more: camfleet-webrtc's CPU with 0, 1 and 10, and whether all ten keep playing. */
+/**
+ * The streamer's own command with one filter more, the stamp, at `w`x`h`: it replaces the streamer
+ * (same flags, same encoder, same RTMP URL) while the bench runs; progress output dropped.
+ */
+async function startStampedPublisher(pi: LabHost, w: number, h: number): Promise<void> {
+  const args = ffmpegArgs({ ...defaultConfig, device: 'lavfi:testsrc2', width: w, height: h, fps, gop: fps, bitrate, encoder: 'libx264', server: 'rtmp://127.0.0.1:1935/live', streamKey: 'cam' }, 'libx264').filter(
+    (a, i, all) => !['-progress', '-stats_period', '-nostats'].includes(a) && !['-progress', '-stats_period'].includes(all[i - 1] ?? ''),
+  );
+  const at = args.indexOf('-an');
+  const stamped = [...args.slice(0, at), '-vf', stampFilter(w, fps), ...args.slice(at)];
+  onPi(pi, `sudo systemctl stop camfleet-streamer camfleet-bench-stamped 2>/dev/null; sudo systemctl reset-failed camfleet-bench-stamped 2>/dev/null; sudo systemd-run --quiet --unit camfleet-bench-stamped /usr/bin/ffmpeg ${stamped.map(q).join(' ')}`);
+  await sleep(2000);
+  // What provisioning does when the streamer's settings change: camfleet-webrtc's reader would
+  // otherwise keep the SPS of the stream it joined first (render/viewer.ts).
+  onPi(pi, 'sudo systemctl restart camfleet-webrtc');
+  await sleep(2000);
+  if (onPi(pi, 'systemctl is-active camfleet-bench-stamped || true').trim() !== 'active') throw new Error(`the stamped publisher on the Pi did not start at ${w}x${h}`);
+}
+
+/**
+ * CPU the bench's own chromium used over `ms`, % of one core: every process descended from this
+ * one whose program is chromium (not another test's browser), from /proc.
+ */
+async function chromiumCpuPct(ms: number): Promise<number> {
+  const ticks = () => {
+    const procs = new Map<number, { ppid: number; cpu: number; chromium: boolean }>();
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        // Fields after the command's closing parenthesis: ppid is the 2nd, utime and stime the 12th and 13th.
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        // /usr/bin/chromium is a wrapper script: the browser's processes run /usr/lib/chromium/chromium,
+        // and its children rewrite their command line into one string ("… --type=renderer …").
+        const chromium = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)[0]!.endsWith('/chromium');
+        procs.set(Number(pid), { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]), chromium });
+      } catch {
+        // A process that ended between the listing and the read.
+      }
+    }
+    const ours = (pid: number): boolean => pid === process.pid || (pid > 1 && ours(procs.get(pid)?.ppid ?? 0));
+    let sum = 0;
+    for (const [pid, p] of procs) if (p.chromium && ours(pid)) sum += p.cpu;
+    return sum / clockTicks;
+  };
+  const a = ticks();
+  const t0 = performance.now();
+  await sleep(ms);
+  return Math.round(((ticks() - a) / ((performance.now() - t0) / 1000)) * 1000) / 10;
+}
+
+/** Open `n` more phone pages one after another, each shown its first frames before the next opens. */
+async function openMore(browser: Browser, url: string, pages: Page[], n: number): Promise<void> {
+  // One after another, as viewers arrive: pages all starting at once on this 2-core machine
+  // (which also runs the Pi and its encoder) starve each other's first frame.
+  for (let i = 0; i < n; i++) {
+    const p = await openPhonePage(browser, url);
+    pages.push(p);
+    await countFrames(p, 500, 20_000).catch(() => undefined);
+  }
+}
+
+const webrtcViewers = async (url: string): Promise<number> =>
+  ((await (await fetch(`${url}whep/status`, { signal: AbortSignal.timeout(5000) })).json()) as { viewers: number }).viewers;
+
+const perExtra = (many: number, one: number, viewers: number) => Math.round(((many - one) / Math.max(1, viewers - 1)) * 100) / 100;
+
+/**
+ * At 720p30: one WebRTC viewer (latency, first frame), then three more: camfleet-webrtc's CPU with
+ * 0, 1 and 4, and chromium's per page. Then ten viewers of a 640x360 stream: each must keep playing.
+ */
 async function measureWebrtc(pi: LabHost, browser: Browser, url: string, log: (l: string) => void): Promise<WebrtcFigures> {
   const pages: Page[] = [];
+  const closeAll = async () => {
+    for (const p of pages.splice(0)) await p.close().catch(() => {});
+  };
   try {
     const cpuNoViewerPct = await unitCpuPct(pi, 'camfleet-webrtc.service', 5000);
     log('WebRTC: one viewer');
     const one = await measurePath(browser, url, 'webrtc', log);
     pages.push(one.page);
-    const cpuOneViewerPct = await unitCpuPct(pi, 'camfleet-webrtc.service', 10_000);
-    log('WebRTC: nine more viewers');
-    // One after another, each on WebRTC before the next opens: nine pages starting at once on
-    // this 2-core machine (which also runs the Pi and its encoder) starve each other's first
-    // frame past the page's WebRTC wait, and the page then settles on HLS.
-    for (let i = 0; i < 9; i++) {
-      const p = await openPhonePage(browser, url);
-      pages.push(p);
-      await countFrames(p, 500, 20_000).catch(() => undefined);
-    }
+    const [cpuOneViewerPct, chromiumOnePct] = await Promise.all([unitCpuPct(pi, 'camfleet-webrtc.service', 10_000), chromiumCpuPct(10_000)]);
+    log('WebRTC: three more viewers');
+    await openMore(browser, url, pages, 3);
+    await sleep(3000);
+    const [cpuFourViewersPct, chromiumFourPct] = await Promise.all([unitCpuPct(pi, 'camfleet-webrtc.service', 10_000), chromiumCpuPct(10_000)]);
+    const four = await webrtcViewers(url);
+    if (four !== 4) throw new Error(`camfleet-webrtc counted ${four} viewers, not 4`);
+    await closeAll();
+
+    log('WebRTC: ten viewers of a 640x360 stream');
+    await startStampedPublisher(pi, 640, 360);
+    await openMore(browser, url, pages, 1);
+    await sleep(3000);
+    const tenOnePct = await unitCpuPct(pi, 'camfleet-webrtc.service', 10_000);
+    await openMore(browser, url, pages, 9);
     await sleep(5000);
-    const webrtcViewers = ((await (await fetch(`${url}whep/status`, { signal: AbortSignal.timeout(5000) })).json()) as { viewers: number }).viewers;
-    const cpuTenViewersPct = await unitCpuPct(pi, 'camfleet-webrtc.service', 10_000);
+    const tenCount = await webrtcViewers(url);
+    const tenPct = await unitCpuPct(pi, 'camfleet-webrtc.service', 10_000);
     // Counted one after another: each must still be presenting frames after ten watched together.
-    const tenViewers: WebrtcFigures['tenViewers'] = [];
+    const viewers: WebrtcFigures['ten']['viewers'] = [];
     for (const p of pages) {
       const r = await countFrames(p, 3000, 20_000).catch(() => ({ frames: 0, path: 'none' }));
-      tenViewers.push({ frames: r.frames, path: r.path });
+      viewers.push({ frames: r.frames, path: r.path });
     }
-    log(`ten viewers: ${tenViewers.map((v) => `${v.path} ${v.frames}`).join(', ')} frames in 3 s`);
+    log(`ten viewers: ${viewers.map((v) => `${v.path} ${v.frames}`).join(', ')} frames in 3 s`);
     return {
       ...one.figures,
       cpuNoViewerPct,
       cpuOneViewerPct,
-      cpuTenViewersPct,
-      // Per viewer camfleet-webrtc itself served beyond the first.
-      cpuPerExtraViewerPct: Math.round(((cpuTenViewersPct - cpuOneViewerPct) / Math.max(1, webrtcViewers - 1)) * 100) / 100,
-      webrtcViewers,
-      tenViewers,
+      cpuFourViewersPct,
+      cpuPerExtraViewerPct: perExtra(cpuFourViewersPct, cpuOneViewerPct, four),
+      chromiumPerPagePct: Math.round(((chromiumFourPct - chromiumOnePct) / 3) * 10) / 10,
+      ten: { webrtcViewers: tenCount, cpuOneViewerPct: tenOnePct, cpuTenViewersPct: tenPct, cpuPerExtraViewerPct: perExtra(tenPct, tenOnePct, tenCount), viewers },
       marks: one.marks,
     };
   } finally {
-    for (const p of pages) await p.close().catch(() => {});
+    await closeAll();
   }
 }
 
+/** Keeps playing: frames still shown, at least 5 a second, on WebRTC. */
+const minFramesIn3s = 15;
 const x = (value: number, goal: number) => `${(value / goal).toFixed(2)}x`;
 
 export function formatViewer(r: ViewerBench, verdict: (ok: boolean) => string): string[] {
@@ -204,16 +279,19 @@ export function formatViewer(r: ViewerBench, verdict: (ok: boolean) => string): 
   const h = r.hls;
   if ('error' in w) lines.push(`   WebRTC: not measured — ${w.error}`);
   else {
-    const allPlay = w.webrtcViewers === 10 && w.tenViewers.every((v) => v.path === 'webrtc' && v.frames >= 15);
+    const t = w.ten;
+    const allPlay = t.webrtcViewers === 10 && t.viewers.length === 10 && t.viewers.every((v) => v.path === 'webrtc' && v.frames >= minFramesIn3s);
     const m = w.marks;
     lines.push(
       `   WebRTC glass-to-glass median ${w.latencyMs} ms (p95 ${w.p95Ms} ms, ${w.samples} frames) — goal <= 300 ms: ${verdict(w.latencyMs <= 300)} (${x(w.latencyMs, 300)})`,
       `   page open to first frame on WebRTC: median ${w.firstFrameMs} ms, worst ${w.firstFrameWorstMs} ms of ${w.opens} opens — goal <= 1500 ms: ${verdict(w.firstFrameMs <= 1500)} (${x(w.firstFrameMs, 1500)}); ` +
-        `one open: offer made at ${m['webrtc-offer']} ms, answered ${m['webrtc-answered']}, connected ${m['webrtc-connected']}, first frame ${m['first-frame']}`,
-      `   camfleet-webrtc CPU on the Pi: ${w.cpuNoViewerPct}% of a core with no viewer, ${w.cpuOneViewerPct}% with 1, ${w.cpuTenViewersPct}% with ${w.webrtcViewers} = ${w.cpuPerExtraViewerPct}% per extra viewer — ` +
-        `goal <= 2%: ${verdict(w.cpuPerExtraViewerPct <= 2)} (${x(w.cpuPerExtraViewerPct, 2)}); no re-encode (ffmpeg -c copy)`,
-      `   10 viewers at once (${w.webrtcViewers} on WebRTC by camfleet-webrtc's count), frames each presented in 3 s: ${w.tenViewers.map((v) => (v.path === 'webrtc' ? v.frames : `${v.frames} (${v.path})`)).join(' ')} — ` +
-        `goal: each keeps playing (WebRTC, >= 15 frames in 3 s): ${verdict(allPlay)} (the 30 fps the Pi sends are decoded ten times over by this machine's chromium, software only, on the 2 cores the Pi's encoder shares)`,
+        `one open: script ran at ${m['script']} ms, offer sent ${m['webrtc-offer']}, answered ${m['webrtc-answered']}, connected ${m['webrtc-connected']}, first frame ${m['first-frame']}`,
+      `   this machine's chromium (the viewers' side, software decoding): ${w.chromiumPerPagePct}% of a core per 720p30 WebRTC page, so ten such pages would need ${Math.round(w.chromiumPerPagePct * 10)}% of the 200% here: the ten below watch 640x360`,
+      `   10 viewers at once of a 640x360p30 stream (${t.webrtcViewers} on WebRTC by camfleet-webrtc's count), frames each presented in 3 s (the Pi sends 90): ${t.viewers.map((v) => (v.path === 'webrtc' ? v.frames : `${v.frames} (${v.path})`)).join(' ')} — ` +
+        `goal: each keeps playing on WebRTC (>= ${minFramesIn3s} frames in 3 s): ${verdict(allPlay)}`,
+      // The Pi's work per viewer is per packet (encrypt, send), and the packet rate follows the bitrate, the same at either size.
+      `   camfleet-webrtc CPU on the Pi per extra WebRTC viewer (${bitrate / 1e6} Mbit/s either size): ${t.cpuOneViewerPct}% of a core with 1, ${t.cpuTenViewersPct}% with ${t.webrtcViewers} = ${t.cpuPerExtraViewerPct}% — ` +
+        `goal <= 2%: ${verdict(t.cpuPerExtraViewerPct <= 2)} (${x(t.cpuPerExtraViewerPct, 2)}); at 720p30 ${w.cpuNoViewerPct}% with none, ${w.cpuOneViewerPct}% with 1, ${w.cpuFourViewersPct}% with 4 = ${w.cpuPerExtraViewerPct}%; no re-encode (ffmpeg -c copy)`,
     );
   }
   if ('error' in h) lines.push(`   HLS: not measured — ${h.error}`);
