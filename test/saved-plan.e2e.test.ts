@@ -59,11 +59,20 @@ describe.skipIf(!!why)('a saved plan, applied later', () => {
   });
 
   it('a plan the Pi has moved away from since is refused, exit 2, naming what moved; nothing is applied', async () => {
-    // The inventory's bitrate change is pending: a plan to rewrite streamer.json and restart the streamer.
+    // The inventory's bitrate change is pending: a plan to rewrite streamer.json and restart the
+    // streamer, then camfleet-webrtc, which copies its stream.
     const planFile = join(dir, 'stale.json');
     expect((await provision('--host', pi.name, '--check', '--plan-out', planFile)).code).toBe(3);
-    const steps = (JSON.parse(readFileSync(planFile, 'utf8')) as { hosts: { plan: { steps: { kind: string }[] } }[] }).hosts[0]!.plan.steps;
-    expect(steps.map((s) => s.kind)).toEqual(['lock', 'write-file', 'commit-files', 'restart', 'clear-pending', 'verify']);
+    const steps = (JSON.parse(readFileSync(planFile, 'utf8')) as { hosts: { plan: { steps: { kind: string; unit?: string }[] } }[] }).hosts[0]!.plan.steps;
+    expect(steps.map((s) => `${s.kind} ${s.unit ?? ''}`.trim())).toEqual([
+      'lock',
+      'write-file',
+      'commit-files',
+      'restart camfleet-streamer.service',
+      'restart camfleet-webrtc.service',
+      'clear-pending',
+      'verify',
+    ]);
 
     // Someone tunes nginx.conf by hand on the Pi after the plan was made.
     onHost(pi, `echo '# tuned by hand' | sudo tee -a /etc/nginx/nginx.conf >/dev/null`);
