@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { spawnSimFleet } from '../lab/sim/harness.ts';
 import { openFileLimit, withOpenFiles } from '../lab/sim/limits.ts';
 import { buildCli } from '../provision/bundle/build-cli.ts';
+import { procStat } from './proc-stat.ts';
 
 /** pyinfra's published no-op figures (seconds), for the sizes it measured. */
 export const pyinfraSeconds: Record<number, number> = { 1: 1.27, 50: 3.7, 500: 31 };
@@ -38,12 +39,8 @@ export interface SimRolloutBench {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** User + system CPU of a process so far, from /proc (clock ticks of 10 ms). */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
+/** User + system CPU of a process so far, from /proc. */
+const processCpuMs = (pid: number): number => procStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuMs;
 
 /** The whole machine's busy and total CPU ticks so far. */
 function machineTicks(): { busy: number; total: number } {

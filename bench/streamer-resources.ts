@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
 import { cpuTicks, removeStreamerBundle, rssKiB, startStreamer } from '../lab/streamer-process.ts';
+import { ticksPerSecond } from './proc-stat.ts';
 
 export interface StreamerResources {
   /** Peak resident memory of the node process while streaming. */
@@ -24,8 +25,6 @@ export interface StreamerResourcesOptions {
   log?: (line: string) => void;
 }
 
-/** Clock ticks per second for /proc/<pid>/stat times; 100 on every Linux this runs on. */
-const ticksPerSecond = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchStreamerResources(o: StreamerResourcesOptions = {}): Promise<StreamerResources> {

@@ -11,6 +11,7 @@
 //   sudo npm run bench -- browser      (this section alone)
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStat } from './proc-stat.ts';
 import type { Browser, Page } from 'playwright-core';
 import { countFrames, launchBrowser, openPhonePage } from '../lab/browser.ts';
 import { containerUp } from '../lab/container.ts';
@@ -60,8 +61,6 @@ const fps = 30;
 const bitrate = 2_500_000;
 /** Page opens per path for the time to the first frame: one open is one draw of the keyframe lottery. */
 const opens = 5;
-/** /proc's CPU times are in clock ticks: 100 a second on Linux. */
-const clockTicks = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function onPi(pi: LabHost, command: string): string {
@@ -175,23 +174,22 @@ async function startStampedPublisher(pi: LabHost, w: number, h: number): Promise
  */
 async function chromiumCpuPct(ms: number): Promise<number> {
   const ticks = () => {
-    const procs = new Map<number, { ppid: number; cpu: number; chromium: boolean }>();
+    const procs = new Map<number, { ppid: number; cpuMs: number; chromium: boolean }>();
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
-        // Fields after the command's closing parenthesis: ppid is the 2nd, utime and stime the 12th and 13th.
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        const { ppid, cpuMs } = procStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
         // /usr/bin/chromium is a wrapper script: the browser's processes run /usr/lib/chromium/chromium,
         // and its children rewrite their command line into one string ("… --type=renderer …").
         const chromium = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)[0]!.endsWith('/chromium');
-        procs.set(Number(pid), { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]), chromium });
+        procs.set(Number(pid), { ppid, cpuMs, chromium });
       } catch {
         // A process that ended between the listing and the read.
       }
     }
     const ours = (pid: number): boolean => pid === process.pid || (pid > 1 && ours(procs.get(pid)?.ppid ?? 0));
     let sum = 0;
-    for (const [pid, p] of procs) if (p.chromium && ours(pid)) sum += p.cpu;
-    return sum / clockTicks;
+    for (const [pid, p] of procs) if (p.chromium && ours(pid)) sum += p.cpuMs;
+    return sum / 1000;
   };
   const a = ticks();
   const t0 = performance.now();

@@ -1,0 +1,11 @@
+// One process's line in /proc/<pid>/stat, for the benches that measure CPU on this machine.
+
+/** Clock ticks per second for /proc/<pid>/stat times; 100 on every Linux this runs on. */
+export const ticksPerSecond = 100;
+
+/** Parent pid and user + system CPU so far (ms) of a process, from its /proc stat line. */
+export function procStat(statLine: string): { ppid: number; cpuMs: number } {
+  // After the command name's closing parenthesis (the name itself may hold spaces and parentheses).
+  const f = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerSecond };
+}
