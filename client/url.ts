@@ -1,4 +1,5 @@
 // Which stream a host serves, and how to show its URL without giving its key away.
+import { publishUrl } from '../provision/contract/streamer-config.ts';
 import { UsageError } from '../provision/core/errors.ts';
 import { loadInventory } from '../provision/converge/load-inventory.ts';
 import { relayUrl } from '../provision/core/render/origin.ts';
@@ -7,7 +8,7 @@ import type { ResolvedHost } from '../provision/core/types.ts';
 /** The URL a viewer plays: rtmp://<address>:<port>/<application>/<key>, or the origin's when the Pi relays. */
 export function viewerUrl(host: Pick<ResolvedHost, 'address' | 'stream' | 'relay'>): string {
   if (host.relay) return relayUrl(host.relay);
-  return `rtmp://${host.address}:${host.stream.port}/${host.stream.application}/${host.stream.key}`;
+  return publishUrl(`rtmp://${host.address}:${host.stream.port}/${host.stream.application}`, host.stream.key);
 }
 
 /** The viewer URL of the host called name in the inventory file. */

@@ -2,6 +2,7 @@
 // and show a QR code of this page. Everything it loads comes from the Pi itself: a phone on the
 // hotspot has no internet. Bundled by viewer/build.ts into app.js.
 import { renderSVG } from 'uqr';
+import { publishUrl } from '../provision/contract/streamer-config.ts';
 import type { PageConfig } from './config.ts';
 import { loadHlsJs, play, playHls, playsHlsNatively, watchFrames } from './player.ts';
 
@@ -23,7 +24,7 @@ const mark = (name: string) => (status.marks[name] = Math.round(performance.now(
 mark('script');
 
 /** What VLC or ffplay opens: the Pi as this phone reached it, not the address the operator uses. */
-const rtmpUrl = `rtmp://${location.hostname}:${config.rtmp.port}/${config.rtmp.application}/${config.rtmp.key}`;
+const rtmpUrl = publishUrl(`rtmp://${location.hostname}:${config.rtmp.port}/${config.rtmp.application}`, config.rtmp.key);
 
 /** What a person sees while there is no picture, so a black box never goes unexplained. */
 const waiting = `Waiting for ${config.name}'s camera. This page keeps trying and plays as soon as the camera sends.`;

@@ -3,6 +3,7 @@
 // stream, each camera's viewer page at /<camera>/ and the fleet wall at /. No camera, streamer or
 // hotspot: the streamer's files are listed for removal, so a host turned origin converges. Pure:
 // the page files come in as values.
+import { publishUrl } from '../../contract/streamer-config.ts';
 import type { PageConfig } from '../../../viewer/config.ts';
 import type { WallConfig } from '../../../wall/config.ts';
 import type { AbsentFile, DesiredState, DesiredUnit, ManagedFile, OriginSettings, ResolvedHost } from '../types.ts';
@@ -19,7 +20,7 @@ export const originHlsUrlPath = (camera: string): string => `/hls/${camera}.m3u8
 
 /** The RTMP URL a relaying camera pushes to, and players use instead of the camera's own. */
 export function relayUrl(target: { address: string; port: number; application: string; stream: string }): string {
-  return `rtmp://${target.address}:${target.port}/${target.application}/${target.stream}`;
+  return publishUrl(`rtmp://${target.address}:${target.port}/${target.application}`, target.stream);
 }
 
 /** A server's root URL as a browser is given it: brackets around IPv6, no :80. */
