@@ -25,10 +25,12 @@ import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
 import { median, readStampsInPage, stampFilter } from './stamp.ts';
 
 export interface PathFigures {
-  /** Median glass-to-glass latency over `samples` presented frames, ms. */
+  /** Median glass-to-glass latency over `samples` presented frames of all opens, ms. */
   latencyMs: number;
   p95Ms: number;
   samples: number;
+  /** Each open's own median, ms: an HLS player's delay depends on where its playlist reloads fall. */
+  perOpenMs: number[];
   /** Page open (navigation start) to the first presented frame, ms: median and worst of `opens`. */
   firstFrameMs: number;
   firstFrameWorstMs: number;
@@ -88,10 +90,12 @@ async function latencies(page: Page, ms: number): Promise<number[]> {
   return (await page.evaluate(`(${readStampsInPage})(${JSON.stringify({ ms, waitMs: 20_000 })})`)) as number[];
 }
 
-function pathFigures(lat: number[], firsts: number[]): PathFigures {
+function pathFigures(perOpen: number[][], firsts: number[]): PathFigures {
+  const lat = perOpen.flat();
   const sorted = [...lat].sort((a, b) => a - b);
   return {
     latencyMs: median(lat),
+    perOpenMs: perOpen.map(median),
     p95Ms: sorted[Math.floor(sorted.length * 0.95)] ?? NaN,
     samples: lat.length,
     firstFrameMs: median(firsts),
@@ -100,9 +104,13 @@ function pathFigures(lat: number[], firsts: number[]): PathFigures {
   };
 }
 
-/** Open the page `opens` times (each open a fresh page), then watch the last one for latency. */
+/**
+ * Open the page `opens` times (each open a fresh page): time to the first frame, then latency over
+ * a few seconds once the player has settled. The last page is left open.
+ */
 async function measurePath(browser: Browser, url: string, expected: 'webrtc' | 'hls', log: (l: string) => void): Promise<{ figures: PathFigures; page: Page; marks: Record<string, number> }> {
   const firsts: number[] = [];
+  const perOpen: number[][] = [];
   let marks: Record<string, number> = {};
   let page: Page | undefined;
   for (let i = 0; i < opens; i++) {
@@ -112,13 +120,14 @@ async function measurePath(browser: Browser, url: string, expected: 'webrtc' | '
     if (played.path !== expected) throw new Error(`the page played ${played.path || 'nothing'}, not ${expected}`);
     marks = (await page.evaluate('window.camfleet.marks')) as Record<string, number>;
     firsts.push(marks['first-frame'] ?? NaN);
+    // A player settles into its steady delay after the first seconds (hls.js seeks to its live point).
+    await sleep(3000);
+    const lat = await latencies(page, 4000);
+    if (lat.length < 40) throw new Error(`only ${lat.length} frames carried a readable stamp in 4 s on ${expected}`);
+    perOpen.push(lat);
   }
-  // A player settles into its steady delay after the first seconds (hls.js seeks to its live point).
-  await sleep(3000);
-  const lat = await latencies(page!, 10_000);
-  if (lat.length < 100) throw new Error(`only ${lat.length} frames carried a readable stamp in 10 s on ${expected}`);
-  const figures = pathFigures(lat, firsts);
-  log(`${expected}: latency median ${figures.latencyMs} ms (p95 ${figures.p95Ms}, ${figures.samples} frames); first frame ${firsts.join(', ')} ms; last open's marks ${JSON.stringify(marks)}`);
+  const figures = pathFigures(perOpen, firsts);
+  log(`${expected}: latency median ${figures.latencyMs} ms (p95 ${figures.p95Ms}, ${figures.samples} frames; per open ${figures.perOpenMs.join(', ')}); first frame ${firsts.join(', ')} ms; last open's marks ${JSON.stringify(marks)}`);
   return { figures, page: page!, marks };
 }
 
@@ -281,7 +290,7 @@ export function formatViewer(r: ViewerBench, verdict: (ok: boolean) => string): 
     const allPlay = t.webrtcViewers === 10 && t.viewers.length === 10 && t.viewers.every((v) => v.path === 'webrtc' && v.frames >= minFramesIn3s);
     const m = w.marks;
     lines.push(
-      `   WebRTC glass-to-glass median ${w.latencyMs} ms (p95 ${w.p95Ms} ms, ${w.samples} frames) — goal <= 300 ms: ${verdict(w.latencyMs <= 300)} (${x(w.latencyMs, 300)})`,
+      `   WebRTC glass-to-glass median ${w.latencyMs} ms (p95 ${w.p95Ms} ms, ${w.samples} frames of ${w.opens} opens; worst open's median ${Math.max(...w.perOpenMs)} ms) — goal <= 300 ms: ${verdict(w.latencyMs <= 300)} (${x(w.latencyMs, 300)})`,
       `   page open to first frame on WebRTC: median ${w.firstFrameMs} ms, worst ${w.firstFrameWorstMs} ms of ${w.opens} opens — goal <= 1500 ms: ${verdict(w.firstFrameMs <= 1500)} (${x(w.firstFrameMs, 1500)}); ` +
         `one open: script ran at ${m['script']} ms, offer sent ${m['webrtc-offer']}, answered ${m['webrtc-answered']}, connected ${m['webrtc-connected']}, first frame ${m['first-frame']}`,
       `   this machine's chromium (the viewers' side, software decoding): ${w.chromiumPerPagePct}% of a core per 720p30 WebRTC page, so ten such pages would need ${Math.round(w.chromiumPerPagePct * 10)}% of the 200% here: the ten below watch 640x360`,
@@ -295,7 +304,7 @@ export function formatViewer(r: ViewerBench, verdict: (ok: boolean) => string): 
   if ('error' in h) lines.push(`   HLS: not measured — ${h.error}`);
   else
     lines.push(
-      `   HLS glass-to-glass median ${(h.latencyMs / 1000).toFixed(2)} s (p95 ${(h.p95Ms / 1000).toFixed(2)} s, ${h.samples} frames) — goal <= 3 s: ${verdict(h.latencyMs <= 3000)} (${x(h.latencyMs, 3000)}); ` +
+      `   HLS glass-to-glass median ${(h.latencyMs / 1000).toFixed(2)} s (p95 ${(h.p95Ms / 1000).toFixed(2)} s, ${h.samples} frames of ${h.opens} opens; each open's median ${h.perOpenMs.map((ms) => (ms / 1000).toFixed(2)).join(' ')} s) — goal <= 3 s: ${verdict(h.latencyMs <= 3000)} (${x(h.latencyMs, 3000)}); ` +
         `page open to first frame: median ${h.firstFrameMs} ms, worst ${h.firstFrameWorstMs} ms (no goal)`,
     );
   return lines;
