@@ -170,9 +170,8 @@ async function startStampedPublisher(pi: LabHost, w: number, h: number): Promise
   const stamped = [...args.slice(0, at), '-vf', stampFilter(w, fps), ...args.slice(at)];
   onPi(pi, `sudo systemctl stop camfleet-streamer camfleet-bench-stamped 2>/dev/null; sudo systemctl reset-failed camfleet-bench-stamped 2>/dev/null; sudo systemd-run --quiet --unit camfleet-bench-stamped /usr/bin/ffmpeg ${stamped.map(q).join(' ')}`);
   await sleep(2000);
-  // What provisioning does when the streamer's settings change: camfleet-webrtc's reader would
-  // otherwise keep the SPS of the stream it joined first (render/viewer.ts).
-  onPi(pi, 'sudo systemctl restart camfleet-webrtc');
+  // camfleet-webrtc sees the new publisher within a second and its reader joins it again
+  // (webrtc/publisher.ts), so browsers get this size's SPS: give it the time.
   await sleep(2000);
   if (onPi(pi, 'systemctl is-active camfleet-bench-stamped || true').trim() !== 'active') throw new Error(`the stamped publisher on the Pi did not start at ${w}x${h}`);
 }

@@ -41,9 +41,10 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
 
   it('a second run reports 0 changes and restarts nothing', () => provisionAgainChangesNothing(pi, provision));
 
-  it('a bitrate change rewrites only the streamer config and restarts the streamer, then camfleet-webrtc, which copies its stream', async () => {
+  it('a bitrate change rewrites only the streamer config and restarts only the streamer (camfleet-webrtc notices the new publisher itself)', async () => {
     const nginxPid = mainPid(pi, 'nginx');
     const streamerPid = mainPid(pi, 'camfleet-streamer');
+    const webrtcPid = mainPid(pi, 'camfleet-webrtc');
     edit = (doc) => {
       doc.hosts.lab1 = { ...doc.hosts.lab1, camera: { bitrate: '600k' } };
     };
@@ -51,18 +52,18 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
     const r = await provision('--json');
     expect(r.code).toBe(0);
     const steps = report(r.stdout).hosts[0]?.plan?.steps ?? [];
-    // The whole plan apply ran: the Pi locked, the one file staged, committed owing the restarts, the restarts, the note cleared, the check.
+    // The whole plan apply ran: the Pi locked, the one file staged, committed owing the restart, the restart, the note cleared, the check.
     expect(steps.map((s) => `${s.kind} ${s.path ?? s.unit ?? ''}`.trim())).toEqual([
       'lock /run/camfleet.lock',
       'write-file /etc/camfleet/streamer.json',
       'commit-files',
       'restart camfleet-streamer.service',
-      'restart camfleet-webrtc.service',
       'clear-pending',
       'verify',
     ]);
     expect(mainPid(pi, 'nginx')).toBe(nginxPid);
     expect(mainPid(pi, 'camfleet-streamer')).not.toBe(streamerPid);
+    expect(mainPid(pi, 'camfleet-webrtc')).toBe(webrtcPid);
     expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain('"bitrate": 600000');
     await waitForStream(url());
   });

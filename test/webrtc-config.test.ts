@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, streamUrl } from '../webrtc/config.ts';
 
-const json = (server: string) => JSON.stringify({ server, listen: { host: '127.0.0.1', port: 8889 }, icePorts: [50000, 50100], profileLevelId: '42e01f', maxViewers: 20 });
+const json = (server: string) => JSON.stringify({ server, stat: 'http://127.0.0.1:8080/stat', listen: { host: '127.0.0.1', port: 8889 }, icePorts: [50000, 50100], profileLevelId: '42e01f', maxViewers: 20 });
 
 describe('webrtc config', () => {
   it('reads the stream at the server under the key from the key file (camfleet writes its marker first)', () => {

@@ -6,6 +6,8 @@ import { parseStreamKey, publishUrl, rtmpServerPattern } from '../provision/cont
 export interface WebrtcConfig {
   /** nginx-rtmp on the Pi itself, read back over loopback: rtmp://127.0.0.1:port/application, no key. */
   server: string;
+  /** nginx-rtmp's statistics page on loopback (http://127.0.0.1:port/stat): where a new publisher shows (publisher.ts). */
+  stat: string;
   /** Where nginx proxies the page's WHEP requests to (loopback only). */
   listen: { host: string; port: number };
   /** UDP ports for the viewers' media (one per viewer). */
@@ -21,6 +23,8 @@ export function parseConfig(text: string): WebrtcConfig {
   const ok =
     typeof c.server === 'string' &&
     rtmpServerPattern.test(c.server) &&
+    typeof c.stat === 'string' &&
+    /^http:\/\/127\.0\.0\.1:\d{1,5}\/stat$/.test(c.stat) &&
     typeof c.listen?.host === 'string' &&
     Number.isInteger(c.listen?.port) &&
     Array.isArray(c.icePorts) &&
@@ -28,7 +32,7 @@ export function parseConfig(text: string): WebrtcConfig {
     typeof c.profileLevelId === 'string' &&
     /^[0-9a-f]{6}$/.test(c.profileLevelId) &&
     Number.isInteger(c.maxViewers);
-  if (!ok) throw new Error('webrtc config: expected server (rtmp://host:port/application, no key), listen {host, port}, icePorts [from, to], profileLevelId, maxViewers');
+  if (!ok) throw new Error('webrtc config: expected server (rtmp://host:port/application, no key), stat (http://127.0.0.1:port/stat), listen {host, port}, icePorts [from, to], profileLevelId, maxViewers');
   return c as WebrtcConfig;
 }
 

@@ -13,6 +13,8 @@ export interface GopCache {
   add(packet: Buffer, startsKeyframe: boolean): void;
   /** Copies of the cached packets, timestamps squeezed, to send a new viewer before the live ones; empty before the first keyframe. */
   catchUp(): Buffer[];
+  /** Forgets the cached GOP: the stream starts over (a new publisher), and a viewer must not get the old one's frames before the new one's. */
+  reset(): void;
 }
 
 /** `limitBytes` caps the memory: a longer GOP is not cached and its viewers wait for the next keyframe. */
@@ -21,15 +23,20 @@ export function gopCache(limitBytes: number): GopCache {
   let bytes = 0;
   let keyTimestamp: number | undefined;
   let overflowed = false;
+  const reset = () => {
+    packets = [];
+    bytes = 0;
+    keyTimestamp = undefined;
+    overflowed = false;
+  };
   return {
+    reset,
     add(packet, startsKeyframe) {
       const ts = timestampOf(packet);
       // SPS, PPS and the IDR slices share one timestamp: the first of them starts the GOP.
       if (startsKeyframe && ts !== keyTimestamp) {
-        packets = [];
-        bytes = 0;
+        reset();
         keyTimestamp = ts;
-        overflowed = false;
       }
       if (keyTimestamp === undefined || overflowed) return;
       bytes += packet.length;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { redactUrl } from '../provision/contract/streamer-config.ts';
 import { parseConfig, streamUrl } from './config.ts';
+import { watchPublisher } from './publisher.ts';
 import { startRtpSource } from './rtp-source.ts';
 import { startWhep } from './whep.ts';
 
@@ -22,9 +23,12 @@ const log = (line: string) => console.log(redactUrl(line, rtmpUrl));
 async function main(): Promise<void> {
   const source = await startRtpSource(rtmpUrl, log);
   const whep = await startWhep(config, source, log);
+  const [, application, stream] = new URL(rtmpUrl).pathname.split('/');
+  const unwatch = watchPublisher(config.stat, application!, stream!, (age) => source.publisherAge(age), log);
   log(`WHEP on http://${config.listen.host}:${config.listen.port}/whep, media on UDP ${config.icePorts.join('-')}`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => {
+      unwatch();
       source.stop();
       void whep.close().then(() => process.exit(0));
     });

@@ -39,6 +39,12 @@ export function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: s
       v.track.writeRtp(packet);
     }
   });
+  // A new run of the reader may be a new stream (another size, another SPS): neither a joining nor
+  // a watching viewer gets its frames before its first keyframe, nor the old stream's after it.
+  source.onNewRun(() => {
+    gop.reset();
+    for (const v of viewers.values()) v.started = false;
+  });
 
   const codec = () =>
     new RTCRtpCodecParameters({

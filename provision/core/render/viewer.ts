@@ -122,18 +122,9 @@ function renderWebrtc(host: ResolvedHost, assets: ViewerAssets, fromTemplate: Fi
     ],
     absent: [],
     absentDirs: [],
-    units: [
-      {
-        name: units.webrtc,
-        enabled: true,
-        active: true,
-        // And with the streamer's settings: its ffmpeg, reading the stream back from nginx-rtmp, keeps
-        // the SPS it started with across the streamer's restart, and a new size would reach browsers
-        // with the old one (seen when the bench swapped 720p for 360p: 1280x720 kept showing).
-        restartOn: [paths.webrtcUnit, paths.webrtcConfig, paths.streamKey, paths.webrtcService, paths.streamerConfig],
-        reloadOn: [],
-      },
-    ],
+    // Not with the streamer's settings: a new publisher's stream header reaches browsers because
+    // camfleet-webrtc notices the publisher itself (webrtc/publisher.ts), also when no run restarts it.
+    units: [{ name: units.webrtc, enabled: true, active: true, restartOn: [paths.webrtcUnit, paths.webrtcConfig, paths.streamKey, paths.webrtcService], reloadOn: [] }],
     listen: [webrtcPorts.whep],
   };
 }
