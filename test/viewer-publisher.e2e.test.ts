@@ -9,7 +9,7 @@ import type { LabHost } from '../lab/state.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { browserUnavailable, countFrames, launchBrowser, openPhonePage } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
-import { labUnavailable, mainPid, writeInventory, type Edit } from './support/lab.ts';
+import { labUnavailable, mainPid, onHost, writeInventory, type Edit } from './support/lab.ts';
 
 interface Report {
   hosts: { plan: { steps: { kind: string; path?: string; unit?: string }[] } | null }[];
@@ -53,6 +53,8 @@ describe.skipIf(!!why)('a new publisher on a lab Pi, watched over WebRTC', () =>
     const watching = await open();
     expect(await countFrames(watching, 2000, 30_000)).toMatchObject({ path: 'webrtc', state: 'live', width: 640, height: 360 });
     const webrtcPid = mainPid(pi, 'camfleet-webrtc');
+    const readerRestarts = () => Number(onHost(pi, "sudo journalctl -u camfleet-webrtc -o cat --no-pager | grep -c 'new publisher' || true").trim());
+    const restartsBefore = readerRestarts();
 
     // 320x240 at 15 fps is the same H.264 level as 640x360: webrtc.json does not change.
     const r = await provision((doc) => {
@@ -71,5 +73,7 @@ describe.skipIf(!!why)('a new publisher on a lab Pi, watched over WebRTC', () =>
     expect(played.frames).toBeGreaterThanOrEqual(30);
     expect((await countFrames(watching, 3000)).frames).toBeGreaterThanOrEqual(30);
     expect(mainPid(pi, 'camfleet-webrtc')).toBe(webrtcPid);
+    // Its reader joined again once for the one new publisher, not on every poll since.
+    expect(readerRestarts() - restartsBefore).toBe(1);
   });
 });
