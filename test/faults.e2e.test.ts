@@ -266,8 +266,17 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
       expect(again.code).toBe(0);
       expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain('"bitrate": 700000');
     } finally {
-      // Back onto the real disk: the converged file moves down from the tmpfs.
-      onHost(pi, 'set -e; sudo cp -a /etc/camfleet/streamer.json /tmp/streamer.json; sudo umount /etc/camfleet; sudo mv /tmp/streamer.json /etc/camfleet/streamer.json');
+      // Back onto the real disk: every file the runs wrote moves down from the tmpfs (streamer.json,
+      // and webrtc.json, which names the statistics port).
+      onHost(pi, [
+        'set -e',
+        'sudo rm -f /etc/camfleet/filler',
+        'sudo rm -rf /tmp/camfleet-etc',
+        'sudo cp -a /etc/camfleet /tmp/camfleet-etc',
+        'sudo umount /etc/camfleet',
+        'sudo cp -a /tmp/camfleet-etc/. /etc/camfleet/',
+        'sudo rm -rf /tmp/camfleet-etc',
+      ].join('\n'));
     }
     await expectConverged();
   });
