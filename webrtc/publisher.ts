@@ -6,16 +6,11 @@
 // one small page over loopback. (nginx-rtmp's publish_notify would tell players instead, but every
 // RTMP player of the application, ffplay and VLC too, not this one alone.)
 import { get } from 'node:http';
+import { parseRtmpStat } from '../provision/contract/rtmp-stat.ts';
 
-/** The publishing client's connection age in ms (its <time> in rtmp_stat XML), if the stream has one. */
+/** The publishing client's connection age in ms, if the stream has one. */
 export function publisherAgeMs(statXml: string, application: string, stream: string): number | undefined {
-  // An application's or a stream's first <name> is its own (clients have none).
-  const named = (name: string) => (block: string) => /<name>([^<]*)<\/name>/.exec(block)?.[1] === name;
-  const app = statXml.match(/<application>[\s\S]*?<\/application>/g)?.find(named(application));
-  const live = app?.match(/<stream>[\s\S]*?<\/stream>/g)?.find(named(stream));
-  const publisher = live?.match(/<client>[\s\S]*?<\/client>/g)?.find((c) => /<publishing\s*\/>/.test(c));
-  const time = publisher && /<time>(\d+)<\/time>/.exec(publisher)?.[1];
-  return time ? Number(time) : undefined;
+  return parseRtmpStat(statXml).find((s) => s.application === application && s.name === stream)?.publisherAgeMs;
 }
 
 /** Calls `onPublisher` with the publisher's age after each poll that finds one; returns a stop function. */

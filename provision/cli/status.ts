@@ -7,7 +7,7 @@ import { HostError, UnreachableError } from '../transport/host-error.ts';
 import { exitCodes } from './exit-codes.ts';
 import { formatTable } from './table.ts';
 import { inPool } from '../rollout/pool.ts';
-import { parseRtmpStat, type LiveStream } from '../facts/status/rtmp-stat.ts';
+import { parseRtmpStat, type LiveStream } from '../contract/rtmp-stat.ts';
 import { parseStatus, statusScript } from '../facts/status/status-script.ts';
 import { httpUrl } from '../core/render/origin.ts';
 import type { ResolvedHost } from '../core/types.ts';

@@ -1,5 +1,6 @@
 // nginx-rtmp's statistics page (rtmp_stat XML) -> the streams it serves. Pure, and lenient: the
-// XML has a fixed, flat shape, so a few targeted matches read it without an XML parser.
+// XML has a fixed, flat shape, so a few targeted matches read it without an XML parser. Read by
+// `camfleet status` and by camfleet-webrtc on the Pi (webrtc/publisher.ts).
 
 export interface LiveStream {
   application: string;
@@ -14,6 +15,11 @@ export interface LiveStream {
   /** Incoming bits per second (see incomingBitrate). */
   bitrateIn?: number;
   uptimeSeconds: number;
+  /**
+   * How long the publishing client has been connected, ms: unlike the stream's own age, it starts
+   * again when a publisher goes and another comes while players stay (nginx-rtmp keeps the stream).
+   */
+  publisherAgeMs?: number;
 }
 
 const tag = (xml: string, name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
@@ -30,6 +36,7 @@ export function parseRtmpStat(xml: string): LiveStream[] {
       const publishing = /<publishing\s*\/>/.test(s);
       const clients = num(s, 'nclients') ?? 0;
       const video = /<video>[\s\S]*?<\/video>/.exec(s)?.[0] ?? '';
+      const publisher = s.match(/<client>[\s\S]*?<\/client>/g)?.find((c) => /<publishing\s*\/>/.test(c));
       streams.push({
         application,
         name: tag(s, 'name') ?? '',
@@ -41,6 +48,7 @@ export function parseRtmpStat(xml: string): LiveStream[] {
         codec: tag(video, 'codec'),
         bitrateIn: incomingBitrate(num(s, 'bw_in'), num(s, 'bytes_in'), num(s, 'time')),
         uptimeSeconds: Math.round((num(s, 'time') ?? 0) / 1000),
+        publisherAgeMs: publisher === undefined ? undefined : num(publisher, 'time'),
       });
     }
   }
