@@ -3,6 +3,7 @@ import { publishUrl } from '../provision/contract/streamer-config.ts';
 import { UsageError } from '../provision/core/errors.ts';
 import { loadInventory } from '../provision/converge/load-inventory.ts';
 import { relayUrl } from '../provision/core/render/origin.ts';
+import { viewerPageUrl } from '../provision/core/render/viewer.ts';
 import type { ResolvedHost } from '../provision/core/types.ts';
 
 /** The URL a viewer plays: rtmp://<address>:<port>/<application>/<key>, or the origin's when the Pi relays. */
@@ -11,12 +12,22 @@ export function viewerUrl(host: Pick<ResolvedHost, 'address' | 'stream' | 'relay
   return publishUrl(`rtmp://${host.address}:${host.stream.port}/${host.stream.application}`, host.stream.key);
 }
 
-/** The viewer URL of the host called name in the inventory file. */
-export async function hostViewerUrl(file: string, name: string): Promise<string> {
+/** The host called name in the inventory file, resolved. */
+async function inventoryHost(file: string, name: string): Promise<ResolvedHost> {
   const inventory = await loadInventory(file, { only: [name] });
   const host = inventory.hosts.find((h) => h.name === name);
   if (!host) throw new UsageError(`no host ${JSON.stringify(name)} in ${inventory.file} (hosts: ${inventory.names.join(', ')})`);
-  return viewerUrl(host);
+  return host;
+}
+
+/** The viewer URL of the host called name in the inventory file. */
+export async function hostViewerUrl(file: string, name: string): Promise<string> {
+  return viewerUrl(await inventoryHost(file, name));
+}
+
+/** Where a browser watches the host called name: its viewer page, undefined while the page is off. */
+export async function hostPageUrl(file: string, name: string): Promise<string | undefined> {
+  return viewerPageUrl(await inventoryHost(file, name));
 }
 
 // Shown without the key the way the streamer and camfleet-webrtc log it: one masking for all.

@@ -3,7 +3,7 @@
 // progress, probes its stream, prints the URL to play, and proves a second run changes nothing.
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
-import { hostViewerUrl } from '../client/url.ts';
+import { hostPageUrl, hostViewerUrl } from '../client/url.ts';
 import { containerUp } from '../lab/container.ts';
 import { hasApt, installPackages, missingPackages } from '../lab/host-packages.ts';
 import { labInventory } from '../lab/state.ts';
@@ -41,17 +41,27 @@ const inventory = relative(process.cwd(), labInventory) || labInventory;
 step(3, `provisioning ${pi!.name}: npm run provision -- --inventory ${inventory} --host ${pi!.name}`);
 run(['provision/cli/main.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'provisioning');
 
-step(4, 'probing the stream from here');
+step(4, 'probing the stream and the viewer page from here');
 run(['client/cli.ts', 'probe', '--inventory', labInventory, '--host', pi!.name, '--seconds', '3', '--timeout', '30'], 'the probe');
+// The URLs as the inventory gives them; the lab's stream key is no secret, so it is shown in full.
+const url = await hostViewerUrl(labInventory, pi!.name);
+const page = await hostPageUrl(labInventory, pi!.name);
+// Most people watch in a browser: the page is checked to answer before it is offered.
+if (page) {
+  const answer = await fetch(page, { signal: AbortSignal.timeout(10_000) }).catch((e: Error) => e);
+  if (answer instanceof Error || !answer.ok) fail(`the viewer page ${page} did not answer: ${answer instanceof Error ? answer.message : `HTTP ${answer.status}`}`);
+  console.log(`the viewer page answers at ${page}`);
+}
 
 step(5, 'provisioning again: nothing to change');
 run(['provision/cli/main.ts', 'provision', '--inventory', labInventory, '--host', pi!.name], 'the second run');
 
-// The URL as the inventory gives it; the lab's stream key is no secret, so it is shown in full.
-const url = await hostViewerUrl(labInventory, pi!.name);
+const name = pi!.name;
 console.log(`
-Done. ${pi!.name} is streaming at ${url}
-  play it:   npm run view -- --inventory ${inventory} --host ${pi!.name}   (or ffplay / VLC with that URL)
+Done. ${name} is streaming.
+${page ? `  watch it:  ${page}   in a browser here (WebRTC, HLS fallback)\n` : ''}  play RTMP:  ${url}
+             npm run view -- --inventory ${inventory} --host ${name}   (or ffplay / VLC / OBS with that URL)
+  phones:    npm run status -- --inventory ${inventory} --host ${name} --qr   (QR codes to scan: the Pi's hotspot, if it has one, and its page)
   status:    npm run status -- --inventory ${inventory} --all
-  log in:    npm run lab -- ssh ${pi!.name}
+  log in:    npm run lab -- ssh ${name}
 The lab Pi is left running. Stop it with: npm run lab -- down`);
