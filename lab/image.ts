@@ -153,10 +153,42 @@ async function ensureDebootstrap(recipe: ImageRecipe, log: (line: string) => voi
   log(`debootstrap ${suite}${recipe.arch ? ` for ${recipe.arch} (emulated: many minutes)` : ' (a minute or two)'} from ${mirror}`);
   const start = performance.now();
   const archArg = recipe.arch ? [`--arch=${recipe.arch}`] : [];
-  await $({ quiet: true })`debootstrap ${archArg} --variant=minbase --include=${recipe.include.join(',')} ${suite} ${rootfs} ${mirror}`;
+  const includeArg = recipe.include.length ? [`--include=${recipe.include.join(',')}`] : [];
+  const debootstrap = () => $({ quiet: true })`debootstrap ${archArg} --variant=minbase ${includeArg} ${suite} ${rootfs} ${mirror}`;
+  try {
+    await debootstrap();
+  } catch (e) {
+    // Seen once on a fresh machine: dpkg inside the new root failed on one package and a second
+    // attempt went through. Say what dpkg said (it is only in debootstrap's own log), then retry once.
+    log(`debootstrap failed; its log ends:\n${await logTail(join(rootfs, 'debootstrap', 'debootstrap.log'))}\ntrying once more`);
+    // debootstrap unmounts what it mounted in the new root on exit; a lazy unmount makes sure.
+    await $({ quiet: true, nothrow: true })`umount -R -l ${join(rootfs, 'proc')} ${join(rootfs, 'sys')}`;
+    await rm(rootfs, { recursive: true, force: true });
+    try {
+      await debootstrap();
+    } catch (again) {
+      throw new Error(`debootstrap failed twice; its log ends:\n${await logTail(join(rootfs, 'debootstrap', 'debootstrap.log'))}`, { cause: again });
+    }
+  }
   const ms = Math.round(performance.now() - start);
   await writeFile(stamp, `${JSON.stringify({ ms, builtAt: new Date().toISOString() })}\n`);
   return { rootfs, ms, cached: false };
+}
+
+/** The last lines of a log file, or a note that there is none. */
+async function logTail(file: string, lines = 15): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => `(no ${file})`);
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * A Debian bookworm root exactly as `debootstrap --variant=minbase` leaves it: nothing of camfleet's
+ * and nothing this machine has installed. npm test's pristine stage installs .ci/apt-packages into a
+ * throwaway overlay of it, so a package missing from that list fails there even when this machine
+ * has it. Cached like the lab image's debootstrap; callers must not write to it.
+ */
+export async function pristineRoot(log: (line: string) => void): Promise<string> {
+  return (await ensureDebootstrap({ ...containerRecipe, name: 'pristine', include: [] }, log)).rootfs;
 }
 
 /** Run a script inside the image with the host's network (to reach Debian's mirror), not booted. */

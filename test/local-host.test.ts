@@ -15,6 +15,7 @@ import { paths } from '../provision/core/render/paths.ts';
 import type { DesiredState } from '../provision/core/types.ts';
 import { observeHost } from '../provision/facts/observe/observe.ts';
 import { localHost, localHostUnavailable, type LocalHost } from '../provision/transport/local.ts';
+import { missingPackages as missingHostPackages } from '../lab/host-packages.ts';
 import { render } from './support/fleet.ts';
 
 const fakes = new URL('./support/fakes', import.meta.url).pathname;
@@ -29,10 +30,7 @@ const [desired] = render(`hosts:
 `, { KEY: 'secretKey42' }) as [DesiredState];
 
 /** Packages this machine lacks: the sandbox sees its dpkg database, and installs nothing. */
-function missingPackages(): string[] {
-  const out = execFileSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...desired.packages], { encoding: 'utf8' });
-  return desired.packages.filter((p) => !out.includes(`${p} ii`));
-}
+const missingPackages = (): string[] => missingHostPackages(desired.packages);
 
 const why =
   localHostUnavailable() ??

@@ -87,7 +87,7 @@ hosts:
   });
 
   it('logs one JSON object per line, with the stream key masked', () => {
-    expect(s.events.map((e) => e.event).slice(0, 4)).toEqual(['start', 'encoder', 'ffmpeg-start', 'streaming']);
+    expect(s.events.map((e) => e.event).slice(0, 4), JSON.stringify(s.events.slice(0, 4))).toEqual(['start', 'encoder', 'ffmpeg-start', 'streaming']);
     expect(s.events.every((e) => typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)))).toBe(true);
     expect(JSON.stringify(s.events)).not.toContain('/live/hd');
     // The key read from its file is no field of the start line; the server it publishes to is.

@@ -30,6 +30,9 @@ export default class SkipSummary implements Reporter {
       }
     }
     if (!groups.size) return;
+    // In npm test's pristine stage a skip means a package .ci/apt-packages lacks: it fails the run.
+    const pristine = process.env.CAMFLEET_STAGE === 'pristine';
+    if (pristine) process.exitCode = 1;
 
     const problem = machineProblem();
     // As root on Debian, npm test itself installs packages and builds images; elsewhere it cannot.
@@ -42,6 +45,7 @@ export default class SkipSummary implements Reporter {
       '',
       bar,
       loud(`  ${total} TEST${total === 1 ? '' : 'S'} SKIPPED: this run did not test everything`),
+      ...(pristine ? [loud('  and this is the pristine stage, where no test may skip: is a package missing from .ci/apt-packages?')] : []),
       `  why: ${problem ?? 'skipped by the tests themselves (see their warnings above)'}`,
       '',
       ...[...groups.values()].map((g) => `  ${`${g.file} > ${g.name} (${g.tests})`.padEnd(64)}  ${run(` -- ${g.file}`)}`),
