@@ -1,5 +1,5 @@
 // One regression test per defect found by trying camfleet as an attacker and as a clumsy operator
-// would (issue 16). Each failed before its fix.
+// would (issues 16 and 23). Each failed before its fix.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,6 +101,13 @@ describe('4. secret stream keys', () => {
     const found = problems(keyFrom('shadow'), {}, dir);
     expect(found).toEqual([expect.stringMatching(/hosts\.pi1\.stream\.key: secret: the stream key it holds may only contain/)]);
     expect(found.join('\n')).not.toContain('root:');
+  });
+  it('refuses an empty key file at its place, as it refuses an empty inline key (the streamer would refuse it on the Pi)', () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'empty'), '');
+    writeFileSync(join(dir, 'newline'), '\n');
+    expect(problems(keyFrom('empty'), {}, dir)).toEqual([expect.stringMatching(/^inventory\.yaml:4:\d+ hosts\.pi1\.stream\.key: secret: file .*empty is empty$/)]);
+    expect(problems(keyFrom('newline'), {}, dir)).toEqual([expect.stringMatching(/hosts\.pi1\.stream\.key: secret: file .*newline is empty$/)]);
   });
   it('refuses a huge file and a FIFO at once (the FIFO would block forever)', () => {
     const dir = scratch();
