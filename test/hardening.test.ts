@@ -142,6 +142,7 @@ describe('5. configs that would fail on the Pi are refused', () => {
     ['a NetworkManager hotspot without a country', hotspot('passphrase: "correct horse"'), /country is required when hotspot\.mode is networkmanager/],
     ['the stream port equal to the stat port', host('    stream: { port: 8080, statPort: 8080 }\n'), /stream\.statPort: is the same port as stream\.port/],
     ['a publish allow-list without the Pi itself', host('    access: { publish: [] }\n'), /access\.publish: must admit 127\.0\.0\.1/],
+    ['a NetworkManager hotspot on channel 15 (band=a, channel=15: NetworkManager rejects it)', hotspot('country: GB, passphrase: "correct horse", channel: 15'), /^inventory\.yaml:4:\d+ hosts\.pi1\.hotspot\.channel: use 1-14 \(2\.4 GHz\) or 36-48/],
     ['a hotspot subnet containing the Pi', hotspot('country: GB, passphrase: "correct horse", address: 192.168.1.1, dhcpStart: 192.168.1.100, dhcpEnd: 192.168.1.200'), /contains the Pi's own address 192\.168\.1\.21/],
   ])('%s', (_, yaml, message) => {
     expect(problems(yaml)).toEqual([expect.stringMatching(message)]);

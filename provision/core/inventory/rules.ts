@@ -58,8 +58,8 @@ function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet:
 
   // Without a regulatory country the radio stays rfkill-blocked, in either mode.
   if (!h.country) bad('country', required('country'));
-  if (h.channel > 14 && h.mode === 'hostapd' && ![36, 40, 44, 48].includes(h.channel))
-    bad('channel', 'use 1-14 (2.4 GHz) or 36-48 (5 GHz, no radar detection)');
+  // Both modes render a channel above 14 as 5 GHz (hw_mode=a, band=a): only its non-radar channels are.
+  if (h.channel > 14 && ![36, 40, 44, 48].includes(h.channel)) bad('channel', 'use 1-14 (2.4 GHz) or 36-48 (5 GHz, no radar detection)');
 
   const net = subnet(h.address, h.prefixLength);
   const outside = (['dhcpStart', 'dhcpEnd'] as const).filter((key) => subnet(h[key], h.prefixLength) !== net);
