@@ -41,6 +41,12 @@ describe('1. a camera device cannot add lines to the streamer unit', () => {
       expect.stringMatching(/^inventory\.yaml:4:23 hosts\.pi1\.camera\.device: must be \/dev\/videoN/),
     ]);
   });
+  it('refuses a device path longer than a path can be (PATH_MAX), at its place, before systemd-analyze would', () => {
+    expect(problems(host(`    camera: { device: /dev/v4l/by-id/${'a'.repeat(2 * 1024 * 1024)} }\n`))).toEqual([
+      'inventory.yaml:4:23 hosts.pi1.camera.device: must be at most 4095 characters (it has 2097167)',
+    ]);
+    expect(problems(host(`    camera: { device: /dev/v4l/by-id/${'a'.repeat(4095 - 15)} }\n`))).toEqual([]);
+  });
   it('escapes what a unit treats specially (% specifiers, backslashes) in the value it renders', () => {
     const [h] = parseAndResolve('i.yaml', host('    camera: { device: "file:/tmp/a%n\\\\x20b" }\n'), '/', {}).hosts;
     const unit = renderHost(h!, { templates, streamerBundle: bundle, viewerAssets }).files.find((f) => f.path === paths.streamerUnit)!.content;

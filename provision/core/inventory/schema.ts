@@ -82,6 +82,9 @@ function toProblem(doc: InventoryDocument, e: ErrorObject): Problem {
       const key = field === 'address' && path[0] === 'hosts' && path.length === 3 ? 'hostAddress' : field;
       return doc.problem(path, patternHints[key] ?? patternHints[String(path.at(-2) ?? '')] ?? `must match ${String(params.pattern)}`);
     }
+    case 'maxLength':
+      // Only the length: the value may be a secret.
+      return doc.problem(path, `must be at most ${String(params.limit)} characters (it has ${String(e.data).length})`);
     case 'format':
       return doc.problem(path, `must be an ${String(params.format).toUpperCase()} address`);
     case 'oneOf':
