@@ -153,6 +153,27 @@ describe('5. configs that would fail on the Pi are refused', () => {
   ])('%s', (_, yaml, message) => {
     expect(problems(yaml)).toEqual([expect.stringMatching(message)]);
   });
+  it('checks each allow-list entry as nginx reads it, at its own place, before nginx -t would', () => {
+    const form = 'must be all, an IP address or a CIDR such as 192.168.1.0/24';
+    expect(problems(host('    access:\n      publish: [127.0.0.1, "10.0.0.1/40"]\n      play: ["999.999.999.999/99", cafe]\n      stat: ["::::", "fd00::/129"]\n'))).toEqual([
+      `inventory.yaml:5:28 hosts.pi1.access.publish.1: ${form}: /40 is not a prefix length of IPv4 (0-32)`,
+      `inventory.yaml:6:14 hosts.pi1.access.play.0: ${form}: 999.999.999.999 is not an IPv4 address: four numbers 0-255 without leading zeros, e.g. 192.168.1.21`,
+      `inventory.yaml:6:36 hosts.pi1.access.play.1: ${form}: cafe is a name: nginx allows addresses, not names`,
+      `inventory.yaml:7:14 hosts.pi1.access.stat.0: ${form}: :::: is not an IPv6 address`,
+      `inventory.yaml:7:22 hosts.pi1.access.stat.1: ${form}: /129 is not a prefix length of IPv6 (0-128)`,
+    ]);
+    // What the schema's pattern already refuses (editors show it too) reads the same.
+    expect(problems(host('    access: { play: [pi.local, "1.2.3.4/8/8"] }\n'))).toEqual([
+      `inventory.yaml:4:22 hosts.pi1.access.play.0: ${form}`,
+      `inventory.yaml:4:32 hosts.pi1.access.play.1: ${form}`,
+    ]);
+    expect(problems(host('    access: { publish: [127.0.0.1, "::1", 10.0.0.0/8, "fd00::/64"], play: [all, "0:0:0:0:0:0:0:1/128"] }\n'))).toEqual([]);
+  });
+  it('says an entry set in defaults once, however many hosts take it', () => {
+    expect(problems(`defaults: { access: { play: [cafe] } }\n${host()}  pi2:\n    address: 192.168.1.22\n`)).toEqual([
+      expect.stringMatching(/^inventory\.yaml:1:30 defaults\.access\.play\.0: must be all, an IP address or a CIDR/),
+    ]);
+  });
   it('names a dashed interface\'s device unit the way systemd does', () => {
     const [h] = parseAndResolve('i.yaml', host('    hotspot: { mode: hostapd, interface: wlan-ap, country: GB, passphrase: "correct horse", ssid: cam }\n'), '/', {}).hosts;
     const unit = renderHost(h!, { templates, streamerBundle: bundle, viewerAssets }).files.find((f) => f.path === paths.hotspotAddressUnit)!.content;

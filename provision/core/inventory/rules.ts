@@ -2,6 +2,7 @@
 // fps from defaults) and point at the line that set the offending value.
 import { cameraProblems } from '../../contract/camera.ts';
 import type { Problem } from '../errors.ts';
+import { allowEntryFault, allowEntryForm } from './address.ts';
 import type { ResolvedHost } from '../types.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
 import type { Resolution } from './resolve.ts';
@@ -14,7 +15,17 @@ type IsSet = (key: string) => boolean;
 
 export function checkHost(doc: InventoryDocument, r: Pick<Resolution, 'host' | 'at' | 'isSet' | 'failed'>): Problem[] {
   const { host, at, isSet } = r;
-  return [...checkSsh(doc, host, at), ...checkCamera(doc, host, at), ...checkStream(doc, host, at), ...checkHotspot(doc, host, at, isSet, r.failed), ...checkViewer(doc, host, at)];
+  return [...checkSsh(doc, host, at), ...checkCamera(doc, host, at), ...checkStream(doc, host, at), ...checkAccess(doc, host, at), ...checkHotspot(doc, host, at, isSet, r.failed), ...checkViewer(doc, host, at)];
+}
+
+/** Each allow-list entry goes into nginx.conf as it is written: checked here, at its own line, not by nginx -t on the Pi. */
+function checkAccess(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
+  return (['publish', 'play', 'stat'] as const).flatMap((list) =>
+    host.access[list].flatMap((entry, i) => {
+      const fault = allowEntryFault(entry);
+      return fault ? [doc.problem([...at(`access.${list}`), i], `${allowEntryForm}: ${fault}`)] : [];
+    }),
+  );
 }
 
 function checkSsh(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {

@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors.ts';
 import { editDistance } from '../edit-distance.ts';
 import type { InventoryDocument } from './document.ts';
+import { allowEntryForm } from './address.ts';
 import { inventoryValidator } from './schema-validator.ts';
 
 /** What a failed `pattern` means, by the name of the field it guards. */
@@ -29,6 +30,10 @@ const patternHints: Record<string, string> = {
   env: 'must be an environment variable name',
   groups: 'must be a group name: lowercase letters, digits and -',
   to: 'must be the name of an inventory host (role: origin)',
+  // access.publish/play/stat entries, by their list's name.
+  publish: allowEntryForm,
+  play: allowEntryForm,
+  stat: allowEntryForm,
 };
 
 export function validateSchema(doc: InventoryDocument): Problem[] {
