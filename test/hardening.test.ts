@@ -189,6 +189,21 @@ describe('6. addresses and jump hosts', () => {
   ])('refuses %s as an address', (_, address, message) => {
     expect(problems(`hosts:\n  pi1:\n    address: ${address}\n`)).toEqual([expect.stringMatching(message)]);
   });
+  it.each([
+    ['a hex-dotted name resolvers read as an IPv4 address', '0xc0.0.2.1', /^inventory\.yaml:3:14 hosts\.pi1\.address: is not an IPv4 address as written: resolvers read it as 192\.0\.2\.1/],
+    ['a bare number resolvers read as an IPv4 address', '"3221225985"', /address: is not an IPv4 address as written: resolvers read it as 192\.0\.2\.1/],
+    ['a short dotted number', '10.1.2', /address: is not an IPv4 address as written: resolvers read it as 10\.1\.0\.2/],
+    ['colons alone', '"::::"', /^inventory\.yaml:3:14 hosts\.pi1\.address: is not an IPv6 address$/],
+    ['three groups of IPv6', '"1:2:3"', /address: is not an IPv6 address$/],
+  ])('refuses %s', (_, address, message) => {
+    expect(problems(`hosts:\n  pi1:\n    address: ${address}\n`)).toEqual([expect.stringMatching(message)]);
+  });
+  it('compares addresses in their canonical form: one IPv6 address written two ways is one Pi', () => {
+    expect(problems('hosts:\n  a:\n    address: "::1"\n  b:\n    address: "0:0:0:0:0:0:0:1"\n')).toEqual([
+      'inventory.yaml:5:14 hosts.b.address: address 0:0:0:0:0:0:0:1 is already used by host a (written there as ::1)',
+    ]);
+    expect(problems('hosts:\n  a:\n    address: "fd00::1"\n  b:\n    address: "FD00:0::2"\n  c:\n    address: pi-c.local\n')).toEqual([]);
+  });
   it('compares addresses as names, whatever their case', () => {
     expect(problems('hosts:\n  a:\n    address: pi.local\n  b:\n    address: PI.local\n')).toEqual([expect.stringMatching(/address PI\.local is already used by host a/)]);
   });
