@@ -239,6 +239,24 @@ describe('7. robustness', () => {
     expect(globMatch('hall-?', 'hall-1')).toBe(true);
     expect(globMatch('hall-?', 'hall-12')).toBe(false);
   });
+  it('one set of flag rules for every command: --parallel 0 and --max-failures 200% are refused by status and provision alike', () => {
+    // A host that refuses at once, should a bad flag get past the command line.
+    const dir = scratch();
+    writeFileSync(join(dir, 'inventory.yaml'), 'hosts:\n  pi1:\n    address: 127.0.0.1\n    ssh: { port: 9 }\n');
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'provision/cli/main.ts', ...args, '-i', join(dir, 'inventory.yaml'), '--host', 'pi1'], { encoding: 'utf8' });
+    for (const command of ['status', 'provision']) {
+      for (const bad of ['0', 'lots']) {
+        const r = run(command, '--parallel', bad);
+        expect(r.stderr, `${command} --parallel ${bad}`).toContain(`camfleet: --parallel takes a whole number from 1 to 10000, not '${bad}'`);
+        expect(r.status).toBe(2);
+      }
+    }
+    for (const bad of ['200%', '5 %']) {
+      const r = run('provision', '--max-failures', bad);
+      expect(r.stderr, `--max-failures ${bad}`).toContain(`camfleet: --max-failures takes a count or a percentage from 0% to 100%, not '${bad}'`);
+      expect(r.status).toBe(2);
+    }
+  });
   it('bad --report, --connect-timeout are refused with exit 2 before any host is touched', () => {
     const run = (...args: string[]) => spawnSync('npx', ['tsx', 'provision/cli/main.ts', 'provision', '--host', 'pi1', ...args], { encoding: 'utf8' });
     const dir = run('--report', tmpdir());
