@@ -115,6 +115,20 @@ describe('4. secret stream keys', () => {
     expect(problems(keyFrom('empty'), {}, dir)).toEqual([expect.stringMatching(/^inventory\.yaml:4:\d+ hosts\.pi1\.stream\.key: secret: file .*empty is empty$/)]);
     expect(problems(keyFrom('newline'), {}, dir)).toEqual([expect.stringMatching(/hosts\.pi1\.stream\.key: secret: file .*newline is empty$/)]);
   });
+  it('says what is wrong with a key or a secret reference, not that it is neither a value nor a reference', () => {
+    const stream = (key: string) => host(`    stream: { key: ${key} }\n`);
+    expect(problems(stream('k'.repeat(300)))).toEqual(['inventory.yaml:4:20 hosts.pi1.stream.key: must be at most 256 characters (it has 300)']);
+    expect(problems(stream('"cam!"'))).toEqual(['inventory.yaml:4:20 hosts.pi1.stream.key: may only contain letters, digits, _ and -']);
+    expect(problems(stream('{ env: "not a name" }'))).toEqual(['inventory.yaml:4:27 hosts.pi1.stream.key.env: must be an environment variable name']);
+    expect(problems(stream('{ file: "" }'))).toEqual(['inventory.yaml:4:28 hosts.pi1.stream.key.file: must not be empty']);
+    expect(problems(host('    hotspot: { passphrase: "correct\\thorse" }\n'))).toEqual(['inventory.yaml:4:28 hosts.pi1.hotspot.passphrase: must not contain control characters (newline, tab, NUL, ...)']);
+    // Where it is neither, that is what it is told.
+    expect(problems(stream('{ env: KEY, file: key }'))).toEqual([expect.stringMatching(/stream\.key: must be a plain value or a secret reference/)]);
+    // A secret's value is not quoted, but its fault is said.
+    const dir = scratch();
+    writeFileSync(join(dir, 'long'), 'k'.repeat(300));
+    expect(problems(keyFrom('long'), {}, dir)).toEqual(['inventory.yaml:4:15 hosts.pi1.stream.key: secret: the stream key it holds has 300 characters; at most 256']);
+  });
   it('refuses a huge file and a FIFO at once (the FIFO would block forever)', () => {
     const dir = scratch();
     writeFileSync(join(dir, 'big'), Buffer.alloc(10 * 1024 * 1024, 'a'));
