@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import schema from '../schemas/inventory.schema.json' with { type: 'json' };
 import { bitratePattern, cameraLimits, cameraProblems, defaultCamera, encoders, inputFormats, parseBitrate } from '../provision/contract/camera.ts';
-import { ConfigError, defaultStreamerConfig, parseStreamKey, validateStreamerConfig } from '../provision/contract/streamer-config.ts';
+import { ConfigError, defaultStreamerConfig, parseStreamKey, streamKeyPattern, validateStreamerConfig } from '../provision/contract/streamer-config.ts';
 
 const camera = schema.$defs.camera.properties;
 
@@ -30,6 +30,12 @@ describe('the inventory schema says what the contract says', () => {
   it('the same input formats and encoders', () => {
     expect(camera.inputFormat.enum).toEqual([...inputFormats]);
     expect(camera.encoder.enum).toEqual([...encoders]);
+  });
+
+  it('the same stream key: its characters and at most 256 of them', () => {
+    const inline = schema.$defs.stream.properties.key.oneOf[0] as { pattern: string; maxLength: number };
+    for (const key of ['cam', 'Cam_1-x', 'k'.repeat(256), 'k'.repeat(257), '', 'cam!', 'cam key'])
+      expect(new RegExp(inline.pattern).test(key) && key.length <= inline.maxLength, key).toBe(streamKeyPattern.test(key));
   });
 
   it('the same bitrate syntax', () => {

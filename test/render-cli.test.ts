@@ -1,5 +1,6 @@
 // `npm run render`: the CI dry run. Real nginx -t with the RTMP module, real systemd-analyze.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +50,25 @@ describe('render command', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/inventory\.yaml:4:20 hosts\.pi1\.camera\.fps: must be <= 120/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('an --out it cannot write (the root, a read-only folder) is one line and exit 2, not a stack trace', () => {
+    // As an operator without root: root may write anywhere, so the test drops to nobody when it is root.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const render = (out: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli', 'main.ts'), 'render', '--all', '--out', out], { cwd: root, encoding: 'utf8', ...asUser });
+    const readOnly = scratch();
+    chmodSync(readOnly, 0o555);
+    for (const [out, message] of [
+      ['/', 'camfleet: --out / is the root of the filesystem: name a folder for the rendered hosts, e.g. build/rendered'],
+      [join(readOnly, 'out'), `camfleet: --out ${join(readOnly, 'out')}: cannot write in ${readOnly} (EACCES)`],
+    ] as const) {
+      const r = render(out);
+      expect(r.stderr.split('\n')[0]).toBe(message);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(r.status).toBe(2);
+    }
+    expect(readdirSync(readOnly)).toEqual([]);
   });
 
   it('usage mistakes exit 2 with a hint; --help exits 0', async () => {

@@ -8,7 +8,8 @@ import { UsageError } from '../core/errors.ts';
 import { exitCodes } from './exit-codes.ts';
 import { formatPlan, planToJson } from '../core/plan/format.ts';
 import { progressView } from './progress.ts';
-import { parseFailureBudget, rollout } from '../rollout/rollout.ts';
+import { rollout } from '../rollout/rollout.ts';
+import { countFlag, failureBudgetFlag, parallelFlag } from './flags.ts';
 import { exitCodeFor, summaryTable } from './summary.ts';
 import type { HostResult } from '../converge/result.ts';
 import { readPlanFile, writePlanFile } from '../converge/plan-file.ts';
@@ -71,21 +72,17 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     if (values['allow-ssh-cutoff'])
       throw new UsageError('--apply-plan applies the plan as it was saved, SSH guard included: make it with --check --plan-out --allow-ssh-cutoff');
   }
-  const parallel = positiveInt(values.parallel ?? '8', '--parallel', 10_000);
-  const canary = values.canary === undefined ? undefined : positiveInt(values.canary, '--canary', 10_000);
+  const parallel = parallelFlag(values.parallel, 8);
+  const canary = values.canary === undefined ? undefined : countFlag('--canary', values.canary, 0, 10_000);
+  const failureBudget = failureBudgetFlag(values['max-failures']);
   // Node's timers take at most 2^31-1 ms; a larger timeout would wrap round to 1 ms.
-  const timeoutMs = positiveInt(values['connect-timeout'] ?? '15', '--connect-timeout', 3600) * 1000;
+  const timeoutMs = countFlag('--connect-timeout', values['connect-timeout'], 15, 3600) * 1000;
   if (values.report !== undefined) await checkWritableFile(values.report, '--report');
   if (planOut !== undefined) await checkWritableFile(planOut, '--plan-out');
 
   const saved = applyFrom === undefined ? undefined : new Map((await readPlanFile(applyFrom)).hosts.map((h) => [h.host, h]));
   const inventory = await loadSelected(saved ? { inventory: values.inventory, host: [...saved.keys()] } : values);
-  let maxFailures: number | undefined;
-  try {
-    maxFailures = values['max-failures'] === undefined ? undefined : parseFailureBudget(values['max-failures'], inventory.hosts.length);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const maxFailures = failureBudget?.(inventory.hosts.length);
   // The first hosts' connections are under way while the SSH library and templates load.
   const dialer = newDialer();
   for (const h of inventory.hosts.slice(0, Math.min(canary ?? parallel, parallel))) if (!h.ssh.jump) dialer.predial(h.address, h.ssh.port, timeoutMs);
@@ -158,11 +155,6 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   if (!reportFailed) return code;
   console.error(reportFailed);
   return code === exitCodes.ok || code === exitCodes.changesPending ? exitCodes.failed : code | exitCodes.failed;
-}
-
-function positiveInt(text: string, flag: string, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${flag} takes a whole number from 1 to ${max}, not '${text}'`);
-  return Number(text);
 }
 
 /** In the inventory's order, whatever order the hosts finished in. */

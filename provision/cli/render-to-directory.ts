@@ -29,9 +29,12 @@ export async function renderToDirectory(
   outDir: string,
 ): Promise<{ rendered: RenderedHost[]; validation: ValidationResult }> {
   const out = resolve(outDir);
+  // Hosts would become folders at the root, and the scratch folder would go there too.
+  if (out === dirname(out)) throw new UsageError(`--out ${outDir} is the root of the filesystem: name a folder for the rendered hosts, e.g. build/rendered`);
   await refuseForeignOutput(out, hosts.map((h) => h.name));
-  await mkdir(dirname(out), { recursive: true });
-  const scratch = await mkdtemp(join(dirname(out), '.camfleet-render-'));
+  const scratch = await makeScratch(dirname(out)).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`--out ${outDir}: cannot write in ${dirname(out)} (${e.code ?? e.message})`);
+  });
   try {
     const rendered: RenderedHost[] = [];
     for (const host of hosts) {
@@ -60,6 +63,12 @@ export async function renderToDirectory(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The scratch folder beside OUT (so the final renames stay on one filesystem), and OUT's parents. */
+async function makeScratch(parent: string): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(join(parent, '.camfleet-render-'));
 }
 
 const generator = 'camfleet render';

@@ -3,6 +3,7 @@
 import type { StreamerStatus } from '../contract/streamer-status.ts';
 import { connect } from '../transport/ssh.ts';
 import { loadSelected, parse, selectionOptions } from './common.ts';
+import { parallelFlag } from './flags.ts';
 import { HostError, UnreachableError } from '../transport/host-error.ts';
 import { exitCodes } from './exit-codes.ts';
 import { formatTable } from './table.ts';
@@ -77,8 +78,8 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
 export async function runStatusCli(args: string[]): Promise<number> {
   const { values } = parse(args, { ...selectionOptions, json: { type: 'boolean' }, parallel: { type: 'string' }, qr: { type: 'boolean' } });
   if (values.help) return console.log(statusUsage), exitCodes.ok;
+  const parallel = parallelFlag(values.parallel, 16);
   const inventory = await loadSelected(values);
-  const parallel = Math.max(1, Number(values.parallel ?? 16) || 16);
   const results = new Map<string, PiStatus>();
   await inPool(inventory.hosts, parallel, async (h) => void results.set(h.name, await gatherStatus(h)));
   const ordered = inventory.hosts.map((h) => results.get(h.name)!);

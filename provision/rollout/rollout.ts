@@ -52,10 +52,3 @@ export async function rollout<R extends Finished>(
 
   return hosts.map((h) => results.get(h) ?? notStarted(h, stopped ?? 'stopped'));
 }
-
-/** `3` -> 3; `20%` of 10 hosts -> 2. */
-export function parseFailureBudget(text: string, hostCount: number): number {
-  const m = /^(\d+)(%?)$/.exec(text.trim());
-  if (!m) throw new Error(`--max-failures takes a count or a percentage, not '${text}'`);
-  return m[2] ? Math.floor((Number(m[1]) * hostCount) / 100) : Number(m[1]);
-}

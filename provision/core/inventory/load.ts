@@ -62,6 +62,8 @@ export function parseAndResolve(file: string, text: string, inventoryDir: string
   return { file, names, groups, hosts };
 }
 
+/** In file order, each once: a value set in defaults or a group is checked for every host that takes it. */
 function sortByPlace(problems: Problem[]): Problem[] {
-  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const once = new Map(problems.map((p) => [`${p.line}:${p.col}:${p.path}:${p.message}`, p]));
+  return [...once.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }

@@ -7,7 +7,7 @@ import type { OriginSettings, RelayTarget } from '../types.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
 import { mergeLayers } from './merge.ts';
 import { hostLayers, type RawInventory } from './resolve.ts';
-import { isIpv4 } from './rules.ts';
+import { isIpv4 } from './address.ts';
 
 export interface RelayLinks {
   /** Camera name -> where it pushes. */

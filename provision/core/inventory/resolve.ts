@@ -79,11 +79,12 @@ export function resolveHost(
   const addressing = hotspotAddressing[mode];
   const hotspotOn = mode !== 'none';
   const streamKey = secret('stream', 'key', false) ?? '';
-  // A key read from a secret is held to the pattern an inline key meets (it is part of a URL and a
-  // file name in nginx); the value itself is never quoted back.
-  if (streamKey && !failedSecrets.has('stream.key') && !streamKeyPattern.test(streamKey)) {
+  // A key read from a secret is held to the pattern an inline key meets in the schema (it is part
+  // of a URL and a file name in nginx); what is wrong is said, the value itself never quoted back.
+  if (isSecretRef(s.stream.key) && streamKey && !streamKeyPattern.test(streamKey)) {
     failedSecrets.add('stream.key');
-    problems.push(doc.problem(at('stream.key'), `secret: the stream key it holds may only contain letters, digits, _ and - (at most 256; it has ${streamKey.length} characters)`));
+    const fault = /^[A-Za-z0-9_-]*$/.test(streamKey) ? `has ${streamKey.length} characters; at most 256` : 'may only contain letters, digits, _ and -';
+    problems.push(doc.problem(at('stream.key'), `secret: the stream key it holds ${fault}`));
   }
   // Only a hotspot that will be configured needs its passphrase resolved.
   const passphrase = hotspotOn ? secret('hotspot', 'passphrase', true) ?? '' : '';

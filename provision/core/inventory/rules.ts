@@ -2,6 +2,7 @@
 // fps from defaults) and point at the line that set the offending value.
 import { cameraProblems } from '../../contract/camera.ts';
 import type { Problem } from '../errors.ts';
+import { allowEntryFault, allowEntryForm, isIpv4, parseAddress } from './address.ts';
 import type { ResolvedHost } from '../types.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
 import type { Resolution } from './resolve.ts';
@@ -14,7 +15,17 @@ type IsSet = (key: string) => boolean;
 
 export function checkHost(doc: InventoryDocument, r: Pick<Resolution, 'host' | 'at' | 'isSet' | 'failed'>): Problem[] {
   const { host, at, isSet } = r;
-  return [...checkSsh(doc, host, at), ...checkCamera(doc, host, at), ...checkStream(doc, host, at), ...checkHotspot(doc, host, at, isSet, r.failed), ...checkViewer(doc, host, at)];
+  return [...checkSsh(doc, host, at), ...checkCamera(doc, host, at), ...checkStream(doc, host, at), ...checkAccess(doc, host, at), ...checkHotspot(doc, host, at, isSet, r.failed), ...checkViewer(doc, host, at)];
+}
+
+/** Each allow-list entry goes into nginx.conf as it is written: checked here, at its own line, not by nginx -t on the Pi. */
+function checkAccess(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
+  return (['publish', 'play', 'stat'] as const).flatMap((list) =>
+    host.access[list].flatMap((entry, i) => {
+      const fault = allowEntryFault(entry);
+      return fault ? [doc.problem([...at(`access.${list}`), i], `${allowEntryForm}: ${fault}`)] : [];
+    }),
+  );
 }
 
 function checkSsh(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
@@ -58,8 +69,8 @@ function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet:
 
   // Without a regulatory country the radio stays rfkill-blocked, in either mode.
   if (!h.country) bad('country', required('country'));
-  if (h.channel > 14 && h.mode === 'hostapd' && ![36, 40, 44, 48].includes(h.channel))
-    bad('channel', 'use 1-14 (2.4 GHz) or 36-48 (5 GHz, no radar detection)');
+  // Both modes render a channel above 14 as 5 GHz (hw_mode=a, band=a): only its non-radar channels are.
+  if (h.channel > 14 && ![36, 40, 44, 48].includes(h.channel)) bad('channel', 'use 1-14 (2.4 GHz) or 36-48 (5 GHz, no radar detection)');
 
   const net = subnet(h.address, h.prefixLength);
   const outside = (['dhcpStart', 'dhcpEnd'] as const).filter((key) => subnet(h[key], h.prefixLength) !== net);
@@ -77,10 +88,6 @@ function checkHotspot(doc: InventoryDocument, host: ResolvedHost, at: At, isSet:
 /** WPA2-PSK: 8-63 printable ASCII characters, or the raw 256-bit key as 64 hex digits. */
 export function isWpa2Passphrase(p: string): boolean {
   return /^[\x20-\x7e]{8,63}$/.test(p) || /^[0-9a-fA-F]{64}$/.test(p);
-}
-
-export function isIpv4(text: string): boolean {
-  return /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/.test(text);
 }
 
 const isPort = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 65535;
@@ -103,22 +110,23 @@ function subnet(ip: string, prefix: number): number {
 }
 
 /**
- * Across the fleet: every address is an IP or a DNS name as written (an all-digit dotted name is
- * taken for a malformed IPv4 address), and two hosts must not share one (one would be provisioned
- * twice): names compare case-insensitively.
+ * Across the fleet: every address is an IP or a DNS name as resolvers read it (a name they would
+ * take for a number is refused: one Pi would be two hosts), and two hosts must not share one (one
+ * would be provisioned twice): addresses compare in their canonical form (case, IPv6 zeros).
  */
 export function checkFleet(doc: InventoryDocument, hosts: Record<string, { address: string }>): Problem[] {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, { name: string; address: string }>();
   const problems: Problem[] = [];
   for (const [name, { address }] of Object.entries(hosts)) {
-    if (/^[0-9.]+$/.test(address) && !isIpv4(address)) {
-      problems.push(doc.problem(['hosts', name, 'address'], 'is not an IPv4 address: four numbers 0-255 without leading zeros, e.g. 192.168.1.21'));
+    const parsed = parseAddress(address);
+    if (parsed.kind === 'invalid') {
+      problems.push(doc.problem(['hosts', name, 'address'], parsed.fault));
       continue;
     }
-    const key = address.toLowerCase();
-    const first = seen.get(key);
-    if (first) problems.push(doc.problem(['hosts', name, 'address'], `address ${address} is already used by host ${first}`));
-    else seen.set(key, name);
+    const first = seen.get(parsed.canonical);
+    const spelt = first && first.address !== address ? ` (written there as ${first.address})` : '';
+    if (first) problems.push(doc.problem(['hosts', name, 'address'], `address ${address} is already used by host ${first.name}${spelt}`));
+    else seen.set(parsed.canonical, { name, address });
   }
   return problems;
 }

@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors.ts';
 import { editDistance } from '../edit-distance.ts';
 import type { InventoryDocument } from './document.ts';
+import { allowEntryForm } from './address.ts';
 import { inventoryValidator } from './schema-validator.ts';
 
 /** What a failed `pattern` means, by the name of the field it guards. */
@@ -29,17 +30,27 @@ const patternHints: Record<string, string> = {
   env: 'must be an environment variable name',
   groups: 'must be a group name: lowercase letters, digits and -',
   to: 'must be the name of an inventory host (role: origin)',
+  // access.publish/play/stat entries, by their list's name.
+  publish: allowEntryForm,
+  play: allowEntryForm,
+  stat: allowEntryForm,
 };
 
 export function validateSchema(doc: InventoryDocument): Problem[] {
   const validate = inventoryValidator();
   if (validate(doc.data)) return [];
   const errors = validate.errors ?? [];
-  // A oneOf failure explains itself; the per-branch errors beneath it would only add noise.
+  // A value that may be plain or a secret reference (a oneOf) fails every branch. A branch of its
+  // kind that failed on its content (a pattern, a length) says what is wrong with it; the other
+  // branches' errors (wrong type, a missing key) are noise. Without one, the oneOf explains itself.
+  const under = (e: ErrorObject, path: string) => e.instancePath === path || e.instancePath.startsWith(`${path}/`);
+  const isContent = (e: ErrorObject) => ['pattern', 'maxLength', 'minLength'].includes(e.keyword);
   const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
-  const kept = errors.filter(
-    (e) => e.keyword === 'oneOf' || !oneOfPaths.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`)),
-  );
+  const explained = oneOfPaths.filter((p) => errors.some((e) => isContent(e) && under(e, p)));
+  const kept = errors.filter((e) => {
+    if (!oneOfPaths.some((p) => under(e, p))) return true;
+    return explained.some((p) => under(e, p)) ? isContent(e) : e.keyword === 'oneOf';
+  });
   const problems = kept.map((e) => toProblem(doc, e));
   // ajv can report the same place twice (e.g. through two $refs); say each thing once.
   const seen = new Set<string>();
@@ -82,6 +93,11 @@ function toProblem(doc: InventoryDocument, e: ErrorObject): Problem {
       const key = field === 'address' && path[0] === 'hosts' && path.length === 3 ? 'hostAddress' : field;
       return doc.problem(path, patternHints[key] ?? patternHints[String(path.at(-2) ?? '')] ?? `must match ${String(params.pattern)}`);
     }
+    case 'minLength':
+      return doc.problem(path, params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`);
+    case 'maxLength':
+      // Only the length: the value may be a secret.
+      return doc.problem(path, `must be at most ${String(params.limit)} characters (it has ${String(e.data).length})`);
     case 'format':
       return doc.problem(path, `must be an ${String(params.format).toUpperCase()} address`);
     case 'oneOf':

@@ -28,5 +28,8 @@ export function resolveSecret(ref: SecretRef, inventoryDir: string, sources: Sec
   const read = sources.readFile?.(path) ?? { ok: false, message: 'cannot be read (no file access here)' };
   if (!read.ok) return { ok: false, message: `secret: file ${path} ${read.message}` };
   // One trailing newline is what editors and `echo` add; it is never part of the secret.
-  return { ok: true, value: read.value.replace(/\r?\n$/, '') };
+  const value = read.value.replace(/\r?\n$/, '');
+  // Like an empty variable: no secret is empty, and an empty key would only be refused on the Pi.
+  if (value === '') return { ok: false, message: `secret: file ${path} is empty` };
+  return { ok: true, value };
 }
