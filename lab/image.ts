@@ -14,6 +14,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { basePackages } from '../provision/core/render/render.ts';
+import { withBuildLock } from './build-lock.ts';
 import { cacheDir } from './state.ts';
 
 export type ImageLayer = 'base' | 'ready';
@@ -99,10 +100,8 @@ export async function ensureImage(layer: ImageLayer, log: (line: string) => void
   const dir = recipeDir(recipe);
   const rootfs = layerDir(layer, recipe);
   const stamp = join(dir, `${layer}.json`);
-  if (existsSync(stamp) && existsSync(rootfs)) {
-    const { buildMs } = JSON.parse(await readFile(stamp, 'utf8')) as { buildMs: number };
-    return { layer, rootfs, cached: true, buildMs };
-  }
+  const cachedInfo = async (): Promise<ImageInfo> => ({ layer, rootfs, cached: true, buildMs: (JSON.parse(await readFile(stamp, 'utf8')) as { buildMs: number }).buildMs });
+  if (existsSync(stamp) && existsSync(rootfs)) return cachedInfo();
   if (process.getuid?.() !== 0) throw new Error('building the lab image needs root (debootstrap and chroot): run it with sudo');
   for (const tool of ['debootstrap', 'systemd-nspawn']) {
     if (!(await $({ nothrow: true, quiet: true })`command -v ${tool}`).ok)
@@ -110,29 +109,32 @@ export async function ensureImage(layer: ImageLayer, log: (line: string) => void
   }
   if (layer === 'ready') await ensureImage('base', log, recipe);
   await mkdir(dir, { recursive: true });
-  const start = performance.now();
-  // Built beside its final place and renamed into it, so an interrupted build leaves no half image.
-  const partial = `${rootfs}.partial`;
-  await rm(partial, { recursive: true, force: true });
-  let debootstrapMs = 0;
-  let keptDebootstrapMs = 0;
-  if (layer === 'base') {
-    const bootstrapped = await ensureDebootstrap(recipe, log);
-    debootstrapMs = bootstrapped.ms;
-    if (bootstrapped.cached) keptDebootstrapMs = bootstrapped.ms;
-    await $({ quiet: true })`cp -a --reflink=auto ${bootstrapped.rootfs} ${partial}`;
-    await chrootScript(partial, recipe.setupScript, log, 'setting up the pi user and sshd; downloading camfleet\'s packages');
-  } else {
-    log('copying the base image');
-    await $({ quiet: true })`cp -a --reflink=auto ${layerDir('base', recipe)} ${partial}`;
-    await chrootScript(partial, recipe.readyScript, log, `installing ${basePackages.join(', ')}`);
-  }
-  await rename(partial, rootfs);
-  // From nothing: a debootstrap kept from an earlier build counts with the time it took then.
-  const buildMs = Math.round(performance.now() - start) + keptDebootstrapMs;
-  await writeFile(stamp, `${JSON.stringify({ buildMs, debootstrapMs, builtAt: new Date().toISOString() })}\n`);
-  log(`${recipe.name} image ${layer} built in ${(buildMs / 1000).toFixed(0)} s`);
-  return { layer, rootfs, cached: false, buildMs };
+  return withBuildLock(rootfs, log, async () => {
+    if (existsSync(stamp) && existsSync(rootfs)) return cachedInfo(); // built by the process this one waited for
+    const start = performance.now();
+    // Built beside its final place and renamed into it, so an interrupted build leaves no half image.
+    const partial = `${rootfs}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    let debootstrapMs = 0;
+    let keptDebootstrapMs = 0;
+    if (layer === 'base') {
+      const bootstrapped = await ensureDebootstrap(recipe, log);
+      debootstrapMs = bootstrapped.ms;
+      if (bootstrapped.cached) keptDebootstrapMs = bootstrapped.ms;
+      await $({ quiet: true })`cp -a --reflink=auto ${bootstrapped.rootfs} ${partial}`;
+      await chrootScript(partial, recipe.setupScript, log, 'setting up the pi user and sshd; downloading camfleet\'s packages');
+    } else {
+      log('copying the base image');
+      await $({ quiet: true })`cp -a --reflink=auto ${layerDir('base', recipe)} ${partial}`;
+      await chrootScript(partial, recipe.readyScript, log, `installing ${basePackages.join(', ')}`);
+    }
+    await rename(partial, rootfs);
+    // From nothing: a debootstrap kept from an earlier build counts with the time it took then.
+    const buildMs = Math.round(performance.now() - start) + keptDebootstrapMs;
+    await writeFile(stamp, `${JSON.stringify({ buildMs, debootstrapMs, builtAt: new Date().toISOString() })}\n`);
+    log(`${recipe.name} image ${layer} built in ${(buildMs / 1000).toFixed(0)} s`);
+    return { layer, rootfs, cached: false, buildMs };
+  });
 }
 
 /**
@@ -146,39 +148,22 @@ async function ensureDebootstrap(recipe: ImageRecipe, log: (line: string) => voi
   const dir = join(cacheDir, `debootstrap-${arch}-${id}`);
   const rootfs = join(dir, 'rootfs');
   const stamp = join(dir, 'debootstrap.json');
-  if (existsSync(stamp)) return { rootfs, ms: (JSON.parse(await readFile(stamp, 'utf8')) as { ms: number }).ms, cached: true };
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  const mirror = await debianMirror();
-  log(`debootstrap ${suite}${recipe.arch ? ` for ${recipe.arch} (emulated: many minutes)` : ' (a minute or two)'} from ${mirror}`);
-  const start = performance.now();
-  const archArg = recipe.arch ? [`--arch=${recipe.arch}`] : [];
-  const includeArg = recipe.include.length ? [`--include=${recipe.include.join(',')}`] : [];
-  const debootstrap = () => $({ quiet: true })`debootstrap ${archArg} --variant=minbase ${includeArg} ${suite} ${rootfs} ${mirror}`;
-  try {
-    await debootstrap();
-  } catch (e) {
-    // Seen once on a fresh machine: dpkg inside the new root failed on one package and a second
-    // attempt went through. Say what dpkg said (it is only in debootstrap's own log), then retry once.
-    log(`debootstrap failed; its log ends:\n${await logTail(join(rootfs, 'debootstrap', 'debootstrap.log'))}\ntrying once more`);
-    // debootstrap unmounts what it mounted in the new root on exit; a lazy unmount makes sure.
-    await $({ quiet: true, nothrow: true })`umount -R -l ${join(rootfs, 'proc')} ${join(rootfs, 'sys')}`;
-    await rm(rootfs, { recursive: true, force: true });
-    try {
-      await debootstrap();
-    } catch (again) {
-      throw new Error(`debootstrap failed twice; its log ends:\n${await logTail(join(rootfs, 'debootstrap', 'debootstrap.log'))}`, { cause: again });
-    }
-  }
-  const ms = Math.round(performance.now() - start);
-  await writeFile(stamp, `${JSON.stringify({ ms, builtAt: new Date().toISOString() })}\n`);
-  return { rootfs, ms, cached: false };
-}
-
-/** The last lines of a log file, or a note that there is none. */
-async function logTail(file: string, lines = 15): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => `(no ${file})`);
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
+  const kept = async () => ({ rootfs, ms: (JSON.parse(await readFile(stamp, 'utf8')) as { ms: number }).ms, cached: true });
+  if (existsSync(stamp)) return kept();
+  return withBuildLock(dir, log, async () => {
+    if (existsSync(stamp)) return kept(); // built by the process this one waited for
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const mirror = await debianMirror();
+    log(`debootstrap ${suite}${recipe.arch ? ` for ${recipe.arch} (emulated: many minutes)` : ' (a minute or two)'} from ${mirror}`);
+    const start = performance.now();
+    const archArg = recipe.arch ? [`--arch=${recipe.arch}`] : [];
+    const includeArg = recipe.include.length ? [`--include=${recipe.include.join(',')}`] : [];
+    await $({ quiet: true })`debootstrap ${archArg} --variant=minbase ${includeArg} ${suite} ${rootfs} ${mirror}`;
+    const ms = Math.round(performance.now() - start);
+    await writeFile(stamp, `${JSON.stringify({ ms, builtAt: new Date().toISOString() })}\n`);
+    return { rootfs, ms, cached: false };
+  });
 }
 
 /**
