@@ -24,7 +24,7 @@ describe('the remote scripts', () => {
 
   it('pass shellcheck as POSIX sh, style warnings included', () => {
     const version = spawnSync('shellcheck', ['--version'], { encoding: 'utf8' });
-    if (version.error) throw new Error('shellcheck is not installed: it is in .ci/apt-packages, which `sudo npm test` installs (or apt-get install shellcheck)');
+    if (version.error) throw new Error('shellcheck is not installed: it belongs in .ci/apt-packages, which `sudo npm test` installs (or apt-get install shellcheck)');
     const files = scripts();
     let report = '';
     try {
