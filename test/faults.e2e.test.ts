@@ -3,13 +3,12 @@
 // how long the stream was gone and checks that nothing was lost: the config on the Pi is still
 // exactly what camfleet wrote (a --check run finds nothing to do) and the stream plays here again.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerBoot, containerDown, containerPowerCut, containerUp } from '../lab/container.ts';
-import { labDir, type LabHost } from '../lab/state.ts';
+import type { LabHost } from '../lab/state.ts';
 import { camfleet, root, type CliResult } from './support/cli.ts';
-import { killSshSessions, leftovers } from './support/faults.ts';
+import { holdOnHost, killSshSessions, leftovers } from './support/faults.ts';
 import { ffprobe, labUnavailable, mainPid, onHost, streamerFfmpeg, waitForStream, writeInventory, type Edit } from './support/lab.ts';
 
 const why = labUnavailable();
@@ -284,29 +283,36 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
   it('power cut while files are staged: booted again, no file is half-written, the leftovers go, one run converges', async () => {
     const files = '/etc/nginx/nginx.conf /etc/camfleet/streamer.json /opt/camfleet/streamer.mjs /etc/systemd/system/camfleet-streamer.service';
     const before = onHost(pi, `sudo sha256sum ${files}`);
-    // The lab Pi's disk as this machine sees it: the power goes the moment a staged file appears.
-    const disk = join(labDir, 'containers', pi.name, 'root');
-    const staged = () => ['etc/nginx', 'etc/camfleet'].some((d) => readdirSync(join(disk, d)).some((f) => f.includes('.camfleet-')));
     inventory = writeInventory([pi], twoFileChange(8092, '650k'));
-    let cut: Promise<void> | undefined;
-    const watcher = setInterval(() => {
-      if (!cut && staged()) cut = containerPowerCut(pi.name);
-    }, 2);
-    const run = await provision().finally(() => clearInterval(watcher));
-    expect(cut, 'the run finished before anything was seen staged').toBeDefined();
-    await cut;
+    // The Pi is held as it stages streamer.json, the last file, nginx.conf staged (and validated)
+    // before it: the power goes while files are staged and before the commit, every time.
+    const hold = holdOnHost(pi, 'chmod', '* /etc/camfleet/.streamer.json.camfleet-*');
+    let run: CliResult;
+    try {
+      const running = provision();
+      await hold.reached(running);
+      await containerPowerCut(pi.name);
+      run = await running;
+      await containerBoot(pi.name);
+    } finally {
+      hold.remove();
+    }
     expect(run.code).toBe(4);
-    expect(run.stdout + run.stderr).toMatch(/lab1: (stage|validate) \S+: the SSH connection was lost during this step \(.+\)[^\n]*The commit had not happened/);
+    expect(run.stdout + run.stderr).toMatch(/lab1: stage \/etc\/camfleet\/streamer\.json: the SSH connection was lost during this step \(.+\)[^\n]*The commit had not happened/);
 
-    await containerBoot(pi.name);
-    // The cut came mid-staging: leftovers on the disk, and every real file whole and as it was.
-    expect(leftovers(pi)).not.toBe('');
+    // The cut came mid-staging: on the disk, a temp file beside each file the run had begun to
+    // stage (its progress names them), and every real file whole and as it was.
+    const staged = run.stderr.split('\n').flatMap((l) => /^lab1: (?:create|update) (\S+)$/.exec(l)?.[1] ?? []);
+    expect(staged).toEqual(['/etc/nginx/nginx.conf', '/etc/camfleet/streamer.json']);
+    const left = leftovers(pi).split('\n');
+    expect(left.map((l) => l.replace(/\/\.([^/]+)\.camfleet-[A-Za-z0-9]{6}$/, '/$1')).sort()).toEqual([...staged].sort());
     expect(onHost(pi, `sudo sha256sum ${files}`)).toBe(before);
     onHost(pi, 'sudo nginx -t -q');
     await waitForStream(url());
     const check = await provision('--check');
     expect(check.code).toBe(3);
-    expect(check.stdout).toMatch(/remove \d+ file\(s\) an unfinished run staged: \/etc\/nginx\/\.nginx\.conf\.camfleet-/);
+    expect(check.stdout).toMatch(`remove ${left.length} file(s) an unfinished run staged: `);
+    for (const l of left) expect(check.stdout).toContain(l);
 
     const again = await provision();
     expect(again.code).toBe(0);
