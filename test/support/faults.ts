@@ -53,7 +53,7 @@ export interface Hold {
   reached(run: Promise<unknown>, timeoutMs?: number): Promise<string>;
   /** Let the held call go on: the real command runs. Throws when no call waits (the Pi lost power since). */
   release(): void;
-  /** Resolves once the released call's real command has finished, whichever way. */
+  /** Resolves once the released call's real command has finished, whichever way (the held script exits a moment later). */
   finished(timeoutMs: number): Promise<void>;
   /** Take the hold out of the Pi (its command is the real one again), releasing a call still held. */
   remove(): void;
