@@ -48,7 +48,10 @@ async function eventAt(host: LabHost, since: number, event: string, timeoutMs: n
   return at!;
 }
 
-/** A change to two files, staged in this order: nginx.conf (the stat port) and streamer.json (the bitrate). */
+/**
+ * A change of the statistics port and the bitrate: three files, staged in this order: nginx.conf
+ * (the port), streamer.json (the bitrate), webrtc.json (the port, which camfleet-webrtc reads).
+ */
 const twoFileChange =
   (statPort: number, bitrate: string): Edit =>
   (doc) => {
@@ -316,8 +319,8 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     const files = '/etc/nginx/nginx.conf /etc/camfleet/streamer.json /opt/camfleet/streamer.mjs /etc/systemd/system/camfleet-streamer.service';
     const before = onHost(pi, `sudo sha256sum ${files}`);
     inventory = writeInventory([pi], twoFileChange(8092, '650k'));
-    // The Pi is held as it stages streamer.json, the last file, nginx.conf staged (and validated)
-    // before it: the power goes while files are staged and before the commit, every time.
+    // The Pi is held as it stages streamer.json, nginx.conf staged (and validated) before it and
+    // webrtc.json not begun: the power goes while files are staged and before the commit, every time.
     const hold = holdOnHost(pi, 'chmod', '* /etc/camfleet/.streamer.json.camfleet-*');
     let run: CliResult;
     try {
@@ -333,7 +336,7 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     expect(run.stdout + run.stderr).toMatch(/lab1: stage \/etc\/camfleet\/streamer\.json: the SSH connection was lost during this step \(.+\)[^\n]*The commit had not happened/);
 
     // The cut came mid-staging: on the disk, a temp file beside each file the run had begun to
-    // stage (its progress names them), and every real file whole and as it was.
+    // stage (its progress names them), none beside webrtc.json, and every real file whole and as it was.
     const staged = run.stderr.split('\n').flatMap((l) => /^lab1: (?:create|update) (\S+)$/.exec(l)?.[1] ?? []);
     expect(staged).toEqual(['/etc/nginx/nginx.conf', '/etc/camfleet/streamer.json']);
     const left = leftovers(pi).split('\n');
