@@ -6,7 +6,7 @@
 // Other kinds booted the same way (the arm64 lab Pis, lab/arm64.ts) bring their own names, network
 // and image (a NspawnKind), so neither kind's up or down touches the other's Pis.
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { existsSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { copyFile, chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { $ } from 'zx';
@@ -257,15 +257,52 @@ export async function containerStop(name: string): Promise<void> {
 }
 
 /**
- * Cut a lab Pi's power: its init (PID 1 of its PID namespace) is SIGKILLed, so the kernel ends
- * every process in it at once, wherever it was (mid-write included); no shutdown runs. Its disk,
- * the overlay's upper layer, stays for containerBoot. (This machine's page cache survives, so
- * writes that a real Pi would lose unsynced are kept: this cuts processes, not the disk cache.)
+ * Cut a lab Pi's power: every process in it (its init, sshd, whatever step a run had going) is
+ * SIGKILLed at once, the moment this is called, wherever it was (mid-write included); no shutdown
+ * runs. Its disk, the overlay's upper layer, stays for containerBoot. (This machine's page cache
+ * survives, so writes that a real Pi would lose unsynced are kept: this cuts processes, not the
+ * disk cache.)
+ *
+ * With cgroup v2 (cgroup.kill) the cut is one write to the lab Pi's own cgroup: nothing in it runs
+ * on between the call and the cut. Without it, its init is found among this machine's processes
+ * first, and the cut lands after that search (tens to hundreds of milliseconds later).
  */
 export async function containerPowerCut(name: string): Promise<void> {
   const n = labNumber(name);
-  for (const init of await labInits(name)) signal(init, 'SIGKILL');
+  const cgroup = cgroupV2(n, containerKind);
+  if (cgroup && existsSync(join(cgroup, 'cgroup.kill'))) {
+    writeFileSync(join(cgroup, 'cgroup.kill'), '1\n');
+    await waitFor(async () => /^populated 0$/m.test(await readFile(join(cgroup, 'cgroup.events'), 'utf8').catch(() => 'populated 0')), {
+      timeoutMs: 10_000,
+      what: `${name}'s processes to end after its power was cut`,
+    });
+  } else {
+    for (const init of await labInits(name)) signal(init, 'SIGKILL');
+  }
   await stopOne(n, containerKind, () => {}, { keepNetwork: true });
+}
+
+/**
+ * Freeze every process of a running lab Pi where it stands (cgroup v2's cgroup.freeze), or thaw
+ * them: frozen, nothing in it runs (not its init, not sshd, not a step a run started, not a
+ * service systemd would restart) until thawed, while this machine can still look at it and signal
+ * it (SIGKILL ends a frozen process). Resolves once the kernel reports the whole lab Pi frozen
+ * (or running again).
+ */
+export async function containerFreeze(name: string, frozen: boolean): Promise<void> {
+  const cgroup = cgroupV2(labNumber(name), containerKind);
+  if (!cgroup) throw new Error(`${name}: cannot freeze it: this machine has no cgroup v2 freezer (cgroup.freeze) for its cgroup ${cgroupName(labNumber(name), containerKind)}`);
+  writeFileSync(join(cgroup, 'cgroup.freeze'), frozen ? '1\n' : '0\n');
+  await waitFor(async () => new RegExp(`^frozen ${frozen ? 1 : 0}$`, 'm').test(await readFile(join(cgroup, 'cgroup.events'), 'utf8')), {
+    timeoutMs: 10_000,
+    intervalMs: 10,
+    what: `${name} to be ${frozen ? 'frozen' : 'thawed'}`,
+  });
+}
+
+/** The directory of a lab Pi's disk as this machine sees it while it runs (its overlay, mounted). */
+export function containerRoot(name: string): string {
+  return join(runDir(labNumber(name), containerKind), 'root');
 }
 
 /** Boot a lab Pi that was stopped or lost power again, on the disk it had; resolves once sshd answers. */
@@ -333,6 +370,15 @@ async function stopOne(n: number, k: NspawnKind, log: (line: string) => void, o:
   if (o.keepNetwork) return;
   await sqn`ip netns delete ${netns(n, k)}`;
   await sqn`ip link delete ${vethHere(n, k)}`;
+}
+
+/**
+ * Host N's cgroup in the cgroup v2 hierarchy (holding cgroup.freeze and cgroup.kill), or undefined
+ * without one: /sys/fs/cgroup/unified on a hybrid machine, /sys/fs/cgroup on a unified one. boot()
+ * puts its nspawn there, so the container's every process is in it or below it.
+ */
+function cgroupV2(n: number, k: NspawnKind): string | undefined {
+  return ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].map((h) => `${h}/${cgroupName(n, k)}`).find((d) => existsSync(join(d, 'cgroup.freeze')));
 }
 
 /** The container's cgroups, innermost first (systemd inside made its own below ours). */

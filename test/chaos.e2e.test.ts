@@ -9,7 +9,7 @@ import { sshBanner } from '../lab/ssh-banner.ts';
 import type { LabHost } from '../lab/state.ts';
 import { camfleet } from './support/cli.ts';
 import { killNginx, killSshd, leftovers } from './support/faults.ts';
-import { labUnavailable, writeInventory } from './support/lab.ts';
+import { labUnavailable, onHost, writeInventory } from './support/lab.ts';
 
 const why = labUnavailable();
 if (why) console.warn(`skipping chaos end-to-end test: ${why}`);
@@ -97,6 +97,19 @@ describe.skipIf(!!why)(`a chaos rollout of ${pis} lab Pis`, () => {
       const deadline = Date.now() + 30_000;
       while (!(await sshBanner(h.address, 22))) {
         if (Date.now() > deadline) throw new Error(`${h.name}: sshd not back after the chaos`);
+        await sleep(500);
+      }
+    }
+
+    // The chaos rollout is over on every Pi too: no run of it holds a Pi's lock any more. A run
+    // whose connection went while a link was down keeps its lock until its end reaches the Pi (the
+    // connection's close, once the link is back) or until its lock falls silent (lock.sh: 30 s);
+    // a clean rollout started before that is refused at the lock, as it should be. So wait for
+    // the event itself, bounded by that silence.
+    for (const h of hosts) {
+      const deadline = Date.now() + 45_000;
+      while (onHost(h, 'sudo flock -n /run/camfleet.lock true && echo free || echo held').trim() !== 'free') {
+        if (Date.now() > deadline) throw new Error(`${h.name}: a run of the chaos rollout still holds its lock 45 s on`);
         await sleep(500);
       }
     }

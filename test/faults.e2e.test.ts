@@ -2,14 +2,11 @@
 // (ready image: this is about recovery, the fresh install is provision.e2e's). Each case measures
 // how long the stream was gone and checks that nothing was lost: the config on the Pi is still
 // exactly what camfleet wrote (a --check run finds nothing to do) and the stream plays here again.
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerBoot, containerDown, containerPowerCut, containerUp } from '../lab/container.ts';
-import { labDir, type LabHost } from '../lab/state.ts';
-import { camfleet, root, type CliResult } from './support/cli.ts';
-import { killSshSessions, leftovers } from './support/faults.ts';
+import { containerBoot, containerDown, containerFreeze, containerPowerCut, containerUp } from '../lab/container.ts';
+import type { LabHost } from '../lab/state.ts';
+import { camfleet, type CliResult } from './support/cli.ts';
+import { holdOnHost, killNginx, killSshSessions, leftovers } from './support/faults.ts';
 import { ffprobe, labUnavailable, mainPid, onHost, streamerFfmpeg, waitForStream, writeInventory, type Edit } from './support/lab.ts';
 
 const why = labUnavailable();
@@ -51,24 +48,10 @@ async function eventAt(host: LabHost, since: number, event: string, timeoutMs: n
   return at!;
 }
 
-/** camfleet as a child process, with `onLine` told each line it prints on stderr (its progress) as it comes. */
-function camfleetWatched(args: string[], onLine: (line: string) => void): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli', 'main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => {
-      const from = stderr.length;
-      stderr += d;
-      for (const line of stderr.slice(stderr.lastIndexOf('\n', from) + 1).split('\n').slice(0, -1)) onLine(line);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A change to two files, staged in this order: nginx.conf (the stat port) and streamer.json (the bitrate). */
+/**
+ * A change of the statistics port and the bitrate: three files, staged in this order: nginx.conf
+ * (the port), streamer.json (the bitrate), webrtc.json (the port, which camfleet-webrtc reads).
+ */
 const twoFileChange =
   (statPort: number, bitrate: string): Edit =>
   (doc) => {
@@ -109,15 +92,30 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
 
   it('nginx killed with SIGKILL: systemd starts it again and the stream plays within 10 s', async () => {
     const streamer = mainPid(pi, 'camfleet-streamer');
-    const killedAt = Date.now();
-    onHost(pi, 'sudo pkill -KILL -x nginx');
-    expect(plays(url())).toBe(false);
+    const killed = mainPid(pi, 'nginx');
+    // Killed while the Pi is frozen: nothing on it (systemd restarting nginx, the streamer) moves
+    // before the probe, so the probe meets the stream gone every time, not a quick restart. The
+    // Pi lives through the kill at the thaw: the recovery is timed from there.
+    let killedAt = 0;
+    await containerFreeze(pi.name, true);
+    try {
+      expect(killNginx(pi)).toBeGreaterThan(0);
+      expect(plays(url())).toBe(false);
+    } finally {
+      killedAt = Date.now();
+      await containerFreeze(pi.name, false);
+    }
     // Back means the streamer publishes again (its own log says when), and a player here reads it.
     const ms = (await eventAt(pi, killedAt, 'streaming', 30_000)) - killedAt;
     expect(plays(url())).toBe(true);
     console.log(`nginx killed: streaming again after ${ms} ms`);
     expect(ms).toBeLessThan(10_000);
+    // The kill broke the stream: the streamer's ffmpeg lost nginx and ended before it published again.
+    const events = streamerEvents(pi, killedAt).map((e) => e.event);
+    expect(events.indexOf('ffmpeg-exited')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('ffmpeg-exited')).toBeLessThan(events.indexOf('streaming'));
     expect(onHost(pi, 'systemctl is-active nginx').trim()).toBe('active');
+    expect(mainPid(pi, 'nginx')).not.toBe(killed);
     // The streamer rode it out: it reconnected rather than being restarted.
     expect(mainPid(pi, 'camfleet-streamer')).toBe(streamer);
     await expectConverged();
@@ -159,21 +157,30 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
   it('SSH lost mid-step: unreachable (exit 4), the report names the step, says the Pi may still run it and that no file was replaced; a re-run converges', async () => {
     // Take nodejs away so the run has a long step to cut: installing it again (from the Pi's apt cache).
     onHost(pi, 'sudo dpkg --remove --force-depends nodejs >/dev/null 2>&1');
-    let killed = 0;
-    const cut = await camfleetWatched(['provision', '--inventory', inventory, '--host', pi.name], (line) => {
-      if (!killed && /^lab1: install packages/.test(line)) killed = killSshSessions(pi, 'pi');
-    });
-    expect(killed).toBeGreaterThan(0);
-    const said = cut.stdout + cut.stderr;
-    console.log(`SSH lost mid-step, the report:\n${said.split('\n').filter((l) => /lab1/.test(l)).slice(-3).join('\n')}`);
-    // Reached, then lost: the host is unreachable, not a failed step.
-    expect(cut.code).toBe(4);
-    expect(said).toMatch(/lab1: unreachable — lab1: install packages nodejs: the SSH connection was lost during this step \(.+\); the Pi may still be running it\. This plan writes no new file \(it has no commit\): no file camfleet manages was replaced/);
-    expect(said).toMatch(/Run camfleet again/);
-    expect(said).not.toMatch(/lab1 +failed/);
-    expect(said).not.toMatch(/status null/);
-    // Whatever apt was doing on the Pi ends one way or the other; then one run converges it.
-    await msUntil(Date.now(), () => onHost(pi, 'pgrep -c -x "apt-get|dpkg" || true').trim() === '0', 120_000, 'apt on the Pi to finish');
+    // The Pi is held as apt-get starts there: the connection goes while the step runs on the Pi,
+    // every time (not before the step reached the Pi, nor after it finished).
+    const hold = holdOnHost(pi, 'apt-get', '* install *');
+    try {
+      const run = provision();
+      expect(await hold.reached(run)).toMatch(/ install .*\bnodejs\b/);
+      expect(killSshSessions(pi, 'pi')).toBeGreaterThan(0);
+      // The Pi carries on with the step it had begun, nobody left to read what apt-get says.
+      hold.release();
+      const cut = await run;
+      const said = cut.stdout + cut.stderr;
+      console.log(`SSH lost mid-step, the report:\n${said.split('\n').filter((l) => /lab1/.test(l)).slice(-3).join('\n')}`);
+      // Reached, then lost: the host is unreachable, not a failed step.
+      expect(cut.code).toBe(4);
+      expect(said).toMatch(/lab1: unreachable — lab1: install packages nodejs: the SSH connection was lost during this step \(.+\); the Pi may still be running it\. This plan writes no new file \(it has no commit\): no file camfleet manages was replaced/);
+      expect(said).toMatch(/Run camfleet again/);
+      expect(said).not.toMatch(/lab1 +failed/);
+      expect(said).not.toMatch(/status null/);
+      // Whatever apt was doing on the Pi ends one way or the other; then one run converges it.
+      await hold.finished(120_000);
+      await msUntil(Date.now(), () => onHost(pi, 'pgrep -c -x "apt-get|dpkg" || true').trim() === '0', 30_000, 'apt on the Pi to finish');
+    } finally {
+      hold.remove();
+    }
     const again = await provision();
     expect(again.stdout + again.stderr).not.toMatch(/failed/);
     expect(again.code).toBe(0);
@@ -183,16 +190,29 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
 
   it('SSH lost after the commit: unreachable (exit 4), the report says the new files are in place; a re-run carries out the restarts owed', async () => {
     inventory = writeInventory([pi], twoFileChange(8094, '600k'));
-    let killed = 0;
-    // The first step after the commit is a restart: cut the connection the moment it starts.
-    const cut = await camfleetWatched(['provision', '--inventory', inventory, '--host', pi.name], (line) => {
-      if (!killed && /^lab1: restart /.test(line)) killed = killSshSessions(pi, 'pi');
-    });
-    expect(killed).toBeGreaterThan(0);
+    // The Pi is held as the first restart after the commit starts there: the connection goes after
+    // the commit and before the run could end, every time.
+    const hold = holdOnHost(pi, 'systemctl', 'restart *');
+    let cut: CliResult;
+    let unit: string;
+    try {
+      const run = provision();
+      unit = (await hold.reached(run)).split(' ')[1]!;
+      expect(killSshSessions(pi, 'pi')).toBeGreaterThan(0);
+      hold.release();
+      cut = await run;
+      await hold.finished(60_000);
+    } finally {
+      hold.remove();
+    }
     const said = cut.stdout + cut.stderr;
     console.log(`SSH lost after the commit, the report:\n${said.split('\n').filter((l) => /lab1/.test(l)).slice(-3).join('\n')}`);
     expect(cut.code).toBe(4);
-    expect(said).toMatch(/lab1: unreachable — lab1: (restart|clear|verify)[^\n]*: the SSH connection was lost during this step \(.+\); the Pi may still be running it\. The commit had happened: the new files are in place/);
+    expect(said).toMatch(
+      new RegExp(`lab1: unreachable — lab1: restart ${unit.replaceAll('.', '\\.')} \\([^\\n]*: the SSH connection was lost during this step \\(.+\\); the Pi may still be running it\\. The commit had happened: the new files are in place`),
+    );
+    // The restarts still owed were noted on the Pi before the commit, the one cut off among them.
+    expect(onHost(pi, 'sudo cat /var/lib/camfleet/pending-restarts')).toContain(`restart\t${unit}\n`);
     // It had: both files are the new ones.
     expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain('"bitrate": 600000');
     expect(onHost(pi, 'sudo cat /etc/nginx/nginx.conf')).toMatch(/listen[^;\n]*8094/);
@@ -211,11 +231,25 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
         doc.defaults.camera = { ...(doc.defaults.camera as object), bitrate };
       }),
     );
-    const runs = await Promise.all(inventories.map((inv) => camfleet(['provision', '--inventory', inv, '--host', pi.name])));
+    // Whichever run takes the lock is held as its apt-get starts on the Pi, lock and all, until the
+    // other run has ended: the two overlap every time, however this machine schedules them (the
+    // other run cannot find the Pi free, nor finish before the first has taken the lock).
+    const hold = holdOnHost(pi, 'apt-get', '* install *');
+    let runs: CliResult[];
+    let loser: number;
+    try {
+      const started = inventories.map((inv) => camfleet(['provision', '--inventory', inv, '--host', pi.name]));
+      await hold.reached(Promise.all(started));
+      // While one is held the other ends: it is the one refused.
+      loser = await Promise.race(started.map((run, i) => run.then(() => i)));
+      hold.release();
+      runs = await Promise.all(started);
+    } finally {
+      hold.remove();
+    }
+    const winner = 1 - loser;
     console.log(`two runs at once: exit ${runs.map((r) => r.code).join(' and ')}; the refusal:\n${runs.map((r) => r.stdout + r.stderr).join('\n').split('\n').filter((l) => /lab1: failed/.test(l)).join('\n')}`);
-    const winner = runs.findIndex((r) => r.code === 0);
-    const loser = 1 - winner;
-    expect(winner).not.toBe(-1);
+    expect(runs[winner]!.code).toBe(0);
     expect(runs[loser]!.code).toBe(1);
     const refused = runs[loser]!.stdout + runs[loser]!.stderr;
     expect(refused).toMatch(/lab1: failed — lab1: lock: another camfleet run holds this Pi \(from 10\.213\.\d+\.1 since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\): its lock \/run\/camfleet\.lock is taken, so nothing was changed/);
@@ -284,29 +318,36 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
   it('power cut while files are staged: booted again, no file is half-written, the leftovers go, one run converges', async () => {
     const files = '/etc/nginx/nginx.conf /etc/camfleet/streamer.json /opt/camfleet/streamer.mjs /etc/systemd/system/camfleet-streamer.service';
     const before = onHost(pi, `sudo sha256sum ${files}`);
-    // The lab Pi's disk as this machine sees it: the power goes the moment a staged file appears.
-    const disk = join(labDir, 'containers', pi.name, 'root');
-    const staged = () => ['etc/nginx', 'etc/camfleet'].some((d) => readdirSync(join(disk, d)).some((f) => f.includes('.camfleet-')));
     inventory = writeInventory([pi], twoFileChange(8092, '650k'));
-    let cut: Promise<void> | undefined;
-    const watcher = setInterval(() => {
-      if (!cut && staged()) cut = containerPowerCut(pi.name);
-    }, 2);
-    const run = await provision().finally(() => clearInterval(watcher));
-    expect(cut, 'the run finished before anything was seen staged').toBeDefined();
-    await cut;
+    // The Pi is held as it stages streamer.json, nginx.conf staged (and validated) before it and
+    // webrtc.json not begun: the power goes while files are staged and before the commit, every time.
+    const hold = holdOnHost(pi, 'chmod', '* /etc/camfleet/.streamer.json.camfleet-*');
+    let run: CliResult;
+    try {
+      const running = provision();
+      await hold.reached(running);
+      await containerPowerCut(pi.name);
+      run = await running;
+      await containerBoot(pi.name);
+    } finally {
+      hold.remove();
+    }
     expect(run.code).toBe(4);
-    expect(run.stdout + run.stderr).toMatch(/lab1: (stage|validate) \S+: the SSH connection was lost during this step \(.+\)[^\n]*The commit had not happened/);
+    expect(run.stdout + run.stderr).toMatch(/lab1: stage \/etc\/camfleet\/streamer\.json: the SSH connection was lost during this step \(.+\)[^\n]*The commit had not happened/);
 
-    await containerBoot(pi.name);
-    // The cut came mid-staging: leftovers on the disk, and every real file whole and as it was.
-    expect(leftovers(pi)).not.toBe('');
+    // The cut came mid-staging: on the disk, a temp file beside each file the run had begun to
+    // stage (its progress names them), none beside webrtc.json, and every real file whole and as it was.
+    const staged = run.stderr.split('\n').flatMap((l) => /^lab1: (?:create|update) (\S+)$/.exec(l)?.[1] ?? []);
+    expect(staged).toEqual(['/etc/nginx/nginx.conf', '/etc/camfleet/streamer.json']);
+    const left = leftovers(pi).split('\n');
+    expect(left.map((l) => l.replace(/\/\.([^/]+)\.camfleet-[A-Za-z0-9]{6}$/, '/$1')).sort()).toEqual([...staged].sort());
     expect(onHost(pi, `sudo sha256sum ${files}`)).toBe(before);
     onHost(pi, 'sudo nginx -t -q');
     await waitForStream(url());
     const check = await provision('--check');
     expect(check.code).toBe(3);
-    expect(check.stdout).toMatch(/remove \d+ file\(s\) an unfinished run staged: \/etc\/nginx\/\.nginx\.conf\.camfleet-/);
+    expect(check.stdout).toMatch(`remove ${left.length} file(s) an unfinished run staged: `);
+    for (const l of left) expect(check.stdout).toContain(l);
 
     const again = await provision();
     expect(again.code).toBe(0);

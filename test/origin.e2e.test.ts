@@ -144,14 +144,16 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
   });
 
   it('a Pi whose link is cut comes back on the origin by itself within 10 s of the link returning', async () => {
-    expect(await flowing('lab2')).toBe(true);
+    await waitUntil('lab2 on the origin before the cut', () => flowing('lab2'), 10_000);
     await containerLink('lab2', false);
     try {
-      // The cut is real: the origin stops receiving lab2 while lab1 and lab3 carry on.
+      // The cut is real: the origin stops receiving lab2 while lab1 and lab3 carry on. (One
+      // quarter-second sample that sees no growth can be a busy machine, not a stall: a stream
+      // that carries on is waited for, a stalled one is looked at after 8 s of cut link.)
       await waitUntil('lab2 stalled on the origin', async () => !(await flowing('lab2')), 10_000);
       await sleep(8000);
       expect(await flowing('lab2')).toBe(false);
-      expect(await flowing('lab1')).toBe(true);
+      for (const camera of ['lab1', 'lab3']) await waitUntil(`${camera} on the origin while lab2 is cut off`, () => flowing(camera), 5000);
     } finally {
       await containerLink('lab2', true);
     }

@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root } from './support/cli.ts';
 
-/** The .sh files under provision/, and the systemctl fake the local host runs them against. */
+/** The .sh files under provision/, the systemctl fake the local host runs them against, and the
+ * lab-only hold the fault tests put on a lab Pi. */
 function scripts(): string[] {
   const found = readdirSync(join(root, 'provision'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.sh'))
     .map((f) => join('provision', f))
     .sort();
-  return [...found, join('test', 'support', 'fakes', 'systemctl')];
+  return [...found, join('test', 'support', 'fakes', 'systemctl'), join('test', 'support', 'lab-hold.sh')];
 }
 
 describe('the remote scripts', () => {
