@@ -25,9 +25,10 @@ export async function hostViewerUrl(file: string, name: string): Promise<string>
   return viewerUrl(await inventoryHost(file, name));
 }
 
-/** Where a browser watches the host called name: its viewer page, undefined while the page is off. */
-export async function hostPageUrl(file: string, name: string): Promise<string | undefined> {
-  return viewerPageUrl(await inventoryHost(file, name));
+/** Both URLs of the host called name, from one read of the inventory: RTMP, and its viewer page (undefined while off). */
+export async function hostUrls(file: string, name: string): Promise<{ rtmp: string; page: string | undefined }> {
+  const host = await inventoryHost(file, name);
+  return { rtmp: viewerUrl(host), page: viewerPageUrl(host) };
 }
 
 // Shown without the key the way the streamer and camfleet-webrtc log it: one masking for all.

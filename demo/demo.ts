@@ -3,7 +3,7 @@
 // progress, probes its stream, prints the URL to play, and proves a second run changes nothing.
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
-import { hostPageUrl, hostViewerUrl } from '../client/url.ts';
+import { hostUrls } from '../client/url.ts';
 import { containerUp } from '../lab/container.ts';
 import { hasApt, installPackages, missingPackages } from '../lab/host-packages.ts';
 import { labInventory } from '../lab/state.ts';
@@ -44,8 +44,7 @@ run(['provision/cli/main.ts', 'provision', '--inventory', labInventory, '--host'
 step(4, 'probing the stream and the viewer page from here');
 run(['client/cli.ts', 'probe', '--inventory', labInventory, '--host', pi!.name, '--seconds', '3', '--timeout', '30'], 'the probe');
 // The URLs as the inventory gives them; the lab's stream key is no secret, so it is shown in full.
-const url = await hostViewerUrl(labInventory, pi!.name);
-const page = await hostPageUrl(labInventory, pi!.name);
+const { rtmp: url, page } = await hostUrls(labInventory, pi!.name);
 // Most people watch in a browser: the page is checked to answer before it is offered.
 if (page) {
   const answer = await fetch(page, { signal: AbortSignal.timeout(10_000) }).catch((e: Error) => e);

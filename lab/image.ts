@@ -22,6 +22,12 @@ export type ImageLayer = 'base' | 'ready';
 const suite = 'bookworm';
 export const include = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'sudo', 'iproute2', 'ca-certificates', 'procps'];
 
+/** dpkg settings for a root that only tests use (the lab images, npm test's pristine root). */
+export const dpkgSpeedups = `# Lab speed-ups with no effect on what is tested: no docs, no fsync per file in dpkg.
+printf 'path-exclude /usr/share/doc/*\\npath-exclude /usr/share/man/*\\npath-exclude /usr/share/locale/*\\n' > /etc/dpkg/dpkg.cfg.d/01-camfleet-lab-nodoc
+echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/02-camfleet-lab-unsafe-io
+`;
+
 // Everything the image build does inside the chroot, as one script: the recipe the cache key hashes.
 export const setupScript = `set -eu
 export DEBIAN_FRONTEND=noninteractive
@@ -40,10 +46,7 @@ UseDNS no
 CONF
 # Containers have no consoles to log in on, and nothing here needs the time synced.
 systemctl mask getty@tty1.service console-getty.service systemd-timesyncd.service 2>/dev/null || true
-# Lab speed-ups with no effect on what is tested: no docs, no fsync per file in dpkg.
-printf 'path-exclude /usr/share/doc/*\\npath-exclude /usr/share/man/*\\npath-exclude /usr/share/locale/*\\n' > /etc/dpkg/dpkg.cfg.d/01-camfleet-lab-nodoc
-echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/02-camfleet-lab-unsafe-io
-apt-get -q update
+${dpkgSpeedups}apt-get -q update
 apt-get -q install -y --no-install-recommends --download-only ${basePackages.join(' ')}
 `;
 

@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { readPackageList } from '../../lab/host-packages.ts';
-import { pristineRoot } from '../../lab/image.ts';
+import { dpkgSpeedups, pristineRoot } from '../../lab/image.ts';
 import { cacheDir } from '../../lab/state.ts';
 import { root } from './cli.ts';
 import { machineProblem } from './test-machine.ts';
@@ -35,10 +35,7 @@ function debianSources(): string[] {
 
 /** Installs the list in the pristine root as the host's set-up does (apt, no recommends). */
 const installScript = `set -eu
-# A root for one run: no docs, no fsync per file (as in the lab image), nothing that changes what is tested.
-printf 'path-exclude /usr/share/doc/*\\npath-exclude /usr/share/man/*\\n' > /etc/dpkg/dpkg.cfg.d/01-nodoc
-echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/02-unsafe-io
-# With this machine's debian.sources bound in, debootstrap's own line would only repeat a suite.
+${dpkgSpeedups}# With this machine's debian.sources bound in, debootstrap's own line would only repeat a suite.
 if [ -e /etc/apt/sources.list.d/debian.sources ]; then : > /etc/apt/sources.list; fi
 apt-get -q update
 apt-get -q install -y --no-install-recommends "$@" >/tmp/apt.log 2>&1 || { tail -30 /tmp/apt.log; exit 1; }
