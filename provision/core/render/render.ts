@@ -86,6 +86,9 @@ function templateContext(host: ResolvedHost) {
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,
     origin: originContext(host),
+    // The RTMP block both nginx configs share (templates/_nginx-rtmp.hbs): who may publish, the HLS
+    // fragment, and whether camfleet-webrtc reads the stream back (a camera's only).
+    rtmp: rtmpContext(host),
     // The WebRTC service reads the stream back from nginx on the Pi itself, over loopback; the key
     // it adds from the stream key's own file, like the streamer.
     localRtmpServer: localRtmpServer(host),
@@ -100,6 +103,14 @@ function templateContext(host: ResolvedHost) {
     interfaceDeviceUnit: new Verbatim(`sys-subsystem-net-devices-${systemdNameEscape(h.interface)}.device`),
     connectionUuid: stableUuid(`camfleet-hotspot:${host.name}`),
   };
+}
+
+function rtmpContext(host: ResolvedHost) {
+  const origin = originContext(host);
+  const viewer = viewerTemplateContext(host);
+  return origin
+    ? { publish: origin.publish, hlsFragmentMs: origin.hlsFragmentMs, webrtcReader: false }
+    : { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, webrtcReader: viewer.webrtc };
 }
 
 function prefixToNetmask(prefix: number): string {
