@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { hostUrls } from '../client/url.ts';
 import { containerUp } from '../lab/container.ts';
 import { hasApt, installPackages, missingPackages } from '../lab/host-packages.ts';
+import { checkPackages } from '../provision/core/parts/parts.ts';
 import { labInventory } from '../lab/state.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -15,9 +16,9 @@ const fail = (text: string): never => {
   process.exit(1);
 };
 
-/** The Debian packages the demo needs: the container lab Pi, ssh, ffprobe, and nginx with its RTMP
- * module (render validates nginx configs locally). */
-const needs = ['systemd-container', 'debootstrap', 'iproute2', 'openssh-client', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp'];
+/** The Debian packages the demo needs: the container lab Pi, ssh, ffprobe, and what validating the
+ * parts' files locally takes (render runs nginx -t with the RTMP module): named by the parts. */
+const needs = ['systemd-container', 'debootstrap', 'iproute2', 'openssh-client', 'ffmpeg', ...checkPackages];
 
 function run(args: string[], what: string): void {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: 'inherit' });

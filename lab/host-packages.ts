@@ -2,6 +2,7 @@
 // and installing them with apt. The demo and `npm test` both go through here.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { basePackages, checkPackages } from '../provision/core/parts/parts.ts';
 
 /** The list of packages the tests need, shared with CI: .ci/apt-packages. */
 export const testPackagesFile = new URL('../.ci/apt-packages', import.meta.url).pathname;
@@ -16,6 +17,16 @@ export function readPackageList(file: string = testPackagesFile): string[] {
   const bad = names.find((n) => !/^[a-z0-9][a-z0-9+.-]+$/.test(n));
   if (bad) throw new Error(`${file}: ${JSON.stringify(bad)} is not a Debian package name`);
   return names;
+}
+
+/**
+ * Everything the tests need on this machine: what every camera Pi installs (the parts' packages:
+ * render's nginx -t loads the RTMP module, the streamer and client tests run real ffmpeg, the local
+ * host test finds a Pi's packages in this machine's dpkg), what validating the parts' files takes,
+ * then the test-only tools of .ci/apt-packages. The Pi's packages are named once, by their parts.
+ */
+export function testPackages(file: string = testPackagesFile): string[] {
+  return [...new Set([...basePackages, ...checkPackages, ...readPackageList(file)])];
 }
 
 /** Whether this machine installs packages with apt and dpkg (Debian and its derivatives). */

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { basePackages } from '../provision/core/render/render.ts';
+import { basePackages } from '../provision/core/parts/parts.ts';
 import { withBuildLock } from './build-lock.ts';
 import { cacheDir } from './state.ts';
 

@@ -129,9 +129,10 @@ describe('origin relay: render', () => {
   it('an origin: nginx-rtmp admitting only the relaying cameras, HLS for every stream, a page per camera and the wall; no streamer', () => {
     const state = render(fleet, 'origin1');
     expect(state.packages).toEqual(['nginx', 'libnginx-mod-rtmp']);
+    // In the parts' order (nginx-rtmp, then the streamer, off here); the plan stops units apart from starting them.
     expect(state.units).toEqual([
-      { name: 'camfleet-streamer.service', enabled: false, active: false, restartOn: [], reloadOn: [] },
       { name: 'nginx.service', enabled: true, active: true, restartOn: [paths.nginxConf], reloadOn: [] },
+      { name: 'camfleet-streamer.service', enabled: false, active: false, restartOn: [], reloadOn: [] },
     ]);
     expect(state.absent.map((a) => a.path)).toEqual([paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle]);
     expect(state.files.map((f) => f.path)).toEqual([

@@ -74,7 +74,7 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
     // A fixture template that renders fine but that nginx refuses.
     const templates = join(mkdtempSync(join(tmpdir(), 'camfleet-tpl-')), 'templates');
     cpSync(join(root, 'templates'), templates, { recursive: true });
-    const conf = join(templates, 'nginx.conf.hbs');
+    const conf = join(templates, '_nginx-rtmp.hbs'); // the RTMP block, in a partial both nginx configs share
     writeFileSync(conf, readFileSync(conf, 'utf8').replace('live on;', 'live sometimes;'));
     const r = await provision('--templates', templates);
     expect(r.code).toBe(1);

@@ -33,7 +33,7 @@ describe('render command', () => {
     const dir = scratch();
     const templates = join(dir, 'templates');
     cpSync(join(root, 'templates'), templates, { recursive: true });
-    const conf = join(templates, 'nginx.conf.hbs');
+    const conf = join(templates, '_nginx-rtmp.hbs'); // the RTMP block, in a partial both nginx configs share
     writeFileSync(conf, readFileSync(conf, 'utf8').replace('live on;', 'live sometimes;'));
     const r = await camfleet(['render', '--host', 'pi3', '--out', join(dir, 'out'), '--templates', templates]);
     expect(r.code).toBe(1);

@@ -23,12 +23,14 @@ import { vmHostKey } from './host.ts';
 
 export type { VmOptions };
 
-const packages = [
+/** Every part's packages (a test holds it to the parts: allPackages), beside the VM's own. */
+export const packages = [
   // What a VM needs beyond a container: device management and module loading.
   'udev', 'kmod',
   // Boots on qemu: the kernel, and an initrd with the virtio disk driver.
   'linux-image-amd64', 'initramfs-tools',
-  // What camfleet installs on a Pi (all modes), pre-installed: see the note at the top.
+  // What camfleet installs on a Pi (all modes), pre-installed: see the note at the top. Spelled out,
+  // not derived, so the image's cache key stays put: test/parts.test.ts checks it has every part's.
   'nginx', 'libnginx-mod-rtmp', 'ffmpeg', 'nodejs',
   'network-manager', 'nftables', 'hostapd', 'dnsmasq', 'iw', 'rfkill', 'wpasupplicant',
   // For the tests: camera inspection, and a Wi-Fi client's DHCP.

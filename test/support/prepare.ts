@@ -3,7 +3,7 @@
 // builds the missing lab images, container and VM, with progress. Anywhere else it says why it
 // cannot, and the run ends with a summary naming every test group that skipped (skip-summary.ts).
 // It never fails the run: what it could not do shows up as skipped or failing tests.
-import { hasApt, installPackages, missingPackages, readPackageList } from '../../lab/host-packages.ts';
+import { hasApt, installPackages, missingPackages, testPackages } from '../../lab/host-packages.ts';
 import { ensureArm64Image } from '../../lab/arm64.ts';
 import { ensureImage } from '../../lab/image.ts';
 import { buildVmImage } from '../../lab/vm/index.ts';
@@ -16,7 +16,7 @@ async function prepare(): Promise<void> {
     say(`${machineProblem()}: lab tests will skip (listed at the end of the run)`);
     return;
   }
-  const missing = missingPackages(readPackageList());
+  const missing = missingPackages(testPackages());
   if (missing.length) {
     say(`installing ${missing.join(' ')} from Debian's repositories`);
     if (!installPackages(missing)) {

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { readPackageList } from '../../lab/host-packages.ts';
+import { testPackages } from '../../lab/host-packages.ts';
 import { dpkgSpeedups, pristineRoot } from '../../lab/image.ts';
 import { cacheDir } from '../../lab/state.ts';
 import { root } from './cli.ts';
@@ -53,8 +53,8 @@ function inRoot(rootfs: string, options: string[], script: string, args: string[
 
 /** The lab-free tests in a fresh Debian root with only .ci/apt-packages installed; whether they passed. */
 async function pristineStage(vitestArgs: string[] = []): Promise<boolean> {
-  const packages = readPackageList();
-  say(`stage 1 of 2, pristine: the tests without lab Pis, in a fresh Debian root that has only .ci/apt-packages (${packages.length} packages)`);
+  const packages = testPackages();
+  say(`stage 1 of 2, pristine: the tests without lab Pis, in a fresh Debian root that has only .ci/apt-packages and the parts' packages (${packages.length} packages)`);
   const start = performance.now();
   const seconds = () => ((performance.now() - start) / 1000).toFixed(0);
   const pristine = await pristineRoot((line) => console.log(`  ${line}`));

@@ -106,26 +106,6 @@ export function jsonInHtml(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** Which format a template writes, by its name; a template of no known format is refused, not guessed. */
-const namedFormats: Record<string, Format> = {
-  'nginx.conf': 'nginx',
-  'nginx-origin.conf': 'nginx',
-  'nginx-restart.conf': 'systemd', // a drop-in for nginx.service
-  'hostapd.conf': 'hostapd',
-  'dnsmasq.conf': 'dnsmasq',
-  'camfleet-unmanaged.conf': 'keyfile', // NetworkManager's conf.d
-};
-
-export function formatOf(template: string): Format {
-  const named = namedFormats[template];
-  if (named) return named;
-  if (/\.(service|socket|timer|path)$/.test(template)) return 'systemd';
-  if (template.endsWith('.nmconnection')) return 'keyfile';
-  if (template.endsWith('.json')) return 'json';
-  if (template.endsWith('.html')) return 'html';
-  throw new FormatError(`no file format is known for template ${template}: name it in provision/core/render/formats.ts formatOf()`);
-}
-
 /**
  * The template context as the template sees it: every string it reads is escaped for `format` at
  * the moment it is read, so a value the template never uses cannot fail it. Numbers and booleans

@@ -1,18 +1,14 @@
 // An origin server: a plain Debian host that the relaying cameras push to. It gets nginx with the
 // RTMP module (admitting publishers from the relaying cameras' addresses only), HLS for every
 // stream, each camera's viewer page at /<camera>/ and the fleet wall at /. No camera, streamer or
-// hotspot: the streamer's files are listed for removal, so a host turned origin converges. Pure:
-// the page files come in as values.
+// hotspot: their parts are off there, so a host turned origin converges. Here: its URLs, what its
+// nginx.conf reads, and its pages; its files are ../parts/nginx-rtmp.ts's and ../parts/origin.ts's.
 import { publishUrl } from '../../contract/streamer-config.ts';
 import type { PageConfig } from '../../../viewer/config.ts';
 import type { WallConfig } from '../../../wall/config.ts';
-import type { AbsentFile, DesiredState, DesiredUnit, ManagedFile, OriginSettings, ResolvedHost } from '../types.ts';
+import type { OriginSettings, ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
-import { paths, units } from './paths.ts';
-import type { ViewerAssets } from '../../../viewer/build.ts';
-import type { WallAssets } from '../../../wall/build.ts';
-
-export const originPackages = ['nginx', 'libnginx-mod-rtmp'];
+import { paths } from './paths.ts';
 
 /** Where a camera's page and playlist live on its origin. */
 export const originPagePath = (camera: string): string => `${paths.viewerRoot}/${camera}/index.html`;
@@ -40,37 +36,6 @@ export function originContext(host: ResolvedHost): false | { publish: string[]; 
     hlsFragmentMs: Math.max(1000, ...sources.map((s) => s.keyframeMs)),
     // Only the pages of cameras relaying now are served: one left behind by a camera that stopped is not.
     cameras: sources.map((s) => s.name),
-  };
-}
-
-type FileMaker = (path: string, template: string, extra?: Partial<ManagedFile>) => ManagedFile;
-
-export function renderOrigin(host: ResolvedHost & { origin: OriginSettings }, inputs: { viewerAssets: ViewerAssets; wallAssets?: WallAssets }, file: FileMaker): DesiredState {
-  const page = (path: string, content: string): ManagedFile => ({ path, content, mode: 0o644, owner: 'root', group: 'root' });
-  const pages: ManagedFile[] = [];
-  if (host.viewer.enabled) {
-    if (!inputs.wallAssets) throw new Error(`${host.name}: the fleet wall's files were not built (RenderInputs.wallAssets)`);
-    pages.push(
-      page(paths.viewerPage, wallPage(host, inputs.wallAssets.page)),
-      page(paths.wallApp, inputs.wallAssets.app),
-      page(paths.viewerApp, inputs.viewerAssets.app),
-      page(paths.viewerHlsLibrary, inputs.viewerAssets.hlsLibrary),
-      ...host.origin.sources.map((s) => page(originPagePath(s.name), cameraPage(host, s.name, inputs.viewerAssets.page))),
-    );
-  }
-  const streamerOff: DesiredUnit = { name: units.streamer, enabled: false, active: false, restartOn: [], reloadOn: [] };
-  const absent: AbsentFile[] = [paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle].map((path) => ({ path }));
-  return {
-    host: host.name,
-    packages: [...originPackages],
-    files: [file(paths.nginxConf, 'nginx-origin.conf', { validate: 'nginx' }), file(paths.nginxDropIn, 'nginx-restart.conf'), ...pages],
-    absent,
-    units: [streamerOff, { name: units.nginx, enabled: true, active: true, restartOn: [paths.nginxConf], reloadOn: [] }],
-    listen: [host.stream.port, host.stream.statPort, ...(host.viewer.enabled ? [host.viewer.port] : [])],
-    // An origin has no camera: ffmpeg's null source is what observe counts as always present.
-    camera: { device: 'lavfi:nullsrc', encoder: 'libx264' },
-    hotspot: { mode: 'none', interface: host.hotspot.interface },
-    secrets: [...host.secrets],
   };
 }
 

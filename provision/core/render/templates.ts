@@ -15,12 +15,20 @@ hbs.registerHelper('hex', (value: string) => Buffer.from(String(value), 'utf8').
 // GKeyFile (NetworkManager keyfiles) escapes backslashes and a leading space.
 hbs.registerHelper('keyfile', (value: string) => String(value).replace(/\\/g, '\\\\').replace(/^ /, '\\s'));
 
-/** Compile each template source, keyed by its name (the file name without `.hbs`). */
+/**
+ * Compile each template source, keyed by its name (the file name without `.hbs`). A name starting
+ * with `_` is a partial that templates include as `{{> name}}` (`_nginx-rtmp`: the RTMP block both
+ * nginx configs share); it is no template of its own.
+ */
 export function compileTemplates(sources: Record<string, string>): Templates {
+  const compile = (source: string) => hbs.compile(source, { strict: true, noEscape: true });
+  const entries = Object.entries(sources);
+  const partials = Object.fromEntries(entries.filter(([name]) => name.startsWith('_')).map(([name, source]) => [name.slice(1), compile(source)]));
   const out: Templates = {};
-  for (const [name, source] of Object.entries(sources)) {
-    const compiled = hbs.compile(source, { strict: true, noEscape: true });
-    out[name] = (context) => compiled(context);
+  for (const [name, source] of entries) {
+    if (name.startsWith('_')) continue;
+    const compiled = compile(source);
+    out[name] = (context) => compiled(context, { partials });
   }
   return out;
 }

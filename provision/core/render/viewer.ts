@@ -1,35 +1,10 @@
-// The viewer: the page phones on the hotspot open to watch in a browser and the files it needs
-// (nginx.conf's viewer server and HLS settings come from templates/nginx.conf.hbs). Every file it
-// adds is listed as absent when the viewer is off, so turning it off removes them all, with the
-// folders they were in: the page's, and the HLS fragments nginx-rtmp wrote. Pure: the page's files
-// come in as values.
-import type { PageConfig, ViewerAssets } from '../../../viewer/config.ts';
+// The viewer's settings as templates, status and clients read them: what the templates read under
+// `viewer`, the page's URL and config, the WebRTC service's ports. Its files are the parts
+// ../parts/viewer-page.ts and ../parts/webrtc.ts.
+import type { PageConfig } from '../../../viewer/config.ts';
 import { profileLevelId } from '../../contract/h264-profile.ts';
-import type { AbsentDir, AbsentFile, DesiredUnit, ManagedFile, ResolvedHost } from '../types.ts';
+import type { ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
-import { paths, units } from './paths.ts';
-
-export interface ViewerPart {
-  files: ManagedFile[];
-  absent: AbsentFile[];
-  absentDirs: AbsentDir[];
-  units: DesiredUnit[];
-  listen: number[];
-}
-
-/**
- * nginx-rtmp's HLS output: its playlist and fragments, and nothing else goes with the folder. It
- * goes only with a change to nginx.conf, which restarts nginx first (the plan removes folders last).
- */
-const hlsOutput: AbsentDir = { path: paths.hlsDir, files: ['*.m3u8', '*.ts'] };
-/** The page's folder, once its files are gone; kept while anything else is in it. */
-const pageFolder: AbsentDir = { path: paths.viewerRoot, files: [] };
-
-/** Makes a managed file from a template (render.ts's, which escapes for the template's format). */
-type FileMaker = (path: string, template: string, extra?: Partial<ManagedFile>) => ManagedFile;
-
-const pageFiles = [paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary];
-const webrtcFiles = [paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService];
 
 /**
  * The WebRTC service's fixed ports: WHEP on loopback behind nginx, and a UDP range for the
@@ -73,60 +48,6 @@ export const hlsUrlPath = (host: ResolvedHost): string => `/hls/${host.stream.ke
  */
 export function hlsFragmentMs(host: ResolvedHost): number {
   return Math.round((host.camera.gop / host.camera.fps) * 1000);
-}
-
-const off = (name: string): DesiredUnit => ({ name, enabled: false, active: false, restartOn: [], reloadOn: [] });
-
-export function renderViewer(host: ResolvedHost, assets: ViewerAssets, fromTemplate: FileMaker): ViewerPart {
-  const webrtc = renderWebrtc(host, assets, fromTemplate);
-  if (!host.viewer.enabled) {
-    return { files: [], absent: [...pageFiles, ...webrtcFiles].map((path) => ({ path })), absentDirs: [hlsOutput, pageFolder], units: webrtc.units, listen: [] };
-  }
-  // The page carries the stream key (HLS files are named after it, and the page shows the RTMP
-  // URL for players without a browser): a secret key keeps its diff masked.
-  const sensitive = host.secrets.includes(host.stream.key);
-  const file = (path: string, content: string, extra: Partial<ManagedFile> = {}): ManagedFile => ({
-    path,
-    content,
-    mode: 0o644,
-    owner: 'root',
-    group: 'root',
-    ...extra,
-  });
-  return {
-    files: [
-      file(paths.viewerPage, viewerPage(host, assets.page), { sensitive }),
-      file(paths.viewerApp, assets.app),
-      file(paths.viewerHlsLibrary, assets.hlsLibrary),
-      ...webrtc.files,
-    ],
-    absent: webrtc.absent,
-    absentDirs: viewerTemplateContext(host).hls ? [] : [hlsOutput],
-    units: webrtc.units,
-    listen: [host.viewer.port, ...webrtc.listen],
-  };
-}
-
-/**
- * camfleet-webrtc (webrtc/): reads the stream back from nginx-rtmp, copies it into RTP and serves
- * it over WebRTC. Off (or not among the paths), its unit is stopped and its files removed.
- */
-function renderWebrtc(host: ResolvedHost, assets: ViewerAssets, fromTemplate: FileMaker): ViewerPart {
-  if (!viewerTemplateContext(host).webrtc) return { files: [], absent: webrtcFiles.map((path) => ({ path })), absentDirs: [], units: [off(units.webrtc)], listen: [] };
-  return {
-    files: [
-      // No key in it (the service reads the stream key's own file), so its diff is shown whole.
-      fromTemplate(paths.webrtcConfig, 'webrtc.json'),
-      { path: paths.webrtcService, content: assets.webrtcService, mode: 0o644, owner: 'root', group: 'root' },
-      fromTemplate(paths.webrtcUnit, 'camfleet-webrtc.service'),
-    ],
-    absent: [],
-    absentDirs: [],
-    // Not with the streamer's settings: a new publisher's stream header reaches browsers because
-    // camfleet-webrtc notices the publisher itself (webrtc/publisher.ts), also when no run restarts it.
-    units: [{ name: units.webrtc, enabled: true, active: true, restartOn: [paths.webrtcUnit, paths.webrtcConfig, paths.streamKey, paths.webrtcService], reloadOn: [] }],
-    listen: [webrtcPorts.whep],
-  };
 }
 
 /** The page for one Pi: its name in the title, its settings as JSON the script reads. */
