@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseShowinfo, readerInputArgs } from '../client/probe.ts';
-import { publishUrl } from '../provision/contract/streamer-config.ts';
+import { publishUrl } from '../contract/streamer-config.ts';
 import { defaultConfig, type StreamerSettings } from '../streamer/config.ts';
 import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
 import { startNginxRtmp } from '../lab/nginx-rtmp.ts';

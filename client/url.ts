@@ -1,5 +1,5 @@
 // Which stream a host serves, and how to show its URL without giving its key away.
-import { publishUrl } from '../provision/contract/streamer-config.ts';
+import { publishUrl } from '../contract/streamer-config.ts';
 import { UsageError } from '../provision/core/errors.ts';
 import { loadInventory } from '../provision/converge/load-inventory.ts';
 import { relayUrl } from '../provision/core/render/origin.ts';
@@ -32,7 +32,7 @@ export async function hostUrls(file: string, name: string): Promise<{ rtmp: stri
 }
 
 // Shown without the key the way the streamer and camfleet-webrtc log it: one masking for all.
-export { maskKey, redactUrl } from '../provision/contract/streamer-config.ts';
+export { maskKey, redactUrl } from '../contract/streamer-config.ts';
 
 /** host and port of an rtmp:// URL (default port 1935). */
 export function urlEndpoint(url: string): { host: string; port: number } {

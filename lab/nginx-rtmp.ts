@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publishUrl } from '../provision/contract/streamer-config.ts';
+import { publishUrl } from '../contract/streamer-config.ts';
 import { freePort } from './processes.ts';
 
 export interface NginxRtmp {

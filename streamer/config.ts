@@ -1,9 +1,9 @@
 // The streamer's configuration: the JSON file camfleet writes to /etc/camfleet/streamer.json (its
 // shape, defaults and checks are the provisioner's and the streamer's one contract,
-// provision/contract/), the stream key from a file of its own, and command-line flags on top for
+// contract/), the stream key from a file of its own, and command-line flags on top for
 // manual runs. Runs on the Pi under Node 18: node: built-ins only.
 import { readFileSync } from 'node:fs';
-import { parseBitrate } from '../provision/contract/camera.ts';
+import { parseBitrate } from '../contract/camera.ts';
 import {
   ConfigError,
   defaultStreamerConfig,
@@ -12,7 +12,7 @@ import {
   publishUrl,
   validateStreamerConfig,
   type StreamerConfig,
-} from '../provision/contract/streamer-config.ts';
+} from '../contract/streamer-config.ts';
 
 export { ConfigError, type StreamerConfig };
 

@@ -2,7 +2,7 @@
 // source (never the camera: ffmpeg may be holding it), fall back to libx264, and say why.
 // A Pi 4 has h264_v4l2m2m (/dev/video11); a Pi 5 has no H.264 hardware at all.
 import { spawn } from 'node:child_process';
-import type { CameraConfig } from '../provision/contract/camera.ts';
+import type { CameraConfig } from '../contract/camera.ts';
 import { encoderProbeArgs, impliedCodec, type VideoCodec } from './ffmpeg-args.ts';
 import { flvHasAvcConfig } from './flv-check.ts';
 

@@ -1,7 +1,7 @@
 // Config in, ffmpeg argv out. Pure: everything about how the stream is captured and encoded is
 // decided here, so unit tests can read every flag without a camera or an ffmpeg.
-import type { CameraConfig } from '../provision/contract/camera.ts';
-import { h264Level } from '../provision/contract/h264-profile.ts';
+import type { CameraConfig } from '../contract/camera.ts';
+import { h264Level } from '../contract/h264-profile.ts';
 import { rtmpUrl, type StreamerSettings } from './config.ts';
 
 /** What actually encodes: `copy` passes a camera's own H.264 through untouched. */

@@ -3,7 +3,7 @@
 //     --stream-key-file $CREDENTIALS_DIRECTORY/stream-key
 // Bundled by streamer/build.ts into one file for Debian's Node 18: node: built-ins only.
 import { ConfigError, loadConfig, parseFlags, rtmpUrl, usage, type StreamerSettings } from './config.ts';
-import { redactUrl } from '../provision/contract/streamer-config.ts';
+import { redactUrl } from '../contract/streamer-config.ts';
 import { createLogger } from './log.ts';
 import { StatusReporter } from './status.ts';
 import { Supervisor } from './supervisor.ts';

@@ -2,7 +2,7 @@
 // atomically (temp file + rename) so a reader never sees half of it.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { StreamerStatus } from '../provision/contract/streamer-status.ts';
+import type { StreamerStatus } from '../contract/streamer-status.ts';
 import type { Logger, Redactor } from './log.ts';
 
 /** Write `status` to `path` atomically. Throws on I/O errors. */

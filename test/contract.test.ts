@@ -1,10 +1,10 @@
-// The one contract between the provisioner and the streamer (provision/contract/): the limits the
+// The one contract between the provisioner and the streamer (contract/): the limits the
 // inventory enforces are the ones the streamer enforces, the bitrate is read one way, and
 // streamer.json is checked by the same function on both sides.
 import { describe, expect, it } from 'vitest';
 import schema from '../schemas/inventory.schema.json' with { type: 'json' };
-import { bitratePattern, cameraLimits, cameraProblems, defaultCamera, encoders, inputFormats, parseBitrate } from '../provision/contract/camera.ts';
-import { ConfigError, defaultStreamerConfig, parseStreamKey, streamKeyPattern, validateStreamerConfig } from '../provision/contract/streamer-config.ts';
+import { bitratePattern, cameraLimits, cameraProblems, defaultCamera, encoders, inputFormats, parseBitrate } from '../contract/camera.ts';
+import { ConfigError, defaultStreamerConfig, parseStreamKey, streamKeyPattern, validateStreamerConfig } from '../contract/streamer-config.ts';
 
 const camera = schema.$defs.camera.properties;
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
-import { h264Level, profileLevelId } from '../provision/contract/h264-profile.ts';
+import { h264Level, profileLevelId } from '../contract/h264-profile.ts';
 
 const cam = { device: '/dev/video0', inputFormat: 'mjpeg' as const, width: 1280, height: 720, fps: 30, bitrate: 2_500_000, encoder: 'auto' as const, gop: 30, server: 'rtmp://127.0.0.1/live', streamKey: 'cam', statusFile: '/tmp/s.json' };
 

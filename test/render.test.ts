@@ -1,6 +1,6 @@
 // The pure render: the files a Pi gets, deterministic, in the right shape for the tools that read them.
 import { describe, expect, it } from 'vitest';
-import { parseStreamKey, validateStreamerConfig } from '../provision/contract/streamer-config.ts';
+import { parseStreamKey, validateStreamerConfig } from '../contract/streamer-config.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { render } from './support/fleet.ts';
 

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { statusTable } from '../provision/cli/status.ts';
-import { parseRtmpStat } from '../provision/contract/rtmp-stat.ts';
+import { parseRtmpStat } from '../contract/rtmp-stat.ts';
 import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
 
 let nginx: NginxRtmp;

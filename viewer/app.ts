@@ -2,7 +2,7 @@
 // and show a QR code of this page. Everything it loads comes from the Pi itself: a phone on the
 // hotspot has no internet. Bundled by viewer/build.ts into app.js.
 import { renderSVG } from 'uqr';
-import { publishUrl } from '../provision/contract/streamer-config.ts';
+import { publishUrl } from '../contract/streamer-config.ts';
 import type { PageConfig } from './config.ts';
 import { loadHlsJs, play, playHls, playsHlsNatively, watchFrames } from './player.ts';
 

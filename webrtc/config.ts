@@ -1,7 +1,7 @@
 // The WebRTC service's settings, as render writes them to /etc/camfleet/webrtc.json, and the
 // stream key, which comes apart from them (a key may be a secret: /etc/camfleet/stream-key, handed
 // over by systemd's LoadCredential=, as to the streamer), so webrtc.json holds no secret.
-import { parseStreamKey, publishUrl, rtmpServerPattern } from '../provision/contract/streamer-config.ts';
+import { parseStreamKey, publishUrl, rtmpServerPattern } from '../contract/streamer-config.ts';
 
 export interface WebrtcConfig {
   /** nginx-rtmp on the Pi itself, read back over loopback: rtmp://127.0.0.1:port/application, no key. */

@@ -2,7 +2,7 @@
 // nginx-rtmp as RTP (copied, never re-encoded) and serves it to browsers over WebRTC (WHEP).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { redactUrl } from '../provision/contract/streamer-config.ts';
+import { redactUrl } from '../contract/streamer-config.ts';
 import { parseConfig, streamUrl } from './config.ts';
 import { watchPublisher } from './publisher.ts';
 import { startRtpSource } from './rtp-source.ts';

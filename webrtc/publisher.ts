@@ -6,7 +6,7 @@
 // one small page over loopback. (nginx-rtmp's publish_notify would tell players instead, but every
 // RTMP player of the application, ffplay and VLC too, not this one alone.)
 import { get } from 'node:http';
-import { parseRtmpStat } from '../provision/contract/rtmp-stat.ts';
+import { parseRtmpStat } from '../contract/rtmp-stat.ts';
 
 /** The publishing client's connection age in ms, if the stream has one. */
 export function publisherAgeMs(statXml: string, application: string, stream: string): number | undefined {

@@ -1,6 +1,6 @@
 // `camfleet status`: for each selected Pi, in parallel — is nginx-rtmp up, is the stream live,
 // at what resolution, fps and bitrate, for how long, and to how many viewers.
-import type { StreamerStatus } from '../contract/streamer-status.ts';
+import type { StreamerStatus } from '../../contract/streamer-status.ts';
 import { connect } from '../transport/ssh.ts';
 import { loadSelected, parse, selectionOptions } from './common.ts';
 import { parallelFlag } from './flags.ts';
@@ -8,7 +8,7 @@ import { HostError, UnreachableError } from '../transport/host-error.ts';
 import { exitCodes } from './exit-codes.ts';
 import { formatTable } from './table.ts';
 import { inPool } from '../rollout/pool.ts';
-import { parseRtmpStat, type LiveStream } from '../contract/rtmp-stat.ts';
+import { parseRtmpStat, type LiveStream } from '../../contract/rtmp-stat.ts';
 import { parseStatus, statusScript } from '../facts/status/status-script.ts';
 import { httpUrl } from '../core/render/origin.ts';
 import type { ResolvedHost } from '../core/types.ts';

@@ -1,8 +1,8 @@
 // The vocabulary every camfleet module speaks: a host as the inventory resolves it, the state we
 // want on it, the state we observed on it, and the plan that turns one into the other.
-import type { CameraConfig, Encoder } from '../contract/camera.ts';
+import type { CameraConfig, Encoder } from '../../contract/camera.ts';
 
-export type { Encoder, InputFormat } from '../contract/camera.ts';
+export type { Encoder, InputFormat } from '../../contract/camera.ts';
 
 export type HotspotMode = 'networkmanager' | 'hostapd' | 'none';
 /** How a browser receives the video: WebRTC (camfleet-webrtc, a fraction of a second behind) or nginx-rtmp's HLS. */
@@ -19,7 +19,7 @@ export interface SshSettings {
   jump?: string;
 }
 
-/** The camera and its encode: the streamer's own type (provision/contract/camera.ts), so the two cannot drift. */
+/** The camera and its encode: the streamer's own type (contract/camera.ts), so the two cannot drift. */
 export type CameraSettings = CameraConfig;
 
 export interface StreamSettings {

@@ -1,8 +1,8 @@
 // What a host gets when neither the inventory's defaults, its groups nor the host itself say
 // otherwise. These follow the seed system (and Raspberry Pi OS) so that a minimal inventory works;
-// the camera's are the streamer's own (provision/contract/), written as the inventory writes them.
-import { defaultCamera as cam } from '../../contract/camera.ts';
-import { defaultStreamKey } from '../../contract/streamer-config.ts';
+// the camera's are the streamer's own (contract/), written as the inventory writes them.
+import { defaultCamera as cam } from '../../../contract/camera.ts';
+import { defaultStreamKey } from '../../../contract/streamer-config.ts';
 
 export const builtinDefaults = {
   ssh: { user: 'pi', port: 22, knownHostsFile: '~/.ssh/known_hosts' },

@@ -1,8 +1,8 @@
 // Turn one host entry of a schema-valid inventory into a ResolvedHost: layer the settings,
 // expand paths, parse resolution and bitrate, fill per-mode hotspot addressing, resolve secrets.
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { parseBitrate } from '../../contract/camera.ts';
-import { streamKeyPattern } from '../../contract/streamer-config.ts';
+import { parseBitrate } from '../../../contract/camera.ts';
+import { streamKeyPattern } from '../../../contract/streamer-config.ts';
 import type { Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import { builtinDefaults, hotspotAddressing } from './builtin-defaults.ts';

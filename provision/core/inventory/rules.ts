@@ -1,6 +1,6 @@
 // Rules JSON Schema cannot say: they look at merged values (a passphrase may come from a group, an
 // fps from defaults) and point at the line that set the offending value.
-import { cameraProblems } from '../../contract/camera.ts';
+import { cameraProblems } from '../../../contract/camera.ts';
 import type { Problem } from '../errors.ts';
 import { allowEntryFault, allowEntryForm, isIpv4, parseAddress } from './address.ts';
 import type { ResolvedHost } from '../types.ts';
@@ -43,7 +43,7 @@ function checkStream(doc: InventoryDocument, host: ResolvedHost, at: At): Proble
   return problems;
 }
 
-/** The camera's limits are the streamer's (provision/contract/camera.ts): one check, put at its place here. */
+/** The camera's limits are the streamer's (contract/camera.ts): one check, put at its place here. */
 function checkCamera(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
   return cameraProblems(host.camera).map((p) => doc.problem(at(`camera.${p.setting}`), p.message));
 }

@@ -1,6 +1,6 @@
 // camfleet-streamer (streamer/): reads the camera, encodes with ffmpeg and publishes to nginx-rtmp
 // on the Pi. An origin has no camera: there its files are removed and its unit stopped.
-import { validateStreamerConfig, type StreamerConfig } from '../../contract/streamer-config.ts';
+import { validateStreamerConfig, type StreamerConfig } from '../../../contract/streamer-config.ts';
 import { managedMarker, type ManagedFile, type ResolvedHost } from '../types.ts';
 import { jsonFile, lineFile } from '../render/formats.ts';
 import { paths, units } from '../render/paths.ts';

@@ -3,7 +3,7 @@
 // stream, each camera's viewer page at /<camera>/ and the fleet wall at /. No camera, streamer or
 // hotspot: their parts are off there, so a host turned origin converges. Here: its URLs, what its
 // nginx.conf reads, and its pages; its files are ../parts/nginx-rtmp.ts's and ../parts/origin.ts's.
-import { publishUrl } from '../../contract/streamer-config.ts';
+import { publishUrl } from '../../../contract/streamer-config.ts';
 import type { PageConfig } from '../../../viewer/config.ts';
 import type { WallConfig } from '../../../wall/config.ts';
 import type { OriginSettings, ResolvedHost } from '../types.ts';

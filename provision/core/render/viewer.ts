@@ -2,7 +2,7 @@
 // `viewer`, the page's URL and config, the WebRTC service's ports. Its files are the parts
 // ../parts/viewer-page.ts and ../parts/webrtc.ts.
 import type { PageConfig } from '../../../viewer/config.ts';
-import { profileLevelId } from '../../contract/h264-profile.ts';
+import { profileLevelId } from '../../../contract/h264-profile.ts';
 import type { ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
 

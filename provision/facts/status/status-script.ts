@@ -1,5 +1,5 @@
 // The status round trip: status.sh with this host's values, and what its lines mean.
-import type { StreamerStatus } from '../../contract/streamer-status.ts';
+import type { StreamerStatus } from '../../../contract/streamer-status.ts';
 import { withValues } from '../../transport/remote.ts';
 import { scriptFile } from '../../transport/remote-scripts.ts';
 import { paths, units } from '../../core/render/paths.ts';
