@@ -14,7 +14,7 @@ if (!values.config || !keyFile) {
   console.error('usage: webrtc.js --config FILE --stream-key-file FILE');
   process.exit(2);
 }
-const config = parseConfig(readFileSync(values.config, 'utf8'));
+const config = parseConfig(readFileSync(values.config, 'utf8'), values.config);
 const rtmpUrl = streamUrl(config, readFileSync(keyFile, 'utf8'), keyFile);
 // The key may be a secret, and ffmpeg's errors name the URL it reads: every line logged is masked.
 const log = (line: string) => console.log(redactUrl(line, rtmpUrl));

@@ -5,6 +5,7 @@
 // and at once when the stream gets a new publisher (publisher.ts): it reads the stream header,
 // SPS and PPS, only when it joins, and nginx-rtmp keeps it joined across a publisher's restart, so
 // a new size would otherwise reach browsers under the old one's SPS.
+import { receiveBufferBytes } from '../contract/webrtc-config.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
@@ -59,8 +60,8 @@ export function startsKeyframe(packet: Buffer): boolean {
 export async function startRtpSource(rtmpUrl: string, log: (line: string) => void): Promise<RtpSource> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  // A second of 8 Mbit/s video: a slow event loop turn must not drop packets in the kernel.
-  socket.setRecvBufferSize(1 << 20);
+  // A slow event loop turn must not drop packets in the kernel (the kernel caps this at net.core.rmem_max).
+  socket.setRecvBufferSize(receiveBufferBytes);
   const port = (socket.address() as AddressInfo).port;
   const handlers: ((packet: Buffer, key: boolean) => void)[] = [];
   const newRunHandlers: (() => void)[] = [];

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import type { WebrtcConfig } from './config.ts';
+import { gopCacheBytes } from '../contract/webrtc-config.ts';
 import { gopCache } from './gop-cache.ts';
 import type { RtpSource } from './rtp-source.ts';
 
@@ -18,9 +19,6 @@ interface Viewer {
   /** Packets flow from a keyframe on (the cached one, else the next): a decoder cannot begin mid-GOP. */
   started: boolean;
 }
-
-/** A GOP of 8 Mbit/s (the inventory's highest bitrate) at a 2 s keyframe interval, with room to spare. */
-const gopCacheBytes = 4 << 20;
 
 export interface WhepServer {
   server: Server;

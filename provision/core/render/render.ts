@@ -14,7 +14,6 @@ import { originContext, relayUrl } from './origin.ts';
 import { RenderError } from './errors.ts';
 import { parts } from '../parts/parts.ts';
 import type { Contribution, Part, PartContext } from '../parts/part.ts';
-import { localRtmpServer } from '../parts/streamer.ts';
 
 export interface RenderInputs {
   templates: Templates;
@@ -89,9 +88,6 @@ function templateContext(host: ResolvedHost) {
     // The RTMP block both nginx configs share (templates/_nginx-rtmp.hbs): who may publish, the HLS
     // fragment, and whether camfleet-webrtc reads the stream back (a camera's only).
     rtmp: rtmpContext(host),
-    // The WebRTC service reads the stream back from nginx on the Pi itself, over loopback; the key
-    // it adds from the stream key's own file, like the streamer.
-    localRtmpServer: localRtmpServer(host),
     hwMode: h.channel > 14 ? 'a' : 'g',
     nmBand: h.channel > 14 ? 'a' : 'bg',
     pskIsHex: /^[0-9a-fA-F]{64}$/.test(h.passphrase),

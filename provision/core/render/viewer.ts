@@ -2,7 +2,6 @@
 // `viewer`, the page's URL and config, the WebRTC service's ports. Its files are the parts
 // ../parts/viewer-page.ts and ../parts/webrtc.ts.
 import type { PageConfig } from '../../../viewer/config.ts';
-import { profileLevelId } from '../../../contract/h264-profile.ts';
 import type { ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
 
@@ -13,7 +12,7 @@ import { htmlText, jsonInHtml } from './formats.ts';
  */
 export const webrtcPorts = { whep: 8889, iceFrom: 50000, iceTo: 50100, maxViewers: 20 } as const;
 
-/** What the templates (nginx.conf, the WebRTC unit and config) read under `viewer`. */
+/** What the templates (nginx.conf, the WebRTC unit) read under `viewer`. */
 export function viewerTemplateContext(host: ResolvedHost) {
   const on = (path: 'webrtc' | 'hls') => host.viewer.enabled && host.viewer.paths.includes(path);
   return {
@@ -24,8 +23,6 @@ export function viewerTemplateContext(host: ResolvedHost) {
     whepPort: webrtcPorts.whep,
     icePortFrom: webrtcPorts.iceFrom,
     icePortTo: webrtcPorts.iceTo,
-    maxWebrtcViewers: webrtcPorts.maxViewers,
-    profileLevelId: profileLevelId(host.camera.width, host.camera.height, host.camera.fps),
   };
 }
 
