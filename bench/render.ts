@@ -1,7 +1,7 @@
 // Benchmark 1: load, validate, resolve and render a generated 1,000-host inventory.
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { renderHost } from '../provision/core/render/render.ts';
-import { loadTemplates } from '../provision/converge/artifacts.ts';
+import { loadTemplates } from '../provision/converge/render-inputs.ts';
 
 export function generatedInventory(hosts: number): string {
   const lines = [

@@ -11,7 +11,7 @@ import { fillPage, httpUrl } from '../provision/core/render/origin.ts';
 import type { ResolvedHost } from '../provision/core/types.ts';
 import { buildViewerAssets } from '../viewer/build.ts';
 import { buildWallAssets } from '../wall/build.ts';
-import type { WallConfig } from '../wall/config.ts';
+import type { WallConfig } from '../contract/pages.ts';
 
 export const wallUsage = `Usage: npm run wall -- (--host NAME | --group NAME | --all) [-i FILE] [--port 8090] [--direct]
 

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, countFrames, launchBrowser, openPhonePage } from '../lab/browser.ts';
 import { fillPage } from '../provision/core/render/origin.ts';
 import { buildViewerAssets } from '../viewer/build.ts';
-import type { PageConfig } from '../viewer/config.ts';
+import type { PageConfig } from '../contract/pages.ts';
 import { buildWallAssets } from '../wall/build.ts';
-import type { WallConfig } from '../wall/config.ts';
+import type { WallConfig } from '../contract/pages.ts';
 import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
 
 const why = browserUnavailable();

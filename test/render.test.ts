@@ -118,7 +118,7 @@ describe('render', () => {
 
   it('fails loudly, naming host and template, when a template uses a variable the context lacks', async () => {
     const { renderHost } = await import('../provision/core/render/render.ts');
-    const { loadTemplates } = await import('../provision/converge/artifacts.ts');
+    const { loadTemplates } = await import('../provision/converge/render-inputs.ts');
     const { resolve } = await import('./support/fleet.ts');
     const { mkdtempSync, writeFileSync, readdirSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');

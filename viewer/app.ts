@@ -3,7 +3,7 @@
 // hotspot has no internet. Bundled by viewer/build.ts into app.js.
 import { renderSVG } from 'uqr';
 import { publishUrl } from '../contract/streamer-config.ts';
-import type { PageConfig } from './config.ts';
+import type { PageConfig } from '../contract/pages.ts';
 import { loadHlsJs, play, playHls, playsHlsNatively, watchFrames } from './player.ts';
 
 declare global {

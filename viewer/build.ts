@@ -5,9 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { buildWebrtcBundle } from '../webrtc/build.ts';
 import { bundleBrowserApp, managedMarker, readPage } from './bundle.ts';
-import type { ViewerAssets } from './config.ts';
-
-export type { ViewerAssets } from './config.ts';
+import type { ViewerAssets } from '../contract/artifacts.ts';
 
 export async function buildViewerAssets(): Promise<ViewerAssets> {
   const hlsPath = createRequire(import.meta.url).resolve('hls.js/dist/hls.light.min.js');

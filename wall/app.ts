@@ -2,7 +2,7 @@
 // inline) with its name and whether frames are arriving. Bundled by wall/build.ts into wall.js;
 // everything it loads comes from the server that served the page.
 import { loadHlsJs, playHls, watchFrames } from '../viewer/player.ts';
-import type { WallCamera, WallConfig } from './config.ts';
+import type { WallCamera, WallConfig } from '../contract/pages.ts';
 
 type State = 'connecting' | 'live' | 'offline';
 

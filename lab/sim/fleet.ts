@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
 import { loadInventory } from '../../provision/converge/load-inventory.ts';
-import { loadRenderInputs } from '../../provision/converge/artifacts.ts';
+import { loadRenderInputs } from '../../provision/converge/render-inputs.ts';
 import { renderHost } from '../../provision/core/render/render.ts';
 import { coalesceWrites } from '../../provision/transport/tcp.ts';
 import { readRecording, replayAnswer, scriptHash, type Recording } from './recording.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { containerDown, containerUp } from '../container.ts';
 import { writeInventory } from '../scratch-inventory.ts';
 import { sshArgs } from '../ssh-args.ts';
-import { loadRenderInputs } from '../../provision/converge/artifacts.ts';
+import { loadRenderInputs } from '../../provision/converge/render-inputs.ts';
 import { loadInventory } from '../../provision/converge/load-inventory.ts';
 import { observeScript } from '../../provision/facts/observe/script.ts';
 import { projectRoot } from '../../provision/converge/project-root.ts';

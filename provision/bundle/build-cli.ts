@@ -2,14 +2,13 @@
 // slow from source and are done here once instead: compiling TypeScript (tsx), resolving hundreds of
 // small dependency modules, compiling the inventory schema with ajv, and (through launcher.ts and
 // V8's code cache) parsing the bundle. Run it as dist/camfleet.mjs.
-// The streamer bundle and the viewer page's files are built here too, so the CLI needs no esbuild at run time.
+// What is built for the Pi and the browser (converge/artifacts.ts) is built here too, so the CLI needs no esbuild at run time.
 import { build, type Plugin } from 'esbuild';
 import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { buildStreamerBundle } from '../../streamer/build.ts';
-import { buildViewerAssets, type ViewerAssets } from '../../viewer/build.ts';
-import { buildWallAssets, type WallAssets } from '../../wall/build.ts';
+import type { Artifacts } from '../../contract/artifacts.ts';
+import { buildArtifacts } from '../converge/artifacts.ts';
 import { loadSchema, newAjv } from '../core/inventory/schema-validator.ts';
 import { projectRoot } from '../converge/project-root.ts';
 import { sourceStamp, stampFile } from './up-to-date.mjs';
@@ -17,40 +16,37 @@ import { sourceStamp, stampFile } from './up-to-date.mjs';
 // ajv's standalone is CommonJS: under NodeNext its default export sits on `.default`.
 const standaloneCode = standaloneModule.default;
 
-/** Modules of the source tree swapped for what they compute, computed now. */
-function precomputed(streamerBundle: string, viewerAssets: ViewerAssets, wallAssets: WallAssets): Plugin {
-  return {
+/** Modules of the source tree swapped for what they compute, computed now, each found by its path. */
+function precomputed(artifacts: Artifacts): { plugin: Plugin; missing(): string[] } {
+  const swaps: Record<string, () => { loader: 'js'; contents: string; resolveDir?: string }> = {
+    'provision/core/inventory/schema-validator.ts': () => {
+      const ajv = newAjv({ code: { source: true, esm: true } });
+      const code = standaloneCode(ajv, ajv.compile(loadSchema()));
+      return { loader: 'js', resolveDir: join(projectRoot, 'provision', 'core', 'inventory'), contents: `${code}\nexport function inventoryValidator() { return validate20; }\n` };
+    },
+    // The remote shell scripts, inline: the bundled CLI reads no script file at run time.
+    'provision/transport/remote-scripts.ts': () => ({
+      loader: 'js',
+      contents: `const scripts = ${JSON.stringify(remoteScripts())};\nexport function scriptFile(path) { const s = scripts[path]; if (s === undefined) throw new Error('no remote script ' + path); return s; }\n`,
+    }),
+    // Everything built for the Pi and the browser: the one seam (converge/artifacts.ts).
+    'provision/converge/artifacts.ts': () => ({ loader: 'js', contents: `export async function buildArtifacts() { return ${JSON.stringify(artifacts)}; }\n` }),
+  };
+  const seen = new Set<string>();
+  const plugin: Plugin = {
     name: 'camfleet-precomputed',
     setup(b) {
-      b.onLoad({ filter: /provision[/\\]core[/\\]inventory[/\\]schema-validator\.ts$/ }, () => {
-        const ajv = newAjv({ code: { source: true, esm: true } });
-        const validate = ajv.compile(loadSchema());
-        const code = standaloneCode(ajv, validate);
-        return {
-          loader: 'js',
-          resolveDir: join(projectRoot, 'provision', 'core', 'inventory'),
-          contents: `${code}\nexport function inventoryValidator() { return validate20; }\n`,
-        };
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const path = relative(projectRoot, args.path).split(sep).join('/');
+        const swap = swaps[path];
+        if (!swap) return undefined;
+        seen.add(path);
+        return swap();
       });
-      // The remote shell scripts, inline: the bundled CLI reads no script file at run time.
-      b.onLoad({ filter: /provision[/\\]transport[/\\]remote-scripts\.ts$/ }, () => ({
-        loader: 'js',
-        contents: `const scripts = ${JSON.stringify(remoteScripts())};\nexport function scriptFile(path) { const s = scripts[path]; if (s === undefined) throw new Error('no remote script ' + path); return s; }\n`,
-      }));
-      b.onLoad({ filter: /streamer[/\\]build\.ts$/ }, () => ({
-        loader: 'js',
-        contents: `export async function buildStreamerBundle() { return ${JSON.stringify(streamerBundle)}; }\n`,
-      }));
-      b.onLoad({ filter: /viewer[/\\]build\.ts$/ }, () => ({
-        loader: 'js',
-        contents: `export async function buildViewerAssets() { return ${JSON.stringify(viewerAssets)}; }\n`,
-      }));
-      b.onLoad({ filter: /wall[/\\]build\.ts$/ }, () => ({
-        loader: 'js',
-        contents: `export async function buildWallAssets() { return ${JSON.stringify(wallAssets)}; }\n`,
-      }));
     },
   };
+  // A module renamed or moved would silently be bundled as it is (slow, or needing esbuild at run time): the build fails instead.
+  return { plugin, missing: () => Object.keys(swaps).filter((path) => !seen.has(path)) };
 }
 
 /** Every .sh under provision/, keyed by its path under provision/ (as remote-scripts.ts names them). */
@@ -67,6 +63,7 @@ export async function buildCli(target = join(projectRoot, 'dist')): Promise<stri
   const stamp = sourceStamp(projectRoot);
   const outdir = `${target}.building-${process.pid}`;
   rmSync(outdir, { recursive: true, force: true });
+  const swaps = precomputed(await buildArtifacts());
   await build({
     entryPoints: [join(projectRoot, 'provision', 'cli', 'main.ts')],
     outfile: join(outdir, 'camfleet.cjs'),
@@ -80,7 +77,7 @@ export async function buildCli(target = join(projectRoot, 'dist')): Promise<stri
     // a third of the bundle, is needed only by `render`'s validators: loaded from node_modules
     // then, rather than read at every start.
     external: ['esbuild', 'zx', 'cpu-features', '*.node'],
-    plugins: [precomputed(await buildStreamerBundle(), await buildViewerAssets(), await buildWallAssets())],
+    plugins: [swaps.plugin],
     define: { 'import.meta.url': '__importMetaUrl' },
     // "use strict" first, as esbuild would have put it: the sources are strict ES modules.
     banner: { js: `"use strict";const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
@@ -90,6 +87,8 @@ export async function buildCli(target = join(projectRoot, 'dist')): Promise<stri
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  const missing = swaps.missing();
+  if (missing.length) throw new Error(`build-cli: ${missing.join(', ')} not found in the bundle: a module the build precomputes was renamed or moved (update precomputed())`);
   const launcher = join(outdir, 'camfleet.mjs');
   await build({
     entryPoints: [join(projectRoot, 'provision', 'bundle', 'launcher.ts')],

@@ -86,7 +86,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   // The first hosts' connections are under way while the SSH library and templates load.
   const dialer = newDialer();
   for (const h of inventory.hosts.slice(0, Math.min(canary ?? parallel, parallel))) if (!h.ssh.jump) dialer.predial(h.address, h.ssh.port, timeoutMs);
-  const [{ applySavedPlan, provisionHost }, { loadRenderInputs }] = await Promise.all([import('../converge/provision-host.ts'), import('../converge/artifacts.ts')]);
+  const [{ applySavedPlan, provisionHost }, { loadRenderInputs }] = await Promise.all([import('../converge/provision-host.ts'), import('../converge/render-inputs.ts')]);
   // A saved plan carries every file it writes: nothing is rendered for it.
   const inputs = saved ? undefined : await loadRenderInputs(values.templates);
   const planned: SavedHostPlan[] = [];

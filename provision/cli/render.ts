@@ -1,6 +1,6 @@
 // The render command's output: what was written where, what validated it, and what failed.
 import { relative } from 'node:path';
-import { loadRenderInputs } from '../converge/artifacts.ts';
+import { loadRenderInputs } from '../converge/render-inputs.ts';
 import { exitCodes } from './exit-codes.ts';
 import type { Inventory } from '../core/inventory/load.ts';
 import { renderToDirectory } from './render-to-directory.ts';

@@ -1,23 +1,13 @@
-// What render needs besides the inventory, gathered once per run: the compiled templates and the
-// streamer bundle and the viewer page's files. Reads the disk and runs esbuild, so it lives outside the pure core.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Everything built for the Pi or the browser, in one place: the streamer bundle, the viewer page
+// with the WebRTC service, the fleet wall. Built once per run (esbuild), so it lives outside the
+// pure core. The bundled CLI carries this module's result prebuilt: this module is its one seam
+// (provision/bundle/build-cli.ts swaps it, and fails the build if it cannot find it).
+import type { Artifacts } from '../../contract/artifacts.ts';
 import { buildStreamerBundle } from '../../streamer/build.ts';
 import { buildViewerAssets } from '../../viewer/build.ts';
 import { buildWallAssets } from '../../wall/build.ts';
-import { projectRoot } from './project-root.ts';
-import type { RenderInputs } from '../core/render/render.ts';
-import { compileTemplates, type Templates } from '../core/render/templates.ts';
 
-export const templatesDir = join(projectRoot, 'templates');
-
-export async function loadRenderInputs(dir?: string): Promise<RenderInputs> {
+export async function buildArtifacts(): Promise<Artifacts> {
   const [streamerBundle, viewerAssets, wallAssets] = await Promise.all([buildStreamerBundle(), buildViewerAssets(), buildWallAssets()]);
-  return { templates: loadTemplates(dir), streamerBundle, viewerAssets, wallAssets };
-}
-
-/** Read and compile every `*.hbs` in a directory (the repo's templates/ by default); keyed by file name without `.hbs`. */
-export function loadTemplates(dir = templatesDir): Templates {
-  const names = readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort();
-  return compileTemplates(Object.fromEntries(names.map((name) => [name.slice(0, -'.hbs'.length), readFileSync(join(dir, name), 'utf8')])));
+  return { streamerBundle, viewerAssets, wallAssets };
 }

@@ -1,7 +1,7 @@
 // Small helpers for pure-core tests: an inventory in a string, rendered with the real templates.
 import { parseAndResolve } from '../../provision/core/inventory/load.ts';
 import { renderHost } from '../../provision/core/render/render.ts';
-import { loadTemplates } from '../../provision/converge/artifacts.ts';
+import { loadTemplates } from '../../provision/converge/render-inputs.ts';
 import type { DesiredState, ObservedState, ResolvedHost } from '../../provision/core/types.ts';
 import { sha256 } from '../../provision/core/plan/files.ts';
 

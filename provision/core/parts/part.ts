@@ -4,8 +4,7 @@
 // Pure: templates and bundles come in as values (RenderInputs).
 import type { AbsentDir, AbsentFile, DesiredUnit, HotspotSettings, ManagedFile, ResolvedHost } from '../types.ts';
 import type { Format } from '../render/formats.ts';
-import type { ViewerAssets } from '../../../viewer/config.ts';
-import type { WallAssets } from '../../../wall/build.ts';
+import type { ViewerAssets, WallAssets } from '../../../contract/artifacts.ts';
 
 /** What render hands a part: the host, the built files, and the one way to fill a template. */
 export interface PartContext {

@@ -4,8 +4,7 @@
 // hotspot: their parts are off there, so a host turned origin converges. Here: its URLs, what its
 // nginx.conf reads, and its pages; its files are ../parts/nginx-rtmp.ts's and ../parts/origin.ts's.
 import { publishUrl } from '../../../contract/streamer-config.ts';
-import type { PageConfig } from '../../../viewer/config.ts';
-import type { WallConfig } from '../../../wall/config.ts';
+import type { PageConfig, WallConfig } from '../../../contract/pages.ts';
 import type { OriginSettings, ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
 import { paths } from './paths.ts';

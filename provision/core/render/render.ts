@@ -7,21 +7,16 @@ import type { DesiredState, ResolvedHost } from '../types.ts';
 import { checkRendered, escapeContext, keyfileBytes, systemdNameEscape, Verbatim, type Format } from './formats.ts';
 import { isUnitFile, paths } from './paths.ts';
 import type { Templates } from './templates.ts';
-import type { ViewerAssets } from '../../../viewer/config.ts';
+import type { Artifacts, WallAssets } from '../../../contract/artifacts.ts';
 import { viewerTemplateContext } from './viewer.ts';
-import type { WallAssets } from '../../../wall/build.ts';
 import { originContext, relayUrl } from './origin.ts';
 import { RenderError } from './errors.ts';
 import { parts } from '../parts/parts.ts';
 import type { Contribution, Part, PartContext } from '../parts/part.ts';
 
-export interface RenderInputs {
+/** The templates and what is built for the Pi and the browser (the wall's only to render an origin). */
+export interface RenderInputs extends Omit<Artifacts, 'wallAssets'> {
   templates: Templates;
-  /** The bundled streamer program, deployed as a managed file. */
-  streamerBundle: string;
-  /** The viewer page's files (viewer/build.ts). */
-  viewerAssets: ViewerAssets;
-  /** The fleet wall's files (wall/build.ts): needed only to render an origin. */
   wallAssets?: WallAssets;
 }
 

@@ -1,7 +1,7 @@
 // The viewer's settings as templates, status and clients read them: what the templates read under
 // `viewer`, the page's URL and config, the WebRTC service's ports. Its files are the parts
 // ../parts/viewer-page.ts and ../parts/webrtc.ts.
-import type { PageConfig } from '../../../viewer/config.ts';
+import type { PageConfig } from '../../../contract/pages.ts';
 import type { ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
 
