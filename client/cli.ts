@@ -1,6 +1,7 @@
 // npm run view -- --host pi1      play a Pi's stream with ffplay
 // npm run probe -- --host pi1     read it headless and report what arrives
 import { resolve as resolvePath } from 'node:path';
+import { parseArgs } from 'node:util';
 import { formatProblem, InventoryError, UsageError } from '../provision/core/errors.ts';
 import { NoStreamError, probeStream, type ProbeReport } from './probe.ts';
 import { hostViewerUrl, maskKey, redactUrl } from './url.ts';
@@ -23,35 +24,37 @@ interface Args {
   showKey: boolean;
 }
 
-function parseArgs(argv: readonly string[]): Args {
+const options = {
+  host: { type: 'string' },
+  url: { type: 'string' },
+  inventory: { type: 'string', default: 'inventory.yaml' },
+  seconds: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'show-key': { type: 'boolean', default: false },
+} as const;
+
+/** util.parseArgs, as every camfleet command parses argv; its errors become usage errors. */
+function readArgs(argv: readonly string[]): Args {
   const [command = '', ...rest] = argv;
   if (command !== 'view' && command !== 'probe') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  const args: Args = { command, inventory: 'inventory.yaml', seconds: 5, timeout: 10, json: false, showKey: false };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i] ?? '';
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const positive = (): number => {
-      const v = value();
-      const n = Number(v);
-      if (!(n > 0)) throw new UsageError(`${flag} must be a positive number of seconds, got ${JSON.stringify(v)}`);
-      return n;
-    };
-    if (flag === '--host') args.host = value();
-    else if (flag === '--url') args.url = value();
-    else if (flag === '--inventory') args.inventory = value();
-    else if (flag === '--seconds') args.seconds = positive();
-    else if (flag === '--timeout') args.timeout = positive();
-    else if (flag === '--json') args.json = true;
-    else if (flag === '--show-key') args.showKey = true;
-    else throw new UsageError(`unknown argument ${JSON.stringify(flag)}`);
+  let values;
+  try {
+    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }
+  const args: Args = { command, host: values.host, url: values.url, inventory: values.inventory, seconds: seconds('--seconds', values.seconds, 5), timeout: seconds('--timeout', values.timeout, 10), json: values.json, showKey: values['show-key'] };
   if (!args.host === !args.url) throw new UsageError('give either --host NAME or --url rtmp://...');
   if (args.url && !/^rtmps?:\/\/[^/]+\/[^/]+\/.+/.test(args.url)) throw new UsageError(`--url must look like rtmp://host:port/app/key`);
   return args;
+}
+
+function seconds(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!(n > 0)) throw new UsageError(`${flag} must be a positive number of seconds, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 /** The URL to play: --url as given, or the host's viewer URL from the inventory. */
@@ -80,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let args: Args;
   try {
-    args = parseArgs(argv);
+    args = readArgs(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`${e.message}\n\n${usage}`);

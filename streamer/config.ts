@@ -3,6 +3,7 @@
 // contract/), the stream key from a file of its own, and command-line flags on top for
 // manual runs. Runs on the Pi under Node 18: node: built-ins only.
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { parseBitrate } from '../contract/camera.ts';
 import {
   ConfigError,
@@ -60,38 +61,38 @@ export interface Flags {
   statusFile?: string;
 }
 
-const valueFlags: Record<string, Exclude<keyof Flags, 'help'>> = {
-  '--config': 'configFile',
-  '--stream-key-file': 'streamKeyFile',
-  '--device': 'device',
-  '--resolution': 'resolution',
-  '--fps': 'fps',
-  '--bitrate': 'bitrate',
-  '--gop': 'gop',
-  '--server': 'server',
-  '--stream-key': 'streamKey',
-  '--input-format': 'inputFormat',
-  '--encoder': 'encoder',
-  '--status-file': 'statusFile',
-};
+/** Each flag and the field it sets: util.parseArgs reads them, as every camfleet command reads its own. */
+const valueFlags = {
+  config: 'configFile',
+  'stream-key-file': 'streamKeyFile',
+  device: 'device',
+  resolution: 'resolution',
+  fps: 'fps',
+  bitrate: 'bitrate',
+  gop: 'gop',
+  server: 'server',
+  'stream-key': 'streamKey',
+  'input-format': 'inputFormat',
+  encoder: 'encoder',
+  'status-file': 'statusFile',
+} as const satisfies Record<string, Exclude<keyof Flags, 'help'>>;
+
+const options = {
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(Object.keys(valueFlags).map((name) => [name, { type: 'string' }])),
+} as Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
 /** `--name value` and `--name=value`; unknown flags are errors, not silently ignored. */
 export function parseFlags(argv: readonly string[]): Flags {
-  const flags: Flags = { help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') {
-      flags.help = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const field = valueFlags[name];
-    if (!field) throw new ConfigError(`unknown argument ${JSON.stringify(arg)} (see --help)`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(`${name} needs a value`);
-    flags[field] = value;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    // util.parseArgs names the flag; the streamer's errors say where to look.
+    throw new ConfigError(`${(e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, '')} (see --help)`);
   }
+  const flags: Flags = { help: values.help === true };
+  for (const [name, field] of Object.entries(valueFlags)) if (typeof values[name] === 'string') flags[field] = values[name];
   return flags;
 }
 

@@ -93,7 +93,8 @@ describe('config and flags', () => {
   });
 
   it('unknown flags and bad values are errors naming the flag', () => {
-    expect(() => parseFlags(['--devcie', 'x'])).toThrow(/unknown argument "--devcie"/);
+    expect(() => parseFlags(['--devcie', 'x'])).toThrow(/Unknown option '--devcie' \(see --help\)/);
+    expect(() => parseFlags(['--device'])).toThrow(/--device <value>' argument missing/);
     expect(() => applyFlags(cam, parseFlags(['--resolution', '720p']))).toThrow(/--resolution must look like 1280x720/);
     expect(() => applyFlags(cam, parseFlags(['--encoder', 'nvenc']))).toThrow(/encoder must be one of auto, h264_v4l2m2m, libx264/);
   });
