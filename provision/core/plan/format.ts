@@ -1,30 +1,9 @@
 // How a plan reads: stable, diff-shaped lines (+ create, ~ change, - remove), and the same plan
 // as JSON for machines. No secret ever reaches either: file diffs were masked when planned.
-import type { Plan, Step } from '../types.ts';
+import type { Plan } from '../types.ts';
 import { describeStep } from './describe.ts';
+import { stepKinds } from './step-kinds.ts';
 import { changeCount } from './steps.ts';
-
-// `·` marks the steps that are how changes land (lock, commit, clear the note, verify), not changes.
-const symbol: Record<Step['kind'], string> = {
-  'guard-ssh': '!',
-  lock: '·',
-  'install-packages': '+',
-  'write-file': '~',
-  'commit-files': '·',
-  'remove-file': '-',
-  'remove-dir': '-',
-  'remove-leftovers': '-',
-  'daemon-reload': '~',
-  unmask: '~',
-  enable: '+',
-  disable: '-',
-  start: '+',
-  stop: '-',
-  restart: '~',
-  reload: '~',
-  'clear-pending': '·',
-  verify: '·',
-};
 
 export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string {
   const lines: string[] = [];
@@ -32,7 +11,7 @@ export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string
   if (plan.steps.length === 0) lines.push(`${plan.host}: in sync, nothing to do`);
   else lines.push(`${plan.host}: ${changes} change${changes === 1 ? '' : 's'} pending`);
   for (const step of plan.steps) {
-    const mark = step.kind === 'write-file' && step.action === 'create' ? '+' : symbol[step.kind];
+    const mark = step.kind === 'write-file' && step.action === 'create' ? '+' : stepKinds[step.kind].mark;
     lines.push(`  ${mark} ${describeStep(step)}`);
     if (options.diff && step.kind === 'write-file' && step.diff) {
       lines.push(...step.diff.trimEnd().split('\n').map((l) => `      ${l}`));
