@@ -1,13 +1,9 @@
 // npm run lab -- build | up | down | ssh | status: the lab Pis tests, benchmarks and the demo use.
 import { spawnSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { arm64Down, arm64Status, arm64Up, ensureArm64Image } from './arm64.ts';
-import { containerDown, containerStatus, containerUp } from './container.ts';
-import { ensureImage, imageDir } from './image.ts';
+import { labKindNames, labKinds, type LabKindName } from './kinds.ts';
 import { sshArgs } from './ssh-args.ts';
-import { labInventory, registeredHosts } from './state.ts';
-import type * as Vm from './vm-api.ts';
+import { labInventory, registeredHosts, type LabHost } from './state.ts';
 
 const usage = `Usage: npm run lab -- <command> [options]
 
@@ -35,101 +31,68 @@ class UsageError extends Error {}
 
 const log = (line: string): void => console.log(`lab: ${line}`);
 
-async function loadVm(): Promise<typeof Vm> {
-  // The VM kind lives in its own module; loaded only when asked for (it pulls in qemu plumbing).
-  return import('./vm/index.ts');
-}
-
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      hosts: { type: 'string' },
-      kind: { type: 'string' },
-      ready: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     console.log(usage);
     return values.help ? 0 : 2;
   }
-  const kind = values.kind ?? (command === 'build' || command === 'down' ? 'all' : 'container');
-  if (!['container', 'vm', 'arm64', ...(command === 'build' || command === 'down' ? ['all'] : [])].includes(kind)) throw new UsageError(`unknown --kind ${JSON.stringify(kind)}`);
-  const does = (k: string): boolean => kind === 'all' || kind === k;
+  const kinds = selectKinds(command, values.kind);
+  if (command === 'build') for (const k of kinds) await labKinds[k].build({ force: values.force, log });
+  else if (command === 'up') report(await labKinds[kinds[0]!].up({ hosts: hostCount(values.hosts), layer: values.ready ? 'ready' : 'base', log }));
+  else if (command === 'down') {
+    for (const k of kinds) await labKinds[k].down(log);
+    log(`down: no ${kinds.length > 1 ? '' : `${kinds[0]} `}lab Pi running`);
+  } else if (command === 'ssh') return ssh(rest);
+  else if (command === 'status') await status(values.json);
+  else throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  return 0;
+}
 
-  switch (command) {
-    case 'build': {
-      if (does('container')) {
-        if (values.force) await rm(imageDir, { recursive: true, force: true });
-        for (const layer of ['base', 'ready'] as const) {
-          const image = await ensureImage(layer, log);
-          log(`container image ${layer}: ${image.cached ? 'cached' : 'built'} (build took ${(image.buildMs / 1000).toFixed(0)} s) at ${image.rootfs}`);
-        }
-      }
-      if (does('vm')) {
-        const vm = await (await loadVm()).buildVmImage({ log });
-        log(`vm image: ${vm.cached ? 'cached' : 'built'} (build took ${(vm.ms / 1000).toFixed(0)} s)`);
-      }
-      if (does('arm64')) {
-        const image = await ensureArm64Image('base', log);
-        log(`arm64 image: ${image.cached ? 'cached' : 'built'} (build took ${(image.buildMs / 1000).toFixed(0)} s) at ${image.rootfs}`);
-      }
-      return 0;
-    }
-    case 'up': {
-      const layer = values.ready ? 'ready' : 'base';
-      const hosts =
-        kind === 'vm'
-          ? [await (await loadVm()).vmUp({ log })]
-          : kind === 'arm64'
-            ? await arm64Up({ hosts: hostCount(values.hosts), layer, log })
-            : await containerUp({ hosts: hostCount(values.hosts), layer, log });
-      console.log(`\n${hosts.length} lab Pi(s) up: ${hosts.map((h) => `${h.name} (${h.address}${h.sshPort === 22 ? '' : `:${h.sshPort}`})`).join(', ')}`);
-      console.log(`inventory: ${labInventory}`);
-      console.log(`provision: npm run provision -- --inventory ${labInventory} --all`);
-      console.log(`stop:      npm run lab -- down`);
-      return 0;
-    }
-    case 'down': {
-      if (does('container')) await containerDown(log);
-      if (does('vm')) await (await loadVm().catch(() => undefined))?.vmDown();
-      if (does('arm64')) await arm64Down(log);
-      log(`down: no ${kind === 'all' ? '' : `${kind} `}lab Pi running`);
-      return 0;
-    }
-    case 'ssh': {
-      const [name, ...cmd] = rest;
-      if (!name) throw new UsageError('ssh needs a lab host name, e.g. npm run lab -- ssh lab1');
-      const host = (await registeredHosts()).find((h) => h.name === name);
-      if (!host) throw new UsageError(`no lab Pi named ${JSON.stringify(name)} is up (${(await registeredHosts()).map((h) => h.name).join(', ') || 'none'})`);
-      return spawnSync('ssh', sshArgs(host, cmd), { stdio: 'inherit' }).status ?? 1;
-    }
-    case 'status': {
-      const containers = await containerStatus();
-      const vm = await (await loadVm().catch(() => undefined))?.vmStatus();
-      const arm64 = await arm64Status();
-      if (values.json) {
-        console.log(JSON.stringify({ containers, vm, arm64 }, null, 2));
-        return 0;
-      }
-      if (!containers.length && !vm?.running && !arm64.length) console.log('no lab Pi running');
-      for (const c of [...containers.map((c) => ({ ...c, kind: 'container' })), ...arm64.map((c) => ({ ...c, kind: 'arm64    ' }))])
-        console.log(
-          `${c.name.padEnd(6)} ${c.kind} ${c.address.padEnd(12)} ${c.running ? (c.sshReachable ? 'up     ' : 'no ssh ') : 'stopped'}` +
-            `  boot-to-ssh ${fmtS(c.bootToSshMs)}  memory ${c.memMiB?.toFixed(0) ?? '-'} MiB`,
-        );
-      if (vm?.running) console.log(`vm1    vm        127.0.0.1:${vm.sshPort} up       boot-to-ssh ${fmtS(vm.bootToSshMs)}  memory ${vm.memMiB?.toFixed(0) ?? '-'} MiB`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  }
+const options = {
+  hosts: { type: 'string' },
+  kind: { type: 'string' },
+  ready: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** --kind: one kind to boot (container by default); for build and down, every kind by default or with `all`. */
+function selectKinds(command: string, kind: string | undefined): LabKindName[] {
+  const many = command === 'build' || command === 'down';
+  const name = kind ?? (many ? 'all' : 'container');
+  if (many && name === 'all') return labKindNames;
+  if (!labKindNames.includes(name as LabKindName)) throw new UsageError(`unknown --kind ${JSON.stringify(name)}`);
+  return [name as LabKindName];
+}
+
+function report(hosts: LabHost[]): void {
+  console.log(`\n${hosts.length} lab Pi(s) up: ${hosts.map((h) => `${h.name} (${h.address}${h.sshPort === 22 ? '' : `:${h.sshPort}`})`).join(', ')}`);
+  console.log(`inventory: ${labInventory}`);
+  console.log(`provision: npm run provision -- --inventory ${labInventory} --all`);
+  console.log(`stop:      npm run lab -- down`);
+}
+
+async function ssh([name, ...cmd]: string[]): Promise<number> {
+  if (!name) throw new UsageError('ssh needs a lab host name, e.g. npm run lab -- ssh lab1');
+  const hosts = await registeredHosts();
+  const host = hosts.find((h) => h.name === name);
+  if (!host) throw new UsageError(`no lab Pi named ${JSON.stringify(name)} is up (${hosts.map((h) => h.name).join(', ') || 'none'})`);
+  return spawnSync('ssh', sshArgs(host, cmd), { stdio: 'inherit' }).status ?? 1;
+}
+
+async function status(json: boolean): Promise<void> {
+  const byKind = Object.fromEntries(await Promise.all(labKindNames.map(async (k) => [k, await labKinds[k].status()] as const)));
+  if (json) return console.log(JSON.stringify(byKind, null, 2));
+  const rows = labKindNames.flatMap((k) => byKind[k]!.map((h) => ({ ...h, kind: k })));
+  if (!rows.length) console.log('no lab Pi running');
+  for (const h of rows)
+    console.log(
+      `${h.name.padEnd(6)} ${h.kind.padEnd(9)} ${h.address.padEnd(15)} ${h.running ? (h.sshReachable ? 'up     ' : 'no ssh ') : 'stopped'}` +
+        `  boot-to-ssh ${fmtS(h.bootToSshMs)}  memory ${h.memMiB?.toFixed(0) ?? '-'} MiB`,
+    );
 }
 
 const fmtS = (ms?: number): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);

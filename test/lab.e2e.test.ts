@@ -37,9 +37,9 @@ describe.skipIf(!!why)('lab Pis', () => {
       expect(onHost(h, 'hostname').trim()).toBe(h.name);
       expect(onHost(h, 'sudo -n id -u').trim()).toBe('0');
     }
-    const status = JSON.parse((await lab('status', '--json')).stdout) as { containers: { name: string; sshReachable: boolean; memMiB: number; bootToSshMs: number }[] };
-    expect(status.containers.map((c) => c.sshReachable)).toEqual([true, true, true]);
-    for (const c of status.containers) {
+    const status = JSON.parse((await lab('status', '--json')).stdout) as { container: { name: string; sshReachable: boolean; memMiB: number; bootToSshMs: number }[] };
+    expect(status.container.map((c) => c.sshReachable)).toEqual([true, true, true]);
+    for (const c of status.container) {
       expect(c.memMiB).toBeGreaterThan(1);
       expect(c.bootToSshMs).toBeGreaterThan(0);
     }
