@@ -18,7 +18,12 @@ interface Viewer {
   connected: boolean;
   /** Packets flow from a keyframe on (the cached one, else the next): a decoder cannot begin mid-GOP. */
   started: boolean;
+  /** Ends the viewer if ICE and DTLS are not up in time. */
+  connecting: ReturnType<typeof setTimeout>;
 }
+
+/** How long an answered viewer may take to connect before its place is given back (a phone on a hotspot takes a second). */
+const connectTimeoutMs = 15_000;
 
 export interface WhepServer {
   server: Server;
@@ -26,7 +31,44 @@ export interface WhepServer {
   close(): Promise<void>;
 }
 
-export function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: string) => void): Promise<WhepServer> {
+export async function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: string) => void): Promise<WhepServer> {
+  const viewers = watching(source, log);
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handle = async () => {
+      if (req.method === 'POST' && path === '/whep') return offer(config, viewers, req, res);
+      const m = /^\/whep\/([0-9a-f-]{36})$/.exec(path);
+      if (req.method === 'DELETE' && m) return (await viewers.end(m[1]!)) ? reply(res, 200, '') : reply(res, 404, 'no such viewer');
+      if (req.method === 'GET' && path === '/whep/status')
+        return reply(res, 200, JSON.stringify({ viewers: viewers.size(), streamIdleMs: Math.min(Math.round(source.idleMs()), 1e9) }), 'application/json');
+      return reply(res, 404, 'not found');
+    };
+    handle().catch((e: Error) => reply(res, 500, e.message));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, resolve);
+  });
+  return {
+    server,
+    viewers: viewers.size,
+    close: async () => {
+      await viewers.endAll();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** The viewers watching, each fed the source's packets from a keyframe on. */
+interface Watching {
+  size(): number;
+  /** A viewer whose offer was answered; it gets packets once connected (ICE and DTLS up). */
+  join(pc: RTCPeerConnection, track: MediaStreamTrack): string;
+  end(id: string): Promise<boolean>;
+  endAll(): Promise<void>;
+}
+
+function watching(source: RtpSource, log: (line: string) => void): Watching {
   const viewers = new Map<string, Viewer>();
   const gop = gopCache(gopCacheBytes);
   source.onPacket((packet, key) => {
@@ -43,45 +85,25 @@ export function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: s
     gop.reset();
     for (const v of viewers.values()) v.started = false;
   });
-
-  const codec = () =>
-    new RTCRtpCodecParameters({
-      mimeType: 'video/H264',
-      clockRate: 90000,
-      rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
-      parameters: `profile-level-id=${config.profileLevelId};packetization-mode=1;level-asymmetry-allowed=1`,
-    });
-
   const end = async (id: string) => {
     const v = viewers.get(id);
     if (!v) return false;
+    clearTimeout(v.connecting);
     viewers.delete(id);
     await v.pc.close().catch(() => {});
     log(`viewer ${id.slice(0, 8)} left (${viewers.size} watching)`);
     return true;
   };
-
-  const offer = async (req: IncomingMessage, res: ServerResponse) => {
-    if (!/^application\/sdp/.test(req.headers['content-type'] ?? '')) return reply(res, 415, 'expected an SDP offer (application/sdp)');
-    if (viewers.size >= config.maxViewers) return reply(res, 503, `${config.maxViewers} viewers already: use HLS`);
-    const sdp = await body(req, 64 * 1024);
-    const pc = new RTCPeerConnection({ codecs: { video: [codec()] }, icePortRange: config.icePorts });
-    const track = new MediaStreamTrack({ kind: 'video' });
-    pc.addTransceiver(track, { direction: 'sendonly' });
+  const join = (pc: RTCPeerConnection, track: MediaStreamTrack) => {
     const id = randomUUID();
-    try {
-      await pc.setRemoteDescription({ type: 'offer', sdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete', 5000);
-    } catch (e) {
-      await pc.close().catch(() => {});
-      return reply(res, 400, `cannot answer this offer: ${(e as Error).message}`);
-    }
-    const viewer: Viewer = { pc, track, connected: false, started: false };
+    // A viewer that never connects (it went away, or never meant to) gives its place back.
+    const connecting = setTimeout(() => void end(id).then((ended) => ended && log(`viewer ${id.slice(0, 8)} never connected`)), connectTimeoutMs);
+    const viewer: Viewer = { pc, track, connected: false, started: false, connecting };
     viewers.set(id, viewer);
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'failed' || state === 'closed' || state === 'disconnected') return void end(id);
       if (state !== 'connected' || viewer.connected) return;
+      clearTimeout(connecting);
       // In one turn of the event loop with the live packets' handler: nothing between the two is lost or doubled.
       const burst = gop.catchUp();
       for (const packet of burst) track.writeRtp(packet);
@@ -89,36 +111,41 @@ export function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: s
       viewer.connected = true;
     });
     log(`viewer ${id.slice(0, 8)} joined (${viewers.size} watching)`);
-    res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whep/${id}` });
-    res.end(pc.localDescription!.sdp);
+    return id;
   };
-
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const handle = async () => {
-      if (req.method === 'POST' && path === '/whep') return offer(req, res);
-      const m = /^\/whep\/([0-9a-f-]{36})$/.exec(path);
-      if (req.method === 'DELETE' && m) return (await end(m[1]!)) ? reply(res, 200, '') : reply(res, 404, 'no such viewer');
-      if (req.method === 'GET' && path === '/whep/status')
-        return reply(res, 200, JSON.stringify({ viewers: viewers.size, streamIdleMs: Math.min(Math.round(source.idleMs()), 1e9) }), 'application/json');
-      return reply(res, 404, 'not found');
-    };
-    handle().catch((e: Error) => reply(res, 500, e.message));
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listen.port, config.listen.host, () =>
-      resolve({
-        server,
-        viewers: () => viewers.size,
-        close: async () => {
-          await Promise.all([...viewers.keys()].map(end));
-          await new Promise((r) => server.close(r));
-        },
-      }),
-    );
-  });
+  return { size: () => viewers.size, join, end, endAll: async () => void (await Promise.all([...viewers.keys()].map(end))) };
 }
+
+/** POST /whep: answer the viewer's SDP offer with every ICE candidate in it, or refuse it. */
+async function offer(config: WebrtcConfig, viewers: Watching, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!/^application\/sdp/.test(req.headers['content-type'] ?? '')) return reply(res, 415, 'expected an SDP offer (application/sdp)');
+  if (viewers.size() >= config.maxViewers) return reply(res, 503, `${config.maxViewers} viewers already: use HLS`);
+  const sdp = await body(req, 64 * 1024);
+  // werift answers nearly any text; a viewer is an SDP offer with a video section.
+  if (!/^v=0\r?\n/.test(sdp) || !/^m=video /m.test(sdp)) return reply(res, 400, 'cannot answer this offer: not an SDP offer with a video section');
+  const pc = new RTCPeerConnection({ codecs: { video: [h264(config.profileLevelId)] }, icePortRange: config.icePorts });
+  const track = new MediaStreamTrack({ kind: 'video' });
+  pc.addTransceiver(track, { direction: 'sendonly' });
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete', 5000);
+  } catch (e) {
+    await pc.close().catch(() => {});
+    return reply(res, 400, `cannot answer this offer: ${(e as Error).message}`);
+  }
+  const id = viewers.join(pc, track);
+  res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whep/${id}` });
+  res.end(pc.localDescription!.sdp);
+}
+
+const h264 = (profileLevelId: string) =>
+  new RTCRtpCodecParameters({
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+    parameters: `profile-level-id=${profileLevelId};packetization-mode=1;level-asymmetry-allowed=1`,
+  });
 
 function reply(res: ServerResponse, status: number, text: string, type = 'text/plain'): void {
   if (res.headersSent) return;
