@@ -1,6 +1,8 @@
-// The observe script's output, as a lab Pi printed it, parsed into facts. The script passes two
-// tools' output straight through (sha256sum's lines, `systemctl show`'s blocks): their shapes are
-// what the parser must recognise, so they are copied here as the real host wrote them.
+// The observe script's output parsed into facts: one section per fact, each read by its own
+// parser. Two facts pass their tool's output straight through (sha256sum's lines, `systemctl
+// show`'s blocks): their shapes are what the parsers must recognise, so they are copied here as a
+// lab Pi wrote them (the units' order shuffled: they are found by name). Whole recorded answers of
+// real hosts are in test/fixtures/observe/ (observe-fixtures.test.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,43 +16,55 @@ const desired = {
   units: [{ name: 'nginx.service' }, { name: 'camfleet-streamer.service' }, { name: 'hostapd.service' }, { name: 'camfleet-hotspot.service' }],
 } as Parameters<typeof parseObserved>[1];
 
-const output = `sshif\tcfl1p
-os\tdebian\t12
-pkg\tdpkg\tii \tamd64
-pkg\tffmpeg\tii \tamd64
-pkg\tlibnginx-mod-rtmp\tii \tamd64
-pkg\tnginx\tii \tamd64
-pkg\tnodejs\trc \tamd64
-file\t/etc/hostapd/hostapd.conf\t-
+const output = `@fact ssh-interface
+cfl1p
+@fact os
+debian 12
+@fact packages
+dpkg\tii \tamd64
+ffmpeg\tii \tamd64
+libnginx-mod-rtmp\tii \tamd64
+nginx\tii \tamd64
+nodejs\trc \tamd64
+@fact files
+-\t/etc/hostapd/hostapd.conf
 00a7b5ca2f17956add227b57bd928a5c03933de47ff367e052dffc6409260f5a  /etc/nginx/nginx.conf
 ad0c7fdfac8677a32919f431e1ef4bb004f7cc54e73482ce36af737951333ea8  /etc/camfleet/streamer.json
-filemeta\t/etc/nginx/nginx.conf\t644\troot\troot
-filemeta\t/etc/camfleet/streamer.json\t600\troot\troot
-filemanaged\t/etc/nginx/nginx.conf
-units-begin
+meta\t/etc/nginx/nginx.conf\t644\troot\troot
+meta\t/etc/camfleet/streamer.json\t600\troot\troot
+managed\t/etc/nginx/nginx.conf
+@fact leftovers
+@fact dirs
+@fact units
+Names=nginx.service
 MainPID=36
 LoadState=loaded
 ActiveState=active
 UnitFileState=enabled
 
-MainPID=0
-LoadState=loaded
-ActiveState=failed
-UnitFileState=disabled
-
+Names=hostapd.service
 MainPID=0
 LoadState=masked
 ActiveState=inactive
 UnitFileState=masked
 
+Names=camfleet-streamer.service
+MainPID=0
+LoadState=loaded
+ActiveState=failed
+UnitFileState=disabled
+
+Names=camfleet-hotspot.service
 MainPID=0
 LoadState=not-found
 ActiveState=inactive
 UnitFileState=
 
-units-end
-camera\t1
-pending\trestart\tcamfleet-streamer.service
+@fact camera
+1
+@fact pending
+restart\tcamfleet-streamer.service
+@fact encoders
 `;
 
 describe('parseObserved', () => {
@@ -72,7 +86,7 @@ describe('parseObserved', () => {
     expect(o.files['/etc/hostapd/hostapd.conf']).toBeNull();
   });
 
-  it("gives each unit its own systemctl show block, in the order asked", () => {
+  it("gives each unit the systemctl show block that names it, whatever the order", () => {
     expect(o.units).toEqual({
       'nginx.service': { enabled: 'enabled', active: 'active', mainPid: 36 },
       'camfleet-streamer.service': { enabled: 'disabled', active: 'failed', mainPid: 0 },
@@ -88,9 +102,21 @@ describe('parseObserved', () => {
     expect(o.pending).toEqual([{ action: 'restart', unit: 'camfleet-streamer.service' }]);
   });
 
-  it('a host where systemctl printed nothing has no unit facts rather than wrong ones', () => {
-    const bare = parseObserved('os\tdebian\t12\nunits-begin\n\nunits-end\n', desired);
+  it('a host where systemctl printed nothing has no unit facts rather than wrong ones; a fact with no section is left at its default', () => {
+    const bare = parseObserved('@fact os\ndebian 12\n@fact units\n\n', desired);
     expect(bare.units).toEqual({});
+    expect(bare.os).toEqual({ id: 'debian', version: '12', arch: '' });
+    expect(bare.camera).toBe(false);
+  });
+
+  it('finds a unit asked for by an alias (ssh.service is also sshd.service), and ignores a block naming no unit asked for', () => {
+    const aliased = parseObserved('@fact units\nNames=ssh.service sshd.service\nMainPID=7\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nNames=other.service\nActiveState=failed\n', { packages: [], units: [{ name: 'sshd.service' }] });
+    expect(aliased.units).toEqual({ 'sshd.service': { enabled: 'enabled', active: 'active', mainPid: 7 } });
+  });
+
+  it('a line before the first section, or a section no fact owns, is not read as a fact', () => {
+    const odd = parseObserved('1\n@fact cameras\n1\n@fact camera\n0\n', desired);
+    expect(odd.camera).toBe(false);
   });
 });
 

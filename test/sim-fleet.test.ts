@@ -92,7 +92,7 @@ describe('a stale recording', () => {
   it('refuses to start when the recorded answer no longer reads as a converged Pi', async () => {
     const r = recording();
     // The same script, but an answer without nginx installed: the planner would install it.
-    const stale = { ...r, answer: { ...r.answer, stdout: r.answer.stdout.replace(/^pkg\tnginx\t.*\n/m, '') } };
+    const stale = { ...r, answer: { ...r.answer, stdout: r.answer.stdout.replace(/^nginx\tii .*\n/m, '') } };
     expect(stale.answer.stdout).not.toBe(r.answer.stdout);
     const refusal = (await spawnSimFleet(2, { env: { CAMFLEET_SIM_RECORDING: writeRecording(stale) } }).then(
       () => undefined,

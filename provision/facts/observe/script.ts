@@ -1,59 +1,26 @@
-// The fact-gathering round trip: observe.sh with this host's values. Pure apart from reading the
-// script file once: desired state in, script text out.
-import { lineList, patternList, withValues, wordList } from '../../transport/remote.ts';
+// The fact-gathering round trip: observe.sh, then every fact's snippet as a shell function called
+// under a line naming its section, with this host's values. Pure apart from reading the script
+// files once: the query in, the script text out.
+import { withValues } from '../../transport/remote.ts';
 import { scriptFile } from '../../transport/remote-scripts.ts';
-import { paths } from '../../core/render/paths.ts';
-import { managedMarker } from '../../core/types.ts';
+import { facts } from './facts.ts';
+import type { ObserveQuery } from './query.ts';
 
-/** What observe asks a host about: the parts of a desired state that name things on it. */
-export interface ObserveQuery {
-  packages: readonly string[];
-  units: readonly { name: string }[];
-  files: readonly { path: string }[];
-  absent: readonly { path: string }[];
-  /** Directories to remove (see AbsentDir): observe says which are there and may go. */
-  absentDirs?: readonly { path: string; files: readonly string[] }[];
-  camera: { device: string; encoder: string };
-}
+export { observeQuery, type ObserveQuery } from './query.ts';
 
-/** Just the query, e.g. to save beside a plan (a DesiredState is one, and much more). */
-export function observeQuery(desired: ObserveQuery): ObserveQuery {
-  return {
-    packages: [...desired.packages],
-    units: desired.units.map(({ name }) => ({ name })),
-    files: desired.files.map(({ path }) => ({ path })),
-    absent: desired.absent.map(({ path }) => ({ path })),
-    absentDirs: (desired.absentDirs ?? []).map(({ path, files }) => ({ path, files: [...files] })),
-    camera: { device: desired.camera.device, encoder: desired.camera.encoder },
-  };
-}
+/** The line that opens a fact's section of the answer. */
+export const sectionMark = '@fact ';
 
-export function observeScript(desired: ObserveQuery): string {
-  return withValues(scriptFile('facts/observe/observe.sh'), {
-    env: {
-      PACKAGES: wordList(desired.packages),
-      UNITS: wordList(desired.units.map((u) => u.name)),
-      CAMERA: cameraPath(desired.camera.device),
-      MARKER: managedMarker,
-      PENDING: paths.pendingRestarts,
-      // Listing encoders costs ffmpeg's start-up; only a host pinned to the hardware encoder needs it.
-      ENCODERS: desired.camera.encoder === 'h264_v4l2m2m' ? 1 : 0,
-      // Where staging leaves `.<name>.camfleet-XXXXXX` beside each target (stage-file.sh).
-      STAGING_DIRS: lineList([...new Set(desired.files.map((f) => f.path.slice(0, f.path.lastIndexOf('/')) || '/'))]),
-      // One directory a line: its path, a tab, then the name patterns of what may go with it.
-      ABSENT_DIRS: lineList((desired.absentDirs ?? []).map((d) => `${tabFree(d.path)}\t${patternList(d.files)}`)),
-    },
-    args: [...desired.files.map((f) => f.path), ...desired.absent.map((a) => a.path)],
+const functionName = (name: string) => `fact_${name.replaceAll('-', '_')}`;
+
+export function observeScript(query: ObserveQuery): string {
+  const parts = [scriptFile('facts/observe/observe.sh')];
+  for (const fact of facts) parts.push(`${functionName(fact.name)}() {\n${scriptFile(`facts/observe/facts/${fact.name}.sh`)}}\n`);
+  for (const fact of facts) parts.push(`echo '${sectionMark}${fact.name}'\n${functionName(fact.name)} "$@"\n`);
+  parts.push('exit 0\n');
+  return withValues(parts.join(''), {
+    env: Object.assign({}, ...facts.map((f) => f.env?.(query) ?? {})) as Record<string, string>,
+    // The files the `files` fact looks at: those to write and those to remove.
+    args: [...query.files.map((f) => f.path), ...query.absent.map((a) => a.path)],
   });
-}
-
-function tabFree(path: string): string {
-  if (path.includes('\t') || !path.startsWith('/')) throw new Error(`not an absolute path without tabs: ${JSON.stringify(path)}`);
-  return path;
-}
-
-/** What must exist on the host for the camera source: a device or a file; ffmpeg's lavfi test pattern needs nothing. */
-function cameraPath(device: string): string {
-  if (device.startsWith('lavfi:')) return '';
-  return device.startsWith('file:') ? device.slice('file:'.length) : device;
 }
