@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { arm64Down, arm64Status, arm64Up, ensureArm64Image } from './arm64.ts';
 import { containerDown, containerStatus, containerUp } from './container.ts';
-import { ensureImage, imageDir } from './image.ts';
+import { ensureImage, ensureVariant, firstBootVariant, imageDir } from './image.ts';
 import { sshArgs } from './ssh-args.ts';
 import { labInventory, registeredHosts } from './state.ts';
 import type * as Vm from './vm-api.ts';
@@ -12,7 +12,7 @@ import type * as Vm from './vm-api.ts';
 const usage = `Usage: npm run lab -- <command> [options]
 
 Commands:
-  build [--kind container|vm|arm64|all] [--force]
+  build [--kind container|vm|arm64|first-boot|all] [--force]
                                        build the lab images (cached; the first build takes minutes;
                                        --force rebuilds the container image)
   up [--hosts N] [--kind container|vm|arm64] [--ready]
@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const kind = values.kind ?? (command === 'build' || command === 'down' ? 'all' : 'container');
-  if (!['container', 'vm', 'arm64', ...(command === 'build' || command === 'down' ? ['all'] : [])].includes(kind)) throw new UsageError(`unknown --kind ${JSON.stringify(kind)}`);
+  if (!['container', 'vm', 'arm64', ...(command === 'build' ? ['first-boot'] : []), ...(command === 'build' || command === 'down' ? ['all'] : [])].includes(kind)) throw new UsageError(`unknown --kind ${JSON.stringify(kind)}`);
   const does = (k: string): boolean => kind === 'all' || kind === k;
 
   switch (command) {
@@ -75,6 +75,11 @@ async function main(argv: string[]): Promise<number> {
       if (does('vm')) {
         const vm = await (await loadVm()).buildVmImage({ log });
         log(`vm image: ${vm.cached ? 'cached' : 'built'} (build took ${(vm.ms / 1000).toFixed(0)} s)`);
+      }
+      // Only when asked: bootstrap's e2e test builds it for itself, the other lab Pis never need it.
+      if (kind === 'first-boot') {
+        const image = await ensureVariant(firstBootVariant, log);
+        log(`first-boot image: ${image.cached ? 'cached' : 'built'} (build took ${(image.buildMs / 1000).toFixed(0)} s) at ${image.rootfs}`);
       }
       if (does('arm64')) {
         const image = await ensureArm64Image('base', log);

@@ -30,8 +30,11 @@ export function firstrunScript(fb: FirstBoot): string {
   const zone = host.firstBoot.timezone;
   const lines = [
     '#!/bin/sh',
+    '# shellcheck disable=SC2016 # every value is single-quoted on purpose: a $ in one is literal',
     `# ${cardMarker}: first boot of ${host.name}, run once from cmdline.txt, then removed.`,
     `# Holds ${host.name}'s private host key until that boot removes this file.`,
+    '# One block, read whole before it runs: the script shreds its own file at the end.',
+    '{',
     'set -u',
     'exec >>/var/log/camfleet-firstrun.log 2>&1',
     '',
@@ -86,6 +89,7 @@ export function firstrunScript(fb: FirstBoot): string {
     'done',
     'sync',
     'exit 0',
+    '}',
     '',
   );
   return lines.join('\n');

@@ -7,10 +7,10 @@ const publicKeyLine = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ss
 
 /** The key as one line, or what is wrong with it (the key is public: quoting its start is fine). */
 export function checkPublicKey(text: string): { ok: true; key: string } | { ok: false; fault: string } {
+  if (text.includes('PRIVATE KEY-----')) return { ok: false, fault: 'is a private key: give the .pub file' };
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length !== 1) return { ok: false, fault: lines.length ? `holds ${lines.length} lines; one public key is expected` : 'is empty' };
   const key = lines[0]!.trim();
-  if (key.startsWith('-----BEGIN')) return { ok: false, fault: 'is a private key: give the .pub file' };
   if (!publicKeyLine.test(key)) return { ok: false, fault: 'is not an OpenSSH public key line (ssh-ed25519 AAAA... comment)' };
   return { ok: true, key };
 }

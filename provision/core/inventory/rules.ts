@@ -36,7 +36,8 @@ function checkUplink(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: 
   const problems: Problem[] = [];
   const bad = (key: string, message: string) => problems.push(doc.problem(at(`uplink.${key}`), message));
   if (host.hotspot.mode !== 'none' && host.hotspot.interface === u.interface)
-    bad('interface', `${u.interface} is the radio the hotspot (${host.hotspot.mode}) takes over: the Pi would lose this uplink once provisioned; name a second radio (e.g. wlan1) or use ethernet`);
+    // At the interface when one was named (a built-in default points at the host itself), else at the mode that asked for Wi-Fi on the default radio.
+    bad(at('uplink.interface').length > 2 ? 'interface' : 'mode', `${u.interface} is the radio the hotspot (${host.hotspot.mode}) takes over: the Pi would lose this uplink once provisioned; name a second radio (e.g. wlan1) or use ethernet`);
   const required = (what: string) => `${what} is required when uplink.mode is wifi (set it on the host, one of its groups, or defaults)`;
   const ssidBytes = Buffer.byteLength(u.ssid, 'utf8');
   if (ssidBytes === 0) bad('ssid', required('ssid'));
