@@ -15,6 +15,7 @@ import { shellQuote } from '../provision/core/bootstrap/shell.ts';
 import { checkPublicKey } from '../provision/core/bootstrap/values.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { parseAddress } from '../provision/core/inventory/address.ts';
+import { indexKnownHosts, pinKnownKey } from '../provision/transport/known-hosts.ts';
 import { camfleet } from './support/cli.ts';
 
 const hostileSsid = `\u00e9 'n" $(x) \`y\`;# :[a]`;
@@ -139,6 +140,17 @@ describe('bootstrap: the files, read back by what reads them', () => {
   });
 });
 
+describe('pinning a host key before first boot', () => {
+  it('replaces a re-flashed Pi\'s entries (plain or hashed) and keeps every other line as it was', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'camfleet-known-')), 'known_hosts');
+    const hashed = '|1|c2FsdHNhbHRzYWx0c2FsdHNhbHQ=|' + (await import('node:crypto')).createHmac('sha1', Buffer.from('c2FsdHNhbHRzYWx0c2FsdHNhbHQ=', 'base64')).update('pi1.local').digest('base64');
+    writeFileSync(file, ['# mine', 'pi1.local ssh-ed25519 OLD1', `${hashed} ssh-ed25519 OLD2`, 'pi2.local ssh-ed25519 KEEP', 'pi1.local,other ssh-rsa SHARED', ''].join('\n'));
+    await pinKnownKey(file, 'pi1.local', 22, 'ssh-ed25519', 'NEW');
+    expect(readFileSync(file, 'utf8')).toBe(['# mine', 'pi2.local ssh-ed25519 KEEP', 'pi1.local,other ssh-rsa SHARED', 'pi1.local ssh-ed25519 NEW', ''].join('\n'));
+    expect(indexKnownHosts(readFileSync(file, 'utf8')).lookup('pi1.local', 22).map((k) => k.blob)).toEqual(['SHARED', 'NEW']);
+  });
+});
+
 describe('bootstrap command', () => {
   it('writes a card and pins the key; the Wi-Fi passphrase and the private key are never printed', async () => {
     const f = fleet({ uplink: { mode: 'wifi', ssid: hostileSsid, passphrase: { env: 'UPLINK_PASS' }, country: 'GB' } });
@@ -162,6 +174,7 @@ describe('bootstrap command', () => {
     expect(readFileSync(f.knownHosts, 'utf8').trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['pi1.local', 'pi2.local']);
     const render = await camfleet(['render', '--inventory', f.inventory, '--host', 'pi1', '--out', join(f.dir, 'render')], { env: { UPLINK_PASS: '' } });
     expect(render.stderr).not.toContain('UPLINK_PASS');
+    expect(render.code).toBe(0);
   });
 
   it('refuses an uplink Wi-Fi on the radio the hotspot takes over, at its line', async () => {
