@@ -82,6 +82,7 @@ describe('bootstrap: the files, read back by what reads them', () => {
     expect(u.ssh_genkeytypes).toEqual([]);
     expect(u.ssh_keys).toEqual({ ed25519_private: firstBoot().hostKey.privateKey, ed25519_public: firstBoot().hostKey.publicKey });
     expect(u.timezone).toBe('Etc/UTC');
+    expect(u.locale).toBe('false');
     const n = parse(network) as { network: { wifis: Record<string, { 'regulatory-domain': string; 'access-points': Record<string, { password: string }> }> } };
     expect(n.network.wifis.wlan0!['access-points']).toEqual({ [hostileSsid]: { password: hostilePass } });
     expect(n.network.wifis.wlan0!['regulatory-domain']).toBe('GB');

@@ -30,6 +30,9 @@ function userData(fb: FirstBoot): string {
     hostname: host.name,
     manage_etc_hosts: true,
     timezone: host.firstBoot.timezone,
+    // The card's own locale stays: cloud-init's default (en_US.UTF-8) would replace Raspberry Pi OS's,
+    // and needs the locales package, which a minimal image lacks (the lab's first boot failed on it).
+    locale: 'false',
     users: [
       {
         name: host.ssh.user,
