@@ -46,12 +46,13 @@ export interface NspawnKind {
 
 export const containerKind: NspawnKind = { kind: 'container', prefix: 'lab', veth: 'cfl', octet: 213, dir: 'containers', recipe: containerRecipe, bootTimeoutMs: 90_000 };
 
-/** Lab Pis booted from a card bootstrap wrote (boot1..N at 10.214.N.2): cloud-init, nothing of the lab's. */
+/** Lab Pis booted from a card bootstrap wrote (boot1..N at 10.217.N.2): cloud-init, nothing of the lab's. */
 export const firstBootKind: NspawnKind = {
   kind: 'first-boot',
   prefix: 'boot',
   veth: 'cfb',
-  octet: 214,
+  // 10.213: container lab Pis, 10.214: arm64 ones.
+  octet: 217,
   dir: 'first-boot',
   recipe: containerRecipe,
   bootTimeoutMs: 180_000,
