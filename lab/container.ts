@@ -119,7 +119,7 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   await ensureInotifyInstances(options.hosts, log);
   const operator = await ensureOperatorKey();
   const numbers = Array.from({ length: options.hosts }, (_, i) => i + 1);
-  log(`booting ${options.hosts} ${k.kind} lab Pi(s) from the ${layer} image (${image.cached ? 'cached' : 'just built'})`);
+  log(`booting ${options.hosts} ${k.kind} lab Pi(s) from the ${k.firstBoot ? k.firstBoot.variant.name : layer} image (${image.cached ? 'cached' : 'just built'})`);
   const hosts: LabHost[] = [];
   try {
     // Boot them all at once, then wait: systemd's start-up overlaps across containers.
