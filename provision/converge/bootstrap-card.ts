@@ -74,7 +74,7 @@ async function planOne(target: CardTarget, o: { format?: CardFormat; force?: boo
   const { host } = target;
   const authorizedKey = await operatorKey(host);
   const card = await readCard(target);
-  // The host key is generated only once the card is known to take it.
+  // Made in a temp dir removed whatever happens; it reaches a card and known_hosts only once every host is planned.
   const hostKey = await generateHostKey(host.name);
   const fb: FirstBoot = { host, authorizedKey, hostKey, instanceId: `camfleet-${host.name}-${randomBytes(6).toString('hex')}` };
   const plan = planCard(card, fb, { format: o.format, force: o.force });
