@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerDown, containerInit, containerUp, firstBootKind, hostAddress, type NspawnKind } from '../lab/container.ts';
+import { ensureVariant, firstBootVariant } from '../lab/image.ts';
 import { ensureOperatorKey, operatorKeyPath, type LabHost } from '../lab/state.ts';
 import { camfleet } from './support/cli.ts';
 import { labUnavailable, onHost, provisionAgainChangesNothing, provisionFresh, systemState, waitForStream } from './support/lab.ts';
@@ -56,6 +57,8 @@ describe.skipIf(!!why)('bootstrap: a fresh cloud-init Pi, from its card to strea
 
   beforeAll(async () => {
     await ensureOperatorKey();
+    // Built here when missing (a minute from nothing), so the boot below is timed alone.
+    await ensureVariant(firstBootVariant);
     // A stock card's empty NoCloud placeholder: the card says it takes cloud-init.
     writeFileSync(join(s.card, 'meta-data'), '');
   });
