@@ -1,14 +1,14 @@
 // npm run lab -- build | up | down | ssh | status: the lab Pis tests, benchmarks and the demo use.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { labKindNames, labKinds, type LabKindName } from './kinds.ts';
+import { extraImages, labKindNames, labKinds, type LabKindName } from './kinds.ts';
 import { sshArgs } from './ssh-args.ts';
 import { labInventory, registeredHosts, type LabHost } from './state.ts';
 
 const usage = `Usage: npm run lab -- <command> [options]
 
 Commands:
-  build [--kind container|vm|arm64|all] [--force]
+  build [--kind container|vm|arm64|first-boot|all] [--force]
                                        build the lab images (cached; the first build takes minutes;
                                        --force rebuilds the container image)
   up [--hosts N] [--kind container|vm|arm64] [--ready]
@@ -39,7 +39,8 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const kinds = selectKinds(command, values.kind);
-  if (command === 'build') for (const k of kinds) await labKinds[k].build({ force: values.force, log });
+  if (command === 'build' && values.kind && Object.hasOwn(extraImages, values.kind)) await extraImages[values.kind as keyof typeof extraImages](log);
+  else if (command === 'build') for (const k of kinds) await labKinds[k].build({ force: values.force, log });
   else if (command === 'up') report(await labKinds[kinds[0]!].up({ hosts: hostCount(values.hosts), layer: values.ready ? 'ready' : 'base', log }));
   else if (command === 'down') {
     for (const k of kinds) await labKinds[k].down(log);
@@ -62,6 +63,7 @@ const options = {
 /** --kind: one kind to boot (container by default); for build and down, every kind by default or with `all`. */
 function selectKinds(command: string, kind: string | undefined): LabKindName[] {
   const many = command === 'build' || command === 'down';
+  if (command === 'build' && kind && Object.hasOwn(extraImages, kind)) return [];
   const name = kind ?? (many ? 'all' : 'container');
   if (many && name === 'all') return labKindNames;
   if (!labKindNames.includes(name as LabKindName)) throw new UsageError(`unknown --kind ${JSON.stringify(name)}`);

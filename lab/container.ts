@@ -10,7 +10,7 @@ import { existsSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { copyFile, chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { $ } from 'zx';
-import { containerRecipe, ensureImage, type ImageLayer, type ImageRecipe } from './image.ts';
+import { containerRecipe, ensureImage, ensureVariant, firstBootVariant, type ImageLayer, type ImageRecipe, type ImageVariant } from './image.ts';
 import { processTreeMemory, alive, signal, waitFor } from './processes.ts';
 import { sshBanner } from './ssh-banner.ts';
 import { cacheDir, ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost, type LabKind } from './state.ts';
@@ -36,9 +36,28 @@ export interface NspawnKind {
   bootFiles?: Record<string, string>;
   /** Makes this machine able to build and boot it (arm64: qemu-user-static in binfmt_misc). */
   prepare?: (log: (line: string) => void) => Promise<void>;
+  /**
+   * Boots like a freshly flashed card: the lab gives it no hostname, host key or authorized key
+   * (its first boot takes them from the boot folder bound at /boot/firmware), and it is not put in
+   * the lab inventory, whose known_hosts could not name its key.
+   */
+  firstBoot?: { variant: ImageVariant };
 }
 
 export const containerKind: NspawnKind = { kind: 'container', prefix: 'lab', veth: 'cfl', octet: 213, dir: 'containers', recipe: containerRecipe, bootTimeoutMs: 90_000 };
+
+/** Lab Pis booted from a card bootstrap wrote (boot1..N at 10.217.N.2): cloud-init, nothing of the lab's. */
+export const firstBootKind: NspawnKind = {
+  kind: 'first-boot',
+  prefix: 'boot',
+  veth: 'cfb',
+  // 10.213: container lab Pis, 10.214: arm64 ones.
+  octet: 217,
+  dir: 'first-boot',
+  recipe: containerRecipe,
+  bootTimeoutMs: 180_000,
+  firstBoot: { variant: firstBootVariant },
+};
 
 export interface ContainerUpOptions {
   hosts: number;
@@ -47,6 +66,10 @@ export interface ContainerUpOptions {
   log?: (line: string) => void;
   /** Default: container lab Pis (lab1..N). */
   kind?: NspawnKind;
+  /** A kind with firstBoot: host N's boot partition, bound at /boot/firmware (bootFolders[N-1]). */
+  bootFolders?: readonly string[];
+  /** Up means sshd answers (default), or, for a Pi with no host key yet, that its systemd finished starting. */
+  until?: 'ssh' | 'started';
 }
 
 export interface ContainerHostStatus {
@@ -87,7 +110,8 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   if (!(options.hosts >= 1 && options.hosts <= 200)) throw new Error(`--hosts must be between 1 and 200, got ${options.hosts}`);
   if (process.getuid?.() !== 0) throw new Error('container lab Pis need root (network namespaces, overlay mounts, systemd-nspawn): run with sudo');
   await k.prepare?.(log);
-  const image = await ensureImage(layer, log, k.recipe);
+  if (k.firstBoot && options.bootFolders?.length !== options.hosts) throw new Error(`${k.kind} lab Pis boot from bootstrap's folders: give one per host`);
+  const image = k.firstBoot ? await ensureVariant(k.firstBoot.variant, log, k.recipe) : await ensureImage(layer, log, k.recipe);
   await containerDown(log, k); // a crashed run leaves namespaces and mounts: clear them first
   // Lab addresses never leave this machine: without a lab Pi behind it, an address is dropped here
   // instead of following the default route out.
@@ -95,13 +119,13 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
   await ensureInotifyInstances(options.hosts, log);
   const operator = await ensureOperatorKey();
   const numbers = Array.from({ length: options.hosts }, (_, i) => i + 1);
-  log(`booting ${options.hosts} ${k.kind} lab Pi(s) from the ${layer} image (${image.cached ? 'cached' : 'just built'})`);
+  log(`booting ${options.hosts} ${k.kind} lab Pi(s) from the ${k.firstBoot ? k.firstBoot.variant.name : layer} image (${image.cached ? 'cached' : 'just built'})`);
   const hosts: LabHost[] = [];
   try {
     // Boot them all at once, then wait: systemd's start-up overlaps across containers.
-    const started = await Promise.all(numbers.map((n) => boot(n, k, image.rootfs, operator.publicKey)));
+    const started = await Promise.all(numbers.map((n) => boot(n, k, image.rootfs, operator.publicKey, { network: true, bootFolder: options.bootFolders?.[n - 1] })));
     for (const s of started) {
-      const bootToSshMs = await waitForSsh(s.n, k, s.startedAt, s.pid);
+      const bootToSshMs = options.until === 'started' ? await waitForStart(s.n, k, s.startedAt, s.pid) : await waitForSsh(s.n, k, s.startedAt, s.pid);
       await writeFile(join(runDir(s.n, k), 'run.json'), JSON.stringify({ pid: s.pid, layer, bootToSshMs } satisfies RunRecord));
       const inventory = k.inventory ? { inventory: k.inventory } : {};
       hosts.push({ name: hostName(s.n, k), kind: k.kind, address: hostAddress(s.n, k), sshPort: 22, hostKey: s.hostKey, ...inventory });
@@ -111,7 +135,7 @@ export async function containerUp(options: ContainerUpOptions): Promise<LabHost[
     await containerDown(log, k);
     throw e;
   }
-  await registerHosts(k.kind, hosts);
+  if (!k.firstBoot) await registerHosts(k.kind, hosts);
   return hosts;
 }
 
@@ -134,7 +158,7 @@ async function ensureInotifyInstances(hosts: number, log: (line: string) => void
   }
 }
 
-async function boot(n: number, k: NspawnKind, lower: string, operatorKey: string, o: { network: boolean } = { network: true }) {
+async function boot(n: number, k: NspawnKind, lower: string, operatorKey: string, o: { network: boolean; bootFolder?: string } = { network: true }) {
   const dir = runDir(n, k);
   const merged = join(dir, 'root');
   await mkdir(join(dir, 'upper'), { recursive: true });
@@ -142,23 +166,12 @@ async function boot(n: number, k: NspawnKind, lower: string, operatorKey: string
   await mkdir(merged, { recursive: true });
   await sq`mount -t overlay overlay -o ${`lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`} ${merged}`;
 
-  // Identity: hostname, the fixed host key, the operator's key.
-  const key = await hostKey(hostName(n, k));
-  await writeFile(join(merged, 'etc/hostname'), `${hostName(n, k)}\n`);
-  // sudo resolves the host's own name; Debian puts it on 127.0.1.1.
-  await writeFile(join(merged, 'etc/hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${hostName(n, k)}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
-  await copyFile(key.privatePath, join(merged, 'etc/ssh/ssh_host_ed25519_key'));
-  await chmod(join(merged, 'etc/ssh/ssh_host_ed25519_key'), 0o600);
-  await copyFile(`${key.privatePath}.pub`, join(merged, 'etc/ssh/ssh_host_ed25519_key.pub'));
-  const authorized = join(merged, 'home/pi/.ssh/authorized_keys');
-  await writeFile(authorized, `${operatorKey}\n`, { mode: 0o600 });
-  const pi = await piIds(merged);
-  await chown(authorized, pi.uid, pi.gid);
+  const key = k.firstBoot ? { publicKey: '' } : await giveIdentity(n, k, merged, operatorKey);
+  const bind = o.bootFolder ? [`--bind=${o.bootFolder}:/boot/firmware`] : [];
   for (const [path, text] of Object.entries(k.bootFiles ?? {})) {
     await mkdir(dirname(join(merged, path)), { recursive: true });
     await writeFile(join(merged, path), text);
   }
-
   // The network namespace and its veth pair (kept from before when booting again).
   if (o.network) await addNetwork(n, k);
 
@@ -176,7 +189,7 @@ async function boot(n: number, k: NspawnKind, lower: string, operatorKey: string
   ].join('\n');
   const child = spawn(
     'sh',
-    ['-c', ownCgroup, 'sh', '-q', '-D', merged, '-b', '--register=no', '--keep-unit', `--machine=${hostName(n, k)}`, `--network-namespace-path=/run/netns/${netns(n, k)}`],
+    ['-c', ownCgroup, 'sh', '-q', '-D', merged, '-b', '--register=no', '--keep-unit', `--machine=${hostName(n, k)}`, `--network-namespace-path=/run/netns/${netns(n, k)}`, ...bind],
     { detached: true, stdio: ['ignore', consoleLog, consoleLog] },
   );
   closeSync(consoleLog);
@@ -184,6 +197,22 @@ async function boot(n: number, k: NspawnKind, lower: string, operatorKey: string
   if (!child.pid) throw new Error(`${hostName(n, k)}: systemd-nspawn did not start`);
   await writeFile(join(dir, 'pid'), `${child.pid}\n`);
   return { n, pid: child.pid, startedAt, hostKey: key.publicKey };
+}
+
+/** Identity, as a lab Pi gets it: hostname, the fixed host key, the operator's key. */
+async function giveIdentity(n: number, k: NspawnKind, merged: string, operatorKey: string): Promise<{ publicKey: string }> {
+  const key = await hostKey(hostName(n, k));
+  await writeFile(join(merged, 'etc/hostname'), `${hostName(n, k)}\n`);
+  // sudo resolves the host's own name; Debian puts it on 127.0.1.1.
+  await writeFile(join(merged, 'etc/hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${hostName(n, k)}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
+  await copyFile(key.privatePath, join(merged, 'etc/ssh/ssh_host_ed25519_key'));
+  await chmod(join(merged, 'etc/ssh/ssh_host_ed25519_key'), 0o600);
+  await copyFile(`${key.privatePath}.pub`, join(merged, 'etc/ssh/ssh_host_ed25519_key.pub'));
+  const authorized = join(merged, 'home/pi/.ssh/authorized_keys');
+  await writeFile(authorized, `${operatorKey}\n`, { mode: 0o600 });
+  const pi = await piIds(merged);
+  await chown(authorized, pi.uid, pi.gid);
+  return { publicKey: key.publicKey };
 }
 
 async function addNetwork(n: number, k: NspawnKind): Promise<void> {
@@ -232,6 +261,22 @@ async function waitForSsh(n: number, k: NspawnKind, startedAt: number, pid: numb
     },
     { timeoutMs: k.bootTimeoutMs, intervalMs: k.bootTimeoutMs > 90_000 ? 1000 : 200, what: `${hostName(n, k)}: sshd at ${hostAddress(n, k)}:22 (console: ${join(runDir(n, k), 'console.log')})` },
   );
+  return Math.round(performance.now() - startedAt);
+}
+
+/** Wait until the lab Pi's systemd has finished starting (whatever state it reached). */
+async function waitForStart(n: number, k: NspawnKind, startedAt: number, pid: number): Promise<number> {
+  const name = hostName(n, k);
+  let init = 0;
+  await waitFor(
+    async () => {
+      if (!alive(pid)) throw new Error(`${name}: systemd-nspawn exited during boot (console: ${join(runDir(n, k), 'console.log')})`);
+      init = await containerInit(name, k).catch(() => 0);
+      return init > 0;
+    },
+    { timeoutMs: k.bootTimeoutMs, what: `${name}'s init` },
+  );
+  await sq`timeout ${Math.round(k.bootTimeoutMs / 1000)} nsenter -t ${init} -a systemctl is-system-running --wait`.nothrow();
   return Math.round(performance.now() - startedAt);
 }
 
@@ -450,4 +495,21 @@ export async function containerStatus(k = containerKind): Promise<ContainerHostS
     });
   }
   return out;
+}
+
+/**
+ * PID 1 of a running lab Pi of a kind, as this machine numbers it: found among the processes of
+ * its own cgroup (boot() puts it there), so it is found whatever the Pi's hostname is by then.
+ */
+export async function containerInit(name: string, k = containerKind): Promise<number> {
+  const n = hostNumber(name, k);
+  const cgroup = cgroupV2(n, k);
+  if (!cgroup) throw new Error(`${name}: no cgroup v2 directory for it`);
+  const procs = (await sq`find ${cgroup} -name cgroup.procs -exec cat {} +`).stdout.split('\n').filter(Boolean);
+  for (const pid of procs) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const nspid = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
+    if (nspid.length >= 2 && nspid.at(-1) === '1') return Number(pid);
+  }
+  throw new Error(`${name}: its init was not found in ${cgroup}`);
 }

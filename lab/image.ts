@@ -56,6 +56,72 @@ apt-get -q install -y --no-install-recommends ${basePackages.join(' ')}
 # A Pi that was provisioned before has its services running; here they start when the lab Pi boots.
 `;
 
+/**
+ * A layer of its own on top of an image's base or ready layer, kept beside them and keyed by its
+ * script (its folder is `<name>-<hash>`), so adding or changing one leaves the image's own cache
+ * key, and every other lab Pi, alone.
+ */
+export interface ImageVariant {
+  name: string;
+  from: ImageLayer;
+  script: string;
+}
+
+/**
+ * A freshly flashed current Raspberry Pi OS card, as far as bootstrap's proof needs one: Debian's
+ * cloud-init reading NoCloud seed files from the boot partition at /boot/firmware, and nobody to
+ * log in as, no authorized key and no host key (the base layer's pi user, its sudoers entry, the
+ * lab's sshd drop-in and every host key go). camfleet's packages stay in apt's cache, as in base.
+ */
+export const firstBootVariant: ImageVariant = {
+  name: 'first-boot',
+  from: 'base',
+  script: `set -eu
+export DEBIAN_FRONTEND=noninteractive
+userdel -r pi
+rm -f /etc/sudoers.d/010_pi-nopasswd /etc/ssh/sshd_config.d/camfleet-lab.conf /etc/ssh/ssh_host_*
+echo raspberrypi > /etc/hostname
+# The lists base downloaded its packages with, so their cached .debs stay the candidates.
+apt-get -q install -y --no-install-recommends cloud-init tzdata
+install -d /boot/firmware
+# As Raspberry Pi OS: NoCloud only, its seed the boot partition.
+cat > /etc/cloud/cloud.cfg.d/99-camfleet-lab-nocloud.cfg <<'CFG'
+datasource_list: [NoCloud]
+datasource:
+  NoCloud:
+    seedfrom: /boot/firmware/
+CFG
+# ds-identify finds no NoCloud disk label in a container: run cloud-init without looking.
+echo 'policy: enabled' > /etc/cloud/ds-identify.cfg
+rm -f /var/cache/apt/archives/cloud-init_*.deb
+`,
+};
+
+/** Build (or find cached) a variant layer; its base or ready layer first. */
+export async function ensureVariant(variant: ImageVariant, log: (line: string) => void = () => {}, recipe: ImageRecipe = containerRecipe): Promise<ImageInfo> {
+  const from = await ensureImage(variant.from, log, recipe);
+  const dir = recipeDir(recipe);
+  const name = `${variant.name}-${createHash('sha256').update(JSON.stringify(variant)).digest('hex').slice(0, 12)}`;
+  const rootfs = join(dir, name);
+  const stamp = join(dir, `${name}.json`);
+  const cachedInfo = async (): Promise<ImageInfo> => ({ layer: variant.from, rootfs, cached: true, buildMs: (JSON.parse(await readFile(stamp, 'utf8')) as { buildMs: number }).buildMs });
+  if (existsSync(stamp) && existsSync(rootfs)) return cachedInfo();
+  return withBuildLock(rootfs, log, async () => {
+    if (existsSync(stamp) && existsSync(rootfs)) return cachedInfo();
+    const start = performance.now();
+    const partial = `${rootfs}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    log(`copying the ${variant.from} image for the ${variant.name} layer`);
+    await $({ quiet: true })`cp -a --reflink=auto ${from.rootfs} ${partial}`;
+    await chrootScript(partial, variant.script, log, `building the ${variant.name} layer`);
+    await rename(partial, rootfs);
+    const buildMs = Math.round(performance.now() - start);
+    await writeFile(stamp, `${JSON.stringify({ buildMs, builtAt: new Date().toISOString() })}\n`);
+    log(`${recipe.name} image ${variant.name} layer built in ${(buildMs / 1000).toFixed(0)} s`);
+    return { layer: variant.from, rootfs, cached: false, buildMs };
+  });
+}
+
 /** One kind of image: its packages, its set-up, and its architecture when it is not this machine's. */
 export interface ImageRecipe {
   /** Its cache directory is `<name>-<hash of the recipe>`. */

@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { arm64Down, arm64Status, arm64Up, ensureArm64Image } from './arm64.ts';
 import { containerDown, containerStatus, containerUp } from './container.ts';
-import { ensureImage, imageDir, type ImageLayer } from './image.ts';
+import { ensureImage, ensureVariant, firstBootVariant, imageDir, type ImageLayer } from './image.ts';
 import type { LabHost } from './state.ts';
 import type * as Vm from './vm-api.ts';
 
@@ -72,3 +72,15 @@ export const labKinds = {
 
 export type LabKindName = keyof typeof labKinds;
 export const labKindNames = Object.keys(labKinds) as LabKindName[];
+
+/**
+ * Images built only when asked by name (`build --kind first-boot`), never by `all`: the first-boot
+ * image (cloud-init, no user, key or host key of camfleet's) is booted by bootstrap's e2e test
+ * alone, from a card folder it writes first.
+ */
+export const extraImages = {
+  'first-boot': async (log: Log) => {
+    const image = await ensureVariant(firstBootVariant, log);
+    log(`first-boot image: ${image.cached ? 'cached' : 'built'} (build took ${seconds(image.buildMs)}) at ${image.rootfs}`);
+  },
+} satisfies Record<string, (log: Log) => Promise<void>>;

@@ -4,12 +4,12 @@ import { labKnownHosts, operatorKeyPath, type LabHost } from './state.ts';
 export function sshArgs(host: LabHost, command: string[] = []): string[] {
   return [
     '-i', operatorKeyPath,
-    '-o', `UserKnownHostsFile=${labKnownHosts}`,
+    '-o', `UserKnownHostsFile=${host.knownHostsFile ?? labKnownHosts}`,
     '-o', 'StrictHostKeyChecking=yes',
     '-o', 'IdentitiesOnly=yes',
     '-o', 'LogLevel=ERROR',
     '-p', String(host.sshPort),
-    `pi@${host.address}`,
+    `${host.user ?? 'pi'}@${host.address}`,
     ...command,
   ];
 }

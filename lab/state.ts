@@ -18,7 +18,7 @@ export const labInventory = join(labDir, 'inventory.yaml');
 export const labKnownHosts = join(labDir, 'known_hosts');
 export const operatorKeyPath = join(labDir, 'id_ed25519');
 
-export type LabKind = 'container' | 'vm' | 'arm64';
+export type LabKind = 'container' | 'vm' | 'arm64' | 'first-boot';
 
 export interface LabHost {
   name: string;
@@ -30,6 +30,10 @@ export interface LabHost {
   hostKey: string;
   /** Extra fields for the host's inventory entry (camera, hotspot, stream...). */
   inventory?: Record<string, unknown>;
+  /** Who logs in, when not the lab's pi (a Pi bootstrap set up has the inventory's ssh.user). */
+  user?: string;
+  /** Where its host key is pinned, when not the lab's known_hosts. */
+  knownHostsFile?: string;
 }
 
 /** The operator's key pair the lab Pis authorize; made once per checkout. */

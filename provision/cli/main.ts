@@ -27,8 +27,12 @@ async function main(argv: string[]): Promise<number> {
       const { runStatusCli } = await import('./status.ts');
       return runStatusCli(rest);
     }
+    case 'bootstrap': {
+      const { runBootstrapCli } = await import('./bootstrap.ts');
+      return runBootstrapCli(rest);
+    }
     default:
-      throw new UsageError(`unknown command '${command}' (expected render, provision or status)`);
+      throw new UsageError(`unknown command '${command}' (expected render, provision, status or bootstrap)`);
   }
 }
 

@@ -15,7 +15,7 @@ export type { Inventory } from '../core/inventory/load.ts';
 /** Far above any real fleet (1,000 hosts are ~100 KB), low enough that a mistaken file fails at once. */
 export const maxInventoryBytes = 8 * 1024 * 1024;
 
-export async function loadInventory(path: string, options: Pick<LoadOptions, 'only' | 'select' | 'env'> = {}): Promise<Inventory> {
+export async function loadInventory(path: string, options: Pick<LoadOptions, 'only' | 'select' | 'env' | 'firstBoot'> = {}): Promise<Inventory> {
   const display = relative(process.cwd(), path) || path;
   let bytes: Buffer;
   try {

@@ -17,6 +17,27 @@ export interface SshSettings {
   knownHostsFile: string;
   /** Optional jump host as `user@host:port`. */
   jump?: string;
+  /** Absolute path of the operator's public key that first boot authorizes (default: identityFile + `.pub`). */
+  publicKeyFile?: string;
+}
+
+/**
+ * How a fresh Pi reaches the network on its first boot (written onto its card by `bootstrap`;
+ * provision never changes it): wired DHCP, or a Wi-Fi network on a radio the hotspot does not use.
+ */
+export interface UplinkSettings {
+  mode: 'ethernet' | 'wifi';
+  interface: string;
+  ssid: string;
+  /** Resolved only for bootstrap (LoadOptions.firstBoot): '' otherwise. */
+  passphrase: string;
+  country: string;
+}
+
+/** Settings only the first boot applies (bootstrap). */
+export interface FirstBootSettings {
+  /** An IANA zone name, e.g. Europe/London. */
+  timezone: string;
 }
 
 /** The camera and its encode: the streamer's own type (contract/camera.ts), so the two cannot drift. */
@@ -98,6 +119,8 @@ export interface ResolvedHost {
   access: AccessSettings;
   hotspot: HotspotSettings;
   viewer: ViewerSettings;
+  uplink: UplinkSettings;
+  firstBoot: FirstBootSettings;
   /** Set when this Pi pushes its stream to an origin (players use the origin's URLs). */
   relay?: RelayTarget;
   /** Set when this host is an origin (inventory `role: origin`) rather than a camera. */

@@ -2,7 +2,7 @@
 // `[host]:port` for non-standard ports, @revoked markers. Trust on first use only when asked,
 // and then the key is recorded in the file so the next run is strict again.
 import { createHmac } from 'node:crypto';
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { globMatch } from '../core/glob.ts';
 
@@ -97,4 +97,31 @@ export async function recordKnownKey(file: string, host: string, port: number, t
 export function keyTypeOf(blob: Buffer): string {
   const len = blob.readUInt32BE(0);
   return blob.subarray(4, 4 + len).toString('ascii');
+}
+
+/**
+ * Pin a host key before the host first answers (bootstrap): the entries that name exactly this
+ * host alone (plain or hashed; a re-flashed Pi's old key) are dropped, every other line is kept as
+ * it was, and the key is appended as recordKnownKey writes it.
+ */
+export async function pinKnownKey(file: string, host: string, port: number, type: string, blob: string): Promise<void> {
+  const name = knownHostsName(host, port);
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const kept = text.split('\n').filter((raw) => {
+    const fields = raw.trim().split(/\s+/);
+    if (!fields[0] || fields[0].startsWith('#') || fields[0].startsWith('@')) return true;
+    return !(fields[0].split(',').length === 1 && hostMatches(fields[0], name));
+  });
+  if (kept.length !== text.split('\n').length) {
+    const rest = kept.join('\n');
+    const temp = `${file}.camfleet-${process.pid}`;
+    await writeFile(temp, rest && !rest.endsWith('\n') ? `${rest}\n` : rest, { mode: 0o600 });
+    await rename(temp, file);
+  }
+  await recordKnownKey(file, host, port, type, blob);
 }

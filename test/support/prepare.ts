@@ -5,7 +5,7 @@
 // It never fails the run: what it could not do shows up as skipped or failing tests.
 import { hasApt, installPackages, missingPackages, testPackages } from '../../lab/host-packages.ts';
 import { ensureArm64Image } from '../../lab/arm64.ts';
-import { ensureImage } from '../../lab/image.ts';
+import { ensureImage, ensureVariant, firstBootVariant } from '../../lab/image.ts';
 import { buildVmImage } from '../../lab/vm/index.ts';
 import { machineProblem } from './test-machine.ts';
 
@@ -26,7 +26,8 @@ async function prepare(): Promise<void> {
   }
   const log = (line: string): void => say(`lab image: ${line}`);
   try {
-    const built = [await ensureImage('base', log), await ensureImage('ready', log)].filter((i) => !i.cached).length;
+    // first-boot: the fresh card bootstrap's e2e test boots (a layer on base, 35 s).
+    const built = [await ensureImage('base', log), await ensureImage('ready', log), await ensureVariant(firstBootVariant, log)].filter((i) => !i.cached).length;
     const vm = await buildVmImage({ log });
     // The emulated arm64 image takes many minutes: not built when its test is to be skipped.
     const arm64 = process.env.CAMFLEET_SKIP_ARM64 === '1' ? undefined : await ensureArm64Image('base', (line) => say(`arm64 image: ${line}`));

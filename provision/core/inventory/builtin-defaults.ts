@@ -15,6 +15,9 @@ export const builtinDefaults = {
   viewer: { enabled: true, port: 80, paths: ['webrtc', 'hls'] },
   // A Pi serves its own viewers unless it is told to relay to an origin.
   relay: {},
+  // First boot only (npm run bootstrap): wired DHCP unless a Wi-Fi uplink is named; Raspberry Pi OS's own zone.
+  uplink: { mode: 'ethernet', interface: 'wlan0' },
+  firstBoot: { timezone: 'Etc/UTC' },
 } as const;
 
 /** The seed's addresses: NetworkManager's shared mode puts the Pi at 10.42.0.1, hostapd at 192.168.50.1. */

@@ -17,6 +17,8 @@ export interface LoadOptions {
   readSecretFile?: SecretSources['readFile'];
   /** What `~/` in ssh paths expands to. */
   homeDir?: string;
+  /** Also resolve and check what only the first boot needs (bootstrap: the uplink's passphrase). */
+  firstBoot?: boolean;
   /** Resolve (and so require the secrets of) only these hosts; all hosts are still validated. */
   only?: readonly string[];
   /** Or choose them from the validated file's host and group names (the command line's selection). */
@@ -52,8 +54,8 @@ export function parseAndResolve(file: string, text: string, inventoryDir: string
   const hosts: ResolvedHost[] = [];
   for (const name of names) {
     if (!selected.has(name)) continue;
-    const r = resolveHost(doc, raw, name, { inventoryDir, env: options.env ?? {}, readFile: options.readSecretFile, homeDir: options.homeDir });
-    problems.push(...r.problems, ...checkHost(doc, r));
+    const r = resolveHost(doc, raw, name, { inventoryDir, env: options.env ?? {}, readFile: options.readSecretFile, homeDir: options.homeDir, firstBoot: options.firstBoot });
+    problems.push(...r.problems, ...checkHost(doc, r, { firstBoot: options.firstBoot === true }));
     const target = relay?.targets.get(name);
     const origin = relay?.origins.get(name);
     hosts.push({ ...r.host, ...(target ? { relay: target } : {}), ...(origin ? { origin } : {}) });

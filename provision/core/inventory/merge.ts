@@ -2,7 +2,7 @@
 // layer it came from, so a problem with a merged value points at the line that set it.
 import type { YamlPath } from './document.ts';
 
-export const sections = ['ssh', 'camera', 'stream', 'access', 'hotspot', 'viewer', 'relay'] as const;
+export const sections = ['ssh', 'camera', 'stream', 'access', 'hotspot', 'viewer', 'relay', 'uplink', 'firstBoot'] as const;
 export type Section = (typeof sections)[number];
 
 export type Settings = Record<Section, Record<string, unknown>>;

@@ -22,6 +22,8 @@ export interface Surroundings extends SecretSources {
   inventoryDir: string;
   /** What `~/` expands to; without one, `~` paths stay as written. */
   homeDir?: string;
+  /** Resolve what only the first boot needs (the uplink's Wi-Fi passphrase): bootstrap only. */
+  firstBoot?: boolean;
 }
 
 export interface Resolution {
@@ -88,6 +90,9 @@ export function resolveHost(
   }
   // Only a hotspot that will be configured needs its passphrase resolved.
   const passphrase = hotspotOn ? secret('hotspot', 'passphrase', true) ?? '' : '';
+  // The uplink's passphrase goes onto a card once; provision never needs it, so never asks for it.
+  const uplinkWifi = s.uplink.mode === 'wifi';
+  const uplinkPassphrase = uplinkWifi && surroundings.firstBoot ? secret('uplink', 'passphrase', true) ?? '' : '';
 
   const host: ResolvedHost = {
     name,
@@ -98,6 +103,7 @@ export function resolveHost(
       identityFile: s.ssh.identityFile === undefined ? undefined : expandPath(String(s.ssh.identityFile), inventoryDir, homeDir),
       knownHostsFile: expandPath(String(s.ssh.knownHostsFile), inventoryDir, homeDir),
       jump: s.ssh.jump === undefined ? undefined : String(s.ssh.jump),
+      publicKeyFile: s.ssh.publicKeyFile === undefined ? undefined : expandPath(String(s.ssh.publicKeyFile), inventoryDir, homeDir),
     },
     camera: {
       device: String(s.camera.device),
@@ -138,6 +144,14 @@ export function resolveHost(
       port: Number(s.viewer.port),
       paths: [...(s.viewer.paths as ResolvedHost['viewer']['paths'])],
     },
+    uplink: {
+      mode: uplinkWifi ? 'wifi' : 'ethernet',
+      interface: String(s.uplink.interface),
+      ssid: s.uplink.ssid === undefined ? '' : String(s.uplink.ssid),
+      passphrase: uplinkPassphrase,
+      country: s.uplink.country === undefined ? '' : String(s.uplink.country),
+    },
+    firstBoot: { timezone: String(s.firstBoot.timezone) },
     secrets,
   };
   const isSet = (key: string) => {

@@ -13,9 +13,41 @@ type At = (key: string) => YamlPath;
 /** Whether any layer set `section.key` (a secret that failed to resolve is still set). */
 type IsSet = (key: string) => boolean;
 
-export function checkHost(doc: InventoryDocument, r: Pick<Resolution, 'host' | 'at' | 'isSet' | 'failed'>): Problem[] {
+export function checkHost(doc: InventoryDocument, r: Pick<Resolution, 'host' | 'at' | 'isSet' | 'failed'>, o: { firstBoot?: boolean } = {}): Problem[] {
   const { host, at, isSet } = r;
-  return [...checkSsh(doc, host, at), ...checkCamera(doc, host, at), ...checkStream(doc, host, at), ...checkAccess(doc, host, at), ...checkHotspot(doc, host, at, isSet, r.failed), ...checkViewer(doc, host, at)];
+  return [
+    ...checkSsh(doc, host, at),
+    ...checkCamera(doc, host, at),
+    ...checkStream(doc, host, at),
+    ...checkAccess(doc, host, at),
+    ...checkHotspot(doc, host, at, isSet, r.failed),
+    ...checkViewer(doc, host, at),
+    ...checkUplink(doc, host, at, isSet, r.failed, o.firstBoot === true),
+  ];
+}
+
+/**
+ * The first boot's Wi-Fi: on a radio the hotspot does not take over (provision would cut the Pi
+ * off the network it was reached on), and, when bootstrap writes it, complete and WPA2-valid.
+ */
+function checkUplink(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: IsSet, failed: (key: string) => boolean, firstBoot: boolean): Problem[] {
+  const u = host.uplink;
+  if (u.mode !== 'wifi') return [];
+  const problems: Problem[] = [];
+  const bad = (key: string, message: string) => problems.push(doc.problem(at(`uplink.${key}`), message));
+  if (host.hotspot.mode !== 'none' && host.hotspot.interface === u.interface)
+    // At the interface when one was named (a built-in default points at the host itself), else at the mode that asked for Wi-Fi on the default radio.
+    bad(at('uplink.interface').length > 2 ? 'interface' : 'mode', `${u.interface} is the radio the hotspot (${host.hotspot.mode}) takes over: the Pi would lose this uplink once provisioned; name a second radio (e.g. wlan1) or use ethernet`);
+  const required = (what: string) => `${what} is required when uplink.mode is wifi (set it on the host, one of its groups, or defaults)`;
+  const ssidBytes = Buffer.byteLength(u.ssid, 'utf8');
+  if (ssidBytes === 0) bad('ssid', required('ssid'));
+  else if (ssidBytes > 32) bad('ssid', `must be 1-32 bytes (is ${ssidBytes} bytes)`);
+  if (!u.country) bad('country', required('country'));
+  if (!isSet('uplink.passphrase')) bad('passphrase', required('passphrase'));
+  // Only bootstrap reads it; never quoted back, only its length.
+  else if (firstBoot && !failed('uplink.passphrase') && !isWpa2Passphrase(u.passphrase))
+    bad('passphrase', `must be 8-63 printable ASCII characters or 64 hex digits, as WPA2 takes it (it has ${u.passphrase.length} characters)`);
+  return problems;
 }
 
 /** Each allow-list entry goes into nginx.conf as it is written: checked here, at its own line, not by nginx -t on the Pi. */

@@ -19,6 +19,8 @@ const patternHints: Record<string, string> = {
   file: 'must be a path without control characters (newline, tab, NUL, ...)',
   identityFile: 'must be a path without control characters (newline, tab, NUL, ...)',
   knownHostsFile: 'must be a path without control characters (newline, tab, NUL, ...)',
+  publicKeyFile: 'must be a path without control characters (newline, tab, NUL, ...)',
+  timezone: 'must be an IANA time zone name, e.g. Europe/London or Etc/UTC',
   dhcpStart: 'must be an IPv4 address, e.g. 10.42.0.10',
   dhcpEnd: 'must be an IPv4 address, e.g. 10.42.0.100',
   key: 'may only contain letters, digits, _ and -',
