@@ -15,6 +15,9 @@ export const builtinDefaults = {
   viewer: { enabled: true, port: 80, paths: ['webrtc', 'hls'] },
   // A Pi serves its own viewers unless it is told to relay to an origin.
   relay: {},
+  // Off unless asked: recording writes to the Pi's disk. One-minute segments on the Pi's own disk,
+  // a week kept, and never less than a tenth of the disk free.
+  recording: { enabled: false, path: '/var/lib/camfleet/recordings', segment: 60, keep: { days: 7, minFreePercent: 10 } },
 } as const;
 
 /** The seed's addresses: NetworkManager's shared mode puts the Pi at 10.42.0.1, hostapd at 192.168.50.1. */

@@ -138,6 +138,12 @@ export function resolveHost(
       port: Number(s.viewer.port),
       paths: [...(s.viewer.paths as ResolvedHost['viewer']['paths'])],
     },
+    recording: {
+      enabled: s.recording.enabled === true,
+      path: String(s.recording.path),
+      segment: Number(s.recording.segment),
+      keep: { days: Number((s.recording.keep as Record<string, unknown>).days), minFreePercent: Number((s.recording.keep as Record<string, unknown>).minFreePercent) },
+    },
     secrets,
   };
   const isSet = (key: string) => {

@@ -82,12 +82,15 @@ function templateContext(host: ResolvedHost) {
     access: host.access,
     hotspot: h,
     viewer: viewerTemplateContext(host),
+    recording: host.recording,
+    // keep.days as whole minutes, what find -mmin counts in.
+    keepMinutes: Math.ceil(host.recording.keep.days * 24 * 60),
     paths,
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,
     origin: originContext(host),
     // The RTMP block both nginx configs share (templates/_nginx-rtmp.hbs): who may publish, the HLS
-    // fragment, and whether camfleet-webrtc reads the stream back (a camera's only).
+    // fragment, and whether camfleet-webrtc or the recorder read the stream back (a camera's only).
     rtmp: rtmpContext(host),
     // The WebRTC service reads the stream back from nginx on the Pi itself, over loopback; the key
     // it adds from the stream key's own file, like the streamer.
@@ -109,8 +112,9 @@ function rtmpContext(host: ResolvedHost) {
   const origin = originContext(host);
   const viewer = viewerTemplateContext(host);
   return origin
-    ? { publish: origin.publish, hlsFragmentMs: origin.hlsFragmentMs, webrtcReader: false }
-    : { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, webrtcReader: viewer.webrtc };
+    ? { publish: origin.publish, hlsFragmentMs: origin.hlsFragmentMs, loopbackReader: false }
+    : // camfleet-webrtc and the recorder read the stream back over loopback, whatever access.play says.
+      { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, loopbackReader: viewer.webrtc || host.recording.enabled };
 }
 
 function prefixToNetmask(prefix: number): string {

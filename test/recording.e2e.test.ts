@@ -1,0 +1,169 @@
+// Recording on a real lab Pi (provision/core/parts/recording.ts): the stream copied (no second
+// encode) into keyframe-aligned MPEG-TS segments that each play; more than two minutes of footage;
+// a small filesystem that fills loses its oldest segments while live streaming goes on; and
+// `enabled: false` removes the recorder but keeps the recordings.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerDown, containerUp } from '../lab/container.ts';
+import type { LabHost } from '../lab/state.ts';
+import { camfleet } from './support/cli.ts';
+import { ffprobe, labUnavailable, mainPid, onHost, provisionFresh, waitForStream, writeInventory } from './support/lab.ts';
+
+const why = labUnavailable();
+if (why) console.warn(`skipping recording end-to-end tests: ${why}`);
+
+const segment = 4; // seconds: short, so the test sees many segments close
+const defaultPath = '/var/lib/camfleet/recordings';
+const small = '/mnt/small';
+
+interface Segment {
+  name: string;
+  bytes: number;
+  duration: number;
+  frames: number;
+  firstIsKey: boolean;
+  codec: string;
+}
+
+/** The segments in a folder on the Pi, oldest first, each probed there (ffprobe decodes every frame). */
+function segments(pi: LabHost, dir: string, probe = true): Segment[] {
+  const script = `cd ${dir} && for f in *.ts; do [ -e "$f" ] || continue; printf '%s %s' "$f" "$(stat -c %s "$f")"; ${
+    probe
+      ? `printf ' %s' "$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=codec_name,nb_read_frames:format=duration -of csv=p=0 "$f" | tr '\\n' ,)" "$(ffprobe -v error -select_streams v:0 -read_intervals %+#1 -show_entries frame=key_frame -of csv=p=0 "$f")";`
+      : ''
+  } echo; done`;
+  return onHost(pi, `sudo sh -c '${script.replace(/'/g, `'\\''`)}'`)
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name, bytes, probed = '', key = ''] = line.split(' ');
+      const [codec = '', frames = '0', duration = '0'] = probed.split(',');
+      return { name: name!, bytes: Number(bytes), duration: Number(duration), frames: Number(frames), firstIsKey: key.trim() === '1', codec };
+    });
+}
+
+/** A segment's start from its name (20261203T100004Z.ts), in ms. */
+const startOf = (name: string): number => {
+  const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z\.ts$/.exec(name);
+  if (!m) throw new Error(`not a segment name: ${name}`);
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1000);
+  }
+}
+
+const freePercent = (pi: LabHost, dir: string) => Number(onHost(pi, `df -P ${dir} | awk 'NR == 2 { printf "%d", $4 * 100 / $2 }'`));
+
+describe.skipIf(!!why)('recording on a lab Pi', () => {
+  let pi: LabHost;
+  let inventory: string;
+  const url = () => `rtmp://${pi.address}:1935/live/cam`;
+  const withRecording = (recording: Record<string, unknown>) =>
+    writeInventory([pi], (doc) => {
+      doc.hosts.lab1 = { ...doc.hosts.lab1, recording };
+    });
+  const provision = (...args: string[]) => camfleet(['provision', '--inventory', inventory, '--host', pi.name, ...args]);
+  let started = 0;
+
+  beforeAll(async () => {
+    [pi] = (await containerUp({ hosts: 1, layer: 'base' })) as [LabHost];
+  });
+  afterAll(async () => {
+    if (!why) await containerDown();
+  });
+
+  it('records the stream to keyframe-aligned segments of `segment` seconds, one after another, each playing whole', async () => {
+    inventory = withRecording({ enabled: true, segment });
+    await provisionFresh(pi, provision);
+    started = Date.now();
+    expect(onHost(pi, 'systemctl is-active camfleet-recorder').trim()).toBe('active');
+    // One ffmpeg copying, none encoding a second time: the recorder's cgroup runs ffmpeg -c copy only.
+    expect(onHost(pi, 'pgrep -a --cgroup /system.slice/camfleet-recorder.service ffmpeg')).toMatch(/-c copy -f segment/);
+    // Five closed segments (the first may be short: it ends at the next multiple of `segment` on the clock).
+    await until('6 segments', 60_000, () => (segments(pi, defaultPath, false).length >= 7 ? true : undefined));
+    const all = segments(pi, defaultPath);
+    const closed = all.slice(1, -1); // not the first (short) nor the open one
+    for (const s of closed) {
+      expect(s, s.name).toMatchObject({ codec: 'h264', firstIsKey: true });
+      expect(s.duration, s.name).toBeGreaterThan(segment - 0.5);
+      expect(s.duration, s.name).toBeLessThan(segment + 1.1); // cut at the first keyframe (1 s GOP) after the boundary
+      expect(s.frames, s.name).toBeGreaterThanOrEqual(Math.floor((segment - 0.5) * 15));
+    }
+    // Named by their UTC start, each `segment` seconds after the one before: no gap.
+    for (let i = 1; i < closed.length; i++) expect(startOf(closed[i]!.name) - startOf(closed[i - 1]!.name), closed[i]!.name).toBe(segment * 1000);
+    // The live stream is as it was.
+    expect(ffprobe(url()).codec).toBe('h264');
+  });
+
+  it('a second run changes nothing and restarts nothing, the recorder included', async () => {
+    const before = mainPid(pi, 'camfleet-recorder');
+    const r = await provision('--json');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { hosts: { plan: { changes: number } }[] }).hosts[0]?.plan.changes).toBe(0);
+    expect(mainPid(pi, 'camfleet-recorder')).toBe(before);
+  });
+
+  it('keeps more than two minutes of footage, every segment of it playable', async () => {
+    await sleep(Math.max(0, 125_000 - (Date.now() - started)));
+    const all = segments(pi, defaultPath).slice(0, -1); // closed ones
+    const total = all.reduce((sum, s) => sum + s.duration, 0);
+    console.log(`recorded ${all.length} closed segments, ${total.toFixed(1)} s, ${all.reduce((n, s) => n + s.bytes, 0)} bytes`);
+    expect(total).toBeGreaterThanOrEqual(120);
+    for (const s of all) expect(s.frames, s.name).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('on a small filesystem the oldest segments go: it never fills, and live streaming goes on when something else fills it', async () => {
+    onHost(pi, `sudo mkdir -p ${small} && sudo mount -t tmpfs -o size=4m tmpfs ${small}`);
+    inventory = withRecording({ enabled: true, segment, path: small, keep: { minFreePercent: 25 } });
+    const r = await provision();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    // 800 kbit/s is ~400 kB a segment: 4 MB with 25% kept free holds about seven.
+    const first = await until('the first segment on the small disk', 30_000, () => segments(pi, small, false)[0]?.name);
+    await until('the first segment deleted for space', 90_000, () => (segments(pi, small, false)[0]!.name !== first ? true : undefined));
+    const lowest: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      lowest.push(freePercent(pi, small));
+      await sleep(1000);
+    }
+    // Checked every second: at most about a second of video (~100 kB, 2.5%) below the floor.
+    expect(Math.min(...lowest)).toBeGreaterThanOrEqual(22);
+    expect(onHost(pi, 'sudo journalctl -u camfleet-recorder --no-pager -o cat')).toMatch(/under 25%: deleting the oldest segment/);
+
+    // Something else fills the disk: recording stops, its segments go (all but the open one), live streams on.
+    onHost(pi, `sudo dd if=/dev/zero of=${small}/filler bs=64k 2>/dev/null || true`);
+    expect(freePercent(pi, small)).toBe(0);
+    await until('all but one segment deleted', 20_000, () => (segments(pi, small, false).length <= 1 ? true : undefined));
+    await sleep(5000);
+    expect(onHost(pi, 'systemctl is-active nginx camfleet-streamer').trim().split('\n')).toEqual(['active', 'active']);
+    expect((await waitForStream(url())).codec).toBe('h264');
+
+    // Space again: recording resumes by itself (systemd restarts it, it never gives up).
+    onHost(pi, `sudo rm ${small}/filler`);
+    const resumed = Date.now();
+    await until('a new segment after the disk had room again', 40_000, () =>
+      segments(pi, small, false).some((s) => startOf(s.name) >= resumed - 2000) ? true : undefined,
+    );
+  }, 240_000);
+
+  it('enabled: false stops the recorder and removes its unit and script; the recordings stay', async () => {
+    const kept = segments(pi, defaultPath, false).length + segments(pi, small, false).length;
+    inventory = withRecording({ enabled: false, path: small });
+    const r = await provision();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(onHost(pi, 'systemctl is-active camfleet-recorder || true').trim()).toBe('inactive');
+    expect(onHost(pi, 'ls /etc/systemd/system/camfleet-recorder.service /opt/camfleet/recorder.sh 2>&1 || true')).toMatch(/No such file.*\n.*No such file/);
+    const after = segments(pi, defaultPath, false).length + segments(pi, small, false).length;
+    expect(after).toBeGreaterThanOrEqual(kept);
+    expect(ffprobe(url()).codec).toBe('h264');
+  });
+});
