@@ -2,6 +2,10 @@
 // encode) into keyframe-aligned MPEG-TS segments that each play; more than two minutes of footage;
 // a small filesystem that fills loses its oldest segments while live streaming goes on; and
 // `enabled: false` removes the recorder but keeps the recordings.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
@@ -121,6 +125,42 @@ describe.skipIf(!!why)('recording on a lab Pi', () => {
     expect(total).toBeGreaterThanOrEqual(120);
     for (const s of all) expect(s.frames, s.name).toBeGreaterThan(0);
   }, 180_000);
+
+  it('clip: a range fetched over SSH and joined without re-encoding, its duration within one GOP (1 s) of the range', async () => {
+    const closed = segments(pi, defaultPath, false).slice(0, -1);
+    // From 1.5 s into the third segment, across two boundaries: 10 s.
+    const from = startOf(closed[2]!.name) + 1500;
+    const to = from + 10_000;
+    const out = join(mkdtempSync(join(tmpdir(), 'camfleet-clip-')), 'clip.mp4');
+    const r = await camfleet(['clip', '--inventory', inventory, '--host', pi.name, '--from', new Date(from).toISOString(), '--to', new Date(to).toISOString().slice(11, 19), '--out', out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const probed = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'format=duration,format_name:stream=codec_name,nb_read_frames', '-of', 'json', out], { encoding: 'utf8' }),
+    ) as { format: { duration: string; format_name: string }; streams: { codec_name: string; nb_read_frames: string }[] };
+    const duration = Number(probed.format.duration);
+    console.log(`clip of 10 s: ${duration} s, ${probed.streams[0]?.nb_read_frames} frames`);
+    expect(probed.format.format_name).toContain('mp4');
+    expect(probed.streams.map((s) => s.codec_name)).toEqual(['h264']); // copied, as recorded
+    expect(duration).toBeGreaterThanOrEqual(10 - 0.1);
+    expect(duration).toBeLessThanOrEqual(10 + 1 + 0.1);
+    expect(Number(probed.streams[0]?.nb_read_frames)).toBeGreaterThanOrEqual(150 - 2);
+    // A range with nothing recorded: said, exit 1, nothing written.
+    const none = await camfleet(['clip', '--inventory', inventory, '--host', pi.name, '--from', '2020-01-01T10:00', '--to', '10:05', '--out', `${out}.none`]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/nothing recorded between 2020-01-01T10:00:00.000Z and 2020-01-01T10:05:00.000Z/);
+  });
+
+  it('status shows recording on, the oldest and newest footage and the disk', async () => {
+    const r = await camfleet(['status', '--inventory', inventory, '--host', pi.name, '--json']);
+    const [row] = JSON.parse(r.stdout) as { recording?: { recorder: string; segments: number; oldest: string; newest: string; bytes: number; diskFreePercent: number } }[];
+    const names = segments(pi, defaultPath, false);
+    expect(row?.recording).toMatchObject({ recorder: 'active', oldest: new Date(startOf(names[0]!.name)).toISOString().replace('.000Z', 'Z') });
+    expect(row!.recording!.segments).toBeGreaterThanOrEqual(names.length - 1);
+    expect(row!.recording!.diskFreePercent).toBeGreaterThan(0);
+    const table = await camfleet(['status', '--inventory', inventory, '--host', pi.name]);
+    expect(table.stdout).toMatch(/RECORDING/);
+    expect(table.stdout).toMatch(/ on \d{4}-\d\d-\d\dT\d\d:\d\d\.\.\d\d:\d\dZ, [\d.]+ MB, \d+% free/);
+  });
 
   it('on a small filesystem the oldest segments go: it never fills, and live streaming goes on when something else fills it', async () => {
     onHost(pi, `sudo mkdir -p ${small} && sudo mount -t tmpfs -o size=4m tmpfs ${small}`);

@@ -7,6 +7,7 @@ import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { offUnit } from '../provision/core/parts/part.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { render, resolve } from './support/fleet.ts';
+import { parseClipTime, planClip, segmentStart } from '../provision/core/recording/segments.ts';
 
 function problems(yaml: string): string[] {
   try {
@@ -102,5 +103,31 @@ describe('the recording part', () => {
     expect(pi3!.absent).toEqual(expect.arrayContaining([{ path: paths.recorderUnit }, { path: paths.recorderScript }]));
     expect(pi3!.units).toContainEqual(offUnit('camfleet-recorder.service'));
     expect((pi3!.absentDirs ?? []).some((d) => d.path.includes('recordings'))).toBe(false);
+  });
+});
+
+describe('choosing segments for a clip', () => {
+  const at = (hms: string) => Date.parse(`2026-12-03T${hms}Z`);
+  const seg = (hms: string) => ({ name: `20261203T${hms.replace(/:/g, '')}Z.ts`, bytes: 1, start: at(hms) });
+  const listed = [seg('10:00:00'), seg('10:01:00'), seg('10:02:00'), seg('10:05:00')]; // stopped 10:03-10:05
+
+  it('reads segment names and clip times (UTC unless an offset is given; --to may be a time of day)', () => {
+    expect(segmentStart('20261203T100000Z.ts')).toBe(at('10:00:00'));
+    expect(segmentStart('notes.txt')).toBeUndefined();
+    expect(parseClipTime('2026-12-03T10:00')).toBe(at('10:00:00'));
+    expect(parseClipTime('2026-12-03T11:00:30+01:00')).toBe(at('10:00:30'));
+    expect(parseClipTime('10:05', at('10:00:00'))).toBe(at('10:05:00'));
+    expect(parseClipTime('10:05')).toBeUndefined();
+    expect(parseClipTime('yesterday')).toBeUndefined();
+  });
+
+  it('takes the segments overlapping the range, from where in the first the range starts', () => {
+    expect(planClip(listed, at('10:00:30'), at('10:01:30'), at('10:06:00'))).toEqual({ segments: [listed[0], listed[1]], fromS: 30, durationS: 60 });
+    // The open (last) segment runs until now; the gap is simply not in the clip.
+    expect(planClip(listed, at('10:02:30'), at('10:05:10'), at('10:05:20'))!.segments).toEqual([listed[2], listed[3]]);
+    // Before the first footage: from its start.
+    expect(planClip(listed, at('09:59:00'), at('10:00:10'), at('10:06:00'))).toEqual({ segments: [listed[0]], fromS: 0, durationS: 10 });
+    expect(planClip(listed, at('09:00:00'), at('09:30:00'), at('10:06:00'))).toBeUndefined();
+    expect(planClip(listed, at('10:07:00'), at('10:08:00'), at('10:06:00'))).toBeUndefined();
   });
 });

@@ -25,6 +25,7 @@ Commands:
   render     render each host's files locally and validate them (no network)
   provision  bring hosts to the inventory's state over SSH (--check for a dry run)
   status     show whether each Pi's RTMP server and stream are live
+  clip       fetch a range of a Pi's recordings as one MP4 (no re-encode)
 
 Host selection (every command):
   --host NAME      a host (repeatable)       --group NAME   a group's hosts (repeatable)

@@ -27,8 +27,12 @@ async function main(argv: string[]): Promise<number> {
       const { runStatusCli } = await import('./status.ts');
       return runStatusCli(rest);
     }
+    case 'clip': {
+      const { runClipCli } = await import('./clip.ts');
+      return runClipCli(rest);
+    }
     default:
-      throw new UsageError(`unknown command '${command}' (expected render, provision or status)`);
+      throw new UsageError(`unknown command '${command}' (expected render, provision, status or clip)`);
   }
 }
 
