@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { camfleet } from './support/cli.ts';
+import { browserUnavailable, countFrames, launchBrowser, openPhonePage } from '../lab/browser.ts';
 import { ffprobe, labUnavailable, mainPid, onHost, provisionFresh, waitForStream, writeInventory } from './support/lab.ts';
 
 const why = labUnavailable();
@@ -148,6 +149,22 @@ describe.skipIf(!!why)('recording on a lab Pi', () => {
     const none = await camfleet(['clip', '--inventory', inventory, '--host', pi.name, '--from', '2020-01-01T10:00', '--to', '10:05', '--out', `${out}.none`]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/nothing recorded between 2020-01-01T10:00:00.000Z and 2020-01-01T10:05:00.000Z/);
+  });
+
+  it.skipIf(!!browserUnavailable())('the Pi serves its recordings page: chromium lists the footage and plays the newest hour (frames counted)', async () => {
+    const listed = (await (await fetch(`http://${pi.address}/recordings/`)).json()) as { name: string }[];
+    expect(listed.length).toBeGreaterThanOrEqual(30); // two minutes of 4 s segments
+    const browser = await launchBrowser();
+    try {
+      const page = await openPhonePage(browser, `http://${pi.address}/recordings.html#latest`);
+      const played = await countFrames(page, 3000, 20_000);
+      expect(played.frames).toBeGreaterThanOrEqual(30); // 15 fps
+      expect({ width: played.width, height: played.height }).toEqual({ width: 640, height: 360 });
+      const state = (await page.evaluate('window.camfleetRecordings')) as { segments: number };
+      expect(state.segments).toBeGreaterThanOrEqual(listed.length - 1);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('status shows recording on, the oldest and newest footage and the disk', async () => {

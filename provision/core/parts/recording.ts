@@ -12,20 +12,24 @@ import { paths, units } from '../render/paths.ts';
 import { absentFiles, offUnit, onUnit, type Part } from './part.ts';
 
 const files = [paths.recorderUnit, paths.recorderScript];
+const page = paths.recordingsPage;
 
 export const recording: Part = {
   name: 'recording',
   // ffmpeg copies the stream (the streamer's: installed once); coreutils' sync -d flushes the open segment.
   packages: ['ffmpeg'],
   enabled: (host) => !host.origin && host.recording.enabled,
-  on: ({ template }) => ({
+  on: ({ host, template }) => ({
     files: [
       // No value in its text (the unit passes them in its environment): any format would do.
       template(paths.recorderScript, 'camfleet-recorder.sh', 'systemd', { mode: 0o755 }),
       template(paths.recorderUnit, 'camfleet-recorder.service', 'systemd'),
+      // Played in the browser beside the viewer page (nginx.conf serves /recordings/ then), under access.play.
+      ...(host.viewer.enabled ? [template(page, 'camfleet-recordings.html', 'html')] : []),
     ],
+    absent: host.viewer.enabled ? [] : absentFiles([page]),
     // The stream key names the stream it reads: a new key restarts it too.
     units: [onUnit(units.recorder, [...files, paths.streamKey])],
   }),
-  off: (host) => (host.origin ? {} : { absent: absentFiles(files), units: [offUnit(units.recorder)] }),
+  off: (host) => (host.origin ? {} : { absent: absentFiles([...files, page]), units: [offUnit(units.recorder)] }),
 };

@@ -38,6 +38,8 @@ export const paths = {
   /** The recorder (parts/recording.ts): a POSIX sh script around ffmpeg -c copy, and its unit. */
   recorderScript: '/opt/camfleet/recorder.sh',
   recorderUnit: '/etc/systemd/system/camfleet-recorder.service',
+  /** The recordings page, beside the viewer page; nginx lists the segments at /recordings/. */
+  recordingsPage: '/var/www/camfleet/recordings.html',
 } as const;
 
 export const units = {

@@ -82,7 +82,8 @@ function templateContext(host: ResolvedHost) {
     access: host.access,
     hotspot: h,
     viewer: viewerTemplateContext(host),
-    recording: host.recording,
+    // served: the viewer's server lists the segments at /recordings/ and serves the recordings page.
+    recording: { ...host.recording, served: host.recording.enabled && host.viewer.enabled && !host.origin },
     // keep.days as whole minutes, what find -mmin counts in.
     keepMinutes: Math.ceil(host.recording.keep.days * 24 * 60),
     paths,
