@@ -6,7 +6,8 @@ import { InventoryError, formatProblem } from '../provision/core/errors.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { offUnit } from '../provision/core/parts/part.ts';
 import { paths } from '../provision/core/render/paths.ts';
-import { render, resolve } from './support/fleet.ts';
+import { bundle, render, resolve, templates, viewerAssets } from './support/fleet.ts';
+import { renderHost } from '../provision/core/render/render.ts';
 import { parseClipTime, planClip, segmentStart } from '../provision/core/recording/segments.ts';
 
 function problems(yaml: string): string[] {
@@ -103,6 +104,13 @@ describe('the recording part', () => {
     expect(pi3!.absent).toEqual(expect.arrayContaining([{ path: paths.recorderUnit }, { path: paths.recorderScript }]));
     expect(pi3!.units).toContainEqual(offUnit('camfleet-recorder.service'));
     expect((pi3!.absentDirs ?? []).some((d) => d.path.includes('recordings'))).toBe(false);
+  });
+
+  it('off with --delete-recordings: the segments go too (their folder only if nothing else is in it); on, nothing goes', () => {
+    const hosts = resolve(fleet).map((h) => ({ ...h, recording: { ...h.recording, deleteRecordings: true } }));
+    const [on, , off] = hosts.map((h) => renderHost(h, { templates, streamerBundle: bundle, viewerAssets }));
+    expect(off!.absentDirs).toContainEqual({ path: '/var/lib/camfleet/recordings', files: ['*.ts'] });
+    expect((on!.absentDirs ?? []).some((d) => d.path.includes('recordings'))).toBe(false);
   });
 });
 

@@ -96,6 +96,8 @@ export interface RecordingSettings {
   /** Seconds per segment. */
   segment: number;
   keep: { days: number; minFreePercent: number };
+  /** Set by `provision --delete-recordings`, never by the inventory: off, the segments go too. */
+  deleteRecordings?: boolean;
 }
 
 /** One Pi with every default, group and secret resolved. Secrets are plain text here: never print it. */

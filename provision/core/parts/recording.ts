@@ -31,5 +31,13 @@ export const recording: Part = {
     // The stream key names the stream it reads: a new key restarts it too.
     units: [onUnit(units.recorder, [...files, paths.streamKey])],
   }),
-  off: (host) => (host.origin ? {} : { absent: absentFiles([...files, page]), units: [offUnit(units.recorder)] }),
+  off: (host) =>
+    host.origin
+      ? {}
+      : {
+          absent: absentFiles([...files, page]),
+          units: [offUnit(units.recorder)],
+          // Only when asked (provision --delete-recordings): the segments, and their folder if nothing else is in it.
+          absentDirs: host.recording.deleteRecordings ? [{ path: host.recording.path, files: ['*.ts'] }] : [],
+        },
 };
