@@ -186,6 +186,20 @@ describe.skipIf(!!why)('recording on a lab Pi', () => {
     expect(table.stdout).toMatch(/ on \d{4}-\d\d-\d\dT\d\d:\d\d\.\.\d\d:\d\dZ, [\d.]+ MB, \d+% free/);
   });
 
+  it('survives a streamer restart: a gap, then new segments; every segment around it plays from a keyframe', async () => {
+    const before = segments(pi, defaultPath, false).map((s) => s.name);
+    const restarted = Date.now();
+    onHost(pi, 'sudo systemctl restart camfleet-streamer');
+    await until('two segments after the restart', 60_000, () => (segments(pi, defaultPath, false).filter((s) => startOf(s.name) > restarted).length >= 2 ? true : undefined));
+    const around = segments(pi, defaultPath).filter((s) => !before.slice(0, -2).includes(s.name)).slice(0, -1);
+    for (const s of around) {
+      expect(s, s.name).toMatchObject({ codec: 'h264', firstIsKey: true });
+      expect(s.frames, s.name).toBeGreaterThan(0);
+      expect(s.duration, s.name).toBeLessThan(segment + 1.1); // no jump back in time inside one
+    }
+    expect(onHost(pi, 'systemctl is-active camfleet-recorder').trim()).toBe('active');
+  }, 90_000);
+
   it('on a small filesystem the oldest segments go: it never fills, and live streaming goes on when something else fills it', async () => {
     onHost(pi, `sudo mkdir -p ${mount} && sudo mount -t tmpfs -o size=4m tmpfs ${mount}`);
     inventory = withRecording({ enabled: true, segment, path: small, keep: { minFreePercent: 25 } });
