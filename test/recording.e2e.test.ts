@@ -169,6 +169,9 @@ describe.skipIf(!!why)('recording on a lab Pi', () => {
       expect({ width: played.width, height: played.height }).toEqual({ width: 640, height: 360 });
       const state = (await page.evaluate('window.camfleetRecordings')) as { segments: number };
       expect(state.segments).toBeGreaterThanOrEqual(listed.length - 1);
+      // The live page links to it.
+      const live = await openPhonePage(browser, `http://${pi.address}/`);
+      await live.waitForSelector('#recordings:not([hidden])', { timeout: 10_000 });
     } finally {
       await browser.close();
     }
