@@ -253,4 +253,14 @@ describe.skipIf(!!why)('recording on a lab Pi', () => {
     expect(onHost(pi, `ls -A ${mount}`).trim()).toBe('');
     expect(segments(pi, defaultPath, false).length).toBeGreaterThan(0); // another path's footage: not this host's recording.path
   });
+
+  it('refuses a path it cannot write: the run fails at its check, naming the host, the unit and why; live streaming goes on', async () => {
+    inventory = withRecording({ enabled: true, segment, path: '/media/usb-not-mounted/camfleet' });
+    const r = await provision();
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/lab1: .*camfleet-recorder\.service is (activating|failed)/s);
+    expect(r.stdout + r.stderr).toContain('recording.path /media/usb-not-mounted/camfleet: its folder /media/usb-not-mounted does not exist');
+    expect(onHost(pi, 'ls /media 2>&1 || true')).not.toContain('usb-not-mounted'); // nothing made in its place
+    expect(ffprobe(url()).codec).toBe('h264');
+  });
 });
