@@ -10,6 +10,7 @@ import { benchRender } from './render.ts';
 import { benchSimRollout, formatSimRollout } from './sim-rollout.ts';
 import { benchStreamerResources, formatStreamerResources } from './streamer-resources.ts';
 import { benchViewer, formatViewer } from './viewer.ts';
+import { benchRecording, formatRecording } from './recording.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -24,7 +25,7 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const only = process.argv.slice(2);
 const ran: string[] = [];
 /** Sections that boot no lab Pi: running only these leaves the lab alone. */
-const labFree = ['1. render', '6. simulated fleet'];
+const labFree = ['1. render', '6. simulated fleet', '8. recording'];
 
 async function section(title: string, fn: () => Promise<void>): Promise<void> {
   if (only.length && !only.some((word) => title.includes(word))) return;
@@ -123,6 +124,12 @@ await section('6. simulated fleet', async () => {
 await section('7. browser viewers', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   for (const line of formatViewer(await benchViewer({ log: note }), verdict)) say(line);
+});
+
+await section('8. recording', async () => {
+  const [first, ...rest] = formatRecording(await benchRecording({ log: note }), verdict);
+  say(`8. ${first}`);
+  for (const line of rest) say(line);
 });
 
 await section('lab', async () => {

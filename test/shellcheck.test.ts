@@ -14,7 +14,8 @@ function scripts(): string[] {
     .filter((f) => f.endsWith('.sh'))
     .map((f) => join('provision', f))
     .sort();
-  return [...found, join('test', 'support', 'fakes', 'systemctl'), join('test', 'support', 'lab-hold.sh')];
+  // The recorder is a template (with no values in it: the unit passes them) but POSIX sh all the same.
+  return [...found, join('templates', 'camfleet-recorder.sh.hbs'), join('test', 'support', 'fakes', 'systemctl'), join('test', 'support', 'lab-hold.sh')];
 }
 
 describe('the remote scripts', () => {

@@ -168,3 +168,7 @@ watchFrames(
 // The stream first: the QR code can be drawn while WebRTC connects.
 choosePath().catch(unsupported);
 showQr();
+// A Pi that records serves its recordings page beside this one: linked only when it is there.
+fetch('recordings.html', { method: 'HEAD', cache: 'no-store' })
+  .then((r) => r.ok && (document.getElementById('recordings')!.hidden = false))
+  .catch(() => {});

@@ -26,6 +26,7 @@ Commands:
   provision  bring hosts to the inventory's state over SSH (--check for a dry run)
   status     show whether each Pi's RTMP server and stream are live
   bootstrap  write a fresh Pi's first-boot files onto its card, its host key pinned
+  clip       fetch a range of a Pi's recordings as one MP4 (no re-encode)
 
 Host selection (every command):
   --host NAME      a host (repeatable)       --group NAME   a group's hosts (repeatable)

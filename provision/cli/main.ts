@@ -31,8 +31,12 @@ async function main(argv: string[]): Promise<number> {
       const { runBootstrapCli } = await import('./bootstrap.ts');
       return runBootstrapCli(rest);
     }
+    case 'clip': {
+      const { runClipCli } = await import('./clip.ts');
+      return runClipCli(rest);
+    }
     default:
-      throw new UsageError(`unknown command '${command}' (expected render, provision, status or bootstrap)`);
+      throw new UsageError(`unknown command '${command}' (expected render, provision, status, bootstrap or clip)`);
   }
 }
 

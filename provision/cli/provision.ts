@@ -33,6 +33,7 @@ Options:
   --allow-ssh-cutoff        plan a hotspot change even over the Wi-Fi interface it takes over
                             (without it, such a plan stops at its first step, a safety check)
   --connect-timeout SECS    give up connecting after SECS (default 15)
+  --delete-recordings       where recording is off, delete the recorded segments too (kept otherwise)
   --templates DIR           render with the templates in DIR (to try a template change)
   --plan-out FILE           with --check: save the plan to FILE (written 0600: it holds the new
                             files' contents, secrets included)
@@ -57,6 +58,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     'trust-new-host-keys': { type: 'boolean' },
     'allow-ssh-cutoff': { type: 'boolean' },
     'connect-timeout': { type: 'string' },
+    'delete-recordings': { type: 'boolean' },
     templates: { type: 'string' },
     'plan-out': { type: 'string' },
     'apply-plan': { type: 'string' },
@@ -83,6 +85,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   const saved = applyFrom === undefined ? undefined : new Map((await readPlanFile(applyFrom)).hosts.map((h) => [h.host, h]));
   const inventory = await loadSelected(saved ? { inventory: values.inventory, host: [...saved.keys()] } : values);
   const maxFailures = failureBudget?.(inventory.hosts.length);
+  if (values['delete-recordings']) for (const h of inventory.hosts) h.recording = { ...h.recording, deleteRecordings: true };
   // The first hosts' connections are under way while the SSH library and templates load.
   const dialer = newDialer();
   for (const h of inventory.hosts.slice(0, Math.min(canary ?? parallel, parallel))) if (!h.ssh.jump) dialer.predial(h.address, h.ssh.port, timeoutMs);

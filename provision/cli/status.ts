@@ -14,6 +14,7 @@ import { httpUrl } from '../core/render/origin.ts';
 import type { ResolvedHost } from '../core/types.ts';
 import { viewerPageUrl } from '../core/render/viewer.ts';
 import { hostQrCodes } from './qr.ts';
+import { listScript, parseRecordings } from '../facts/recordings/recordings.ts';
 
 export const statusUsage = `Usage: npm run status -- (--host NAME | --group NAME | --all) [-i FILE] [--json] [--parallel N] [--qr]
 
@@ -41,6 +42,21 @@ export interface PiStatus {
   webrtc?: string;
   /** Browsers watching over WebRTC. */
   browsers?: number;
+  /** What the Pi has recorded, when recording is on. */
+  recording?: RecordingStatus;
+}
+
+export interface RecordingStatus {
+  /** camfleet-recorder's state. */
+  recorder: string;
+  segments: number;
+  /** The oldest and newest footage (segment starts), ISO 8601 UTC. */
+  oldest?: string;
+  newest?: string;
+  bytes: number;
+  /** The recordings' filesystem. */
+  diskFreePercent?: number;
+  diskFreeBytes?: number;
 }
 
 export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Promise<PiStatus> {
@@ -49,11 +65,13 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
     try {
       const r = await remote.run(statusScript(host));
       const raw = parseStatus(r.stdout);
+      const recording = host.recording.enabled && !host.origin ? recordingStatus((await remote.run(listScript(host))).stdout) : undefined;
       // An origin has no camera of its own: it is up when its nginx is; its cameras have rows of their own.
       if (host.origin) return { host: host.name, reachable: true, nginx: raw.nginx, streamer: '-', live: raw.nginx === 'active', error: `origin of ${host.origin.sources.length} camera(s)` };
       const stream = parseRtmpStat(raw.statXml ?? '').find((s) => s.application === host.stream.application && s.name === host.stream.key);
-      // camfleet-webrtc reads the stream back over RTMP: one of nginx-rtmp's players is not a person.
-      const viewers = stream && raw.webrtc === 'active' ? { ...stream, viewers: Math.max(0, stream.viewers - 1) } : stream;
+      // camfleet-webrtc and the recorder read the stream back over RTMP: those players are not people.
+      const readers = (raw.webrtc === 'active' ? 1 : 0) + (recording?.recorder === 'active' ? 1 : 0);
+      const viewers = stream ? { ...stream, viewers: Math.max(0, stream.viewers - readers) } : stream;
       return {
         host: host.name,
         reachable: true,
@@ -65,6 +83,7 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
         page: viewerPageUrl(host),
         webrtc: raw.webrtc,
         browsers: raw.webrtcViewers,
+        ...(recording ? { recording } : {}),
       };
     } finally {
       await remote.close();
@@ -73,6 +92,28 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
     const message = e instanceof HostError ? e.message : (e as Error).message;
     return { host: host.name, reachable: !(e instanceof UnreachableError), error: message, live: false };
   }
+}
+
+function recordingStatus(stdout: string): RecordingStatus {
+  const r = parseRecordings(stdout);
+  const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString().replace('.000Z', 'Z'));
+  return {
+    recorder: r.recorder,
+    segments: r.segments.length,
+    oldest: iso(r.segments[0]?.start),
+    newest: iso(r.segments.at(-1)?.start),
+    bytes: r.segments.reduce((n, s) => n + s.bytes, 0),
+    ...(r.disk && r.disk.sizeKb > 0 ? { diskFreePercent: Math.floor((r.disk.freeKb * 100) / r.disk.sizeKb), diskFreeBytes: r.disk.freeKb * 1024 } : {}),
+  };
+}
+
+/** The RECORDING column: off, or the recorder's state, what footage spans, its size and the disk's free space. */
+export function recordingCell(r: RecordingStatus | undefined): string {
+  if (!r) return 'off';
+  const state = r.recorder === 'active' ? 'on' : r.recorder;
+  const span = r.oldest && r.newest ? ` ${r.oldest.slice(0, 16)}..${r.newest.slice(11, 16)}Z` : ' no footage';
+  const free = r.diskFreePercent === undefined ? '' : `, ${r.diskFreePercent}% free`;
+  return `${state}${span}, ${(r.bytes / 1e6).toFixed(1)} MB${free}`;
 }
 
 export async function runStatusCli(args: string[]): Promise<number> {
@@ -109,7 +150,7 @@ export function wallLine(hosts: readonly ResolvedHost[], selection: { host?: str
 }
 
 export function statusTable(rows: PiStatus[]): string {
-  const header = ['HOST', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'PAGE', 'NOTE'];
+  const header = ['HOST', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'RECORDING', 'PAGE', 'NOTE'];
   const cells = rows.map((s) => {
     const st = s.stream;
     const restarts = s.streamerStatus?.restarts;
@@ -132,6 +173,7 @@ export function statusTable(rows: PiStatus[]): string {
       st ? String(st.viewers) : '-',
       s.browsers === undefined ? '-' : String(s.browsers),
       st ? formatDuration(st.uptimeSeconds) : '-',
+      s.reachable ? recordingCell(s.recording) : '-',
       s.page ?? '-',
       `${note}${typeof restarts === 'number' && restarts > 0 ? ` (${restarts} restarts)` : ''}`,
     ];

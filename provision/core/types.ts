@@ -109,6 +109,18 @@ export interface OriginSettings {
   sources: RelaySource[];
 }
 
+/** Recording the stream on the Pi (provision/core/parts/recording.ts). */
+export interface RecordingSettings {
+  enabled: boolean;
+  /** The folder on the Pi the segments go to. */
+  path: string;
+  /** Seconds per segment. */
+  segment: number;
+  keep: { days: number; minFreePercent: number };
+  /** Set by `provision --delete-recordings`, never by the inventory: off, the segments go too. */
+  deleteRecordings?: boolean;
+}
+
 /** One Pi with every default, group and secret resolved. Secrets are plain text here: never print it. */
 export interface ResolvedHost {
   name: string;
@@ -121,6 +133,7 @@ export interface ResolvedHost {
   viewer: ViewerSettings;
   uplink: UplinkSettings;
   firstBoot: FirstBootSettings;
+  recording: RecordingSettings;
   /** Set when this Pi pushes its stream to an origin (players use the origin's URLs). */
   relay?: RelayTarget;
   /** Set when this host is an origin (inventory `role: origin`) rather than a camera. */

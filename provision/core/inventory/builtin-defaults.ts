@@ -18,6 +18,9 @@ export const builtinDefaults = {
   // First boot only (npm run bootstrap): wired DHCP unless a Wi-Fi uplink is named; Raspberry Pi OS's own zone.
   uplink: { mode: 'ethernet', interface: 'wlan0' },
   firstBoot: { timezone: 'Etc/UTC' },
+  // Off unless asked: recording writes to the Pi's disk. One-minute segments on the Pi's own disk,
+  // a week kept, and never less than a tenth of the disk free.
+  recording: { enabled: false, path: '/var/lib/camfleet/recordings', segment: 60, keep: { days: 7, minFreePercent: 10 } },
 } as const;
 
 /** The seed's addresses: NetworkManager's shared mode puts the Pi at 10.42.0.1, hostapd at 192.168.50.1. */

@@ -1,6 +1,7 @@
 // Validate and resolve an inventory's text. Every problem in the file is collected and thrown
 // together as one InventoryError. Pure: load-inventory.ts reads the file, and hands in the
 // environment, the home directory and a reader for secret files.
+import { checkRecording } from './recording-rules.ts';
 import { InventoryError, type Problem } from '../errors.ts';
 import type { ResolvedHost } from '../types.ts';
 import { parseInventory } from './document.ts';
@@ -55,7 +56,7 @@ export function parseAndResolve(file: string, text: string, inventoryDir: string
   for (const name of names) {
     if (!selected.has(name)) continue;
     const r = resolveHost(doc, raw, name, { inventoryDir, env: options.env ?? {}, readFile: options.readSecretFile, homeDir: options.homeDir, firstBoot: options.firstBoot });
-    problems.push(...r.problems, ...checkHost(doc, r, { firstBoot: options.firstBoot === true }));
+    problems.push(...r.problems, ...checkHost(doc, r, { firstBoot: options.firstBoot === true }), ...checkRecording(doc, r.host, r.at, raw.hosts[name]!.role === 'origin'));
     const target = relay?.targets.get(name);
     const origin = relay?.origins.get(name);
     hosts.push({ ...r.host, ...(target ? { relay: target } : {}), ...(origin ? { origin } : {}) });

@@ -152,6 +152,12 @@ export function resolveHost(
       country: s.uplink.country === undefined ? '' : String(s.uplink.country),
     },
     firstBoot: { timezone: String(s.firstBoot.timezone) },
+    recording: {
+      enabled: s.recording.enabled === true,
+      path: String(s.recording.path),
+      segment: Number(s.recording.segment),
+      keep: { days: Number((s.recording.keep as Record<string, unknown>).days), minFreePercent: Number((s.recording.keep as Record<string, unknown>).minFreePercent) },
+    },
     secrets,
   };
   const isSet = (key: string) => {

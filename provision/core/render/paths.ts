@@ -35,6 +35,11 @@ export const paths = {
   webrtcService: '/opt/camfleet/webrtc.js',
   webrtcConfig: '/etc/camfleet/webrtc.json',
   webrtcUnit: '/etc/systemd/system/camfleet-webrtc.service',
+  /** The recorder (parts/recording.ts): a POSIX sh script around ffmpeg -c copy, and its unit. */
+  recorderScript: '/opt/camfleet/recorder.sh',
+  recorderUnit: '/etc/systemd/system/camfleet-recorder.service',
+  /** The recordings page, beside the viewer page; nginx lists the segments at /recordings/. */
+  recordingsPage: '/var/www/camfleet/recordings.html',
 } as const;
 
 export const units = {
@@ -47,6 +52,7 @@ export const units = {
   hotspotAddress: 'camfleet-hotspot-address.service',
   webrtc: 'camfleet-webrtc.service',
   wifiCountry: 'camfleet-wifi-country.service',
+  recorder: 'camfleet-recorder.service',
 } as const;
 
 /** What belongs to the hotspot (either mode): changing any of it reconfigures the Wi-Fi interface. */

@@ -9,6 +9,7 @@ import { isUnitFile, paths } from './paths.ts';
 import type { Templates } from './templates.ts';
 import type { Artifacts, WallAssets } from '../../../contract/artifacts.ts';
 import { viewerTemplateContext } from './viewer.ts';
+import { localRtmpServer } from '../parts/streamer.ts';
 import { originContext, relayUrl } from './origin.ts';
 import { RenderError } from './errors.ts';
 import { parts } from '../parts/parts.ts';
@@ -76,13 +77,19 @@ function templateContext(host: ResolvedHost) {
     access: host.access,
     hotspot: h,
     viewer: viewerTemplateContext(host),
+    // served: the viewer's server lists the segments at /recordings/ and serves the recordings page.
+    recording: { ...host.recording, served: host.recording.enabled && host.viewer.enabled && !host.origin },
+    // keep.days as whole minutes, what find -mmin counts in.
+    keepMinutes: Math.ceil(host.recording.keep.days * 24 * 60),
     paths,
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,
     origin: originContext(host),
     // The RTMP block both nginx configs share (templates/_nginx-rtmp.hbs): who may publish, the HLS
-    // fragment, and whether camfleet-webrtc reads the stream back (a camera's only).
+    // fragment, and whether camfleet-webrtc or the recorder read the stream back (a camera's only).
     rtmp: rtmpContext(host),
+    // The Pi's own nginx-rtmp over loopback, no key (the recorder reads the stream back from it).
+    localRtmpServer: localRtmpServer(host),
     hwMode: h.channel > 14 ? 'a' : 'g',
     nmBand: h.channel > 14 ? 'a' : 'bg',
     pskIsHex: /^[0-9a-fA-F]{64}$/.test(h.passphrase),
@@ -100,8 +107,9 @@ function rtmpContext(host: ResolvedHost) {
   const origin = originContext(host);
   const viewer = viewerTemplateContext(host);
   return origin
-    ? { publish: origin.publish, hlsFragmentMs: origin.hlsFragmentMs, webrtcReader: false }
-    : { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, webrtcReader: viewer.webrtc };
+    ? { publish: origin.publish, hlsFragmentMs: origin.hlsFragmentMs, loopbackReader: false }
+    : // camfleet-webrtc and the recorder read the stream back over loopback, whatever access.play says.
+      { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, loopbackReader: viewer.webrtc || host.recording.enabled };
 }
 
 function prefixToNetmask(prefix: number): string {
