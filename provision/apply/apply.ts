@@ -1,10 +1,11 @@
 // Execute a plan over one connection: one loop over its steps, in its order, each step one script
 // on the host. The plan says everything (core/plan/plan.ts): the SSH guard, staging each file,
 // the commit that swaps them all in (nothing half-written: a file that fails validation leaves
-// every file as it was), the units, the owed-restarts note, and the final check.
+// every file as it was), the units, the owed-restarts note, the final check, and the health gate:
+// a camera Pi whose stream does not come back LIVE rolls its commit back by itself (rollBack).
 import { ConnectionLost, HostError } from '../transport/host-error.ts';
 import type { Remote } from '../transport/remote.ts';
-import type { ManagedFile, Plan, Step } from '../core/types.ts';
+import type { ManagedFile, Plan, Rollback, Step } from '../core/types.ts';
 import { describeStep } from '../core/plan/describe.ts';
 import * as sh from './scripts.ts';
 
@@ -17,6 +18,15 @@ export interface StepReport {
 }
 
 type Run = (step: string, script: string) => Promise<string>;
+type Gate = Extract<Step, { kind: 'health-gate' }>;
+
+/** The health gate failed (or a step after the commit did) and the commit was rolled back: counts as a failure. */
+export class RolledBack extends HostError {
+  constructor(host: string, message: string, stderr = '') {
+    super(host, 'health gate', message, stderr);
+    this.name = 'RolledBack';
+  }
+}
 
 /** What the write-file steps leave for the commit-files step after them. */
 interface Staging {
@@ -35,6 +45,7 @@ export async function applyPlan(remote: Remote, plan: Plan, progress: Progress =
   };
   const staging: Staging = { staged: new Map(), metadata: new Map() };
   const commitAt = plan.steps.findIndex((s) => s.kind === 'commit-files');
+  const gate = plan.steps.find((s): s is Gate => s.kind === 'health-gate');
   let at = 0;
   try {
     for (const [i, step] of plan.steps.entries()) {
@@ -48,9 +59,41 @@ export async function applyPlan(remote: Remote, plan: Plan, progress: Progress =
   } catch (e) {
     // Staged but never committed: nothing reads these, remove them (if the host can still be reached).
     if (staging.staged.size) await remote.run(sh.discardScript([...staging.staged.values()])).catch(() => undefined);
-    throw e instanceof ConnectionLost ? e.leaving(stateAfterLoss(commitAt, at)) : e;
+    if (e instanceof ConnectionLost) throw e.leaving(stateAfterLoss(commitAt, at));
+    // After the commit, a failed restart, verify or health gate takes the Pi back to its old files.
+    if (e instanceof HostError && gate && typeof gate.rollback !== 'string' && commitAt !== -1 && at > commitAt) throw await rollBack(remote, gate, gate.rollback, e, progress);
+    throw e;
   }
   return reports;
+}
+
+/**
+ * Undo the commit (rollback.sh: note the restarts, rename the kept versions back, remove what it
+ * created, daemon-reload, restart), then hold the stream to the same gate again. Returns the error
+ * to report: RolledBack, saying why and whether the stream is LIVE again.
+ */
+async function rollBack(remote: Remote, gate: Gate, rollback: Rollback, failure: HostError, progress: Progress): Promise<HostError> {
+  const reason = failure.step === 'health gate' ? failure.message : `${failure.step}: ${failure.message}${failure.stderr.trim() ? ` (${failure.stderr.trim().split('\n')[0]})` : ''}`;
+  const started = performance.now();
+  const what = `${rollback.restore.length} file(s) restored, ${rollback.remove.length} created file(s) removed${rollback.restarts.length ? `, ${rollback.restarts.map((r) => r.unit).join(' ')} restarted` : ''}`;
+  try {
+    progress(`roll back: ${what}`);
+    const r = await exec(remote, 'roll back', sh.rollbackScript(rollback));
+    if (r.code !== 0) return new HostError(remote.host, 'roll back', `${reason}. Rolling back failed too; the restarts it owes are noted on the Pi, the next run carries them out`, r.stderr);
+    progress('health gate after the rollback');
+    const again = await exec(remote, 'health gate after the rollback', sh.healthGateScript(gate));
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    return again.code === 0
+      ? new RolledBack(remote.host, `${reason}. Rolled back (${what}): the stream is LIVE again with the old files ${seconds} s after the rollback began`, again.stdout)
+      : new RolledBack(remote.host, `${reason}. Rolled back (${what}), but the stream is still not LIVE with the old files`, again.stderr || again.stdout);
+  } catch (e) {
+    if (e instanceof ConnectionLost)
+      return e.leaving(
+        `${reason}. It was cut off while rolling back: the restarts the rollback owes were noted on the Pi first and each file is the old or the new one, ` +
+          'so the next run carries them out and plans the files against the inventory again, health gate included',
+      );
+    throw e;
+  }
 }
 
 /** What a connection lost at step `at` leaves on the Pi, told by where the commit stands (-1: the plan has none). */
@@ -59,7 +102,7 @@ function stateAfterLoss(commitAt: number, at: number): string {
   if (at < commitAt) return 'The commit had not happened: no file camfleet manages was replaced, the Pi runs its old config, and the next run removes what was staged';
   if (at === commitAt)
     return 'It was cut off in the commit itself: each file is whole, the old or the new one, and the restarts the new ones owe were noted on the Pi first, so the next run carries them out';
-  return 'The commit had happened: the new files are in place; any restart they still owe is noted on the Pi and the next run carries it out';
+  return 'The commit had happened: the new files are in place; any restart they still owe is noted on the Pi and the next run carries it out (a health gate cut off here is not run again: the files are in sync then)';
 }
 
 async function carryOut(remote: Remote, step: Step, run: Run, staging: Staging): Promise<void> {
@@ -90,7 +133,7 @@ async function carryOut(remote: Remote, step: Step, run: Run, staging: Staging):
       // Handed over: from here the commit owns them, a failure no longer discards them.
       staging.staged.clear();
       staging.metadata.clear();
-      await run('commit files', sh.commitScript(moves, metadata, step.owed, step.note));
+      await run('commit files', sh.commitScript(moves, metadata, step.owed, step.note, step.keepPrevious));
       return;
     }
     case 'remove-file':
@@ -120,6 +163,13 @@ async function carryOut(remote: Remote, step: Step, run: Run, staging: Staging):
     case 'verify': {
       const r = await exec(remote, 'verify', sh.verifyScript(step.units, step.ports));
       if (r.code !== 0) throw new HostError(remote.host, 'verify', 'services are not all up after apply', r.stderr);
+      return;
+    }
+    case 'health-gate': {
+      const r = await exec(remote, 'health gate', sh.healthGateScript(step));
+      if (r.code !== 0) throw new HostError(remote.host, 'health gate', `${(r.stderr || r.stdout).trim()}${typeof step.rollback === 'string' ? `; ${step.rollback}` : ''}`);
+      // Passed: the previous versions the commit kept are not needed any more.
+      if (typeof step.rollback !== 'string' && step.rollback.restore.length) await run('health gate', sh.discardScript(step.rollback.restore.map(sh.keptVersion)));
       return;
     }
   }

@@ -7,6 +7,7 @@ import { loadSelected, parse, selectionOptions } from './common.ts';
 import { UsageError } from '../core/errors.ts';
 import { exitCodes } from './exit-codes.ts';
 import { formatPlan, planToJson } from '../core/plan/format.ts';
+import { defaultSettleSeconds } from '../core/plan/gate.ts';
 import { progressView } from './progress.ts';
 import { rollout } from '../rollout/rollout.ts';
 import { countFlag, failureBudgetFlag, parallelFlag } from './flags.ts';
@@ -32,6 +33,11 @@ Options:
   --trust-new-host-keys     accept and record unknown SSH host keys (never a changed one)
   --allow-ssh-cutoff        plan a hotspot change even over the Wi-Fi interface it takes over
                             (without it, such a plan stops at its first step, a safety check)
+  --health-timeout SECS     the health gate's settle time: after a change, a camera Pi's stream must
+                            be LIVE at >= 90% of its fps for SECS without a break (default 10), read
+                            on the Pi; otherwise the Pi rolls back to its previous files by itself
+                            and reports 'rolled back' (counted as a failure, like --canary's)
+  --no-rollback             a Pi that fails the health gate keeps the new files (for debugging)
   --connect-timeout SECS    give up connecting after SECS (default 15)
   --templates DIR           render with the templates in DIR (to try a template change)
   --plan-out FILE           with --check: save the plan to FILE (written 0600: it holds the new
@@ -40,7 +46,7 @@ Options:
                             changed since the plan was made is refused (exit 2, saying what moved)
   -h, --help                this help
 
-Exit status: 0 ok, 1 a host failed, 2 bad usage or inventory (or a saved plan gone stale),
+Exit status: 0 ok, 1 a host failed (or rolled back), 2 bad usage or inventory (or a saved plan gone stale),
              3 changes pending (--check), 4 a host unreachable (or its connection lost mid-run),
              5 both failed and unreachable hosts.`;
 
@@ -57,6 +63,8 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     'trust-new-host-keys': { type: 'boolean' },
     'allow-ssh-cutoff': { type: 'boolean' },
     'connect-timeout': { type: 'string' },
+    'health-timeout': { type: 'string' },
+    'no-rollback': { type: 'boolean' },
     templates: { type: 'string' },
     'plan-out': { type: 'string' },
     'apply-plan': { type: 'string' },
@@ -68,15 +76,19 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   if (applyFrom !== undefined) {
     const clash = (['check', 'templates', 'host', 'group', 'all', 'limit'] as const).filter((k) => values[k] !== undefined);
     if (clash.length) throw new UsageError(`--apply-plan takes its hosts and files from the plan: drop --${clash.join(', --')}`);
-    // The SSH guard is a step of the saved plan: it is decided when the plan is made.
+    // The SSH guard and the health gate are steps of the saved plan: decided when the plan is made.
     if (values['allow-ssh-cutoff'])
       throw new UsageError('--apply-plan applies the plan as it was saved, SSH guard included: make it with --check --plan-out --allow-ssh-cutoff');
+    const gateFlags = (['health-timeout', 'no-rollback'] as const).filter((k) => values[k] !== undefined);
+    if (gateFlags.length)
+      throw new UsageError(`--apply-plan applies the plan as it was saved, health gate included: make it with --check --plan-out --${gateFlags.join(' --')}`);
   }
   const parallel = parallelFlag(values.parallel, 8);
   const canary = values.canary === undefined ? undefined : countFlag('--canary', values.canary, 0, 10_000);
   const failureBudget = failureBudgetFlag(values['max-failures']);
   // Node's timers take at most 2^31-1 ms; a larger timeout would wrap round to 1 ms.
   const timeoutMs = countFlag('--connect-timeout', values['connect-timeout'], 15, 3600) * 1000;
+  const settleSeconds = countFlag('--health-timeout', values['health-timeout'], defaultSettleSeconds, 3600);
   if (values.report !== undefined) await checkWritableFile(values.report, '--report');
   if (planOut !== undefined) await checkWritableFile(planOut, '--plan-out');
 
@@ -110,6 +122,8 @@ export async function runProvisionCli(args: string[]): Promise<number> {
       dialer,
       trustNewHostKeys: values['trust-new-host-keys'],
       allowSshCutoff: values['allow-ssh-cutoff'],
+      settleSeconds,
+      noRollback: values['no-rollback'],
       onKeyRecorded: (m) => view.note(m),
       progress: (host, label) => view.step(host, label),
       onPlan: (plan) => {

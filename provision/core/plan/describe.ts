@@ -26,6 +26,14 @@ export function describeStep(step: Step): string {
       return 'clear the note of owed restarts';
     case 'verify':
       return `verify units active: ${step.units.join(' ') || '-'}; ports listening: ${step.ports.join(' ') || '-'}`;
+    case 'health-gate':
+      return (
+        `health gate: the stream LIVE at >= ${step.minFps} fps (90% of ${step.fps}) for ${step.settleSeconds} s, within ${step.timeoutSeconds} s; ` +
+        (typeof step.rollback === 'string'
+          ? step.rollback
+          : `else roll back (restore ${step.rollback.restore.length} file(s), remove ${step.rollback.remove.length} created, ` +
+            `${step.rollback.restarts.length ? `restart ${step.rollback.restarts.map((r) => r.unit).join(' ')}` : 'no restart'}) and check again`)
+      );
     case 'restart':
     case 'reload':
       return `${step.kind} ${step.unit} (${[...new Set(step.because)].join(', ')} changed)`;

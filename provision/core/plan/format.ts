@@ -4,7 +4,7 @@ import type { Plan, Step } from '../types.ts';
 import { describeStep } from './describe.ts';
 import { changeCount } from './steps.ts';
 
-// `·` marks the steps that are how changes land (lock, commit, clear the note, verify), not changes.
+// `·` marks the steps that are how changes land (lock, commit, clear the note, verify, the health gate), not changes.
 const symbol: Record<Step['kind'], string> = {
   'guard-ssh': '!',
   lock: '·',
@@ -24,6 +24,7 @@ const symbol: Record<Step['kind'], string> = {
   reload: '~',
   'clear-pending': '·',
   verify: '·',
+  'health-gate': '·',
 };
 
 export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string {

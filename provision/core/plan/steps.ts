@@ -1,6 +1,6 @@
 // Which of a plan's steps are changes to the host and which are how the changes land safely (the
 // SSH cut-off guard, the lock against a second run at once, the commit that swaps staged files in, clearing the owed-restarts note, the
-// final check). A plan's "N changes" counts only the first kind; a plan with none is in sync.
+// final check and the health gate). A plan's "N changes" counts only the first kind; a plan with none is in sync.
 import type { Plan, Step } from '../types.ts';
 
 /** Every kind of step, with whether it changes the host: a saved plan naming another is refused. */
@@ -23,6 +23,7 @@ export const stepKinds: Record<Step['kind'], { change: boolean }> = {
   reload: { change: true },
   'clear-pending': { change: false },
   verify: { change: false },
+  'health-gate': { change: false },
 };
 
 export function isChange(step: Step): boolean {
