@@ -49,6 +49,9 @@ export interface SupervisorOptions {
   timings?: Partial<SupervisorTimings>;
 }
 
+/** The frame rate in the status file is measured over this much of the latest progress. */
+const fpsWindowMs = 3000;
+
 /** How one ffmpeg run ended. */
 interface RunResult {
   code: number | null;
@@ -194,8 +197,9 @@ export class Supervisor {
 
     let frames = 0;
     let lastProgressAt = started;
-    // The measured rate: frames between samples at least a second apart, written when it moves.
-    let sample = { frames: 0, at: started };
+    // The measured rate: frames over the last few seconds of progress (a sliding window, so the
+    // jitter of one progress line's arrival moves it little), written when it moves.
+    let window: { frames: number; at: number }[] = [];
     let fps: number | null = null;
     let streaming = false;
     let streamingAt = 0;
@@ -216,10 +220,12 @@ export class Supervisor {
           streamingAt = lastProgressAt;
           this.log('streaming', { startupMs: lastProgressAt - started });
           this.status.update({ state: 'streaming', streamingSince: new Date().toISOString() });
-          sample = { frames: n, at: lastProgressAt };
-        } else if (lastProgressAt - sample.at >= 1000) {
-          const measured = Math.round(((n - sample.frames) * 10_000) / (lastProgressAt - sample.at)) / 10;
-          sample = { frames: n, at: lastProgressAt };
+        }
+        window.push({ frames: n, at: lastProgressAt });
+        window = window.filter((w) => lastProgressAt - w.at <= fpsWindowMs);
+        const first = window[0]!;
+        if (lastProgressAt - first.at >= 1000) {
+          const measured = Math.round(((n - first.frames) * 10_000) / (lastProgressAt - first.at)) / 10;
           if (measured !== fps) this.status.update({ fps: (fps = measured) });
         }
       }

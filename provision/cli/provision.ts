@@ -28,7 +28,7 @@ Options:
   --json                    print the plans and results as JSON on stdout
   --report FILE             also write the JSON report to FILE
   --parallel N              hosts at once (default 8)
-  --canary N                run N hosts first; if one fails, start no other
+  --canary N                run N hosts first; if one fails (or rolls back), start no other
   --max-failures N|P%       stop starting hosts once more than N (or P% of them) failed
   --trust-new-host-keys     accept and record unknown SSH host keys (never a changed one)
   --allow-ssh-cutoff        plan a hotspot change even over the Wi-Fi interface it takes over
@@ -84,7 +84,8 @@ export async function runProvisionCli(args: string[]): Promise<number> {
       throw new UsageError(`--apply-plan applies the plan as it was saved, health gate included: make it with --check --plan-out --${gateFlags.join(' --')}`);
   }
   const parallel = parallelFlag(values.parallel, 8);
-  const canary = values.canary === undefined ? undefined : countFlag('--canary', values.canary, 0, 10_000);
+  // --canary 0: no canary batch (every host at once, as without the flag).
+  const canary = values.canary === undefined ? undefined : countFlag('--canary', values.canary, 0, 10_000, 0);
   const failureBudget = failureBudgetFlag(values['max-failures']);
   // Node's timers take at most 2^31-1 ms; a larger timeout would wrap round to 1 ms.
   const timeoutMs = countFlag('--connect-timeout', values['connect-timeout'], 15, 3600) * 1000;
