@@ -4,6 +4,7 @@ import { arm64Down, arm64Kind, arm64Status, ensureArm64Image } from '../lab/arm6
 import { containerDown, containerStatus, containerUp } from '../lab/container.ts';
 import { ensureImage } from '../lab/image.ts';
 import { vmStatus, buildVmImage, vmDown, vmUp } from '../lab/vm/index.ts';
+import { benchHealthGate, formatHealthGate } from './health-gate.ts';
 import { benchLatency, formatLatency } from './latency.ts';
 import { benchNoopProvision, benchNoopRollout } from './provision.ts';
 import { benchRender } from './render.ts';
@@ -123,6 +124,11 @@ await section('6. simulated fleet', async () => {
 await section('7. browser viewers', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   for (const line of formatViewer(await benchViewer({ log: note }), verdict)) say(line);
+});
+
+await section('8. health gate', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  for (const line of formatHealthGate(await benchHealthGate({ log: note }), verdict)) say(line);
 });
 
 await section('lab', async () => {
