@@ -18,7 +18,7 @@ const outcomes = (r: Report) => Object.fromEntries(r.hosts.map((h) => [h.host, h
 /** The settle time these runs ask for (--health-timeout): short, so a failing gate gives up sooner. */
 const settle = 4;
 /** What the gate gives a stream to come up beyond the settle time (core/plan/gate.ts gateStartupSeconds). */
-const startup = 20;
+const startup = 30;
 /** The stated time: a rolled-back stream is LIVE again (held for the settle time) within this of the rollback's start. */
 const liveAgainWithinS = settle + 10;
 
@@ -70,7 +70,7 @@ describe.skipIf(!!why)('health gate and rollback on 4 lab Pis', () => {
     const before = Object.fromEntries(['lab2', 'lab3', 'lab4'].map((n) => [n, fingerprint(byName(n))]));
     inventory = writeInventory(hosts, missingCamera);
     const check = await camfleet(['provision', '--inventory', inventory, '--check', '--host', 'lab1']);
-    expect(check.stdout).toMatch(/· health gate: the stream LIVE at >= 13.5 fps \(90% of 15\) for 10 s, within 30 s; else roll back \(restore \d+ file\(s\), remove 0 created, restart [^)]*camfleet-streamer.service[^)]*\)/);
+    expect(check.stdout).toMatch(/· health gate: the stream LIVE at >= 13.5 fps \(90% of 15\) for 10 s, within 40 s; else roll back \(restore \d+ file\(s\), remove 0 created, restart [^)]*camfleet-streamer.service[^)]*\)/);
 
     const started = performance.now();
     const r = await provision('--all', '--canary', '1');

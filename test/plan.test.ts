@@ -188,7 +188,7 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
       fps: 30,
       minFps: 27,
       settleSeconds: 10,
-      timeoutSeconds: 30,
+      timeoutSeconds: 40,
       statPort: desired!.health!.statPort,
       application: 'live',
       rollback: {
@@ -201,7 +201,7 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
     });
     expect(plan.steps.find((s) => s.kind === 'commit-files')).toMatchObject({ keepPrevious: true });
     // The gate shows in --check and --plan-out (the JSON), and is no change of its own.
-    expect(formatPlan(plan)).toMatch(/^  · health gate: the stream LIVE at >= 27 fps \(90% of 30\) for 10 s, within 30 s; else roll back \(restore 1 file\(s\), remove 1 created, restart .*nginx\.service.*\) and check again$/m);
+    expect(formatPlan(plan)).toMatch(/^  · health gate: the stream LIVE at >= 27 fps \(90% of 30\) for 10 s, within 40 s; else roll back \(restore 1 file\(s\), remove 1 created, restart .*nginx\.service.*\) and check again$/m);
     expect(planToJson(plan).steps.at(-1)).toMatchObject({ kind: 'health-gate', description: expect.stringMatching(/^health gate: /) });
     expect(changeCount(plan)).toBe(changeCount({ ...plan, steps: plan.steps.filter((s) => s.kind !== 'health-gate') }));
   });
@@ -210,9 +210,9 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
     const observed = convergedObservation(desired!);
     observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, sha256: sha256('{}\n') };
     const plan = makePlan(desired!, observed, {}, { settleSeconds: 3, noRollback: true });
-    expect(plan.steps.at(-1)).toMatchObject({ kind: 'health-gate', settleSeconds: 3, timeoutSeconds: 23, rollback: expect.stringMatching(/--no-rollback/) });
+    expect(plan.steps.at(-1)).toMatchObject({ kind: 'health-gate', settleSeconds: 3, timeoutSeconds: 33, rollback: expect.stringMatching(/--no-rollback/) });
     expect(plan.steps.find((s) => s.kind === 'commit-files')).not.toHaveProperty('keepPrevious');
-    expect(formatPlan(plan)).toMatch(/health gate: .* for 3 s, within 23 s; not rolled back \(--no-rollback\)/);
+    expect(formatPlan(plan)).toMatch(/health gate: .* for 3 s, within 33 s; not rolled back \(--no-rollback\)/);
   });
 
   it('a unit file among the swapped files: the rollback reloads systemd before its restarts', () => {

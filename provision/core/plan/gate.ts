@@ -9,7 +9,7 @@ export const defaultSettleSeconds = 10;
 /** The stream must reach the configured rate within 10% (a loaded Pi drops a frame now and then). */
 export const minFpsShare = 0.9;
 /** Beyond the settle time, what the stream gets to come up after the restarts (encoder probe, first frame). */
-export const gateStartupSeconds = 20;
+export const gateStartupSeconds = 30;
 
 type WriteStep = Extract<Step, { kind: 'write-file' }>;
 
