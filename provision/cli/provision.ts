@@ -36,7 +36,8 @@ Options:
   --health-timeout SECS     the health gate's settle time: after a change, a camera Pi's stream must
                             be LIVE at >= 90% of its fps for SECS without a break (default 10), read
                             on the Pi; otherwise the Pi rolls back to its previous files by itself
-                            and reports 'rolled back' (counted as a failure, like --canary's)
+                            and reports 'rolled back': a failure (it spends --max-failures, and a
+                            canary that rolls back starts no other host)
   --no-rollback             a Pi that fails the health gate keeps the new files (for debugging)
   --connect-timeout SECS    give up connecting after SECS (default 15)
   --templates DIR           render with the templates in DIR (to try a template change)
