@@ -36,7 +36,12 @@ export async function benchHealthGate(o: { runs?: number; log?: (l: string) => v
     });
   const provision = (inventory: string) => {
     const start = performance.now();
-    const out = execFileSync(process.execPath, [camfleet, 'provision', '--inventory', inventory, '--host', pi.name, '--json'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [camfleet, 'provision', '--inventory', inventory, '--host', pi.name, '--json'], {
+      encoding: 'utf8',
+      // The JSON report of a first install is large; the progress lines on stderr are not wanted.
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const ms = performance.now() - start;
     const host = (JSON.parse(out) as Applied).hosts[0]!;
     if (!['ok', 'changed'].includes(host.outcome)) throw new Error(`provision ended ${host.outcome}`);
