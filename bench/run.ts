@@ -4,6 +4,7 @@ import { arm64Down, arm64Kind, arm64Status, ensureArm64Image } from '../lab/arm6
 import { containerDown, containerStatus, containerUp } from '../lab/container.ts';
 import { ensureImage } from '../lab/image.ts';
 import { vmStatus, buildVmImage, vmDown, vmUp } from '../lab/vm/index.ts';
+import { benchHealthGate, formatHealthGate } from './health-gate.ts';
 import { benchLatency, formatLatency } from './latency.ts';
 import { benchNoopProvision, benchNoopRollout } from './provision.ts';
 import { benchRender } from './render.ts';
@@ -130,6 +131,11 @@ await section('8. recording', async () => {
   const [first, ...rest] = formatRecording(await benchRecording({ log: note }), verdict);
   say(`8. ${first}`);
   for (const line of rest) say(line);
+});
+
+await section('9. health gate', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  for (const line of formatHealthGate(await benchHealthGate({ log: note }), verdict)) say(line);
 });
 
 await section('lab', async () => {

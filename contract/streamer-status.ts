@@ -27,6 +27,11 @@ export interface StreamerStatus {
   uptimeSeconds: number;
   /** When frames last started flowing; null unless streaming. */
   streamingSince: string | null;
+  /**
+   * Frames per second ffmpeg sent over its last progress interval (about a second), measured, not
+   * configured; null unless streaming. provision's health gate holds it against camera.fps.
+   */
+  fps: number | null;
   /** The streamer's own pid. */
   pid: number;
 }

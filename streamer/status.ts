@@ -34,6 +34,7 @@ export class StatusReporter {
       updatedAt: now,
       uptimeSeconds: 0,
       streamingSince: null,
+      fps: null,
       pid: process.pid,
     };
     if (path) {

@@ -49,6 +49,9 @@ export interface SupervisorOptions {
   timings?: Partial<SupervisorTimings>;
 }
 
+/** The frame rate in the status file is measured over this much of the latest progress. */
+const fpsWindowMs = 3000;
+
 /** How one ffmpeg run ended. */
 interface RunResult {
   code: number | null;
@@ -138,7 +141,7 @@ export class Supervisor {
         restarts,
         retryInMs,
       });
-      this.status.update({ state: 'backoff', restarts, lastError: result.error, streamingSince: null });
+      this.status.update({ state: 'backoff', restarts, lastError: result.error, streamingSince: null, fps: null });
       if (!deviceGone) {
         await this.sleep(delayMs);
         delayMs = Math.min(delayMs * 2, this.t.backoffMaxMs);
@@ -148,7 +151,7 @@ export class Supervisor {
   }
 
   private stopped(): void {
-    this.status.update({ state: 'stopped', streamingSince: null });
+    this.status.update({ state: 'stopped', streamingSince: null, fps: null });
     this.log('stopped');
   }
 
@@ -157,7 +160,8 @@ export class Supervisor {
     const path = sourcePath(this.config.device);
     if (path === undefined || existsSync(path)) return !this.stopping;
     this.log('waiting-for-device', { device: path });
-    this.status.update({ state: 'waiting-for-device', streamingSince: null });
+    // Said as the last error too: a device path the Pi lacks is why nothing streams (the health gate reports it).
+    this.status.update({ state: 'waiting-for-device', streamingSince: null, fps: null, lastError: `camera device ${path} does not exist` });
     const since = Date.now();
     while (!this.stopping && !existsSync(path)) await this.sleep(this.t.devicePollMs);
     if (this.stopping) return false;
@@ -172,7 +176,7 @@ export class Supervisor {
     if (await serverListening(host, port, timeoutMs)) return !this.stopping;
     if (this.stopping) return false;
     this.log('waiting-for-server', { host, port });
-    this.status.update({ state: 'waiting-for-server', streamingSince: null });
+    this.status.update({ state: 'waiting-for-server', streamingSince: null, fps: null });
     const since = Date.now();
     do await this.sleep(this.t.devicePollMs);
     while (!this.stopping && !(await serverListening(host, port, timeoutMs)));
@@ -184,7 +188,7 @@ export class Supervisor {
   /** One ffmpeg from spawn to exit, reporting progress and killing it if frames stop. */
   private runFfmpeg(args: string[]): Promise<RunResult> {
     const started = Date.now();
-    this.status.update({ state: 'connecting' });
+    this.status.update({ state: 'connecting', fps: null });
     // The command never changes: the journal gets it once, not on every restart of a long outage.
     const child = spawn(this.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -193,6 +197,10 @@ export class Supervisor {
 
     let frames = 0;
     let lastProgressAt = started;
+    // The measured rate: frames over the last few seconds of progress (a sliding window, so the
+    // jitter of one progress line's arrival moves it little), written when it moves.
+    let window: { frames: number; at: number }[] = [];
+    let fps: number | null = null;
     let streaming = false;
     let streamingAt = 0;
     let stalled = false;
@@ -212,6 +220,13 @@ export class Supervisor {
           streamingAt = lastProgressAt;
           this.log('streaming', { startupMs: lastProgressAt - started });
           this.status.update({ state: 'streaming', streamingSince: new Date().toISOString() });
+        }
+        window.push({ frames: n, at: lastProgressAt });
+        window = window.filter((w) => lastProgressAt - w.at <= fpsWindowMs);
+        const first = window[0]!;
+        if (lastProgressAt - first.at >= 1000) {
+          const measured = Math.round(((n - first.frames) * 10_000) / (lastProgressAt - first.at)) / 10;
+          if (measured !== fps) this.status.update({ fps: (fps = measured) });
         }
       }
     });

@@ -93,6 +93,7 @@ describe.skipIf(!!why)('a local host: the real scripts in a sandbox, systemctl f
       `restart camfleet-streamer.service (${paths.streamerConfig} changed)`,
       'clear the note of owed restarts',
       'verify units active: nginx.service camfleet-streamer.service; ports listening: 1935 8080',
+      'health gate: the stream LIVE at >= 13.5 fps (90% of 15) for 10 s, within 40 s; else roll back (restore 1 file(s), remove 0 created, restart camfleet-streamer.service) and check again',
     ]);
   });
 

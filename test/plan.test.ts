@@ -67,7 +67,7 @@ describe('plan', () => {
     const observed = { ...convergedObservation(desired!), leftovers: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] };
     const plan = makePlan(desired!, observed);
     expect(plan.steps[1]).toEqual({ kind: 'remove-leftovers', paths: ['/etc/nginx/.nginx.conf.camfleet-Ab12Cd'] });
-    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, 'remove-leftovers', 'verify']);
+    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, 'remove-leftovers', 'verify', 'health-gate']);
     expect(formatPlan(plan)).toContain('- remove 1 file(s) an unfinished run staged: /etc/nginx/.nginx.conf.camfleet-Ab12Cd');
   });
 
@@ -160,11 +160,11 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
     const observed = convergedObservation(desired!);
     observed.files[paths.nginxConf] = { ...observed.files[paths.nginxConf]!, sha256: sha256('# tuned by hand\n') };
     const plan = makePlan(desired!, observed);
-    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.nginxConf}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
+    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.nginxConf}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify', 'health-gate']);
     expect(plan.steps[0]).toEqual({ kind: 'lock', path: '/run/camfleet.lock' });
-    expect(plan.steps[2]).toEqual({ kind: 'commit-files', paths: [paths.nginxConf], owed: [{ action: 'restart', unit: 'nginx.service' }], note: paths.pendingRestarts });
+    expect(plan.steps[2]).toEqual({ kind: 'commit-files', paths: [paths.nginxConf], owed: [{ action: 'restart', unit: 'nginx.service' }], note: paths.pendingRestarts, keepPrevious: true });
     expect(plan.steps[4]).toEqual({ kind: 'clear-pending', note: paths.pendingRestarts });
-    expect(plan.steps.at(-1)).toEqual(verify);
+    expect(plan.steps.at(-2)).toEqual(verify);
     expect(changeCount(plan)).toBe(2);
     expect(formatPlan(plan)).toMatch(/^pi1: 2 changes pending$/m);
     expect(planToJson(plan)).toMatchObject({ changes: 2, steps: plan.steps.map((s) => ({ kind: s.kind })) });
@@ -174,34 +174,89 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
     const observed = convergedObservation(desired!);
     observed.files[paths.streamerUnit] = { ...observed.files[paths.streamerUnit]!, sha256: sha256('[Service]\n') };
     const plan = makePlan(desired!, observed);
-    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerUnit}`, 'commit-files', 'daemon-reload', 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
+    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerUnit}`, 'commit-files', 'daemon-reload', 'restart camfleet-streamer.service', 'clear-pending', 'verify', 'health-gate']);
     expect(plan.steps[2]).toMatchObject({ kind: 'commit-files', owed: [{ action: 'restart', unit: 'camfleet-streamer.service' }] });
+  });
+
+  it('the health gate comes last, after verify, with the rollback of exactly what the commit swapped in', () => {
+    const observed = convergedObservation(desired!);
+    observed.files[paths.nginxConf] = { ...observed.files[paths.nginxConf]!, sha256: sha256('# tuned by hand\n') };
+    delete observed.files[paths.webrtcConfig];
+    const plan = makePlan(desired!, observed);
+    expect(plan.steps.at(-1)).toEqual({
+      kind: 'health-gate',
+      fps: 30,
+      minFps: 27,
+      settleSeconds: 10,
+      timeoutSeconds: 40,
+      statPort: desired!.health!.statPort,
+      application: 'live',
+      rollback: {
+        restore: [paths.nginxConf],
+        remove: [paths.webrtcConfig],
+        daemonReload: false,
+        restarts: (plan.steps.find((s) => s.kind === 'commit-files') as { owed: unknown }).owed,
+        note: paths.pendingRestarts,
+      },
+    });
+    expect(plan.steps.find((s) => s.kind === 'commit-files')).toMatchObject({ keepPrevious: true });
+    // The gate shows in --check and --plan-out (the JSON), and is no change of its own.
+    expect(formatPlan(plan)).toMatch(/^  · health gate: the stream LIVE at >= 27 fps \(90% of 30\) for 10 s, within 40 s; else roll back \(restore 1 file\(s\), remove 1 created, restart .*nginx\.service.*\) and check again$/m);
+    expect(planToJson(plan).steps.at(-1)).toMatchObject({ kind: 'health-gate', description: expect.stringMatching(/^health gate: /) });
+    expect(changeCount(plan)).toBe(changeCount({ ...plan, steps: plan.steps.filter((s) => s.kind !== 'health-gate') }));
+  });
+
+  it('--health-timeout and --no-rollback shape the gate; --no-rollback keeps no previous versions', () => {
+    const observed = convergedObservation(desired!);
+    observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, sha256: sha256('{}\n') };
+    const plan = makePlan(desired!, observed, {}, { settleSeconds: 3, noRollback: true });
+    expect(plan.steps.at(-1)).toMatchObject({ kind: 'health-gate', settleSeconds: 3, timeoutSeconds: 33, rollback: expect.stringMatching(/--no-rollback/) });
+    expect(plan.steps.find((s) => s.kind === 'commit-files')).not.toHaveProperty('keepPrevious');
+    expect(formatPlan(plan)).toMatch(/health gate: .* for 3 s, within 33 s; not rolled back \(--no-rollback\)/);
+  });
+
+  it('a unit file among the swapped files: the rollback reloads systemd before its restarts', () => {
+    const observed = convergedObservation(desired!);
+    observed.files[paths.streamerUnit] = { ...observed.files[paths.streamerUnit]!, sha256: sha256('[Service]\n') };
+    expect(makePlan(desired!, observed).steps.at(-1)).toMatchObject({
+      rollback: { restore: [paths.streamerUnit], remove: [], daemonReload: true, restarts: [{ action: 'restart', unit: 'camfleet-streamer.service' }] },
+    });
+  });
+
+  it('a first install is gated but has nothing to roll back to; an origin (no camera of its own) has no gate', () => {
+    const fresh = makePlan(desired!, freshObservation(desired!));
+    expect(fresh.steps.at(-1)).toMatchObject({ kind: 'health-gate', rollback: expect.stringMatching(/first install/) });
+    expect(fresh.steps.find((s) => s.kind === 'commit-files')).not.toHaveProperty('keepPrevious');
+    const origin = { ...desired!, health: undefined };
+    expect(makePlan(origin, freshObservation(origin)).steps.map((s) => s.kind)).not.toContain('health-gate');
   });
 
   it('a no-op: no steps at all, not even the check', () => {
     const plan = makePlan(desired!, convergedObservation(desired!));
     expect(plan.steps).toEqual([]);
     expect(planToJson(plan)).toMatchObject({ changes: 0, steps: [] });
+    // So no health gate either: a healthy no-op rollout costs no settle time.
+    expect(formatPlan(plan)).not.toMatch(/health gate/);
   });
 
   it('a mode change alone is committed too, owing nothing: no note to clear', () => {
     const observed = convergedObservation(desired!);
     observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, mode: 0o666 };
     const plan = makePlan(desired!, observed);
-    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerConfig}`, 'commit-files', 'verify']);
+    expect(contract(plan)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerConfig}`, 'commit-files', 'verify', 'health-gate']);
     expect(plan.steps[2]).toMatchObject({ paths: [paths.streamerConfig], owed: [] });
   });
 
   it('restarts owed by an interrupted run: carried out and the note cleared, no commit (nothing to swap in)', () => {
     const observed = convergedObservation(desired!);
     observed.pending = [{ action: 'restart', unit: 'camfleet-streamer.service' }];
-    expect(contract(makePlan(desired!, observed))).toEqual([`lock ${paths.runLock}`, 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
+    expect(contract(makePlan(desired!, observed))).toEqual([`lock ${paths.runLock}`, 'restart camfleet-streamer.service', 'clear-pending', 'verify', 'health-gate']);
   });
 
   it('a fresh host: packages, every file staged, one commit owing every restart, then the units', () => {
     const plan = makePlan(desired!, freshObservation(desired!));
     const kindsInOrder = [...new Set(plan.steps.map((s) => s.kind))];
-    expect(kindsInOrder).toEqual(['lock', 'install-packages', 'write-file', 'commit-files', 'daemon-reload', 'enable', 'restart', 'clear-pending', 'verify']);
+    expect(kindsInOrder).toEqual(['lock', 'install-packages', 'write-file', 'commit-files', 'daemon-reload', 'enable', 'restart', 'clear-pending', 'verify', 'health-gate']);
     const commit = plan.steps.find((s) => s.kind === 'commit-files');
     expect(commit).toMatchObject({ paths: desired!.files.map((f) => f.path) });
     const owed = plan.steps.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
@@ -256,7 +311,7 @@ describe('turning the viewer off takes its folders too', () => {
   it('HLS output left behind, nginx still owing its restart: nginx restarted first, then the folder removed', () => {
     const { off, observed } = cutOffAfterCommit();
     observed.pending = [{ action: 'restart', unit: 'nginx.service' }];
-    expect(contract(makePlan(off, observed))).toEqual([`lock ${paths.runLock}`, 'restart nginx.service', `remove-dir ${paths.hlsDir}`, 'clear-pending', 'verify']);
+    expect(contract(makePlan(off, observed))).toEqual([`lock ${paths.runLock}`, 'restart nginx.service', `remove-dir ${paths.hlsDir}`, 'clear-pending', 'verify', 'health-gate']);
   });
 
   it('HLS output left behind, nginx already restarted on the config without HLS: only the folder goes', () => {

@@ -86,6 +86,8 @@ describe('the exit status of a rollout', () => {
   it('4 when a host was lost (unreachable), 1 when a step failed, 5 for both', () => {
     expect(exitCodeFor([ok('a'), lost('b')])).toBe(4);
     expect(exitCodeFor([ok('a'), nginxFailed('b')])).toBe(1);
+    // A Pi that failed its health gate and rolled back is a failure too.
+    expect(exitCodeFor([ok('a'), { host: 'b', outcome: 'rolled back', steps: [], ms: 1 }])).toBe(1);
     expect(exitCodeFor([lost('a'), nginxFailed('b'), timedOut('c', '10.0.0.3')])).toBe(5);
   });
 });

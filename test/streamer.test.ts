@@ -96,11 +96,14 @@ hosts:
     expect(start).not.toHaveProperty('streamKey');
   });
 
-  it('writes its status: state, encoder, restarts, last error, uptime', () => {
+  it('writes its status: state, encoder, restarts, last error, uptime, measured fps', () => {
     const status = JSON.parse(readFileSync(statusFile, 'utf8')) as Record<string, unknown>;
     expect(status).toMatchObject({ state: 'streaming', encoder: 'libx264', restarts: 0, lastError: null, pid: s.pid });
     expect(status.uptimeSeconds).toBe(Math.round((Date.parse(String(status.updatedAt)) - Date.parse(String(status.startedAt))) / 1000));
     expect(Date.parse(String(status.startedAt))).toBeLessThanOrEqual(Date.parse(String(status.streamingSince)));
+    // The frame rate as measured (what provision's health gate holds to 90% of camera.fps): near the 30 configured, not a frame count.
+    expect(status.fps).toBeGreaterThan(15);
+    expect(status.fps).toBeLessThan(33);
   });
 
   it('SIGTERM stops ffmpeg and the streamer within 2 s', async () => {

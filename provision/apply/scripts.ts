@@ -3,7 +3,8 @@
 // the script files once.
 import { patternList, withValues, wordList } from '../transport/remote.ts';
 import { scriptFile } from '../transport/remote-scripts.ts';
-import { managedMarker, type ManagedFile, type OwedAction } from '../core/types.ts';
+import { managedMarker, type ManagedFile, type OwedAction, type Rollback, type Step } from '../core/types.ts';
+import { paths, units } from '../core/render/paths.ts';
 
 const script = (name: string, values: Parameters<typeof withValues>[1]) => withValues(scriptFile(`apply/${name}.sh`), values);
 const mode = (file: ManagedFile) => file.mode.toString(8);
@@ -37,10 +38,46 @@ export function discardScript(staged: string[]): string {
  * Swap every staged file into place in one go, after noting which restarts are owed: if the
  * connection drops before they run, the next run's observe finds the note and owes them still.
  */
-export function commitScript(moves: { staged: string; path: string }[], metadata: ManagedFile[], owed: readonly OwedAction[], note: string): string {
+export function commitScript(moves: { staged: string; path: string }[], metadata: ManagedFile[], owed: readonly OwedAction[], note: string, keepPrevious = false): string {
   return script('commit', {
-    env: { OWED: owed.map((o) => `${o.action}\t${o.unit}`).join('\n'), PENDING: note },
-    args: [...moves.flatMap((m) => ['move', m.staged, m.path]), ...metadata.flatMap((f) => ['meta', f.path, `${f.owner}:${f.group}`, mode(f)])],
+    env: { OWED: owedLines(owed), PENDING: note },
+    args: [
+      // The previous versions are kept (hard links) before any file is replaced.
+      ...(keepPrevious ? moves.flatMap((m) => ['prev', m.path, keptVersion(m.path)]) : []),
+      ...moves.flatMap((m) => ['move', m.staged, m.path]),
+      ...metadata.flatMap((f) => ['meta', f.path, `${f.owner}:${f.group}`, mode(f)]),
+    ],
+  });
+}
+
+const owedLines = (owed: readonly OwedAction[]) => owed.map((o) => `${o.action}\t${o.unit}`).join('\n');
+
+/** Where the commit keeps a replaced file's previous version for the rollback: beside it, hidden, so nothing that reads the folder takes it up. */
+export function keptVersion(path: string): string {
+  const at = path.lastIndexOf('/');
+  return `${path.slice(0, at)}/.${path.slice(at + 1)}.camfleet-prev`;
+}
+
+/** Undo a commit: its kept versions renamed back, its created files removed, what the change restarted restarted again. */
+export function rollbackScript(r: Rollback): string {
+  return script('rollback', {
+    env: { OWED: owedLines(r.restarts), PENDING: r.note, RELOAD: r.daemonReload ? 1 : 0 },
+    args: [...r.restore.flatMap((p) => ['restore', keptVersion(p), p]), ...r.remove.flatMap((p) => ['remove', p])],
+  });
+}
+
+/** The health gate, polled on the Pi: see health-gate.sh. */
+export function healthGateScript(gate: Extract<Step, { kind: 'health-gate' }>): string {
+  return script('health-gate', {
+    env: {
+      STREAMER_UNIT: units.streamer,
+      STATUS_FILE: paths.streamerStatus,
+      STAT_URL: `http://127.0.0.1:${gate.statPort}/stat`,
+      APPLICATION: gate.application,
+      MIN_FPS: gate.minFps,
+      SETTLE: gate.settleSeconds,
+      TIMEOUT: gate.timeoutSeconds,
+    },
   });
 }
 

@@ -36,7 +36,7 @@ export const stepRunners: { [K in StepKind]: Runner<K> } = {
     // Handed over: from here the commit owns them, a failure no longer discards them.
     staged.clear();
     metadata.clear();
-    await ctx.run('commit files', sh.commitScript(moves, metadataOnly, step.owed, step.note));
+    await ctx.run('commit files', sh.commitScript(moves, metadataOnly, step.owed, step.note, step.keepPrevious));
   },
   'remove-file': (step, ctx) => ctx.run(describeStep(step), sh.removeFileScript(step.path)),
   'remove-dir': (step, ctx) => ctx.run(describeStep(step), sh.removeDirScript(step.path, step.files)),
@@ -53,6 +53,13 @@ export const stepRunners: { [K in StepKind]: Runner<K> } = {
   verify: async (step, ctx) => {
     const r = await ctx.exec('verify', sh.verifyScript(step.units, step.ports));
     if (r.code !== 0) throw new HostError(ctx.remote.host, 'verify', 'services are not all up after apply', r.stderr);
+  },
+  // Failing, it throws; apply.ts then rolls the commit back (rollback.ts) unless the plan says why not.
+  'health-gate': async (step, ctx) => {
+    const r = await ctx.exec('health gate', sh.healthGateScript(step));
+    if (r.code !== 0) throw new HostError(ctx.remote.host, 'health gate', `${(r.stderr || r.stdout).trim()}${typeof step.rollback === 'string' ? `; ${step.rollback}` : ''}`);
+    // Passed: the previous versions the commit kept are not needed any more.
+    if (typeof step.rollback !== 'string' && step.rollback.restore.length) await ctx.run('health gate', sh.discardScript(step.rollback.restore.map(sh.keptVersion)));
   },
 };
 

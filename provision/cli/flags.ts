@@ -2,10 +2,10 @@
 // as `provision --parallel 0` is, never quietly turned into a default.
 import { UsageError } from '../core/errors.ts';
 
-/** A whole number from 1 to `max`; the command's default when the flag is absent. */
-export function countFlag(flag: string, text: string | undefined, fallback: number, max: number): number {
+/** A whole number from `min` (1 unless said) to `max`; the command's default when the flag is absent. */
+export function countFlag(flag: string, text: string | undefined, fallback: number, max: number, min = 1): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${flag} takes a whole number from 1 to ${max}, not '${text}'`);
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not '${text}'`);
   return Number(text);
 }
 

@@ -73,7 +73,7 @@ export interface LiveState {
 
 const shownFailures = 5;
 const shownSlowest = 3;
-const failing: readonly Outcome[] = ['failed', 'unreachable', 'skipped', 'stale'];
+const failing: readonly Outcome[] = ['failed', 'rolled back', 'unreachable', 'skipped', 'stale'];
 
 export function newLiveState(total: number, now = performance.now()): LiveState {
   return { total, startedAt: now, inFlight: new Map(), finished: {}, failures: [], failedCount: 0 };

@@ -7,6 +7,7 @@ import { loadSelected, parse, selectionOptions } from './common.ts';
 import { UsageError } from '../core/errors.ts';
 import { exitCodes } from './exit-codes.ts';
 import { formatPlan, planToJson } from '../core/plan/format.ts';
+import { defaultSettleSeconds } from '../core/plan/gate.ts';
 import { progressView } from './progress.ts';
 import { rollout } from '../rollout/rollout.ts';
 import { countFlag, failureBudgetFlag, parallelFlag } from './flags.ts';
@@ -27,11 +28,17 @@ Options:
   --json                    print the plans and results as JSON on stdout
   --report FILE             also write the JSON report to FILE
   --parallel N              hosts at once (default 8)
-  --canary N                run N hosts first; if one fails, start no other
+  --canary N                run N hosts first; if one fails (or rolls back), start no other
   --max-failures N|P%       stop starting hosts once more than N (or P% of them) failed
   --trust-new-host-keys     accept and record unknown SSH host keys (never a changed one)
   --allow-ssh-cutoff        plan a hotspot change even over the Wi-Fi interface it takes over
                             (without it, such a plan stops at its first step, a safety check)
+  --health-timeout SECS     the health gate's settle time: after a change, a camera Pi's stream must
+                            be LIVE at >= 90% of its fps for SECS without a break (default 10), read
+                            on the Pi; otherwise the Pi rolls back to its previous files by itself
+                            and reports 'rolled back': a failure (it spends --max-failures, and a
+                            canary that rolls back starts no other host)
+  --no-rollback             a Pi that fails the health gate keeps the new files (for debugging)
   --connect-timeout SECS    give up connecting after SECS (default 15)
   --delete-recordings       where recording is off, delete the recorded segments too (kept otherwise)
   --templates DIR           render with the templates in DIR (to try a template change)
@@ -41,7 +48,7 @@ Options:
                             changed since the plan was made is refused (exit 2, saying what moved)
   -h, --help                this help
 
-Exit status: 0 ok, 1 a host failed, 2 bad usage or inventory (or a saved plan gone stale),
+Exit status: 0 ok, 1 a host failed (or rolled back), 2 bad usage or inventory (or a saved plan gone stale),
              3 changes pending (--check), 4 a host unreachable (or its connection lost mid-run),
              5 both failed and unreachable hosts.`;
 
@@ -59,6 +66,8 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     'allow-ssh-cutoff': { type: 'boolean' },
     'connect-timeout': { type: 'string' },
     'delete-recordings': { type: 'boolean' },
+    'health-timeout': { type: 'string' },
+    'no-rollback': { type: 'boolean' },
     templates: { type: 'string' },
     'plan-out': { type: 'string' },
     'apply-plan': { type: 'string' },
@@ -70,15 +79,20 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   if (applyFrom !== undefined) {
     const clash = (['check', 'templates', 'host', 'group', 'all', 'limit'] as const).filter((k) => values[k] !== undefined);
     if (clash.length) throw new UsageError(`--apply-plan takes its hosts and files from the plan: drop --${clash.join(', --')}`);
-    // The SSH guard is a step of the saved plan: it is decided when the plan is made.
+    // The SSH guard and the health gate are steps of the saved plan: decided when the plan is made.
     if (values['allow-ssh-cutoff'])
       throw new UsageError('--apply-plan applies the plan as it was saved, SSH guard included: make it with --check --plan-out --allow-ssh-cutoff');
+    const gateFlags = (['health-timeout', 'no-rollback'] as const).filter((k) => values[k] !== undefined);
+    if (gateFlags.length)
+      throw new UsageError(`--apply-plan applies the plan as it was saved, health gate included: make it with --check --plan-out --${gateFlags.join(' --')}`);
   }
   const parallel = parallelFlag(values.parallel, 8);
-  const canary = values.canary === undefined ? undefined : countFlag('--canary', values.canary, 0, 10_000);
+  // --canary 0: no canary batch (every host at once, as without the flag).
+  const canary = values.canary === undefined ? undefined : countFlag('--canary', values.canary, 0, 10_000, 0);
   const failureBudget = failureBudgetFlag(values['max-failures']);
   // Node's timers take at most 2^31-1 ms; a larger timeout would wrap round to 1 ms.
   const timeoutMs = countFlag('--connect-timeout', values['connect-timeout'], 15, 3600) * 1000;
+  const settleSeconds = countFlag('--health-timeout', values['health-timeout'], defaultSettleSeconds, 3600);
   if (values.report !== undefined) await checkWritableFile(values.report, '--report');
   if (planOut !== undefined) await checkWritableFile(planOut, '--plan-out');
 
@@ -113,6 +127,8 @@ export async function runProvisionCli(args: string[]): Promise<number> {
       dialer,
       trustNewHostKeys: values['trust-new-host-keys'],
       allowSshCutoff: values['allow-ssh-cutoff'],
+      settleSeconds,
+      noRollback: values['no-rollback'],
       onKeyRecorded: (m) => view.note(m),
       progress: (host, label) => view.step(host, label),
       onPlan: (plan) => {

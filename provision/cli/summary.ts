@@ -8,7 +8,7 @@ import { changeCount } from '../core/plan/steps.ts';
 /** Up to this many hosts, the table has a row for each; beyond, a row for each host not in sync. */
 export const everyRowUpTo = 30;
 
-const notDone = (r: HostResult) => r.outcome === 'failed' || r.outcome === 'unreachable' || r.outcome === 'skipped' || r.outcome === 'stale';
+const notDone = (r: HostResult) => r.outcome === 'failed' || r.outcome === 'rolled back' || r.outcome === 'unreachable' || r.outcome === 'skipped' || r.outcome === 'stale';
 
 /** The first line of a host's error, without the host's name in front. */
 function firstLine(r: HostResult): string {
@@ -67,12 +67,13 @@ function formatGroup(g: FailureGroup): string[] {
 
 /**
  * Failed (1) and unreachable (4) are bits, so a run with both exits 5 and says both; either
- * outranks pending changes (3). A host skipped by the failure budget counts as failed: not done.
+ * outranks pending changes (3). A host skipped by the failure budget, or rolled back after its
+ * health gate, counts as failed: not done.
  * A saved plan refused as stale is bad input, like a bad inventory (2): it outranks them all.
  */
 export function exitCodeFor(results: HostResult[]): number {
   if (results.some((r) => r.outcome === 'stale')) return exitCodes.usage;
-  const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'skipped') ? exitCodes.failed : 0;
+  const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled back' || r.outcome === 'skipped') ? exitCodes.failed : 0;
   const unreachable = results.some((r) => r.outcome === 'unreachable') ? exitCodes.unreachable : 0;
   if (failed || unreachable) return failed | unreachable;
   if (results.some((r) => r.outcome === 'pending')) return exitCodes.changesPending;

@@ -2,7 +2,7 @@
 // saved plan: connect -> observe -> check nothing moved since it was made -> apply it as saved.
 // Never throws: every outcome, failures included, comes back as a HostResult.
 import { connect, type ConnectOptions } from '../transport/ssh.ts';
-import { applyPlan } from '../apply/apply.ts';
+import { applyPlan, RolledBack } from '../apply/apply.ts';
 import { ConnectionLost, HostError, UnreachableError } from '../transport/host-error.ts';
 import { fetchContents, observeHost } from '../facts/observe/observe.ts';
 import { whatMoved } from '../core/plan/moved.ts';
@@ -19,6 +19,9 @@ export interface ProvisionOptions extends ConnectOptions {
   check?: boolean;
   /** Plan without the guard that stops a run reconfiguring the interface this SSH connection runs over. */
   allowSshCutoff?: boolean;
+  /** The health gate's settle time (--health-timeout), and --no-rollback. */
+  settleSeconds?: number;
+  noRollback?: boolean;
   /** Fetch old contents so the plan carries diffs. */
   diff?: boolean;
   progress?: (host: string, label: string) => void;
@@ -35,7 +38,7 @@ export async function provisionHost(host: ResolvedHost, inputs: RenderInputs, op
     const observed = await observeHost(remote, desired);
     result.observed = observed;
     const old = options.diff ? await fetchContents(remote, filesNeedingContent(desired, observed)) : {};
-    const plan = makePlan(desired, observed, old, { allowSshCutoff: options.allowSshCutoff });
+    const plan = makePlan(desired, observed, old, { allowSshCutoff: options.allowSshCutoff, settleSeconds: options.settleSeconds, noRollback: options.noRollback });
     options.onPlanned?.({ host: host.name, address: host.address, plan, observe: observeQuery(desired), observed });
     await carryOut(remote, plan, say, result, options);
   });
@@ -109,7 +112,8 @@ async function onHost(
   } catch (caught) {
     const e = caught instanceof ConnectionLost ? lostDuring(caught, current) : caught;
     // A connection lost after it was made is the host becoming unreachable, not a step failing.
-    result.outcome = e instanceof UnreachableError || e instanceof ConnectionLost ? 'unreachable' : e instanceof StalePlan ? 'stale' : 'failed';
+    result.outcome =
+      e instanceof UnreachableError || e instanceof ConnectionLost ? 'unreachable' : e instanceof StalePlan ? 'stale' : e instanceof RolledBack ? 'rolled back' : 'failed';
     const err = e instanceof HostError ? { step: e.step, message: e.describe() } : { step: 'internal', message: `${host.name}: ${(e as Error).message}` };
     result.error = { step: err.step, message: maskSecrets(err.message, host.secrets) };
   } finally {

@@ -3,8 +3,11 @@
 import type { StepReport } from '../apply/apply.ts';
 import type { ObservedState, Plan } from '../core/types.ts';
 
-/** `stale`: a saved plan refused, the host having changed since it was made. */
-export type Outcome = 'ok' | 'changed' | 'pending' | 'failed' | 'unreachable' | 'skipped' | 'stale';
+/**
+ * `stale`: a saved plan refused, the host having changed since it was made. `rolled back`: the
+ * health gate failed and the Pi went back to its previous files (a failure, for the budget too).
+ */
+export type Outcome = 'ok' | 'changed' | 'pending' | 'failed' | 'rolled back' | 'unreachable' | 'skipped' | 'stale';
 
 export interface HostResult {
   host: string;

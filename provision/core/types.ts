@@ -205,6 +205,34 @@ export interface DesiredState {
   secrets: string[];
   /** The hotspot's mode and the Wi-Fi interface it takes over. */
   hotspot: { mode: HotspotMode; interface: string };
+  /** What the health gate after a change holds this Pi's stream to; none on an origin (no camera). */
+  health?: DesiredHealth;
+}
+
+/** A camera Pi's stream as the health gate reads it on the Pi (the streamer's status file, nginx-rtmp's stat). */
+export interface DesiredHealth {
+  /** camera.fps as configured. */
+  fps: number;
+  /** nginx-rtmp's statistics port and the RTMP application the stream is published to. */
+  statPort: number;
+  application: string;
+}
+
+/**
+ * What undoes a plan's commit when its health gate fails: the commit kept the previous version of
+ * each file it replaced beside it (`.<name>.camfleet-prev`, a hard link, same filesystem), so the
+ * way back is renames.
+ */
+export interface Rollback {
+  /** Files the commit replaced: their kept previous versions are renamed back. */
+  restore: string[];
+  /** Files the commit created: removed. */
+  remove: string[];
+  /** A unit file is among them: systemctl daemon-reload before the restarts. */
+  daemonReload: boolean;
+  /** What the change restarted or reloaded, done again with the old files (noted first, like the commit's). */
+  restarts: OwedAction[];
+  note: string;
 }
 
 export interface ObservedFile {
@@ -248,8 +276,8 @@ export interface OwedAction {
 }
 
 /**
- * One thing apply does, in the plan's order. Most change the host; five are how the changes land
- * safely (guard-ssh, lock, commit-files, clear-pending, verify: see isChange in core/plan/steps.ts).
+ * One thing apply does, in the plan's order. Most change the host; six are how the changes land
+ * safely (guard-ssh, lock, commit-files, clear-pending, verify, health-gate: see isChange in core/plan/steps.ts).
  */
 export type Step =
   /** Stop before anything is done: applying would cut off the SSH connection it runs over. */
@@ -277,6 +305,8 @@ export type Step =
       paths: string[];
       owed: OwedAction[];
       note: string;
+      /** Keep the previous version of each replaced file beside it, for the health gate's rollback. */
+      keepPrevious?: boolean;
     }
   | { kind: 'remove-file'; path: string }
   /** Remove the files matching `files` in the directory, then the directory (see AbsentDir). */
@@ -292,7 +322,22 @@ export type Step =
   /** The owed restarts and reloads are done: remove the note. */
   | { kind: 'clear-pending'; note: string }
   /** Last: these units active and these TCP ports listening, given a few seconds to settle. */
-  | { kind: 'verify'; units: string[]; ports: number[] };
+  | { kind: 'verify'; units: string[]; ports: number[] }
+  | {
+      /**
+       * After verify, on a camera Pi that changed: its stream LIVE at >= minFps without a break for
+       * settleSeconds, read on the Pi, within timeoutSeconds; otherwise `rollback` undoes the commit
+       * and the gate is checked again. A string: why nothing would be rolled back (--no-rollback, a first install).
+       */
+      kind: 'health-gate';
+      fps: number;
+      minFps: number;
+      settleSeconds: number;
+      timeoutSeconds: number;
+      statPort: number;
+      application: string;
+      rollback: Rollback | string;
+    };
 
 /**
  * Everything apply does to a host, in order: what --check prints, --json emits and --plan-out

@@ -7,14 +7,17 @@ export interface RolloutOptions {
   parallel: number;
   /** Run this many hosts first; if any of them fails, start no other. */
   canary?: number;
-  /** Failures (failed or unreachable) tolerated before stopping; undefined = no limit. */
+  /** Failures (failed, rolled back or unreachable) tolerated before stopping; undefined = no limit. */
   maxFailures?: number;
 }
 
-/** What a host's run must say for the scheduler: how it ended ('failed' and 'unreachable' spend the budget). */
+/** What a host's run must say for the scheduler: how it ended ('failed', 'rolled back' and 'unreachable' spend the budget). */
 export interface Finished {
   outcome: string;
 }
+
+/** A host that failed, rolled back after its health gate, or was lost: it spends the failure budget. */
+const spends = (outcome: string) => outcome === 'failed' || outcome === 'rolled back' || outcome === 'unreachable';
 
 export async function rollout<R extends Finished>(
   hosts: string[],
@@ -34,7 +37,7 @@ export async function rollout<R extends Finished>(
       async (name) => {
         const r = await runHost(name);
         results.set(name, r);
-        if (r.outcome === 'failed' || r.outcome === 'unreachable') {
+        if (spends(r.outcome)) {
           failures++;
           if (options.maxFailures !== undefined && failures > options.maxFailures)
             stopped ??= `failure budget of ${options.maxFailures} exceeded`;
@@ -46,7 +49,7 @@ export async function rollout<R extends Finished>(
   const canary = options.canary ? hosts.slice(0, options.canary) : [];
   if (canary.length) {
     await batch(canary);
-    if (canary.some((h) => ['failed', 'unreachable'].includes(results.get(h)?.outcome ?? ''))) stopped ??= 'the canary failed';
+    if (canary.some((h) => spends(results.get(h)?.outcome ?? ''))) stopped ??= 'the canary failed';
   }
   await batch(hosts.slice(canary.length));
 

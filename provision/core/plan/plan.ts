@@ -13,16 +13,22 @@
 //   remove-dir ...     directories left behind, once the services that filled them are reconfigured
 //   clear-pending      the owed restarts are done
 //   verify             units active, ports listening
+//   health-gate        a camera Pi's stream LIVE at >= 90% of its fps for the settle time, or
+//                      roll the commit back (the previous files it kept) and check again
 //
-// A host in sync gets no steps at all.
+// A host in sync gets no steps at all, so no gate either.
 import { hotspotPaths, hotspotUnits, isUnitFile, paths } from '../render/paths.ts';
 import type { DesiredState, ObservedState, OwedAction, Plan, Step } from '../types.ts';
+import { healthGate } from './gate.ts';
 import { planFiles } from './files.ts';
 import { planUnits } from './units.ts';
 
 export interface PlanOptions {
   /** The operator accepts that applying may cut off the SSH connection it runs over (--allow-ssh-cutoff). */
   allowSshCutoff?: boolean;
+  /** The health gate's settle time and --no-rollback (gate.ts). */
+  settleSeconds?: number;
+  noRollback?: boolean;
 }
 
 export function makePlan(desired: DesiredState, observed: ObservedState, oldContents: Record<string, string> = {}, options: PlanOptions = {}): Plan {
@@ -53,14 +59,17 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
 
   const cutsOffSsh = sshCutOff(desired, observed, changes);
   const owed: OwedAction[] = after.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
+  const gate = healthGate(desired, writes, owed, options);
+  const keepPrevious = gate !== undefined && typeof gate.rollback !== 'string';
   const steps: Step[] = [
     ...(cutsOffSsh && !options.allowSshCutoff ? [{ kind: 'guard-ssh' as const, interface: observed.sshInterface!, reason: cutsOffSsh }] : []),
     { kind: 'lock', path: paths.runLock },
     ...before,
-    ...(writes.length ? [{ kind: 'commit-files' as const, paths: writes.map((w) => w.path), owed, note: paths.pendingRestarts }] : []),
+    ...(writes.length ? [{ kind: 'commit-files' as const, paths: writes.map((w) => w.path), owed, note: paths.pendingRestarts, ...(keepPrevious ? { keepPrevious } : {}) }] : []),
     ...after,
     ...(owed.length ? [{ kind: 'clear-pending' as const, note: paths.pendingRestarts }] : []),
     { kind: 'verify', units: desired.units.filter((u) => u.active).map((u) => u.name), ports: [...desired.listen] },
+    ...(gate ? [gate] : []),
   ];
   // Allowed to go ahead, the operator is still told the connection will drop.
   return { host: desired.host, steps, warnings: [...found, ...(cutsOffSsh && options.allowSshCutoff ? [cutsOffSsh] : [])] };

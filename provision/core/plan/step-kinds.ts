@@ -1,6 +1,6 @@
 // Every kind of step a plan holds, in one table: whether it changes the host (a plan's "N changes"
 // counts only those; the others are how changes land safely: the SSH cut-off guard, the lock, the
-// commit, clearing the owed-restarts note, the final check), its mark in the plan's lines
+// commit, clearing the owed-restarts note, the final check, the health gate), its mark in the plan's lines
 // (+ create, ~ change, - remove, · landing, ! stop), and the step in words, which the plan's lines
 // and apply's progress and error labels share. How each is carried out is apply/'s table
 // (apply/step-runners.ts), keyed by the same kinds: a new kind fails to compile until both know it.
@@ -45,6 +45,16 @@ export const stepKinds: { [K in StepKind]: KindInfo<StepOf<K>> } = {
   reload: { change: true, mark: '~', describe: because },
   'clear-pending': { change: false, mark: '·', describe: () => 'clear the note of owed restarts' },
   verify: { change: false, mark: '·', describe: (s) => `verify units active: ${s.units.join(' ') || '-'}; ports listening: ${s.ports.join(' ') || '-'}` },
+  'health-gate': {
+    change: false,
+    mark: '·',
+    describe: (s) =>
+      `health gate: the stream LIVE at >= ${s.minFps} fps (90% of ${s.fps}) for ${s.settleSeconds} s, within ${s.timeoutSeconds} s; ` +
+      (typeof s.rollback === 'string'
+        ? s.rollback
+        : `else roll back (restore ${s.rollback.restore.length} file(s), remove ${s.rollback.remove.length} created, ` +
+          `${s.rollback.restarts.length ? `restart ${s.rollback.restarts.map((r) => r.unit).join(' ')}` : 'no restart'}) and check again`),
+  },
 };
 
 /** A step's entry, typed for that step. */

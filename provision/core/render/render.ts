@@ -64,6 +64,8 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs, registry: r
     camera: host.origin ? { device: 'lavfi:nullsrc', encoder: 'libx264' } : { device: host.camera.device, encoder: host.camera.encoder },
     hotspot: { mode: host.origin ? 'none' : host.hotspot.mode, interface: host.hotspot.interface },
     secrets: [...host.secrets],
+    // The health gate after a change reads the camera's stream; an origin has none of its own.
+    ...(host.origin ? {} : { health: { fps: host.camera.fps, statPort: host.stream.statPort, application: host.stream.application } }),
   };
 }
 
