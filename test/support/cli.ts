@@ -11,7 +11,18 @@ export interface CliResult {
 }
 
 export function camfleet(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  return run(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli', 'main.ts'), ...args], options);
+  return run(process.execPath, ['--import', 'tsx', join(root, 'provision', 'cli', 'main.ts'), ...withTestGate(args)], options);
+}
+
+/**
+ * Every provision a test runs passes the health gate, as an operator's does, but held for 2 s rather
+ * than the default 10 s: dozens of changing runs would otherwise spend minutes settling. A test that
+ * names --health-timeout itself (the gate's own, test/health-gate.e2e.test.ts) keeps its own; a plan
+ * applied from a file carries the gate it was made with.
+ */
+function withTestGate(args: string[]): string[] {
+  if (args[0] !== 'provision' || args.some((a) => a === '--health-timeout' || a.startsWith('--health-timeout=') || a.startsWith('--apply-plan'))) return args;
+  return [...args, '--health-timeout', '2'];
 }
 
 export function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
