@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { StreamerSettings } from './config.ts';
 import { chooseEncoder } from './encoder.ts';
-import { ffmpegArgs, sourcePath } from './ffmpeg-args.ts';
+import { captureArgs, captureProgram, ffmpegArgs, sourcePath } from './ffmpeg-args.ts';
 import type { Logger } from './log.ts';
 import { rtmpEndpoint, serverListening } from './rtmp-server.ts';
 import type { StatusReporter } from './status.ts';
@@ -46,6 +46,8 @@ export interface SupervisorOptions {
   log: Logger;
   status: StatusReporter;
   ffmpeg?: string;
+  /** The capture program for a libcamera camera (captureProgram unless a test says otherwise). */
+  capture?: string;
   timings?: Partial<SupervisorTimings>;
 }
 
@@ -64,6 +66,7 @@ export class Supervisor {
   private readonly log: Logger;
   private readonly status: StatusReporter;
   private readonly ffmpeg: string;
+  private readonly capture: string;
   private readonly t: SupervisorTimings;
   private readonly abort = new AbortController();
   private child: ChildProcess | undefined;
@@ -76,6 +79,7 @@ export class Supervisor {
     this.log = options.log;
     this.status = options.status;
     this.ffmpeg = options.ffmpeg ?? 'ffmpeg';
+    this.capture = options.capture ?? captureProgram;
     this.t = { ...defaultTimings, ...options.timings };
   }
 
@@ -185,10 +189,15 @@ export class Supervisor {
   private runFfmpeg(args: string[]): Promise<RunResult> {
     const started = Date.now();
     this.status.update({ state: 'connecting' });
+    // A libcamera camera: its capture writes raw frames into ffmpeg's stdin; it ends with ffmpeg
+    // (EOF one way, a signal the other), and the run ends only once both are gone, so the next run
+    // never finds the camera still held ("Failed to acquire camera").
+    const captureArgv = captureArgs(this.config);
+    const capture = captureArgv ? spawn(this.capture, captureArgv, { stdio: ['ignore', 'pipe', 'pipe'] }) : undefined;
     // The command never changes: the journal gets it once, not on every restart of a long outage.
-    const child = spawn(this.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.ffmpeg, args, { stdio: [capture?.stdout ?? 'ignore', 'pipe', 'pipe'] });
     this.child = child;
-    this.log('ffmpeg-start', this.argsLogged ? { pid: child.pid } : { pid: child.pid, args });
+    this.log('ffmpeg-start', this.argsLogged ? { pid: child.pid } : { pid: child.pid, args, ...(capture ? { capture: [this.capture, ...captureArgv!] } : {}) });
     this.argsLogged = true;
 
     let frames = 0;
@@ -216,10 +225,21 @@ export class Supervisor {
       }
     });
     // -loglevel error: every stderr line is worth keeping; a few per run go to the journal.
-    lineReader(child.stderr, (line) => {
+    const onError = (line: string): void => {
       errors.push(line);
       if (errors.length > 5) errors.shift();
       if (logged++ < 20) this.log('ffmpeg-error', { line });
+    };
+    lineReader(child.stderr, onError);
+    // The capture's own complaints (no such camera, a mode it cannot set) name the cause best.
+    lineReader(capture?.stderr ?? null, (line) => onError(`capture: ${line}`));
+    const captureGone = new Promise<void>((resolve) => {
+      if (!capture) return resolve();
+      capture.once('error', (e) => {
+        onError(`capture: cannot run ${this.capture}: ${e.message}`);
+        resolve();
+      });
+      capture.once('close', () => resolve());
     });
 
     const watchdog = setInterval(() => {
@@ -236,8 +256,15 @@ export class Supervisor {
     return new Promise((resolve) => {
       let spawnError: string | null = null;
       child.once('error', (e) => (spawnError = `cannot run ${this.ffmpeg}: ${e.message}`));
-      child.once('close', (code, signal) => {
+      child.once('close', async (code, signal) => {
         clearInterval(watchdog);
+        if (capture && capture.exitCode === null && capture.signalCode === null) {
+          capture.kill('SIGTERM');
+          const timer = setTimeout(() => capture.kill('SIGKILL'), this.t.stopGraceMs);
+          await captureGone;
+          clearTimeout(timer);
+        }
+        await captureGone;
         this.child = undefined;
         const error =
           spawnError ??
