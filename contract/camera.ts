@@ -81,6 +81,14 @@ export function libcameraId(device: string): string | undefined {
   return device.startsWith(libcameraPrefix) ? device.slice(libcameraPrefix.length) : undefined;
 }
 
+/** Where a camera's picture comes from, for people (`camfleet status`): `libcamera <id>`, `v4l2 /dev/video0`, ... */
+export function describeSource(device: string): string {
+  const id = libcameraId(device);
+  if (id !== undefined) return `libcamera ${id || '(first camera)'}`;
+  for (const kind of ['lavfi', 'file']) if (device.startsWith(`${kind}:`)) return `${kind} ${device.slice(kind.length + 1)}`;
+  return `v4l2 ${device}`;
+}
+
 /** The bitrate as the inventory and `--bitrate` write it: `2500k`, `2.5M` or `2500000`. */
 export const bitratePattern = /^([0-9]+(?:\.[0-9]+)?)([kM]?)$/;
 

@@ -19,6 +19,7 @@ import { hotspotPaths, hotspotUnits, isUnitFile, paths } from '../render/paths.t
 import type { DesiredState, ObservedState, OwedAction, Plan, Step } from '../types.ts';
 import { planFiles } from './files.ts';
 import { planUnits } from './units.ts';
+import { libcameraWarnings } from './libcamera-warnings.ts';
 
 export interface PlanOptions {
   /** The operator accepts that applying may cut off the SSH connection it runs over (--allow-ssh-cutoff). */
@@ -95,6 +96,7 @@ function sshCutOff(desired: DesiredState, observed: ObservedState, steps: Step[]
 function warnings(desired: DesiredState, observed: ObservedState): string[] {
   const out: string[] = [];
   if (!observed.camera) out.push('camera device not found: the streamer will wait for it');
+  out.push(...libcameraWarnings(desired, observed));
   if (desired.camera.encoder === 'h264_v4l2m2m' && observed.packages.ffmpeg && !observed.h264Encoders.includes('h264_v4l2m2m'))
     out.push('ffmpeg on this host offers no h264_v4l2m2m encoder (a Pi 5 has none): use encoder auto or libx264');
   return out;

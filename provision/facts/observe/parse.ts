@@ -2,6 +2,7 @@
 // named by their first field, except two tools' own output, passed through to save a process each:
 // sha256sum's lines, and `systemctl show`'s blocks between units-begin and units-end.
 import type { ObservedState, ObservedUnit } from '../../core/types.ts';
+import { parseLibcamera } from './libcamera.ts';
 
 const sha256sumLine = /^([0-9a-f]{64}) [ *](.+)$/;
 
@@ -17,6 +18,10 @@ export function parseObserved(stdout: string, desired: { packages: readonly stri
   };
   const unitNames = desired.units.map((u) => u.name);
   let unitBlocks: Map<string, string>[] | undefined;
+  // libcamera's lines, gathered and parsed at the end; tools = cam was there to ask.
+  let libcameraTools = false;
+  const libcameraList: string[] = [];
+  const libcameraInfo = new Map<number, string[]>();
   for (const line of stdout.split('\n')) {
     if (unitBlocks) {
       if (line === 'units-end') {
@@ -83,11 +88,20 @@ export function parseObserved(stdout: string, desired: { packages: readonly stri
       case 'leftover':
         if (f[0]) (observed.leftovers ??= []).push(f[0]);
         break;
+      case 'libcamera':
+        if (f[0] === 'tools') libcameraTools = true;
+        else if (f[0] === 'list') libcameraList.push(f.slice(1).join('\t'));
+        else if (f[0] === 'info' && f[1]) {
+          const n = Number(f[1]);
+          libcameraInfo.set(n, [...(libcameraInfo.get(n) ?? []), f.slice(2).join('\t')]);
+        }
+        break;
       case 'pending':
         if ((f[0] === 'restart' || f[0] === 'reload') && f[1]) observed.pending.push({ action: f[0], unit: f[1] });
         break;
     }
   }
+  if (libcameraTools) observed.libcamera = parseLibcamera(libcameraList, libcameraInfo);
   return observed;
 }
 

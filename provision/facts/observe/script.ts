@@ -4,6 +4,7 @@ import { lineList, patternList, withValues, wordList } from '../../transport/rem
 import { scriptFile } from '../../transport/remote-scripts.ts';
 import { paths } from '../../core/render/paths.ts';
 import { managedMarker } from '../../core/types.ts';
+import { libcameraId } from '../../../contract/camera.ts';
 
 /** What observe asks a host about: the parts of a desired state that name things on it. */
 export interface ObserveQuery {
@@ -38,6 +39,8 @@ export function observeScript(desired: ObserveQuery): string {
       PENDING: paths.pendingRestarts,
       // Listing encoders costs ffmpeg's start-up; only a host pinned to the hardware encoder needs it.
       ENCODERS: desired.camera.encoder === 'h264_v4l2m2m' ? 1 : 0,
+      // Which cameras libcamera sees costs a cam start per camera: only for a libcamera camera.
+      LIBCAMERA: libcameraId(desired.camera.device) === undefined ? 0 : 1,
       // Where staging leaves `.<name>.camfleet-XXXXXX` beside each target (stage-file.sh).
       STAGING_DIRS: lineList([...new Set(desired.files.map((f) => f.path.slice(0, f.path.lastIndexOf('/')) || '/'))]),
       // One directory a line: its path, a tab, then the name patterns of what may go with it.
@@ -54,6 +57,7 @@ function tabFree(path: string): string {
 
 /** What must exist on the host for the camera source: a device or a file; ffmpeg's lavfi test pattern needs nothing. */
 function cameraPath(device: string): string {
-  if (device.startsWith('lavfi:')) return '';
+  // A libcamera camera has no one device node to look for: observe asks libcamera instead.
+  if (device.startsWith('lavfi:') || libcameraId(device) !== undefined) return '';
   return device.startsWith('file:') ? device.slice('file:'.length) : device;
 }
