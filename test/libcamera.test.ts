@@ -1,0 +1,134 @@
+// A libcamera camera (issue 26), the parts that need no Pi: the inventory form and its located
+// errors, the libcamera part's packages, the capture and ffmpeg commands, and the plan's warnings.
+// The real capture runs in test/libcamera.e2e.test.ts (the VM lab Pi's vimc camera).
+import { describe, expect, it } from 'vitest';
+import { InventoryError, formatProblem } from '../provision/core/errors.ts';
+import { parseAndResolve } from '../provision/core/inventory/load.ts';
+import { makePlan } from '../provision/core/plan/plan.ts';
+import { libcameraWarnings } from '../provision/core/plan/libcamera-warnings.ts';
+import type { LibcameraCamera } from '../provision/core/types.ts';
+import { describeSource } from '../contract/camera.ts';
+import { defaultConfig, type StreamerSettings } from '../streamer/config.ts';
+import { captureArgs, ffmpegArgs, impliedCodec, sourcePath } from '../streamer/ffmpeg-args.ts';
+import { observeScript } from '../provision/facts/observe/script.ts';
+import { convergedObservation, render } from './support/fleet.ts';
+
+const fleet = (device: string, extra = '') => `hosts:
+  pi1:
+    address: 10.0.0.1
+    camera:
+      device: '${device}'
+      resolution: 640x480${extra}
+`;
+
+function problems(yaml: string): string[] {
+  try {
+    parseAndResolve('inventory.yaml', yaml, '/nonexistent', { env: {} });
+  } catch (e) {
+    if (e instanceof InventoryError) return e.problems.map(formatProblem);
+    throw e;
+  }
+  return [];
+}
+
+const vimc: LibcameraCamera = {
+  index: 1,
+  id: 'platform/vimc.0 Sensor B',
+  model: 'Sensor B',
+  modes: [{ format: 'BGR888', min: { width: 48, height: 48 }, max: { width: 4096, height: 2160 }, sizes: [] }],
+};
+
+describe('the inventory', () => {
+  it('takes libcamera:<id> and libcamera: alone (the first camera)', () => {
+    expect(problems(fleet('libcamera:/base/soc/i2c0mux/i2c@1/imx708@1a'))).toEqual([]);
+    expect(problems(fleet('libcamera:platform/vimc.0 Sensor B'))).toEqual([]);
+    expect(problems(fleet('libcamera:'))).toEqual([]);
+  });
+
+  it('refuses an id that would reach GStreamer or a shell as more than a value, at its place, with exit-2 problems', () => {
+    for (const bad of ['libcamera:a ! fakesink', 'libcamera:x"y', 'libcamera:$(reboot)', 'libcamera: padded ']) {
+      const found = problems(fleet(bad));
+      expect(found, bad).toHaveLength(1);
+      expect(found[0], bad).toMatch(/^inventory\.yaml:5:15 hosts\.pi1\.camera\.device: /);
+    }
+  });
+
+  it('refuses h264 pass-through for a libcamera camera (it delivers raw frames)', () => {
+    expect(problems(fleet('libcamera:', '\n      inputFormat: h264'))).toEqual([
+      'inventory.yaml:7:20 hosts.pi1.camera.inputFormat: a libcamera camera delivers raw frames that camfleet encodes: h264 pass-through does not apply',
+    ]);
+  });
+});
+
+describe('render', () => {
+  it('installs libcamera and GStreamer only on a host with a libcamera camera', () => {
+    const [lib] = render(fleet('libcamera:'));
+    const [v4l2] = render(fleet('/dev/video0'));
+    expect(lib!.packages).toEqual(expect.arrayContaining(['gstreamer1.0-libcamera', 'gstreamer1.0-tools', 'gstreamer1.0-plugins-base', 'libcamera-ipa', 'libcamera-tools']));
+    expect(v4l2!.packages.filter((p) => /camera|gstreamer/.test(p))).toEqual([]);
+    expect(lib!.files.find((f) => f.path === '/etc/camfleet/streamer.json')!.content).toContain('"device": "libcamera:"');
+  });
+});
+
+describe('the streamer', () => {
+  const cam: StreamerSettings = { ...defaultConfig, device: 'libcamera:platform/vimc.0 Sensor B', width: 320, height: 240, fps: 10, gop: 10, server: 'rtmp://127.0.0.1:1935/live', streamKey: 'cam' };
+
+  it('captures with libcamerasrc at the configured size and rate, raw I420 to stdout; the id stays one argv element', () => {
+    expect(captureArgs(cam)).toEqual([
+      '-q', '-e', 'libcamerasrc', 'camera-name=platform/vimc.0 Sensor B',
+      '!', 'video/x-raw,width=320,height=240', '!', 'videoconvert', '!', 'videoscale', '!', 'videorate',
+      '!', 'video/x-raw,format=I420,width=320,height=240,framerate=10/1', '!', 'fdsink', 'fd=1',
+    ]);
+    expect(captureArgs({ ...cam, device: 'libcamera:' })).not.toContain('camera-name=');
+    expect(captureArgs({ ...cam, device: '/dev/video0' })).toBeUndefined();
+  });
+
+  it('ffmpeg reads those frames from stdin into the usual encoder; no device path to wait for', () => {
+    const args = ffmpegArgs(cam, 'libx264');
+    expect(args.slice(args.indexOf('-f'), args.indexOf('-i') + 2)).toEqual(['-f', 'rawvideo', '-pixel_format', 'yuv420p', '-video_size', '320x240', '-framerate', '10', '-i', 'pipe:0']);
+    expect(args).toContain('libx264');
+    expect(sourcePath(cam.device)).toBeUndefined();
+    // inputFormat h264 means a camera's own H.264 for V4L2; never for libcamera's raw frames.
+    expect(impliedCodec({ ...cam, encoder: 'auto', inputFormat: 'h264' })).toBeUndefined();
+  });
+});
+
+describe('observe and plan', () => {
+  it('observe asks libcamera only for a libcamera camera', () => {
+    expect(observeScript(render(fleet('libcamera:'))[0]!)).toMatch(/^export LIBCAMERA=1$|LIBCAMERA='?1'?/m);
+    expect(observeScript(render(fleet('/dev/video0'))[0]!)).toMatch(/LIBCAMERA='?0'?/);
+  });
+
+  it('warns, before anything is written, of a camera libcamera does not see, naming those it does', () => {
+    const [desired] = render(fleet('libcamera:/base/soc/i2c0mux/i2c@1/imx708@1a'));
+    const plan = makePlan(desired!, { ...convergedObservation(desired!), libcamera: [vimc] });
+    expect(plan.warnings).toEqual(['libcamera camera "/base/soc/i2c0mux/i2c@1/imx708@1a" not found: libcamera sees platform/vimc.0 Sensor B (Sensor B); the streamer will retry until it appears']);
+    expect(libcameraWarnings(desired!, { ...convergedObservation(desired!), libcamera: [] })[0]).toMatch(/^libcamera sees no camera/);
+  });
+
+  it('warns of a size the camera has no mode for; the first camera stands for libcamera:', () => {
+    const [desired] = render(fleet('libcamera:'));
+    const observed = { ...convergedObservation(desired!), libcamera: [vimc] };
+    expect(libcameraWarnings(desired!, observed)).toEqual([]);
+    const big = { ...desired!, camera: { ...desired!.camera, size: { width: 4608, height: 2592 } } };
+    expect(libcameraWarnings(big, observed)).toEqual(['libcamera camera platform/vimc.0 Sensor B (Sensor B) offers no 4608x2592 mode: its modes are BGR888 48x48-4096x2160']);
+    // Modes unknown (the streamer holds the camera): no guess.
+    expect(libcameraWarnings(big, { ...observed, libcamera: [{ ...vimc, modes: [], modesUnknown: 'Failed to acquire camera' }] })).toEqual([]);
+    // cam not installed yet (a first run): said once, not as a missing camera.
+    expect(libcameraWarnings(desired!, convergedObservation(desired!))).toEqual([expect.stringMatching(/not installed yet/)]);
+  });
+
+  it('a V4L2 camera gets no libcamera warning', () => {
+    const [desired] = render(fleet('/dev/video0'));
+    expect(libcameraWarnings(desired!, convergedObservation(desired!))).toEqual([]);
+  });
+});
+
+describe('status', () => {
+  it('names the source', () => {
+    expect(describeSource('libcamera:/base/soc/i2c0mux/i2c@1/imx708@1a')).toBe('libcamera /base/soc/i2c0mux/i2c@1/imx708@1a');
+    expect(describeSource('libcamera:')).toBe('libcamera (first camera)');
+    expect(describeSource('/dev/video0')).toBe('v4l2 /dev/video0');
+    expect(describeSource('lavfi:testsrc2')).toBe('lavfi testsrc2');
+  });
+});
