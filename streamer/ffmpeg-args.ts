@@ -31,14 +31,19 @@ export function sourcePath(device: string): string | undefined {
 /** The program that captures a libcamera camera for ffmpeg: GStreamer's, on Debian and Raspberry Pi OS alike. */
 export const captureProgram = 'gst-launch-1.0';
 
+/** A size or up to 16 pixels less, as a GStreamer caps range. */
+const near = (n: number): string => `[${Math.max(16, n - 16)},${n}]`;
+
 /**
  * The capture in front of ffmpeg, for a source ffmpeg cannot open itself (libcamera): its argv
  * (for captureProgram), writing raw I420 frames at the configured size and rate to stdout, which
  * becomes ffmpeg's stdin. Undefined for the sources ffmpeg reads directly.
  *
- * libcamerasrc is asked for the configured size (libcamera picks the sensor mode and has the ISP
- * scale to it); videoconvert/videoscale cover a camera that delivers another format or only a near
- * size (vimc's RGB), and videorate makes the rate exact whatever the sensor's own pace.
+ * libcamerasrc is asked for the configured size or a little less (libcamera picks the sensor mode
+ * and has the ISP scale to it, but may round the size down to what its hardware aligns to: vimc
+ * wants multiples of 6); videoconvert/videoscale then deliver exactly the configured format and
+ * size, and videorate makes the rate exact whatever the sensor's own pace. Without the size, 0.0.3's
+ * libcamerasrc would capture at the camera's default (1080p) and scale it down.
  * gst-launch escapes each argv element itself, so an id with spaces stays one property value.
  */
 export function captureArgs(c: CameraConfig): string[] | undefined {
@@ -49,7 +54,7 @@ export function captureArgs(c: CameraConfig): string[] | undefined {
     '-e',
     'libcamerasrc',
     ...(source.id ? [`camera-name=${source.id}`] : []),
-    '!', `video/x-raw,width=${c.width},height=${c.height}`,
+    '!', `video/x-raw,width=${near(c.width)},height=${near(c.height)}`,
     '!', 'videoconvert',
     '!', 'videoscale',
     '!', 'videorate',

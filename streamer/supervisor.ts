@@ -27,6 +27,8 @@ export interface SupervisorTimings {
   stallMs: number;
   /** Before the first frame (opening the camera, the RTMP handshake), allow this long instead. */
   firstFrameMs: number;
+  /** ... and this long for a libcamera camera: its capture starts GStreamer, libcamera and its IPA process first. */
+  libcameraFirstFrameMs: number;
   /** SIGTERM to ffmpeg, then SIGKILL after this. */
   stopGraceMs: number;
 }
@@ -38,6 +40,7 @@ export const defaultTimings: SupervisorTimings = {
   devicePollMs: 500,
   stallMs: 4000,
   firstFrameMs: 10_000,
+  libcameraFirstFrameMs: 30_000,
   stopGraceMs: 1200,
 };
 
@@ -200,6 +203,7 @@ export class Supervisor {
     this.log('ffmpeg-start', this.argsLogged ? { pid: child.pid } : { pid: child.pid, args, ...(capture ? { capture: [this.capture, ...captureArgv!] } : {}) });
     this.argsLogged = true;
 
+    const firstFrameMs = capture ? Math.max(this.t.firstFrameMs, this.t.libcameraFirstFrameMs) : this.t.firstFrameMs;
     let frames = 0;
     let lastProgressAt = started;
     let streaming = false;
@@ -244,7 +248,7 @@ export class Supervisor {
 
     const watchdog = setInterval(() => {
       const silentMs = Date.now() - lastProgressAt;
-      if (stalled || silentMs < (streaming ? this.t.stallMs : this.t.firstFrameMs)) return;
+      if (stalled || silentMs < (streaming ? this.t.stallMs : firstFrameMs)) return;
       stalled = true;
       this.log('ffmpeg-stalled', { frames, silentMs });
       child.kill('SIGTERM');
@@ -268,7 +272,7 @@ export class Supervisor {
         this.child = undefined;
         const error =
           spawnError ??
-          (stalled ? `no frames for ${Math.round((streaming ? this.t.stallMs : this.t.firstFrameMs) / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
+          (stalled ? `no frames for ${Math.round((streaming ? this.t.stallMs : firstFrameMs) / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
         const now = Date.now();
         resolve({ code, signal, ranMs: now - started, streamedMs: streaming ? now - streamingAt : 0, error });
       });

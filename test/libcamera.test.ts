@@ -76,7 +76,7 @@ describe('the streamer', () => {
   it('captures with libcamerasrc at the configured size and rate, raw I420 to stdout; the id stays one argv element', () => {
     expect(captureArgs(cam)).toEqual([
       '-q', '-e', 'libcamerasrc', 'camera-name=platform/vimc.0 Sensor B',
-      '!', 'video/x-raw,width=320,height=240', '!', 'videoconvert', '!', 'videoscale', '!', 'videorate',
+      '!', 'video/x-raw,width=[304,320],height=[224,240]', '!', 'videoconvert', '!', 'videoscale', '!', 'videorate',
       '!', 'video/x-raw,format=I420,width=320,height=240,framerate=10/1', '!', 'fdsink', 'fd=1',
     ]);
     expect(captureArgs({ ...cam, device: 'libcamera:' })).not.toContain('camera-name=');
