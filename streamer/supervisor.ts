@@ -196,7 +196,9 @@ export class Supervisor {
     // (EOF one way, a signal the other), and the run ends only once both are gone, so the next run
     // never finds the camera still held ("Failed to acquire camera").
     const captureArgv = captureArgs(this.config);
-    const capture = captureArgv ? spawn(this.capture, captureArgv, { stdio: ['ignore', 'pipe', 'pipe'] }) : undefined;
+    // libcamera logs every start at INFO on stderr: only its warnings and errors are worth keeping.
+    const captureEnv = { ...process.env, LIBCAMERA_LOG_LEVELS: process.env.LIBCAMERA_LOG_LEVELS ?? '*:WARN' };
+    const capture = captureArgv ? spawn(this.capture, captureArgv, { stdio: ['ignore', 'pipe', 'pipe'], env: captureEnv }) : undefined;
     // The command never changes: the journal gets it once, not on every restart of a long outage.
     const child = spawn(this.ffmpeg, args, { stdio: [capture?.stdout ?? 'ignore', 'pipe', 'pipe'] });
     this.child = child;
