@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InventoryError, formatProblem } from '../provision/core/errors.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { makePlan } from '../provision/core/plan/plan.ts';
+import { formatPlan, planToJson } from '../provision/core/plan/format.ts';
 import { libcameraWarnings } from '../provision/core/plan/libcamera-warnings.ts';
 import type { LibcameraCamera } from '../provision/core/types.ts';
 import { describeSource } from '../contract/camera.ts';
@@ -116,6 +117,15 @@ describe('observe and plan', () => {
     expect(libcameraWarnings(big, { ...observed, libcamera: [{ ...vimc, modes: [], modesUnknown: 'Failed to acquire camera' }] })).toEqual([]);
     // cam not installed yet (a first run): said once, not as a missing camera.
     expect(libcameraWarnings(desired!, convergedObservation(desired!))).toEqual([expect.stringMatching(/not installed yet/)]);
+  });
+
+  it('the plan shows the cameras libcamera sees, with their modes, in text and JSON', () => {
+    const [desired] = render(fleet('libcamera:'));
+    const plan = makePlan(desired!, { ...convergedObservation(desired!), libcamera: [vimc] });
+    expect(formatPlan(plan)).toContain('  · libcamera camera 1: platform/vimc.0 Sensor B (Sensor B), modes BGR888 48x48-4096x2160');
+    expect(planToJson(plan).libcamera).toEqual([vimc]);
+    const [v4l2] = render(fleet('/dev/video0'));
+    expect(makePlan(v4l2!, { ...convergedObservation(v4l2!), libcamera: [vimc] }).libcamera).toBeUndefined();
   });
 
   it('a V4L2 camera gets no libcamera warning', () => {

@@ -291,4 +291,6 @@ export interface Plan {
   steps: Step[];
   /** Things observed that the operator should know but that need no step (no camera, no hw encoder). */
   warnings: string[];
+  /** For a libcamera camera: the cameras libcamera on the host sees, as observed (absent before its tools are installed). */
+  libcamera?: LibcameraCamera[];
 }

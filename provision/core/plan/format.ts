@@ -3,6 +3,7 @@
 import type { Plan, Step } from '../types.ts';
 import { describeStep } from './describe.ts';
 import { changeCount } from './steps.ts';
+import { describeCameras } from './libcamera-warnings.ts';
 
 // `·` marks the steps that are how changes land (lock, commit, clear the note, verify), not changes.
 const symbol: Record<Step['kind'], string> = {
@@ -39,6 +40,7 @@ export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string
     }
   }
   for (const w of plan.warnings) lines.push(`  ! ${w}`);
+  if (plan.libcamera) for (const c of describeCameras(plan.libcamera)) lines.push(`  · ${c}`);
   return lines.join('\n');
 }
 
@@ -53,5 +55,6 @@ export function planToJson(plan: Plan) {
         : { ...s, description: describeStep(s) },
     ),
     warnings: plan.warnings,
+    ...(plan.libcamera ? { libcamera: plan.libcamera } : {}),
   };
 }

@@ -24,6 +24,17 @@ export function libcameraWarnings(desired: DesiredState, observed: ObservedState
   return [`libcamera camera ${camera.id} (${camera.model}) offers no ${size.width}x${size.height} mode: its modes are ${describeModes(camera)}`];
 }
 
+/** The cameras observed, for the plan to show: only for a libcamera camera, once libcamera's tools are there. */
+export function libcameraSeen(desired: DesiredState, observed: ObservedState): { libcamera?: LibcameraCamera[] } {
+  return libcameraId(desired.camera.device) !== undefined && observed.libcamera ? { libcamera: observed.libcamera } : {};
+}
+
+/** One line per camera, as the plan prints them. */
+export function describeCameras(cameras: readonly LibcameraCamera[]): string[] {
+  if (!cameras.length) return ['libcamera sees no camera'];
+  return cameras.map((c) => `libcamera camera ${c.index}: ${c.id} (${c.model}), modes ${c.modes.length ? describeModes(c) : `unknown (${c.modesUnknown ?? 'not read'})`}`);
+}
+
 /** Does the camera deliver width x height: a size it lists, or one within a format's range. */
 export function offersSize(camera: LibcameraCamera, width: number, height: number): boolean {
   const size = `${width}x${height}`;

@@ -19,7 +19,7 @@ import { hotspotPaths, hotspotUnits, isUnitFile, paths } from '../render/paths.t
 import type { DesiredState, ObservedState, OwedAction, Plan, Step } from '../types.ts';
 import { planFiles } from './files.ts';
 import { planUnits } from './units.ts';
-import { libcameraWarnings } from './libcamera-warnings.ts';
+import { libcameraSeen, libcameraWarnings } from './libcamera-warnings.ts';
 
 export interface PlanOptions {
   /** The operator accepts that applying may cut off the SSH connection it runs over (--allow-ssh-cutoff). */
@@ -50,7 +50,8 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
   }
   const changes = [...before, ...after];
   const found = warnings(desired, observed);
-  if (changes.length === 0) return { host: desired.host, steps: [], warnings: found };
+  const seen = libcameraSeen(desired, observed);
+  if (changes.length === 0) return { host: desired.host, steps: [], warnings: found, ...seen };
 
   const cutsOffSsh = sshCutOff(desired, observed, changes);
   const owed: OwedAction[] = after.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
@@ -64,7 +65,7 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
     { kind: 'verify', units: desired.units.filter((u) => u.active).map((u) => u.name), ports: [...desired.listen] },
   ];
   // Allowed to go ahead, the operator is still told the connection will drop.
-  return { host: desired.host, steps, warnings: [...found, ...(cutsOffSsh && options.allowSshCutoff ? [cutsOffSsh] : [])] };
+  return { host: desired.host, steps, warnings: [...found, ...(cutsOffSsh && options.allowSshCutoff ? [cutsOffSsh] : [])], ...seen };
 }
 
 /**
