@@ -51,6 +51,8 @@ describe.skipIf(!!why)('a libcamera camera (the VM lab Pi\'s vimc)', () => {
   it('a plan for a camera libcamera does not see says so, naming the ones it does, before anything is written', slow, async () => {
     const r = await provision('libcamera:platform/vimc.0 Sensor Z', '--check');
     expect(r.stdout + r.stderr).toContain(`libcamera camera "platform/vimc.0 Sensor Z" not found: libcamera sees ${cameraId}`);
+    // Observe's view of it, with the modes libcamera offers (nothing holds the camera yet).
+    expect(r.stdout).toMatch(new RegExp(`· libcamera camera 1: ${cameraId.replace(/[.]/g, '\\.')} \\(.+\\), modes \\S+ \\d+x\\d+-\\d+x\\d+`));
     expect(asRoot(vm, 'ls /etc/camfleet 2>/dev/null | wc -l').trim()).toBe('0');
   });
 
