@@ -13,6 +13,11 @@ import { defaultConfig, type StreamerSettings } from '../streamer/config.ts';
 import { captureArgs, ffmpegArgs, impliedCodec, sourcePath } from '../streamer/ffmpeg-args.ts';
 import { observeScript } from '../provision/facts/observe/script.ts';
 import { convergedObservation, render } from './support/fleet.ts';
+import { parseLibcamera } from '../provision/facts/observe/libcamera.ts';
+import { parseObserved } from '../provision/facts/observe/parse.ts';
+import { readFileSync } from 'node:fs';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/libcamera/${name}`, import.meta.url), 'utf8').trimEnd().split('\n');
 
 const fleet = (device: string, extra = '') => `hosts:
   pi1:
@@ -95,6 +100,29 @@ describe('the streamer', () => {
 });
 
 describe('observe and plan', () => {
+  it("reads libcamera's cameras from cam's own output, recorded on the VM lab Pi's vimc", () => {
+    const [camera] = parseLibcamera(fixture('vimc-cam-l.txt'), new Map([[1, fixture('vimc-cam-c1-I.head80.txt')]]));
+    expect(camera).toMatchObject({ index: 1, id: 'platform/vimc.0 Sensor B', model: 'Sensor B' });
+    expect(camera!.modes.map((m) => `${m.format} ${m.min.width}x${m.min.height}-${m.max.width}x${m.max.height}`)).toEqual(['BGR888 48x48-4096x2160', 'RGB888 48x48-4096x2160']);
+    expect(camera!.modes[0]!.sizes).toHaveLength(48);
+    expect(camera!.modes[0]!.sizes).toEqual(expect.arrayContaining(['320x240', '1280x720', '1920x1080', '4096x2160']));
+    expect(camera!.modesUnknown).toBeUndefined();
+  });
+
+  // cam 0.0.3's message for a camera another process holds, as its source prints it (not recorded here).
+  it("a camera cam could not open (the streamer holds it) is listed with its modes unknown, in cam's words", () => {
+    const [camera] = parseLibcamera(fixture('vimc-cam-l.txt'), new Map([[1, ['[0:00:01.0] [9] ERROR Camera camera.cpp:1 Camera in Running state trying acquire()', 'Failed to acquire camera platform/vimc.0 Sensor B']]]));
+    expect(camera).toMatchObject({ id: 'platform/vimc.0 Sensor B', modes: [], modesUnknown: 'Failed to acquire camera platform/vimc.0 Sensor B' });
+  });
+
+  it("observe's lines: cameras when cam is there, nothing (not 'no camera') when it is not", () => {
+    const desired = render(fleet('libcamera:'))[0]!;
+    const lines = ['os\tdebian\t12', 'libcamera\ttools', ...fixture('vimc-cam-l.txt').map((l) => `libcamera\tlist\t${l}`), ...fixture('vimc-cam-c1-I.head80.txt').map((l) => `libcamera\tinfo\t1\t${l}`)];
+    expect(parseObserved(lines.join('\n'), desired).libcamera?.map((c) => c.id)).toEqual(['platform/vimc.0 Sensor B']);
+    expect(parseObserved(['os\tdebian\t12', 'libcamera\ttools', 'libcamera\tlist\t'].join('\n'), desired).libcamera).toEqual([]);
+    expect(parseObserved('os\tdebian\t12', desired).libcamera).toBeUndefined();
+  });
+
   it('observe asks libcamera only for a libcamera camera', () => {
     expect(observeScript(render(fleet('libcamera:'))[0]!)).toMatch(/^export LIBCAMERA=1$|LIBCAMERA='?1'?/m);
     expect(observeScript(render(fleet('/dev/video0'))[0]!)).toMatch(/LIBCAMERA='?0'?/);

@@ -118,6 +118,8 @@ fi
 # Lines are passed through as they are, numbered by camera: libcamera.ts parses them.
 if [ "$LIBCAMERA" = 1 ]; then
   if command -v cam >/dev/null 2>&1; then
+    # libcamera logs its start-up (INFO, WARN for a sensor it has no data on) on stderr: errors only.
+    export LIBCAMERA_LOG_LEVELS='*:ERROR'
     printf 'libcamera\ttools\n'
     list=$(timeout 20 cam -l 2>/dev/null)
     printf '%s\n' "$list" | sed -n 's/^/libcamera\tlist\t/p'
