@@ -6,7 +6,6 @@
 #   MARKER            the line a file camfleet wrote carries in its first lines
 #   PENDING           the note of restarts an interrupted run owes
 #   ENCODERS          1: list ffmpeg's H.264 encoders (costs ffmpeg's start-up)
-#   LIBCAMERA         1: list the cameras libcamera sees, and their modes (libcamera.ts parses them)
 #   STAGING_DIRS      the folders of the files camfleet writes, one a line
 #   ABSENT_DIRS       folders to remove: "path<TAB>patterns" a line (see removable_dir below)
 #   SSH_CONNECTION    the login's "client port server port"
@@ -112,20 +111,5 @@ if [ -f "$PENDING" ]; then sed 's/^/pending\t/' "$PENDING"; fi
 
 if [ "$ENCODERS" = 1 ] && command -v ffmpeg >/dev/null 2>&1; then
   ffmpeg -hide_banner -encoders 2>/dev/null | awk '$1 ~ /^V/ && /H\.264/ {print "encoder\t" $2}'
-fi
-# The cameras libcamera sees: `cam -l` takes no camera, so it lists one the streamer is capturing;
-# `cam -c N -I` (a camera's modes) has to take it and says nothing useful while it is in use.
-# Lines are passed through as they are, numbered by camera: libcamera.ts parses them.
-if [ "$LIBCAMERA" = 1 ]; then
-  if command -v cam >/dev/null 2>&1; then
-    # libcamera logs its start-up (INFO, WARN for a sensor it has no data on) on stderr: errors only.
-    export LIBCAMERA_LOG_LEVELS='*:ERROR'
-    printf 'libcamera\ttools\n'
-    list=$(timeout 20 cam -l 2>/dev/null)
-    printf '%s\n' "$list" | sed -n 's/^/libcamera\tlist\t/p'
-    for n in $(printf '%s\n' "$list" | sed -n 's/^\([0-9][0-9]*\): .*/\1/p'); do
-      timeout 20 cam -c "$n" -I 2>&1 | sed -n "s/^/libcamera\tinfo\t$n\t/p"
-    done
-  fi
 fi
 exit 0

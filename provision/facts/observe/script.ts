@@ -30,7 +30,9 @@ export function observeQuery(desired: ObserveQuery): ObserveQuery {
 }
 
 export function observeScript(desired: ObserveQuery): string {
-  return withValues(scriptFile('facts/observe/observe.sh'), {
+  // Which cameras libcamera sees costs a cam start per camera: asked only for a libcamera camera.
+  const libcamera = libcameraId(desired.camera.device) === undefined ? '' : scriptFile('facts/observe/libcamera.sh');
+  return withValues(libcamera + scriptFile('facts/observe/observe.sh'), {
     env: {
       PACKAGES: wordList(desired.packages),
       UNITS: wordList(desired.units.map((u) => u.name)),
@@ -39,8 +41,6 @@ export function observeScript(desired: ObserveQuery): string {
       PENDING: paths.pendingRestarts,
       // Listing encoders costs ffmpeg's start-up; only a host pinned to the hardware encoder needs it.
       ENCODERS: desired.camera.encoder === 'h264_v4l2m2m' ? 1 : 0,
-      // Which cameras libcamera sees costs a cam start per camera: only for a libcamera camera.
-      LIBCAMERA: libcameraId(desired.camera.device) === undefined ? 0 : 1,
       // Where staging leaves `.<name>.camfleet-XXXXXX` beside each target (stage-file.sh).
       STAGING_DIRS: lineList([...new Set(desired.files.map((f) => f.path.slice(0, f.path.lastIndexOf('/')) || '/'))]),
       // One directory a line: its path, a tab, then the name patterns of what may go with it.
