@@ -72,6 +72,9 @@ describe.skipIf(!!why)('a libcamera camera (the VM lab Pi\'s vimc)', () => {
     expect(processes).toMatch(/ffmpeg .*-f rawvideo -pixel_format yuv420p -video_size 320x240 -framerate 10 -i pipe:0/);
     expect(asRoot(vm, 'fuser /dev/video0 2>/dev/null || true').trim()).toBe('');
     expect(ffprobe(url).codec).toBe('h264');
+    // status names the source beside the live stream.
+    const st = await camfleet(['status', '--inventory', inventory(`libcamera:${cameraId}`), '--host', 'vm1', '--json']);
+    expect(JSON.parse(st.stdout)[0], st.stdout + st.stderr).toMatchObject({ host: 'vm1', source: `libcamera ${cameraId}`, live: true });
   });
 
   it('the re-run changes nothing and restarts nothing', slow, async () => {
