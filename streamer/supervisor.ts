@@ -201,6 +201,9 @@ export class Supervisor {
     const capture = captureArgv ? spawn(this.capture, captureArgv, { stdio: ['ignore', 'pipe', 'pipe'], env: captureEnv }) : undefined;
     // The command never changes: the journal gets it once, not on every restart of a long outage.
     const child = spawn(this.ffmpeg, args, { stdio: [capture?.stdout ?? 'ignore', 'pipe', 'pipe'] });
+    // ffmpeg has its own copy of the pipe now; ours would start reading frames (a child's stdout
+    // socket reads as soon as it exists) and keep the pipe open after ffmpeg is gone.
+    capture?.stdout?.destroy();
     this.child = child;
     this.log('ffmpeg-start', this.argsLogged ? { pid: child.pid } : { pid: child.pid, args, ...(capture ? { capture: [this.capture, ...captureArgv!] } : {}) });
     this.argsLogged = true;
