@@ -70,7 +70,9 @@ describe.skipIf(!!why)('a libcamera camera (the VM lab Pi\'s vimc)', () => {
     const processes = asRoot(vm, 'ps -eo args --no-headers | grep -E "^(gst-launch|ffmpeg)" || true');
     expect(processes).toContain(`libcamerasrc camera-name=${cameraId}`);
     expect(processes).toMatch(/ffmpeg .*-f rawvideo -pixel_format yuv420p -video_size 320x240 -framerate 10 -i pipe:0/);
-    expect(asRoot(vm, 'fuser /dev/video0 2>/dev/null || true').trim()).toBe('');
+    const holders = (dev: string) => asRoot(vm, `for f in $(find /proc/[0-9]*/fd -lname '${dev}' 2>/dev/null); do p=\${f#/proc/}; cat /proc/\${p%%/*}/comm; done | sort -u`).trim();
+    expect(holders('/dev/media*')).toMatch(/gst-launch/);
+    expect(holders('/dev/video0')).toBe('');
     expect(ffprobe(url).codec).toBe('h264');
     // status names the source beside the live stream. Under TCG emulation on a busy machine the
     // vimc capture can stall past the streamer's 4 s watchdog and be restarted (said in its status:

@@ -156,6 +156,14 @@ describe('observe and plan', () => {
     expect(makePlan(v4l2!, { ...convergedObservation(v4l2!), libcamera: [vimc] }).libcamera).toBeUndefined();
   });
 
+  it('a camera in use (libcamera 0.0.3 then lists none) is not reported missing', () => {
+    const [desired] = render(fleet('libcamera:platform/vimc.0 Sensor B'));
+    const plan = makePlan(desired!, { ...convergedObservation(desired!), libcamera: [], libcameraInUse: true });
+    expect(plan.warnings).toEqual([]);
+    expect(formatPlan(plan)).toContain('· libcamera lists no free camera: one is in use (the streamer capturing it)');
+    expect(parseObserved('os\tdebian\t12\nlibcamera\ttools\nlibcamera\tinuse\n', desired!).libcameraInUse).toBe(true);
+  });
+
   it('a V4L2 camera gets no libcamera warning', () => {
     const [desired] = render(fleet('/dev/video0'));
     expect(libcameraWarnings(desired!, convergedObservation(desired!))).toEqual([]);

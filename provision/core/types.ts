@@ -205,6 +205,8 @@ export interface ObservedState {
   dirs?: Record<string, string[]>;
   /** For a libcamera camera: the cameras libcamera sees (`cam -l`); absent when its tools are not installed yet. */
   libcamera?: LibcameraCamera[];
+  /** A process holds a media device (the streamer capturing): libcamera 0.0.3 then lists no camera on it to anyone else. */
+  libcameraInUse?: boolean;
 }
 
 /** A camera libcamera sees, as `cam -l` and `cam -c N -I` tell it. */
@@ -293,4 +295,6 @@ export interface Plan {
   warnings: string[];
   /** For a libcamera camera: the cameras libcamera on the host sees, as observed (absent before its tools are installed). */
   libcamera?: LibcameraCamera[];
+  /** ... and whether one was in use (then libcamera 0.0.3 does not list it). */
+  libcameraInUse?: boolean;
 }

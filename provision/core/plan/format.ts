@@ -40,7 +40,7 @@ export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string
     }
   }
   for (const w of plan.warnings) lines.push(`  ! ${w}`);
-  if (plan.libcamera) for (const c of describeCameras(plan.libcamera)) lines.push(`  · ${c}`);
+  if (plan.libcamera) for (const c of describeCameras(plan.libcamera, plan.libcameraInUse)) lines.push(`  · ${c}`);
   return lines.join('\n');
 }
 
@@ -55,6 +55,6 @@ export function planToJson(plan: Plan) {
         : { ...s, description: describeStep(s) },
     ),
     warnings: plan.warnings,
-    ...(plan.libcamera ? { libcamera: plan.libcamera } : {}),
+    ...(plan.libcamera ? { libcamera: plan.libcamera, libcameraInUse: !!plan.libcameraInUse } : {}),
   };
 }

@@ -13,6 +13,8 @@ export function libcameraWarnings(desired: DesiredState, observed: ObservedState
   const seen = cameras.map((c) => `${c.id} (${c.model})`).join(', ');
   const camera = id ? cameras.find((c) => c.id === id) : cameras[0];
   if (!camera) {
+    // A camera in use (the streamer capturing it) is not listed by libcamera 0.0.3: no guess then.
+    if (observed.libcameraInUse) return [];
     return [
       cameras.length
         ? `libcamera camera ${JSON.stringify(id)} not found: libcamera sees ${seen}; the streamer will retry until it appears`
@@ -25,13 +27,14 @@ export function libcameraWarnings(desired: DesiredState, observed: ObservedState
 }
 
 /** The cameras observed, for the plan to show: only for a libcamera camera, once libcamera's tools are there. */
-export function libcameraSeen(desired: DesiredState, observed: ObservedState): { libcamera?: LibcameraCamera[] } {
-  return libcameraId(desired.camera.device) !== undefined && observed.libcamera ? { libcamera: observed.libcamera } : {};
+export function libcameraSeen(desired: DesiredState, observed: ObservedState): { libcamera?: LibcameraCamera[]; libcameraInUse?: boolean } {
+  if (libcameraId(desired.camera.device) === undefined || !observed.libcamera) return {};
+  return { libcamera: observed.libcamera, ...(observed.libcameraInUse ? { libcameraInUse: true } : {}) };
 }
 
 /** One line per camera, as the plan prints them. */
-export function describeCameras(cameras: readonly LibcameraCamera[]): string[] {
-  if (!cameras.length) return ['libcamera sees no camera'];
+export function describeCameras(cameras: readonly LibcameraCamera[], inUse = false): string[] {
+  if (!cameras.length) return [inUse ? 'libcamera lists no free camera: one is in use (the streamer capturing it)' : 'libcamera sees no camera'];
   return cameras.map((c) => `libcamera camera ${c.index}: ${c.id} (${c.model}), modes ${c.modes.length ? describeModes(c) : `unknown (${c.modesUnknown ?? 'not read'})`}`);
 }
 

@@ -10,6 +10,9 @@ if command -v cam >/dev/null 2>&1; then
   printf 'libcamera\ttools\n'
   list=$(timeout 20 cam -l 2>/dev/null)
   printf '%s\n' "$list" | sed -n 's/^/libcamera\tlist\t/p'
+  # libcamera 0.0.3 lists no camera whose media device another process holds (the streamer
+  # capturing it): say whether one is held, so that is not taken for a missing camera.
+  if [ -n "$(find /proc/[0-9]*/fd -lname '/dev/media*' 2>/dev/null | head -n 1)" ]; then printf 'libcamera\tinuse\n'; fi
   for n in $(printf '%s\n' "$list" | sed -n 's/^\([0-9][0-9]*\): .*/\1/p'); do
     timeout 20 cam -c "$n" -I 2>&1 | sed -n "s/^/libcamera\tinfo\t$n\t/p"
   done

@@ -90,6 +90,7 @@ export function parseObserved(stdout: string, desired: { packages: readonly stri
         break;
       case 'libcamera':
         if (f[0] === 'tools') libcameraTools = true;
+        else if (f[0] === 'inuse') observed.libcameraInUse = true;
         else if (f[0] === 'list') libcameraList.push(f.slice(1).join('\t'));
         else if (f[0] === 'info' && f[1]) {
           const n = Number(f[1]);
