@@ -19,6 +19,10 @@ export interface CameraConfig {
    *   size and fps, paced in real time — a camera stand-in for tests and the lab;
    * - `file:<path>`: a recorded or piped stream in `inputFormat` (a FIFO works), read in real
    *   time; waited for like a device, so tests can unplug and replug a "camera" without V4L2.
+   * - `libcamera:<id>`: a camera libcamera drives (a Raspberry Pi Camera Module on the CSI
+   *   connector), by its libcamera id, e.g. `libcamera:/base/soc/i2c0mux/i2c@1/imx708@1a`;
+   *   `libcamera:` alone is the first camera libcamera lists. Captured through GStreamer's
+   *   libcamerasrc as raw frames (inputFormat does not apply) into the same encoder.
    */
   device: string;
   inputFormat: InputFormat;
@@ -62,6 +66,29 @@ export const defaultCamera: CameraConfig = {
   gop: 30,
 };
 
+/** The device form of a libcamera camera: `libcamera:<id>`. */
+export const libcameraPrefix = 'libcamera:';
+
+/**
+ * A libcamera camera id as libcamera prints it (`/base/soc/i2c0mux/i2c@1/imx708@1a` on a Pi,
+ * `platform/vimc.0 Sensor B` for the kernel's vimc): it goes into a GStreamer pipeline's property
+ * and observe's shell, so nothing that quotes, escapes or links pipeline elements (`!`) is allowed.
+ */
+export const libcameraIdPattern = /^[A-Za-z0-9 /@._:,+-]{0,255}$/;
+
+/** The libcamera id of a `libcamera:` device ('' for the first camera), undefined for any other device. */
+export function libcameraId(device: string): string | undefined {
+  return device.startsWith(libcameraPrefix) ? device.slice(libcameraPrefix.length) : undefined;
+}
+
+/** Where a camera's picture comes from, for people (`camfleet status`): `libcamera <id>`, `v4l2 /dev/video0`, ... */
+export function describeSource(device: string): string {
+  const id = libcameraId(device);
+  if (id !== undefined) return `libcamera ${id || '(first camera)'}`;
+  for (const kind of ['lavfi', 'file']) if (device.startsWith(`${kind}:`)) return `${kind} ${device.slice(kind.length + 1)}`;
+  return `v4l2 ${device}`;
+}
+
 /** The bitrate as the inventory and `--bitrate` write it: `2500k`, `2.5M` or `2500000`. */
 export const bitratePattern = /^([0-9]+(?:\.[0-9]+)?)([kM]?)$/;
 
@@ -92,8 +119,14 @@ export function cameraProblems(c: CameraConfig): CameraProblem[] {
   const bad = (setting: CameraSetting, message: string) => problems.push({ setting, message });
   const l = cameraLimits;
   const { width, height, fps, bitrate, gop, encoder } = c;
-  if (!c.device || (c.device.startsWith('file:') && c.device.length === 'file:'.length)) bad('device', 'needs a device path, lavfi:<source> or file:<path>');
+  if (!c.device || (c.device.startsWith('file:') && c.device.length === 'file:'.length)) bad('device', 'needs a device path, lavfi:<source>, file:<path> or libcamera:<id>');
   if (!(inputFormats as readonly string[]).includes(c.inputFormat)) bad('inputFormat', `must be one of ${inputFormats.join(', ')}`);
+  const libcamera = libcameraId(c.device ?? '');
+  if (libcamera !== undefined) {
+    if (!libcameraIdPattern.test(libcamera) || libcamera !== libcamera.trim())
+      bad('device', 'a libcamera id is letters, digits, spaces (not at either end) and / @ . _ : , + - (as `cam -l` prints it), at most 255 characters');
+    if (c.inputFormat === 'h264') bad('inputFormat', 'a libcamera camera delivers raw frames that camfleet encodes: h264 pass-through does not apply');
+  }
   if (!(encoders as readonly string[]).includes(encoder)) bad('encoder', `must be one of ${encoders.join(', ')}`);
   if (width % 2 || height % 2) bad('resolution', `${width}x${height}: width and height must be even (yuv420p)`);
   if (!whole(width, l.width) || !whole(height, l.height))

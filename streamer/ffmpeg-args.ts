@@ -1,6 +1,6 @@
 // Config in, ffmpeg argv out. Pure: everything about how the stream is captured and encoded is
 // decided here, so unit tests can read every flag without a camera or an ffmpeg.
-import type { CameraConfig } from '../contract/camera.ts';
+import { libcameraId, type CameraConfig } from '../contract/camera.ts';
 import { h264Level } from '../contract/h264-profile.ts';
 import { rtmpUrl, type StreamerSettings } from './config.ts';
 
@@ -10,19 +10,57 @@ export type VideoCodec = 'h264_v4l2m2m' | 'libx264' | 'copy';
 export type Source =
   | { kind: 'v4l2'; path: string }
   | { kind: 'lavfi'; graph: string }
-  | { kind: 'file'; path: string };
+  | { kind: 'file'; path: string }
+  | { kind: 'libcamera'; id: string };
 
-/** `/dev/video0`, `lavfi:testsrc2` or `file:/path` (see CameraConfig.device). */
+/** `/dev/video0`, `lavfi:testsrc2`, `file:/path` or `libcamera:<id>` (see CameraConfig.device). */
 export function parseSource(device: string): Source {
+  const id = libcameraId(device);
+  if (id !== undefined) return { kind: 'libcamera', id };
   if (device.startsWith('lavfi:')) return { kind: 'lavfi', graph: device.slice('lavfi:'.length) || 'testsrc2' };
   if (device.startsWith('file:')) return { kind: 'file', path: device.slice('file:'.length) };
   return { kind: 'v4l2', path: device };
 }
 
-/** The path to wait for before starting ffmpeg; none for a synthetic source. */
+/** The path to wait for before starting ffmpeg; none for a synthetic source or libcamera (no device node to name). */
 export function sourcePath(device: string): string | undefined {
   const source = parseSource(device);
-  return source.kind === 'lavfi' ? undefined : source.path;
+  return source.kind === 'lavfi' || source.kind === 'libcamera' ? undefined : source.path;
+}
+
+/** The program that captures a libcamera camera for ffmpeg: GStreamer's, on Debian and Raspberry Pi OS alike. */
+export const captureProgram = 'gst-launch-1.0';
+
+/** A size or up to 16 pixels less, as a GStreamer caps range. */
+const near = (n: number): string => `[${Math.max(16, n - 16)},${n}]`;
+
+/**
+ * The capture in front of ffmpeg, for a source ffmpeg cannot open itself (libcamera): its argv
+ * (for captureProgram), writing raw I420 frames at the configured size and rate to stdout, which
+ * becomes ffmpeg's stdin. Undefined for the sources ffmpeg reads directly.
+ *
+ * libcamerasrc is asked for the configured size or a little less (libcamera picks the sensor mode
+ * and has the ISP scale to it, but may round the size down to what its hardware aligns to: vimc
+ * wants multiples of 6); videoconvert/videoscale then deliver exactly the configured format and
+ * size, and videorate makes the rate exact whatever the sensor's own pace. Without the size, 0.0.3's
+ * libcamerasrc would capture at the camera's default (1080p) and scale it down.
+ * gst-launch escapes each argv element itself, so an id with spaces stays one property value.
+ */
+export function captureArgs(c: CameraConfig): string[] | undefined {
+  const source = parseSource(c.device);
+  if (source.kind !== 'libcamera') return undefined;
+  return [
+    '-q',
+    '-e',
+    'libcamerasrc',
+    ...(source.id ? [`camera-name=${source.id}`] : []),
+    '!', `video/x-raw,width=${near(c.width)},height=${near(c.height)}`,
+    '!', 'videoconvert',
+    '!', 'videoscale',
+    '!', 'videorate',
+    '!', `video/x-raw,format=I420,width=${c.width},height=${c.height},framerate=${c.fps}/1`,
+    '!', 'fdsink', 'fd=1',
+  ];
 }
 
 /** The source at the configured size and rate: `testsrc2` -> `testsrc2=size=1280x720:rate=30`. */
@@ -42,7 +80,7 @@ function lavfiGraph(graph: string, c: CameraConfig): string {
  */
 export function impliedCodec(c: CameraConfig): { codec: VideoCodec; reason: string } | undefined {
   if (c.encoder !== 'auto') return { codec: c.encoder, reason: 'configured' };
-  if (c.inputFormat === 'h264') return { codec: 'copy', reason: 'the camera delivers H.264: passed through without re-encoding' };
+  if (c.inputFormat === 'h264' && parseSource(c.device).kind !== 'libcamera') return { codec: 'copy', reason: 'the camera delivers H.264: passed through without re-encoding' };
   return undefined;
 }
 
@@ -63,6 +101,9 @@ function inputArgs(c: CameraConfig): string[] {
           : ['-f', c.inputFormat === 'mjpeg' ? 'mjpeg' : 'h264'];
       return ['-re', ...demuxer, '-framerate', String(c.fps), '-i', source.path];
     }
+    case 'libcamera':
+      // The capture (captureArgs) paces the frames and writes them to ffmpeg's stdin.
+      return ['-f', 'rawvideo', '-pixel_format', 'yuv420p', '-video_size', size, '-framerate', String(c.fps), '-i', 'pipe:0'];
   }
 }
 

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { StreamerSettings } from './config.ts';
 import { chooseEncoder } from './encoder.ts';
-import { ffmpegArgs, sourcePath } from './ffmpeg-args.ts';
+import { captureArgs, captureProgram, ffmpegArgs, sourcePath } from './ffmpeg-args.ts';
 import type { Logger } from './log.ts';
 import { rtmpEndpoint, serverListening } from './rtmp-server.ts';
 import type { StatusReporter } from './status.ts';
@@ -27,6 +27,8 @@ export interface SupervisorTimings {
   stallMs: number;
   /** Before the first frame (opening the camera, the RTMP handshake), allow this long instead. */
   firstFrameMs: number;
+  /** ... and this long for a libcamera camera: its capture starts GStreamer, libcamera and its IPA process first. */
+  libcameraFirstFrameMs: number;
   /** SIGTERM to ffmpeg, then SIGKILL after this. */
   stopGraceMs: number;
 }
@@ -38,6 +40,7 @@ export const defaultTimings: SupervisorTimings = {
   devicePollMs: 500,
   stallMs: 4000,
   firstFrameMs: 10_000,
+  libcameraFirstFrameMs: 30_000,
   stopGraceMs: 1200,
 };
 
@@ -46,6 +49,8 @@ export interface SupervisorOptions {
   log: Logger;
   status: StatusReporter;
   ffmpeg?: string;
+  /** The capture program for a libcamera camera (captureProgram unless a test says otherwise). */
+  capture?: string;
   timings?: Partial<SupervisorTimings>;
 }
 
@@ -67,6 +72,7 @@ export class Supervisor {
   private readonly log: Logger;
   private readonly status: StatusReporter;
   private readonly ffmpeg: string;
+  private readonly capture: string;
   private readonly t: SupervisorTimings;
   private readonly abort = new AbortController();
   private child: ChildProcess | undefined;
@@ -79,6 +85,7 @@ export class Supervisor {
     this.log = options.log;
     this.status = options.status;
     this.ffmpeg = options.ffmpeg ?? 'ffmpeg';
+    this.capture = options.capture ?? captureProgram;
     this.t = { ...defaultTimings, ...options.timings };
   }
 
@@ -189,12 +196,23 @@ export class Supervisor {
   private runFfmpeg(args: string[]): Promise<RunResult> {
     const started = Date.now();
     this.status.update({ state: 'connecting', fps: null });
+    // A libcamera camera: its capture writes raw frames into ffmpeg's stdin; it ends with ffmpeg
+    // (EOF one way, a signal the other), and the run ends only once both are gone, so the next run
+    // never finds the camera still held ("Failed to acquire camera").
+    const captureArgv = captureArgs(this.config);
+    // libcamera logs every start at INFO on stderr: only its warnings and errors are worth keeping.
+    const captureEnv = { ...process.env, LIBCAMERA_LOG_LEVELS: process.env.LIBCAMERA_LOG_LEVELS ?? '*:WARN' };
+    const capture = captureArgv ? spawn(this.capture, captureArgv, { stdio: ['ignore', 'pipe', 'pipe'], env: captureEnv }) : undefined;
     // The command never changes: the journal gets it once, not on every restart of a long outage.
-    const child = spawn(this.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.ffmpeg, args, { stdio: [capture?.stdout ?? 'ignore', 'pipe', 'pipe'] });
+    // ffmpeg has its own copy of the pipe now; ours would start reading frames (a child's stdout
+    // socket reads as soon as it exists) and keep the pipe open after ffmpeg is gone.
+    capture?.stdout?.destroy();
     this.child = child;
-    this.log('ffmpeg-start', this.argsLogged ? { pid: child.pid } : { pid: child.pid, args });
+    this.log('ffmpeg-start', this.argsLogged ? { pid: child.pid } : { pid: child.pid, args, ...(capture ? { capture: [this.capture, ...captureArgv!] } : {}) });
     this.argsLogged = true;
 
+    const firstFrameMs = capture ? Math.max(this.t.firstFrameMs, this.t.libcameraFirstFrameMs) : this.t.firstFrameMs;
     let frames = 0;
     let lastProgressAt = started;
     // The measured rate: frames over the last few seconds of progress (a sliding window, so the
@@ -231,15 +249,26 @@ export class Supervisor {
       }
     });
     // -loglevel error: every stderr line is worth keeping; a few per run go to the journal.
-    lineReader(child.stderr, (line) => {
+    const onError = (line: string): void => {
       errors.push(line);
       if (errors.length > 5) errors.shift();
       if (logged++ < 20) this.log('ffmpeg-error', { line });
+    };
+    lineReader(child.stderr, onError);
+    // The capture's own complaints (no such camera, a mode it cannot set) name the cause best.
+    lineReader(capture?.stderr ?? null, (line) => onError(`capture: ${line}`));
+    const captureGone = new Promise<void>((resolve) => {
+      if (!capture) return resolve();
+      capture.once('error', (e) => {
+        onError(`capture: cannot run ${this.capture}: ${e.message}`);
+        resolve();
+      });
+      capture.once('close', () => resolve());
     });
 
     const watchdog = setInterval(() => {
       const silentMs = Date.now() - lastProgressAt;
-      if (stalled || silentMs < (streaming ? this.t.stallMs : this.t.firstFrameMs)) return;
+      if (stalled || silentMs < (streaming ? this.t.stallMs : firstFrameMs)) return;
       stalled = true;
       this.log('ffmpeg-stalled', { frames, silentMs });
       child.kill('SIGTERM');
@@ -251,12 +280,19 @@ export class Supervisor {
     return new Promise((resolve) => {
       let spawnError: string | null = null;
       child.once('error', (e) => (spawnError = `cannot run ${this.ffmpeg}: ${e.message}`));
-      child.once('close', (code, signal) => {
+      child.once('close', async (code, signal) => {
         clearInterval(watchdog);
+        if (capture && capture.exitCode === null && capture.signalCode === null) {
+          capture.kill('SIGTERM');
+          const timer = setTimeout(() => capture.kill('SIGKILL'), this.t.stopGraceMs);
+          await captureGone;
+          clearTimeout(timer);
+        }
+        await captureGone;
         this.child = undefined;
         const error =
           spawnError ??
-          (stalled ? `no frames for ${Math.round((streaming ? this.t.stallMs : this.t.firstFrameMs) / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
+          (stalled ? `no frames for ${Math.round((streaming ? this.t.stallMs : firstFrameMs) / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
         const now = Date.now();
         resolve({ code, signal, ranMs: now - started, streamedMs: streaming ? now - streamingAt : 0, error });
       });

@@ -25,8 +25,8 @@ it('a stream live for a few seconds shows its bitrate (nginx-rtmp reports bw_in 
     // Near the 400 kb/s asked for (the first keyframe and the encoder's start make it rough).
     expect(stream!.bitrateIn).toBeGreaterThan(100_000);
     expect(stream!.bitrateIn).toBeLessThan(1_200_000);
-    const table = statusTable([{ host: 'pi1', reachable: true, nginx: 'active', streamer: 'active', stream, live: true }]);
-    expect(table).toMatch(/^pi1 +active +active +LIVE +320x240@15 H264 +\d+ kb\/s/m);
+    const table = statusTable([{ host: 'pi1', reachable: true, source: 'libcamera /base/soc/i2c0mux/i2c@1/imx708@1a', nginx: 'active', streamer: 'active', stream, live: true }]);
+    expect(table).toMatch(/^pi1 +libcamera \/base\/soc\/i2c0mux\/i2c@1\/imx708@1a +active +active +LIVE +320x240@15 H264 +\d+ kb\/s/m);
   } finally {
     ffmpeg.kill('SIGKILL');
   }

@@ -20,6 +20,7 @@ import { cacheDir } from '../state.ts';
 import type { VmOptions } from '../vm-api.ts';
 import { ensureImage, imageId as containerImageId } from '../image.ts';
 import { vmHostKey } from './host.ts';
+import { vimcBuildScript } from './vimc.ts';
 
 export type { VmOptions };
 
@@ -33,8 +34,9 @@ export const packages = [
   // not derived, so the image's cache key stays put: test/parts.test.ts checks it has every part's.
   'nginx', 'libnginx-mod-rtmp', 'ffmpeg', 'nodejs',
   'network-manager', 'nftables', 'hostapd', 'dnsmasq', 'iw', 'rfkill', 'wpasupplicant',
-  // For the tests: camera inspection, and a Wi-Fi client's DHCP.
-  'v4l-utils', 'isc-dhcp-client', 'iputils-ping',
+  'libcamera-ipa', 'libcamera-tools', 'gstreamer1.0-libcamera', 'gstreamer1.0-tools', 'gstreamer1.0-plugins-base',
+  // For the tests: camera inspection (V4L2 and libcamera's device monitor), and a Wi-Fi client's DHCP.
+  'v4l-utils', 'gstreamer1.0-plugins-base-apps', 'isc-dhcp-client', 'iputils-ping',
 ];
 
 // Everything done inside the image on top of the base, as one script: the recipe the cache key
@@ -60,9 +62,10 @@ ExecStart=/bin/sh -c 'install -m 600 -o pi -g pi /sys/firmware/qemu_fw_cfg/by_na
 WantedBy=multi-user.target
 UNIT
 systemctl enable camfleet-lab-operator-key.service
-# The simulated hardware: a capture-only vivid device (so /dev/video0 is the camera) and two radios.
+# The simulated hardware: a capture-only vivid device (so /dev/video0 is the camera), libcamera's
+# vimc camera (built below; loaded after vivid, so its nodes come after /dev/video0) and two radios.
 mkdir -p /etc/modules-load.d /etc/modprobe.d
-printf 'qemu_fw_cfg\\nvivid\\nmac80211_hwsim\\n' > /etc/modules-load.d/camfleet-lab.conf
+printf 'qemu_fw_cfg\\nvivid\\nvimc\\nmac80211_hwsim\\n' > /etc/modules-load.d/camfleet-lab.conf
 printf 'options vivid n_devs=1 node_types=0x1\\noptions mac80211_hwsim radios=2\\n' > /etc/modprobe.d/camfleet-lab.conf
 # A small initrd (only what mounts /dev/vda) boots faster under emulation than the default "most".
 mkdir -p /etc/initramfs-tools/conf.d
@@ -70,7 +73,7 @@ echo MODULES=list > /etc/initramfs-tools/conf.d/camfleet-lab
 printf 'virtio_pci\\nvirtio_blk\\next4\\n' >> /etc/initramfs-tools/modules
 apt-get -q update
 apt-get -q install -y --no-install-recommends ${packages.join(' ')}
-# Nothing periodic, scrubbing or waiting on the network competes with the tests for the emulated CPU.
+${vimcBuildScript}# Nothing periodic, scrubbing or waiting on the network competes with the tests for the emulated CPU.
 systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer e2scrub_reap.service \\
   fstrim.timer systemd-timesyncd.service NetworkManager-wait-online.service getty@tty1.service 2>/dev/null || true
 # Like a Pi that never had a hostapd hotspot: dnsmasq installed but not running (camfleet enables it).

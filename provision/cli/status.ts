@@ -1,6 +1,7 @@
 // `camfleet status`: for each selected Pi, in parallel — is nginx-rtmp up, is the stream live,
 // at what resolution, fps and bitrate, for how long, and to how many viewers.
 import type { StreamerStatus } from '../../contract/streamer-status.ts';
+import { describeSource } from '../../contract/camera.ts';
 import { connect } from '../transport/ssh.ts';
 import { loadSelected, parse, selectionOptions } from './common.ts';
 import { parallelFlag } from './flags.ts';
@@ -29,6 +30,8 @@ Exit status: 0 every selected stream is live, 1 some stream is down, 4 some Pi i
 export interface PiStatus {
   host: string;
   reachable: boolean;
+  /** Where the camera's picture comes from (`libcamera <id>`, `v4l2 /dev/video0`); absent for an origin. */
+  source?: string;
   error?: string;
   nginx?: string;
   streamer?: string;
@@ -60,6 +63,7 @@ export interface RecordingStatus {
 }
 
 export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Promise<PiStatus> {
+  const source = host.origin ? {} : { source: describeSource(host.camera.device) };
   try {
     const remote = await connect(host, { timeoutMs });
     try {
@@ -75,6 +79,7 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
       return {
         host: host.name,
         reachable: true,
+        ...source,
         nginx: raw.nginx,
         streamer: raw.streamer,
         stream: viewers,
@@ -90,7 +95,7 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
     }
   } catch (e) {
     const message = e instanceof HostError ? e.message : (e as Error).message;
-    return { host: host.name, reachable: !(e instanceof UnreachableError), error: message, live: false };
+    return { host: host.name, reachable: !(e instanceof UnreachableError), ...source, error: message, live: false };
   }
 }
 
@@ -150,7 +155,7 @@ export function wallLine(hosts: readonly ResolvedHost[], selection: { host?: str
 }
 
 export function statusTable(rows: PiStatus[]): string {
-  const header = ['HOST', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'RECORDING', 'PAGE', 'NOTE'];
+  const header = ['HOST', 'SOURCE', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'RECORDING', 'PAGE', 'NOTE'];
   const cells = rows.map((s) => {
     const st = s.stream;
     const restarts = s.streamerStatus?.restarts;
@@ -165,6 +170,7 @@ export function statusTable(rows: PiStatus[]): string {
             : '');
     return [
       s.host,
+      s.source ?? '-',
       s.nginx ?? '-',
       s.streamer ?? '-',
       s.live ? 'LIVE' : 'down',

@@ -200,7 +200,7 @@ export interface DesiredState {
   /** TCP ports that must be listening once applied. */
   listen: number[];
   /** What the streamer will need on the host, for warnings (no step can plug in a camera). */
-  camera: { device: string; encoder: Encoder };
+  camera: { device: string; encoder: Encoder; size?: { width: number; height: number } };
   /** Values to mask wherever plan output could show file content. */
   secrets: string[];
   /** The hotspot's mode and the Wi-Fi interface it takes over. */
@@ -267,6 +267,32 @@ export interface ObservedState {
   leftovers?: string[];
   /** Of the desired state's absentDirs, those that are there -> the entries in each its patterns do not cover. */
   dirs?: Record<string, string[]>;
+  /** For a libcamera camera: the cameras libcamera sees (`cam -l`); absent when its tools are not installed yet. */
+  libcamera?: LibcameraCamera[];
+  /** A process holds a media device (the streamer capturing): libcamera 0.0.3 then lists no camera on it to anyone else. */
+  libcameraInUse?: boolean;
+}
+
+/** A camera libcamera sees, as `cam -l` and `cam -c N -I` tell it. */
+export interface LibcameraCamera {
+  /** cam's number for it (1, 2, ...). */
+  index: number;
+  /** libcamera's id: what `camera.device: libcamera:<id>` names. */
+  id: string;
+  /** The sensor's model (imx708, or vimc's "Sensor B"). */
+  model: string;
+  /** Pixel formats and the sizes each can be delivered at; empty when they could not be read (the camera is in use). */
+  modes: LibcameraMode[];
+  /** Why the modes could not be read, in cam's words. */
+  modesUnknown?: string;
+}
+
+export interface LibcameraMode {
+  format: string;
+  /** The smallest and largest size (a range the ISP scales within), and the sizes listed. */
+  min: { width: number; height: number };
+  max: { width: number; height: number };
+  sizes: string[];
 }
 
 /** A restart or reload a commit leaves noted on the host until it is carried out. */
@@ -348,4 +374,8 @@ export interface Plan {
   steps: Step[];
   /** Things observed that the operator should know but that need no step (no camera, no hw encoder). */
   warnings: string[];
+  /** For a libcamera camera: the cameras libcamera on the host sees, as observed (absent before its tools are installed). */
+  libcamera?: LibcameraCamera[];
+  /** ... and whether one was in use (then libcamera 0.0.3 does not list it). */
+  libcameraInUse?: boolean;
 }

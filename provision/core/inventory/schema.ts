@@ -11,7 +11,7 @@ import { inventoryValidator } from './schema-validator.ts';
 const patternHints: Record<string, string> = {
   resolution: 'must be WIDTHxHEIGHT, e.g. 1280x720',
   bitrate: 'must be bits per second with an optional k or M suffix, e.g. 2500k or 4M',
-  device: 'must be /dev/videoN, a stable /dev/v4l/by-id/... (or by-path) path, lavfi:SOURCE or file:/PATH',
+  device: 'must be /dev/videoN, a stable /dev/v4l/by-id/... (or by-path) path, lavfi:SOURCE, file:/PATH or libcamera:ID (ID as cam -l prints it; libcamera: alone is the first camera)',
   address: 'must be an IPv4 address, e.g. 10.42.0.1',
   hostAddress: 'must be an IP address or a DNS name, e.g. 192.168.1.21 or pi1.local',
   ssid: 'must not contain control characters (newline, tab, NUL, ...)',

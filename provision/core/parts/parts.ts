@@ -3,13 +3,14 @@
 import type { Part } from './part.ts';
 import { nginxRestart, nginxRtmp } from './nginx-rtmp.ts';
 import { streamer } from './streamer.ts';
+import { libcamera } from './libcamera.ts';
 import { viewerPagePart } from './viewer-page.ts';
 import { webrtc } from './webrtc.ts';
 import { hotspot } from './hotspot.ts';
 import { origin } from './origin.ts';
 import { recording } from './recording.ts';
 
-export const parts: readonly Part[] = [nginxRtmp, streamer, nginxRestart, viewerPagePart, webrtc, hotspot, origin, recording];
+export const parts: readonly Part[] = [nginxRtmp, streamer, libcamera, nginxRestart, viewerPagePart, webrtc, hotspot, origin, recording];
 
 const unique = (names: readonly string[]): string[] => [...new Set(names)];
 

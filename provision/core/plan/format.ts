@@ -4,6 +4,7 @@ import type { Plan } from '../types.ts';
 import { describeStep } from './describe.ts';
 import { stepKinds } from './step-kinds.ts';
 import { changeCount } from './steps.ts';
+import { describeCameras } from './libcamera-warnings.ts';
 
 export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string {
   const lines: string[] = [];
@@ -18,6 +19,7 @@ export function formatPlan(plan: Plan, options: { diff?: boolean } = {}): string
     }
   }
   for (const w of plan.warnings) lines.push(`  ! ${w}`);
+  if (plan.libcamera) for (const c of describeCameras(plan.libcamera, plan.libcameraInUse)) lines.push(`  · ${c}`);
   return lines.join('\n');
 }
 
@@ -32,5 +34,6 @@ export function planToJson(plan: Plan) {
         : { ...s, description: describeStep(s) },
     ),
     warnings: plan.warnings,
+    ...(plan.libcamera ? { libcamera: plan.libcamera, libcameraInUse: !!plan.libcameraInUse } : {}),
   };
 }

@@ -22,6 +22,7 @@ import type { DesiredState, ObservedState, OwedAction, Plan, Step } from '../typ
 import { healthGate } from './gate.ts';
 import { planFiles } from './files.ts';
 import { planUnits } from './units.ts';
+import { libcameraSeen, libcameraWarnings } from './libcamera-warnings.ts';
 
 export interface PlanOptions {
   /** The operator accepts that applying may cut off the SSH connection it runs over (--allow-ssh-cutoff). */
@@ -55,7 +56,8 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
   }
   const changes = [...before, ...after];
   const found = warnings(desired, observed);
-  if (changes.length === 0) return { host: desired.host, steps: [], warnings: found };
+  const seen = libcameraSeen(desired, observed);
+  if (changes.length === 0) return { host: desired.host, steps: [], warnings: found, ...seen };
 
   const cutsOffSsh = sshCutOff(desired, observed, changes);
   const owed: OwedAction[] = after.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));
@@ -72,7 +74,7 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
     ...(gate ? [gate] : []),
   ];
   // Allowed to go ahead, the operator is still told the connection will drop.
-  return { host: desired.host, steps, warnings: [...found, ...(cutsOffSsh && options.allowSshCutoff ? [cutsOffSsh] : [])] };
+  return { host: desired.host, steps, warnings: [...found, ...(cutsOffSsh && options.allowSshCutoff ? [cutsOffSsh] : [])], ...seen };
 }
 
 /**
@@ -104,6 +106,7 @@ function sshCutOff(desired: DesiredState, observed: ObservedState, steps: Step[]
 function warnings(desired: DesiredState, observed: ObservedState): string[] {
   const out: string[] = [];
   if (!observed.camera) out.push('camera device not found: the streamer will wait for it');
+  out.push(...libcameraWarnings(desired, observed));
   if (desired.camera.encoder === 'h264_v4l2m2m' && observed.packages.ffmpeg && !observed.h264Encoders.includes('h264_v4l2m2m'))
     out.push('ffmpeg on this host offers no h264_v4l2m2m encoder (a Pi 5 has none): use encoder auto or libx264');
   return out;

@@ -61,7 +61,7 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs, registry: r
     units: all('units'),
     listen: all('listen'),
     // An origin has no camera: ffmpeg's null source is what observe counts as always present.
-    camera: host.origin ? { device: 'lavfi:nullsrc', encoder: 'libx264' } : { device: host.camera.device, encoder: host.camera.encoder },
+    camera: host.origin ? { device: 'lavfi:nullsrc', encoder: 'libx264' } : { device: host.camera.device, encoder: host.camera.encoder, size: { width: host.camera.width, height: host.camera.height } },
     hotspot: { mode: host.origin ? 'none' : host.hotspot.mode, interface: host.hotspot.interface },
     secrets: [...host.secrets],
     // The health gate after a change reads the camera's stream; an origin has none of its own.

@@ -1,6 +1,7 @@
+import { libcameraId } from '../../../../contract/camera.ts';
 import type { Fact } from '../fact.ts';
 
-/** Whether the device or file the camera source needs is there; ffmpeg's lavfi test pattern needs nothing. */
+/** Whether the device or file the camera source needs is there; ffmpeg's lavfi test pattern needs nothing, a libcamera camera is libcamera's fact. */
 export const camera: Fact = {
   name: 'camera',
   env: (query) => ({ CAMERA: cameraPath(query.camera.device) }),
@@ -10,6 +11,7 @@ export const camera: Fact = {
 };
 
 function cameraPath(device: string): string {
-  if (device.startsWith('lavfi:')) return '';
+  // A libcamera camera has no one device node to look for: the libcamera fact asks libcamera instead.
+  if (device.startsWith('lavfi:') || libcameraId(device) !== undefined) return '';
   return device.startsWith('file:') ? device.slice('file:'.length) : device;
 }

@@ -1,0 +1,19 @@
+# shellcheck shell=sh
+# The cameras libcamera sees, asked only for a host whose camera is a libcamera one (LIBCAMERA=1):
+# a cam start costs seconds. `cam -l` takes no camera, so it lists one the streamer is capturing;
+# `cam -c N -I` (a camera's formats and sizes) has to take it, and only says why it cannot while
+# the camera is in use. Lines pass through as cam prints them, tagged and numbered by camera:
+# "tools" (cam is there), "list<TAB>line", "inuse", "info<TAB>N<TAB>line" (libcamera.ts parses them).
+[ "$LIBCAMERA" = 1 ] || return 0
+command -v cam >/dev/null 2>&1 || return 0
+# libcamera logs its start-up (INFO, WARN for a sensor it has no data on) on stderr: errors only.
+export LIBCAMERA_LOG_LEVELS='*:ERROR'
+echo tools
+list=$(timeout 20 cam -l 2>/dev/null)
+printf '%s\n' "$list" | sed -n 's/^/list\t/p'
+# libcamera 0.0.3 lists no camera whose media device another process holds (the streamer
+# capturing it): say whether one is held, so that is not taken for a missing camera.
+if [ -n "$(find /proc/[0-9]*/fd -lname '/dev/media*' 2>/dev/null | head -n 1)" ]; then echo inuse; fi
+for n in $(printf '%s\n' "$list" | sed -n 's/^\([0-9][0-9]*\): .*/\1/p'); do
+  timeout 20 cam -c "$n" -I 2>&1 | sed -n "s/^/info\t$n\t/p"
+done
