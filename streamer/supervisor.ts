@@ -49,6 +49,17 @@ export interface SupervisorOptions {
   timings?: Partial<SupervisorTimings>;
 }
 
+/** ffmpeg's own figures (its -progress output), for the metrics. */
+export interface Progress {
+  /** The running ffmpeg's, while it streams. */
+  fps?: number;
+  /** bits/s */
+  bitrate?: number;
+  /** Over every ffmpeg since the streamer started. */
+  framesDropped: number;
+  framesDuplicated: number;
+}
+
 /** How one ffmpeg run ended. */
 interface RunResult {
   code: number | null;
@@ -70,6 +81,10 @@ export class Supervisor {
   private wake: (() => void) | undefined;
   private finished: Promise<void> | undefined;
   private argsLogged = false;
+  /** Dropped and duplicated frames of the ffmpeg runs that ended. */
+  private pastDropped = 0;
+  private pastDuplicated = 0;
+  private run_: { fps?: number; bitrate?: number; dropped: number; duplicated: number } | undefined;
 
   constructor(options: SupervisorOptions) {
     this.config = options.config;
@@ -77,6 +92,17 @@ export class Supervisor {
     this.status = options.status;
     this.ffmpeg = options.ffmpeg ?? 'ffmpeg';
     this.t = { ...defaultTimings, ...options.timings };
+  }
+
+  /** ffmpeg's latest figures: fps and bitrate of the running one, frame counts of them all. */
+  get progress(): Progress {
+    const r = this.run_;
+    return {
+      ...(r?.fps !== undefined ? { fps: r.fps } : {}),
+      ...(r?.bitrate !== undefined ? { bitrate: r.bitrate } : {}),
+      framesDropped: this.pastDropped + (r?.dropped ?? 0),
+      framesDuplicated: this.pastDuplicated + (r?.duplicated ?? 0),
+    };
   }
 
   private get stopping(): boolean {
@@ -199,8 +225,11 @@ export class Supervisor {
     const errors: string[] = [];
     let logged = 0;
 
-    // -progress blocks on stdout: `frame=N` once a second.
+    const run = { dropped: 0, duplicated: 0 } as NonNullable<typeof this.run_>;
+    this.run_ = run;
+    // -progress blocks on stdout: `frame=N` once a second, then fps=, bitrate=, drop_frames=, ...
     lineReader(child.stdout, (line) => {
+      readProgress(line, run);
       const m = /^frame=(\d+)/.exec(line);
       if (!m) return;
       const n = Number(m[1]);
@@ -239,6 +268,9 @@ export class Supervisor {
       child.once('close', (code, signal) => {
         clearInterval(watchdog);
         this.child = undefined;
+        this.pastDropped += run.dropped;
+        this.pastDuplicated += run.duplicated;
+        this.run_ = undefined;
         const error =
           spawnError ??
           (stalled ? `no frames for ${Math.round((streaming ? this.t.stallMs : this.t.firstFrameMs) / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
@@ -260,6 +292,18 @@ export class Supervisor {
       this.wake = done;
     });
   }
+}
+
+/** One `key=value` line of ffmpeg's -progress into `run`; "N/A" and other keys are skipped. */
+export function readProgress(line: string, run: { fps?: number; bitrate?: number; dropped: number; duplicated: number }): void {
+  const m = /^(fps|bitrate|drop_frames|dup_frames)=\s*([0-9.]+)(kbits\/s)?$/.exec(line);
+  if (!m) return;
+  const n = Number(m[2]);
+  if (!Number.isFinite(n)) return;
+  if (m[1] === 'fps') run.fps = n;
+  else if (m[1] === 'bitrate') run.bitrate = Math.round(m[3] ? n * 1000 : n);
+  else if (m[1] === 'drop_frames') run.dropped = n;
+  else run.duplicated = n;
 }
 
 function lineReader(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {

@@ -7,8 +7,9 @@ import { viewerPagePart } from './viewer-page.ts';
 import { webrtc } from './webrtc.ts';
 import { hotspot } from './hotspot.ts';
 import { origin } from './origin.ts';
+import { metrics } from './metrics.ts';
 
-export const parts: readonly Part[] = [nginxRtmp, streamer, nginxRestart, viewerPagePart, webrtc, hotspot, origin];
+export const parts: readonly Part[] = [nginxRtmp, streamer, nginxRestart, viewerPagePart, webrtc, hotspot, origin, metrics];
 
 const unique = (names: readonly string[]): string[] => [...new Set(names)];
 

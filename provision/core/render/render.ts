@@ -15,6 +15,7 @@ import { RenderError } from './errors.ts';
 import { parts } from '../parts/parts.ts';
 import type { Contribution, Part, PartContext } from '../parts/part.ts';
 import { localRtmpServer } from '../parts/streamer.ts';
+import { metricsTemplateContext } from '../parts/metrics.ts';
 
 export interface RenderInputs {
   templates: Templates;
@@ -86,6 +87,8 @@ function templateContext(host: ResolvedHost) {
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,
     origin: originContext(host),
+    // The statistics server's /metrics (parts/metrics.ts), false on an origin.
+    metrics: metricsTemplateContext(host),
     // The RTMP block both nginx configs share (templates/_nginx-rtmp.hbs): who may publish, the HLS
     // fragment, and whether camfleet-webrtc reads the stream back (a camera's only).
     rtmp: rtmpContext(host),
