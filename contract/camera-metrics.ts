@@ -45,6 +45,7 @@ export interface CameraSnapshot {
 export const throttleBits = { under_voltage: 0, frequency_capped: 1, throttled: 2, soft_temperature_limit: 3 } as const;
 
 const one = (value: number | undefined, labels?: Record<string, string>): Sample[] => (value === undefined || !Number.isFinite(value) ? [] : [{ value, ...(labels ? { labels } : {}) }]);
+const bytes = (bits: number | undefined): number | undefined => (bits === undefined ? undefined : bits / 8);
 const flag = (value: boolean | undefined): Sample[] => (value === undefined ? [] : [{ value: value ? 1 : 0 }]);
 
 export const streamerStates: readonly StreamerState[] = ['starting', 'choosing-encoder', 'waiting-for-device', 'waiting-for-server', 'connecting', 'streaming', 'backoff', 'stopping', 'stopped'];
@@ -62,8 +63,9 @@ export function cameraMetrics(s: CameraSnapshot): MetricFamily[] {
     g('encoder_info', 'The H.264 encoder in use, as a label.', s.encoder ? [{ labels: { encoder: s.encoder }, value: 1 }] : []),
     g('stream_fps', "Frames per second ffmpeg reports while streaming.", streaming ? one(s.fps) : []),
     g('stream_configured_fps', 'The frame rate the inventory asks for.', one(s.configuredFps)),
-    g('stream_bitrate_bits_per_second', "Output bitrate ffmpeg reports while streaming.", streaming ? one(s.bitrate) : []),
-    g('stream_configured_bitrate_bits_per_second', 'The bitrate the inventory asks for.', one(s.configuredBitrate)),
+    // In bytes, Prometheus's base unit (promtool refuses bits): bitrate / 8.
+    g('stream_bitrate_bytes_per_second', "Output bitrate ffmpeg reports while streaming, in bytes per second.", streaming ? one(bytes(s.bitrate)) : []),
+    g('stream_configured_bitrate_bytes_per_second', 'The bitrate the inventory asks for, in bytes per second.', one(bytes(s.configuredBitrate))),
     c('stream_frames_dropped_total', 'Frames ffmpeg dropped, over every ffmpeg since the streamer started.', one(s.framesDropped)),
     c('stream_frames_duplicated_total', 'Frames ffmpeg duplicated, over every ffmpeg since the streamer started.', one(s.framesDuplicated)),
     c('ffmpeg_restarts_total', 'ffmpeg restarts since the streamer started.', one(s.ffmpegRestarts)),

@@ -41,11 +41,8 @@ export function serveMetrics(sources: MetricsSources, log: Logger): Server {
       .catch((e: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${e.message}\n`));
   });
   server.on('error', (e) => log('metrics-failed', { socket, error: e.message }));
-  server.listen(socket, () => {
-    // nginx (www-data) connects to it; the streamer runs as a transient user of its own.
-    chmodSync(socket, 0o666);
-    log('metrics', { socket });
-  });
+  // nginx (www-data) connects to it; the streamer runs as a transient user of its own.
+  server.listen(socket, () => chmodSync(socket, 0o666));
   server.unref();
   return server;
 }

@@ -9,7 +9,7 @@ import type { MetricsConfig } from '../../../contract/streamer-config.ts';
 import { exposition } from '../../../contract/prometheus.ts';
 import { managedMarker, type ResolvedHost } from '../types.ts';
 import { lineFile } from '../render/formats.ts';
-import { webrtcPorts, viewerTemplateContext } from '../render/viewer.ts';
+import { webrtcPorts } from '../render/viewer.ts';
 import { absentFiles, contentFile, type Part } from './part.ts';
 
 export const metricsPaths = {
@@ -32,7 +32,8 @@ export const metrics: Part = {
   enabled: (host) => !host.origin,
   on: ({ host, streamerBundle, viewerAssets }) => {
     const version = configVersion(host, [streamerBundle, JSON.stringify(viewerAssets)]);
-    const down = exposition(cameraMetrics({ streamerUp: false, configVersion: version, configuredFps: host.camera.fps, configuredBitrate: host.camera.bitrate }));
+    // The same on every Pi and for every config: a change of settings rewrites only the version file.
+    const down = exposition(cameraMetrics({ streamerUp: false }));
     return {
       files: [
         contentFile(metricsPaths.version, lineFile(`${managedMarker}: camfleet's version of this Pi's config, exported as camfleet_config_info.`, version)),
@@ -49,7 +50,9 @@ export function streamerMetricsConfig(host: ResolvedHost): MetricsConfig {
   return {
     socket: metricsPaths.socket,
     statUrl: `http://127.0.0.1:${host.stream.statPort}/stat`,
-    ...(viewerTemplateContext(host).webrtc ? { whepStatusUrl: `http://127.0.0.1:${webrtcPorts.whep}/whep/status` } : {}),
+    // Whether or not the Pi offers WebRTC (no count comes back when it does not): turning the
+    // viewer's paths on and off leaves streamer.json, and so the streamer, alone.
+    whepStatusUrl: `http://127.0.0.1:${webrtcPorts.whep}/whep/status`,
     ...(host.relay ? { relay: { host: host.relay.address, port: host.relay.port } } : {}),
     versionFile: metricsPaths.version,
   };
