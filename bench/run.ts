@@ -10,6 +10,7 @@ import { benchRender } from './render.ts';
 import { benchSimRollout, formatSimRollout } from './sim-rollout.ts';
 import { benchStreamerResources, formatStreamerResources } from './streamer-resources.ts';
 import { benchViewer, formatViewer } from './viewer.ts';
+import { benchMetricsCost, formatMetricsCost } from './metrics-cost.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -123,6 +124,11 @@ await section('6. simulated fleet', async () => {
 await section('7. browser viewers', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   for (const line of formatViewer(await benchViewer({ log: note }), verdict)) say(line);
+});
+
+await section('8. metrics cost', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  say(`8. ${formatMetricsCost(await benchMetricsCost({ log: note }), verdict)}`);
 });
 
 await section('lab', async () => {
