@@ -84,7 +84,7 @@ export class Supervisor {
   /** Dropped and duplicated frames of the ffmpeg runs that ended. */
   private pastDropped = 0;
   private pastDuplicated = 0;
-  private run_: { fps?: number; bitrate?: number; dropped: number; duplicated: number } | undefined;
+  private run_: RunProgress | undefined;
 
   constructor(options: SupervisorOptions) {
     this.config = options.config;
@@ -97,9 +97,9 @@ export class Supervisor {
   /** ffmpeg's latest figures: fps and bitrate of the running one, frame counts of them all. */
   get progress(): Progress {
     const r = this.run_;
+    const rates = r ? recentRates(r) : {};
     return {
-      ...(r?.fps !== undefined ? { fps: r.fps } : {}),
-      ...(r?.bitrate !== undefined ? { bitrate: r.bitrate } : {}),
+      ...rates,
       framesDropped: this.pastDropped + (r?.dropped ?? 0),
       framesDuplicated: this.pastDuplicated + (r?.duplicated ?? 0),
     };
@@ -225,11 +225,11 @@ export class Supervisor {
     const errors: string[] = [];
     let logged = 0;
 
-    const run = { dropped: 0, duplicated: 0 } as NonNullable<typeof this.run_>;
+    const run = newRunProgress();
     this.run_ = run;
     // -progress blocks on stdout: `frame=N` once a second, then fps=, bitrate=, drop_frames=, ...
     lineReader(child.stdout, (line) => {
-      readProgress(line, run);
+      readProgress(line, run, Date.now());
       const m = /^frame=(\d+)/.exec(line);
       if (!m) return;
       const n = Number(m[1]);
@@ -294,16 +294,51 @@ export class Supervisor {
   }
 }
 
-/** One `key=value` line of ffmpeg's -progress into `run`; "N/A" and other keys are skipped. */
-export function readProgress(line: string, run: { fps?: number; bitrate?: number; dropped: number; duplicated: number }): void {
-  const m = /^(fps|bitrate|drop_frames|dup_frames)=\s*([0-9.]+)(kbits\/s)?$/.exec(line);
+/**
+ * One ffmpeg run's -progress, as far as read: its latest frame count, output size and dropped and
+ * duplicated frames, and the last few blocks' (one a second) frame counts and sizes with when they
+ * came, for the rates.
+ */
+export interface RunProgress {
+  frame: number;
+  size: number;
+  dropped: number;
+  duplicated: number;
+  window: { at: number; frame: number; size: number }[];
+}
+
+export const newRunProgress = (): RunProgress => ({ frame: 0, size: 0, dropped: 0, duplicated: 0, window: [] });
+
+/** How many seconds of blocks the rates are averaged over. */
+const rateWindow = 5;
+
+/** One `key=value` line of ffmpeg's -progress into `run`; `progress=` ends a block, read at `now` (ms). */
+export function readProgress(line: string, run: RunProgress, now: number): void {
+  if (line.startsWith('progress=')) {
+    run.window.push({ at: now, frame: run.frame, size: run.size });
+    if (run.window.length > rateWindow + 1) run.window.shift();
+    return;
+  }
+  const m = /^(frame|total_size|drop_frames|dup_frames)=\s*(\d+)$/.exec(line);
   if (!m) return;
   const n = Number(m[2]);
-  if (!Number.isFinite(n)) return;
-  if (m[1] === 'fps') run.fps = n;
-  else if (m[1] === 'bitrate') run.bitrate = Math.round(m[3] ? n * 1000 : n);
+  if (m[1] === 'frame') run.frame = n;
+  else if (m[1] === 'total_size') run.size = n;
   else if (m[1] === 'drop_frames') run.dropped = n;
   else run.duplicated = n;
+}
+
+/**
+ * Frames and bits per second over the last few seconds, from the blocks' counts: ffmpeg's own
+ * fps= and bitrate= are averages since it started, which would hide a camera slowing down after
+ * an hour. Nothing until two blocks have come.
+ */
+export function recentRates(run: RunProgress): { fps?: number; bitrate?: number } {
+  const first = run.window[0];
+  const last = run.window.at(-1);
+  if (!first || !last || last.at <= first.at) return {};
+  const seconds = (last.at - first.at) / 1000;
+  return { fps: Math.round(((last.frame - first.frame) / seconds) * 100) / 100, bitrate: Math.round(((last.size - first.size) * 8) / seconds) };
 }
 
 function lineReader(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cameraMetrics, type CameraSnapshot } from '../contract/camera-metrics.ts';
 import { escapeLabelValue, exposition, type MetricFamily } from '../contract/prometheus.ts';
-import { readProgress } from '../streamer/supervisor.ts';
+import { newRunProgress, readProgress, recentRates } from '../streamer/supervisor.ts';
 import { procAddress } from '../streamer/metrics.ts';
 import { InventoryError, formatProblem } from '../provision/core/errors.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
@@ -115,12 +115,20 @@ describe('what a camera exports', () => {
 });
 
 describe("ffmpeg's progress lines", () => {
-  it('reads fps, bitrate (kbit/s to bit/s) and the dropped and duplicated frames; skips N/A and other keys', () => {
-    const run = { dropped: 0, duplicated: 0 } as { fps?: number; bitrate?: number; dropped: number; duplicated: number };
-    for (const line of ['frame=120', 'fps=29.97', 'bitrate=2468.3kbits/s', 'drop_frames=3', 'dup_frames=1', 'speed=1x', 'progress=continue']) readProgress(line, run);
-    expect(run).toEqual({ fps: 29.97, bitrate: 2_468_300, dropped: 3, duplicated: 1 });
-    readProgress('bitrate=N/A', run);
-    expect(run.bitrate).toBe(2_468_300);
+  const block = (frame: number, size: number | 'N/A', dropped = 0) => [`frame=${frame}`, 'fps=29.97', 'bitrate=2468.3kbits/s', `total_size=${size}`, `drop_frames=${dropped}`, 'dup_frames=1', 'speed=1x', 'progress=continue'];
+
+  it('fps and bitrate over the last seconds from the blocks, not ffmpeg\'s averages since its start; dropped and duplicated frames as counted', () => {
+    const run = newRunProgress();
+    for (const line of block(30, 100_000)) readProgress(line, run, 1000);
+    expect(recentRates(run)).toEqual({});
+    for (const line of block(60, 400_000, 3)) readProgress(line, run, 2000);
+    expect(recentRates(run)).toEqual({ fps: 30, bitrate: 2_400_000 });
+    // The camera slows to 10 fps: within the window the rate shows it, whatever the average since the start.
+    for (let i = 1; i <= 5; i++) for (const line of block(60 + 10 * i, 400_000)) readProgress(line, run, 2000 + 1000 * i);
+    expect(recentRates(run)).toEqual({ fps: 10, bitrate: 0 });
+    expect(run).toMatchObject({ frame: 110, dropped: 0, duplicated: 1 });
+    readProgress('total_size=N/A', run, 8000);
+    expect(run.size).toBe(400_000);
   });
 
   it("writes an IPv4 address as /proc/net/tcp does (for the relay's connection)", () => {

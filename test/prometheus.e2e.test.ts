@@ -137,20 +137,20 @@ describe.skipIf(!!why)('Prometheus scrapes lab Pis', () => {
     expect(down).toMatch(/^camfleet_streamer_up 0$/m);
     expect(down).toMatch(/^camfleet_stream_up 0$/m);
 
+    // Only CameraDown is looked at: on this shared 2-core machine a busy moment may rightly show
+    // as CameraFpsLow too.
+    const cameraDown = async () => ((await (await fetch(`${api}/api/v1/alerts`)).json()) as { data: { alerts: Alert[] } }).data.alerts.filter((a) => a.labels.alertname === 'CameraDown');
     const firing = await until('CameraDown to fire', 60_000, async () => {
-      const alerts = ((await (await fetch(`${api}/api/v1/alerts`)).json()) as { data: { alerts: Alert[] } }).data.alerts;
-      const f = alerts.filter((a) => a.state === 'firing');
-      return f.some((a) => a.labels.alertname === 'CameraDown') ? f : undefined;
+      const f = (await cameraDown()).filter((a) => a.state === 'firing');
+      return f.length ? f : undefined;
     });
     expect(firing.map((a) => `${a.labels.alertname} ${a.labels.host}`)).toEqual([`CameraDown ${stopped.name}`]);
+    expect(await cameraDown()).toHaveLength(1);
     expect(firing[0]?.labels.severity).toBe('critical');
     expect((await query(`camfleet_stream_up{host="${kept.name}"}`))[0]?.value[1]).toBe('1');
 
     // Started again, the alert clears.
     onHost(stopped, 'sudo systemctl start camfleet-streamer');
-    await until('CameraDown to clear', 60_000, async () => {
-      const alerts = ((await (await fetch(`${api}/api/v1/alerts`)).json()) as { data: { alerts: Alert[] } }).data.alerts;
-      return alerts.length === 0 ? true : undefined;
-    });
+    await until('CameraDown to clear', 60_000, async () => ((await cameraDown()).length === 0 ? true : undefined));
   }, 240_000);
 });
