@@ -49,9 +49,9 @@ export interface SupervisorOptions {
   timings?: Partial<SupervisorTimings>;
 }
 
-/** ffmpeg's own figures (its -progress output), for the metrics. */
+/** What ffmpeg's -progress output says, for the metrics. */
 export interface Progress {
-  /** The running ffmpeg's, while it streams. */
+  /** The running ffmpeg's, over its last few seconds (recentRates). */
   fps?: number;
   /** bits/s */
   bitrate?: number;
@@ -227,7 +227,7 @@ export class Supervisor {
 
     const run = newRunProgress();
     this.run_ = run;
-    // -progress blocks on stdout: `frame=N` once a second, then fps=, bitrate=, drop_frames=, ...
+    // -progress blocks on stdout, once a second: `frame=N`, total_size=, drop_frames=, ... progress=.
     lineReader(child.stdout, (line) => {
       readProgress(line, run, Date.now());
       const m = /^frame=(\d+)/.exec(line);
