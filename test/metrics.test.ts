@@ -17,7 +17,8 @@ import { configVersion, metricsPaths } from '../provision/core/parts/metrics.ts'
 import { prometheusTargets } from '../provision/core/render/prometheus-sd.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { render, resolve } from './support/fleet.ts';
-import { root } from './support/cli.ts';
+import { camfleet, root } from './support/cli.ts';
+import { existsSync } from 'node:fs';
 
 const promtool = (args: string[], input?: string) => {
   const r = spawnSync('promtool', args, { input, encoding: 'utf8' });
@@ -184,6 +185,23 @@ describe('render', () => {
   it('render --prometheus: IPv6 addresses in brackets, the statistics port, the inventory name as `host`', () => {
     expect(prometheusTargets(resolve("hosts:\n  a: { address: 'fd00::5', stream: { statPort: 8081 } }\n"))).toEqual([{ targets: ['[fd00::5]:8081'], labels: { host: 'a' } }]);
   });
+});
+
+describe('render --prometheus', () => {
+  it('writes the fleet file Prometheus reads (the example inventory: three cameras); a broken inventory writes nothing, exit 2 at its place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'camfleet-sd-'));
+    const ok = await camfleet(['render', '--all', '--prometheus', join(dir, 'targets.json')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const targets = JSON.parse(readFileSync(join(dir, 'targets.json'), 'utf8')) as { targets: string[]; labels: { host: string } }[];
+    expect(targets.map((t) => t.labels.host)).toEqual(['pi1', 'pi2', 'pi3']);
+    expect(targets[0]!.targets).toEqual(['192.168.1.21:8080']);
+
+    writeFileSync(join(dir, 'bad.yaml'), 'hosts:\n  pi1:\n    address: 10.0.0.1\n    access: { metrics: [nope] }\n');
+    const bad = await camfleet(['render', '--all', '-i', join(dir, 'bad.yaml'), '--prometheus', join(dir, 'bad.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.yaml:4:\d+ hosts\.pi1\.access\.metrics\.0: /);
+    expect(existsSync(join(dir, 'bad.json'))).toBe(false);
+  }, 60_000);
 });
 
 describe('the shipped Prometheus files (examples/prometheus/)', () => {
