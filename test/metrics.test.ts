@@ -180,6 +180,8 @@ describe('render', () => {
     expect(configVersion(b!, ['bundle'])).toBe(v);
     expect(configVersion(c!, ['bundle'])).not.toBe(v);
     expect(configVersion(a!, ['bundle 2'])).not.toBe(v);
+    // How the operator reaches the Pi is not its config.
+    expect(configVersion({ ...a!, address: '10.0.0.2', ssh: { ...a!.ssh, knownHostsFile: '/elsewhere' } }, ['bundle'])).toBe(v);
   });
 
   it('render --prometheus: IPv6 addresses in brackets, the statistics port, the inventory name as `host`', () => {

@@ -64,12 +64,13 @@ export function metricsTemplateContext(host: ResolvedHost) {
 }
 
 /**
- * A short hash of everything this Pi's config is made from: the resolved host (secrets replaced,
- * so the hash says nothing about them) and the programs camfleet deploys. It changes exactly when
- * a provision would change the Pi's settings or programs.
+ * A short hash of everything this Pi's config is made from: the resolved host's settings (secrets
+ * replaced, so the hash says nothing about them) and the programs camfleet deploys. Not how the
+ * operator reaches it (ssh, address): another known-hosts file or jump host changes nothing on the Pi.
  */
 export function configVersion(host: ResolvedHost, programs: readonly string[]): string {
-  let text = JSON.stringify(host);
+  const { ssh: _ssh, address: _address, ...settings } = host;
+  let text = JSON.stringify(settings);
   for (const secret of host.secrets) if (secret) text = text.split(JSON.stringify(secret).slice(1, -1)).join('<secret>');
   const h = createHash('sha256').update(text);
   for (const p of programs) h.update('\0').update(p);
