@@ -12,6 +12,7 @@ import { benchSimRollout, formatSimRollout } from './sim-rollout.ts';
 import { benchStreamerResources, formatStreamerResources } from './streamer-resources.ts';
 import { benchViewer, formatViewer } from './viewer.ts';
 import { benchRecording, formatRecording } from './recording.ts';
+import { benchMetricsCost, formatMetricsCost } from './metrics-cost.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -136,6 +137,11 @@ await section('8. recording', async () => {
 await section('9. health gate', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   for (const line of formatHealthGate(await benchHealthGate({ log: note }), verdict)) say(line);
+});
+
+await section('10. metrics cost', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  say(`10. ${formatMetricsCost(await benchMetricsCost({ log: note }), verdict)}`);
 });
 
 await section('lab', async () => {

@@ -15,6 +15,9 @@ export interface LiveStream {
   /** Incoming bits per second (see incomingBitrate). */
   bitrateIn?: number;
   uptimeSeconds: number;
+  /** Bytes nginx-rtmp received for the stream and sent from it. */
+  bytesIn?: number;
+  bytesOut?: number;
   /**
    * How long the publishing client has been connected, ms: unlike the stream's own age, it starts
    * again when a publisher goes and another comes while players stay (nginx-rtmp keeps the stream).
@@ -48,6 +51,8 @@ export function parseRtmpStat(xml: string): LiveStream[] {
         codec: tag(video, 'codec'),
         bitrateIn: incomingBitrate(num(s, 'bw_in'), num(s, 'bytes_in'), num(s, 'time')),
         uptimeSeconds: Math.round((num(s, 'time') ?? 0) / 1000),
+        bytesIn: num(s, 'bytes_in'),
+        bytesOut: num(s, 'bytes_out'),
         publisherAgeMs: publisher === undefined ? undefined : num(publisher, 'time'),
       });
     }

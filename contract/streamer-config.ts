@@ -12,6 +12,22 @@ export interface StreamerConfig extends CameraConfig {
   server: string;
   /** Where the status JSON goes; empty means no status file (manual runs). */
   statusFile: string;
+  /** Serve Prometheus metrics (contract/camera-metrics.ts); absent in manual runs. */
+  metrics?: MetricsConfig;
+}
+
+/** Where the streamer serves its metrics and what it reads for them; every URL is the Pi's own loopback. */
+export interface MetricsConfig {
+  /** A Unix socket nginx proxies /metrics on the statistics port to. */
+  socket: string;
+  /** nginx-rtmp's statistics page (viewers, bytes). */
+  statUrl: string;
+  /** camfleet-webrtc's viewer count, when the Pi offers WebRTC. */
+  whepStatusUrl?: string;
+  /** The origin the Pi relays to (host, port), when it does. */
+  relay?: { host: string; port: number };
+  /** The file holding camfleet's version of the config. */
+  versionFile: string;
 }
 
 export const defaultStreamerConfig: StreamerConfig = {
@@ -106,6 +122,11 @@ export function validateStreamerConfig(raw: unknown, source: string): StreamerCo
     server: str('server'),
     statusFile: typeof o.statusFile === 'string' ? o.statusFile : '',
   };
+  if (o.metrics !== undefined) {
+    const m = metricsConfig(o.metrics);
+    if (typeof m === 'string') problems.push(`metrics: ${m}`);
+    else config.metrics = m;
+  }
   if (o.statusFile !== undefined && typeof o.statusFile !== 'string') problems.push(`statusFile must be a path string, got ${JSON.stringify(o.statusFile)}`);
   if (config.server && !rtmpServerPattern.test(config.server)) {
     // Not quoted back: a server with a path after the application may be carrying a key.
@@ -116,10 +137,33 @@ export function validateStreamerConfig(raw: unknown, source: string): StreamerCo
     const fields = p.setting === 'resolution' ? ['width', 'height'] : [p.setting];
     if (!fields.some((f) => failed.has(f))) problems.push(`${fields.join(' x ')}: ${p.message}`);
   }
-  const unknown = Object.keys(o).filter((k) => k !== 'comment' && !(k in defaultStreamerConfig));
+  const unknown = Object.keys(o).filter((k) => k !== 'comment' && k !== 'metrics' && !(k in defaultStreamerConfig));
   if (unknown.length) problems.push(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
   if (problems.length) throw new ConfigError(`${source}: ${problems.join('; ')}`);
   return config;
+}
+
+/** streamer.json's metrics object, checked; or what is wrong with it. */
+function metricsConfig(raw: unknown): MetricsConfig | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'must be an object';
+  const m = raw as Record<string, unknown>;
+  const path = (v: unknown): v is string => typeof v === 'string' && v.startsWith('/');
+  const loopbackUrl = (v: unknown): v is string => typeof v === 'string' && /^http:\/\/127\.0\.0\.1:\d+\/[^\s]*$/.test(v);
+  if (!path(m.socket)) return 'socket must be an absolute path';
+  if (!path(m.versionFile)) return 'versionFile must be an absolute path';
+  if (!loopbackUrl(m.statUrl)) return 'statUrl must be an http://127.0.0.1:port/ URL';
+  if (m.whepStatusUrl !== undefined && !loopbackUrl(m.whepStatusUrl)) return 'whepStatusUrl must be an http://127.0.0.1:port/ URL';
+  const r = m.relay as Record<string, unknown> | undefined;
+  if (r !== undefined && (typeof r !== 'object' || r === null || typeof r.host !== 'string' || !r.host || !Number.isInteger(r.port))) return 'relay must be { host, port }';
+  const unknown = Object.keys(m).filter((k) => !['socket', 'versionFile', 'statUrl', 'whepStatusUrl', 'relay'].includes(k));
+  if (unknown.length) return `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`;
+  return {
+    socket: m.socket,
+    statUrl: m.statUrl,
+    ...(m.whepStatusUrl !== undefined ? { whepStatusUrl: m.whepStatusUrl } : {}),
+    ...(r ? { relay: { host: r.host as string, port: r.port as number } } : {}),
+    versionFile: m.versionFile,
+  };
 }
 
 /**

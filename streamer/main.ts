@@ -7,6 +7,7 @@ import { redactUrl } from '../contract/streamer-config.ts';
 import { createLogger } from './log.ts';
 import { StatusReporter } from './status.ts';
 import { Supervisor } from './supervisor.ts';
+import { serveMetrics, unitRestarts } from './metrics.ts';
 import { startWatchdog } from './watchdog.ts';
 
 /** systemd's TimeoutStopSec is 5 s; we promise 2. */
@@ -41,6 +42,13 @@ function main(): void {
   log('start', { ...logged, node: process.version, pid: process.pid });
 
   const supervisor = new Supervisor({ config, log, status });
+  const metrics = config.metrics;
+  if (metrics) {
+    // systemd's restart count is read once: it changes only by starting a new streamer.
+    void unitRestarts('camfleet-streamer.service').then((streamerRestarts) =>
+      serveMetrics({ config: { ...config, metrics }, status, progress: () => supervisor.progress, streamerRestarts }, log),
+    );
+  }
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;

@@ -56,6 +56,16 @@ export interface SupervisorOptions {
 
 /** The frame rate in the status file is measured over this much of the latest progress. */
 const fpsWindowMs = 3000;
+/** What ffmpeg's -progress output says, for the metrics. */
+export interface Progress {
+  /** The running ffmpeg's, over its last few seconds (recentRates). */
+  fps?: number;
+  /** bits/s */
+  bitrate?: number;
+  /** Over every ffmpeg since the streamer started. */
+  framesDropped: number;
+  framesDuplicated: number;
+}
 
 /** How one ffmpeg run ended. */
 interface RunResult {
@@ -79,6 +89,10 @@ export class Supervisor {
   private wake: (() => void) | undefined;
   private finished: Promise<void> | undefined;
   private argsLogged = false;
+  /** Dropped and duplicated frames of the ffmpeg runs that ended. */
+  private pastDropped = 0;
+  private pastDuplicated = 0;
+  private run_: RunProgress | undefined;
 
   constructor(options: SupervisorOptions) {
     this.config = options.config;
@@ -87,6 +101,17 @@ export class Supervisor {
     this.ffmpeg = options.ffmpeg ?? 'ffmpeg';
     this.capture = options.capture ?? captureProgram;
     this.t = { ...defaultTimings, ...options.timings };
+  }
+
+  /** ffmpeg's latest figures: fps and bitrate of the running one, frame counts of them all. */
+  get progress(): Progress {
+    const r = this.run_;
+    const rates = r ? recentRates(r) : {};
+    return {
+      ...rates,
+      framesDropped: this.pastDropped + (r?.dropped ?? 0),
+      framesDuplicated: this.pastDuplicated + (r?.duplicated ?? 0),
+    };
   }
 
   private get stopping(): boolean {
@@ -225,8 +250,11 @@ export class Supervisor {
     const errors: string[] = [];
     let logged = 0;
 
-    // -progress blocks on stdout: `frame=N` once a second.
+    const run = newRunProgress();
+    this.run_ = run;
+    // -progress blocks on stdout, once a second: `frame=N`, total_size=, drop_frames=, ... progress=.
     lineReader(child.stdout, (line) => {
+      readProgress(line, run, Date.now());
       const m = /^frame=(\d+)/.exec(line);
       if (!m) return;
       const n = Number(m[1]);
@@ -290,6 +318,9 @@ export class Supervisor {
         }
         await captureGone;
         this.child = undefined;
+        this.pastDropped += run.dropped;
+        this.pastDuplicated += run.duplicated;
+        this.run_ = undefined;
         const error =
           spawnError ??
           (stalled ? `no frames for ${Math.round((streaming ? this.t.stallMs : firstFrameMs) / 1000)} s` : errors.at(-1) ?? `ffmpeg exited with ${signal ?? `code ${code}`}`);
@@ -311,6 +342,53 @@ export class Supervisor {
       this.wake = done;
     });
   }
+}
+
+/**
+ * One ffmpeg run's -progress, as far as read: its latest frame count, output size and dropped and
+ * duplicated frames, and the last few blocks' (one a second) frame counts and sizes with when they
+ * came, for the rates.
+ */
+export interface RunProgress {
+  frame: number;
+  size: number;
+  dropped: number;
+  duplicated: number;
+  window: { at: number; frame: number; size: number }[];
+}
+
+export const newRunProgress = (): RunProgress => ({ frame: 0, size: 0, dropped: 0, duplicated: 0, window: [] });
+
+/** How many seconds of blocks the rates are averaged over. */
+const rateWindow = 5;
+
+/** One `key=value` line of ffmpeg's -progress into `run`; `progress=` ends a block, read at `now` (ms). */
+export function readProgress(line: string, run: RunProgress, now: number): void {
+  if (line.startsWith('progress=')) {
+    run.window.push({ at: now, frame: run.frame, size: run.size });
+    if (run.window.length > rateWindow + 1) run.window.shift();
+    return;
+  }
+  const m = /^(frame|total_size|drop_frames|dup_frames)=\s*(\d+)$/.exec(line);
+  if (!m) return;
+  const n = Number(m[2]);
+  if (m[1] === 'frame') run.frame = n;
+  else if (m[1] === 'total_size') run.size = n;
+  else if (m[1] === 'drop_frames') run.dropped = n;
+  else run.duplicated = n;
+}
+
+/**
+ * Frames and bits per second over the last few seconds, from the blocks' counts: ffmpeg's own
+ * fps= and bitrate= are averages since it started, which would hide a camera slowing down after
+ * an hour. Nothing until two blocks have come.
+ */
+export function recentRates(run: RunProgress): { fps?: number; bitrate?: number } {
+  const first = run.window[0];
+  const last = run.window.at(-1);
+  if (!first || !last || last.at <= first.at) return {};
+  const seconds = (last.at - first.at) / 1000;
+  return { fps: Math.round(((last.frame - first.frame) / seconds) * 100) / 100, bitrate: Math.round(((last.size - first.size) * 8) / seconds) };
 }
 
 function lineReader(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {

@@ -19,7 +19,7 @@ function baseInventory(): Inventory {
     ssh: { user: 'pi', port: 22, identityFile: '~/.ssh/id_ed25519', knownHostsFile: '~/.ssh/known_hosts', jump: 'pi@bastion:22' },
     camera: { device: '/dev/v4l/by-id/usb-cam-video-index0', inputFormat: 'mjpeg', resolution: '1280x720', fps: 30, bitrate: '2500k', encoder: 'auto' },
     stream: { port: 1935, application: 'live', key: 'cam', statPort: 8080 },
-    access: { publish: ['127.0.0.1'], play: ['all'], stat: ['127.0.0.1'] },
+    access: { publish: ['127.0.0.1'], play: ['all'], stat: ['127.0.0.1'], metrics: ['10.0.0.5'] },
     hotspot: { mode, interface: 'wlan0', ssid, passphrase: 'correct horse battery', country: 'GB', channel: 6, address: '10.42.0.1', prefixLength: 24, dhcpStart: '10.42.0.10', dhcpEnd: '10.42.0.100' },
   });
   return {
@@ -49,6 +49,7 @@ const fields: string[][] = [
   ['access', 'publish', '0'],
   ['access', 'play', '0'],
   ['access', 'stat', '0'],
+  ['access', 'metrics', '0'],
   ['hotspot', 'mode'],
   ['hotspot', 'interface'],
   ['hotspot', 'ssid'],

@@ -1,4 +1,5 @@
 // The pure plan: what converges a host, in what order, and nothing when it is converged.
+import { metricsPaths } from '../provision/core/parts/metrics.ts';
 import { describe, expect, it } from 'vitest';
 import { describeStep } from '../provision/core/plan/describe.ts';
 import { formatPlan, planToJson } from '../provision/core/plan/format.ts';
@@ -37,6 +38,8 @@ describe('plan', () => {
       `create ${paths.webrtcConfig}`,
       `create ${paths.webrtcService}`,
       `create ${paths.webrtcUnit}`,
+      `create ${metricsPaths.version}`,
+      `create ${metricsPaths.down}`,
       'systemctl daemon-reload',
       'enable nginx.service',
       `restart nginx.service (${paths.nginxConf} changed)`,
@@ -59,7 +62,8 @@ describe('plan', () => {
     const [before] = render(inventory('2500k'));
     const [after] = render(inventory('1M'));
     const plan = makePlan(after!, convergedObservation(before!));
-    expect(kinds(plan)).toEqual([`update ${paths.streamerConfig}`, `restart camfleet-streamer.service (${paths.streamerConfig} changed)`]);
+    // ... and camfleet's version of the config (parts/metrics.ts), which changes with any change and restarts nothing.
+    expect(kinds(plan)).toEqual([`update ${paths.streamerConfig}`, `update ${metricsPaths.version}`, `restart camfleet-streamer.service (${paths.streamerConfig} changed)`]);
   });
 
   it('removes first what an unfinished run staged and never committed, and nothing else', () => {
@@ -304,7 +308,7 @@ describe('turning the viewer off takes its folders too', () => {
   const cutOffAfterCommit = () => {
     const { off, observed } = servedThePage({ [paths.hlsDir]: [] });
     for (const p of [...pageFiles, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService]) observed.files[p] = null;
-    observed.files[paths.nginxConf] = { sha256: sha256(off.files.find((f) => f.path === paths.nginxConf)!.content), mode: 0o644, owner: 'root', group: 'root', managed: true };
+    for (const p of [paths.nginxConf, metricsPaths.version]) observed.files[p] = { sha256: sha256(off.files.find((f) => f.path === p)!.content), mode: 0o644, owner: 'root', group: 'root', managed: true };
     return { off, observed: { ...observed, units: { ...observed.units, 'camfleet-webrtc.service': { enabled: 'not-found', active: 'inactive', mainPid: 0 } } } };
   };
 

@@ -56,6 +56,8 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
     expect(steps.map((s) => `${s.kind} ${s.path ?? s.unit ?? ''}`.trim())).toEqual([
       'lock /run/camfleet.lock',
       'write-file /etc/camfleet/streamer.json',
+      // camfleet's version of the config (parts/metrics.ts) changes with any change.
+      'write-file /etc/camfleet/config-version',
       'commit-files',
       'restart camfleet-streamer.service',
       'clear-pending',

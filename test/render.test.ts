@@ -1,4 +1,5 @@
 // The pure render: the files a Pi gets, deterministic, in the right shape for the tools that read them.
+import { metricsPaths } from '../provision/core/parts/metrics.ts';
 import { describe, expect, it } from 'vitest';
 import { parseStreamKey, validateStreamerConfig } from '../contract/streamer-config.ts';
 import { paths } from '../provision/core/render/paths.ts';
@@ -51,6 +52,8 @@ describe('render', () => {
       comment: 'Managed by camfleet. Local edits are replaced on the next provision.',
       device: '/dev/video0', inputFormat: 'mjpeg', width: 1280, height: 720, fps: 30, bitrate: 2_500_000,
       encoder: 'auto', gop: 30, server: 'rtmp://127.0.0.1:1935/live', statusFile: paths.streamerStatus,
+      // Its metrics: served on a socket nginx proxies to, read from the Pi's own loopback (parts/metrics.ts).
+      metrics: { socket: metricsPaths.socket, statUrl: 'http://127.0.0.1:8080/stat', whepStatusUrl: 'http://127.0.0.1:8889/whep/status', versionFile: metricsPaths.version },
     });
     // Read back by the function the streamer itself reads it with: every field, nothing unknown.
     expect(validateStreamerConfig(config, 'streamer.json')).toEqual(config);

@@ -67,6 +67,7 @@ describe.skipIf(!!why)('a saved plan, applied later', () => {
     expect(steps.map((s) => `${s.kind} ${s.unit ?? ''}`.trim())).toEqual([
       'lock',
       'write-file',
+      'write-file', // the config version (parts/metrics.ts)
       'commit-files',
       'restart camfleet-streamer.service',
       'clear-pending',

@@ -1,6 +1,7 @@
 // The streamer as the Pi runs it (the esbuild bundle under node), with real ffmpeg publishing into
 // a real nginx-rtmp on loopback, read back by the client's probe. No mocks.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('streaming a 720p30 test pattern with encoder auto', () => {
   let s: StreamerProcess;
   const statusFile = join(dir, 'status.json');
+  const metricsSocket = join(dir, 'metrics.sock');
 
   beforeAll(async () => {
     // The config and the key file exactly as camfleet renders them for a Pi, passed as the
@@ -51,7 +53,7 @@ hosts:
   pi1:
     address: 10.0.0.1
     camera: { device: 'lavfi:testsrc2', resolution: 1280x720, fps: 30, encoder: auto }
-    stream: { port: ${nginx.port}, application: live, key: hd }
+    stream: { port: ${nginx.port}, application: live, key: hd, statPort: ${nginx.statPort} }
 `);
     const rendered = (path: string) => {
       const file = desired?.files.find((f) => f.path === path);
@@ -60,7 +62,10 @@ hosts:
     };
     const config = join(dir, 'streamer.json');
     const key = join(dir, 'stream-key');
-    writeFileSync(config, rendered(paths.streamerConfig));
+    // The metrics socket moves out of /run too.
+    const json = JSON.parse(rendered(paths.streamerConfig)) as { metrics: { socket: string } };
+    json.metrics.socket = metricsSocket;
+    writeFileSync(config, JSON.stringify(json));
     writeFileSync(key, rendered(paths.streamKey));
     s = await streamer(['--config', config, '--stream-key-file', key, '--status-file', statusFile]);
     await s.waitFor((e) => e.event === 'streaming', 20_000);
@@ -74,6 +79,28 @@ hosts:
     expect(r.fps).toBeGreaterThan(29);
     expect(r.fps).toBeLessThan(31);
     expect(r.frames).toBeGreaterThan(60);
+  });
+
+  it('serves Prometheus metrics on its socket: promtool accepts them, live at ~30 fps, one RTMP viewer while probed', async () => {
+    const scrape = () => unixGet(metricsSocket, '/metrics');
+    const probing = probeStream(nginx.url('hd'), { seconds: 4, timeoutMs: 10_000 });
+    await sleep(2500);
+    const text = await scrape();
+    await probing;
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.error, 'promtool (.ci/apt-packages: prometheus)').toBeUndefined();
+    expect({ status: check.status, output: check.stdout + check.stderr }).toEqual({ status: 0, output: '' });
+    expect(text).toMatch(/^camfleet_stream_up 1$/m);
+    expect(text).toMatch(/^camfleet_encoder_info\{encoder="libx264"\} 1$/m);
+    expect(text).toMatch(/^camfleet_viewers\{path="rtmp"\} 1$/m);
+    expect(text).toMatch(/^camfleet_stream_frames_dropped_total \d+$/m);
+    const fps = Number(/^camfleet_stream_fps ([\d.]+)$/m.exec(text)?.[1]);
+    expect(fps).toBeGreaterThan(25);
+    expect(Number(/^camfleet_stream_bitrate_bytes_per_second ([\d.]+)$/m.exec(text)?.[1])).toBeGreaterThan(12_500);
+    expect(Number(/^camfleet_rtmp_received_bytes_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(100_000);
+    // Outside systemd: no restart count, no config version file; nothing is made up for them.
+    expect(text).not.toMatch(/camfleet_streamer_restarts_total|camfleet_config_info/);
+    expect(await unixGet(metricsSocket, '/other').catch((e: Error) => e.message)).toMatch(/404/);
   });
 
   it('auto chose libx264 because h264_v4l2m2m failed its test encode, and said so', () => {
@@ -222,3 +249,15 @@ describe('bad configuration', () => {
     expect(s.children()).toEqual([]);
   });
 });
+
+/** GET over a Unix socket (how nginx reaches the streamer's metrics); rejects on a status other than 200. */
+function unixGet(socketPath: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ socketPath, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${res.statusCode}: ${body}`))));
+    }).on('error', reject);
+  });
+}

@@ -2,6 +2,7 @@
 // keeps camfleet-webrtc's reader joined across the streamer's restart, and a stream copy keeps the
 // SPS it read when it joined: before camfleet-webrtc noticed the new publisher itself, browsers got
 // the new size's slices under the old size's SPS. On a lab Pi, watched by Debian's chromium.
+import { metricsPaths } from '../provision/core/parts/metrics.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { containerDown, containerUp } from '../lab/container.ts';
@@ -61,7 +62,7 @@ describe.skipIf(!!why)('a new publisher on a lab Pi, watched over WebRTC', () =>
       doc.hosts.lab1 = { ...doc.hosts.lab1, camera: { resolution: '320x240' } };
     });
     expect(r.code).toBe(0);
-    expect(stepsOf(r.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerConfig}`, 'commit-files', 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
+    expect(stepsOf(r.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerConfig}`, `write-file ${metricsPaths.version}`, 'commit-files', 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
     expect(mainPid(pi, 'camfleet-webrtc')).toBe(webrtcPid);
 
     // The page that watched across the switch, and a page opened after it (from the GOP cache).

@@ -68,7 +68,7 @@ describe('viewer render', () => {
     expect(conf).toMatch(/allow play 127\.0\.0\.1;\s+allow play 10\.42\.0\.0\/24;\s+deny play all;/);
     // The statistics page too, where camfleet-webrtc sees a new publisher, whatever access.stat says.
     const statFromLan = nginxConf(`hosts:\n  pi1: { address: 10.0.0.1, access: { stat: [10.0.0.0/8] } }\n`);
-    expect(statFromLan).toMatch(/rtmp_stat all;\s+(#.*\s+)?allow 127\.0\.0\.1;\s+allow 10\.0\.0\.0\/8;\s+deny all;/);
+    expect(statFromLan).toMatch(/rtmp_stat all;\s+(#.*\s+)*allow 127\.0\.0\.1;\s+allow 10\.0\.0\.0\/8;\s+deny all;/);
     // HLS only: no service, no proxy, RTMP play as the inventory says.
     const hlsOnly = render(host(', viewer: { paths: [hls] }'))[0]!;
     expect(hlsOnly.absent.map((a) => a.path)).toContain(paths.webrtcService);

@@ -2,6 +2,7 @@
 // writes HLS, and Debian's chromium on this machine opens http://<pi>/ over the lab network and
 // plays it. Frames are counted in the page; the screenshot is judged by its pixels, never against
 // a stored picture.
+import { metricsPaths } from '../provision/core/parts/metrics.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,7 +140,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
   it('a changed port converges in one run: the page moves, the old port closes, a second run changes nothing', async () => {
     const moved = await provision(viewer({ port: 8000 }));
     expect(moved.code).toBe(0);
-    expect(stepsOf(moved.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.nginxConf}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
+    expect(stepsOf(moved.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.nginxConf}`, `write-file ${metricsPaths.version}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
     expect(await status(8000, '/')).toBe(200);
     await expect(status(80, '/')).rejects.toThrow();
     const page = await openPhonePage(browser, `http://${pi.address}:8000/?hls`);
@@ -206,6 +207,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
       [
         `write-file ${paths.nginxConf}`,
         `write-file ${paths.viewerPage}`,
+        `write-file ${metricsPaths.version}`,
         'stop camfleet-webrtc.service',
         'disable camfleet-webrtc.service',
         ...[paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService].map((p) => `remove-file ${p}`),
@@ -255,6 +257,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(stepsOf(off.stdout).sort()).toEqual(
       [
         `write-file ${paths.nginxConf}`,
+        `write-file ${metricsPaths.version}`,
         'stop camfleet-webrtc.service',
         'disable camfleet-webrtc.service',
         ...[paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService].map((p) => `remove-file ${p}`),

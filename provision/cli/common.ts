@@ -36,12 +36,14 @@ Host selection (every command):
 Exit status: 0 ok, 1 a step failed, 2 bad usage or inventory, 3 changes pending (--check),
              4 a host was unreachable, 130 interrupted.
 Run 'camfleet <command> --help' for a command's options.`,
-  render: `Usage: npm run render -- (--host NAME | --group NAME | --all) --out DIR [-i FILE] [--templates DIR]
+  render: `Usage: npm run render -- (--host NAME | --group NAME | --all) (--out DIR | --prometheus FILE) [-i FILE] [--templates DIR]
 
 Renders every selected host's files to DIR/<host>/<path on the Pi>, plus DIR/<host>/manifest.json
 (packages, units, file modes and checksums). Validates them with the real tools where installed:
 nginx -t (nginx + libnginx-mod-rtmp) and systemd-analyze verify. Touches no Pi.
-If any file fails validation, nothing is written to DIR and the exit status is 1.`,
+If any file fails validation, nothing is written to DIR and the exit status is 1.
+--prometheus FILE writes the selected camera Pis as Prometheus file-based service discovery
+(file_sd_configs: <address>:<stream.statPort>, label host=<name>); see examples/prometheus/.`,
 };
 
 type Parsed<T extends ParseArgsConfig['options']> = ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>;

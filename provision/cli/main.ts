@@ -12,12 +12,13 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'render': {
-      const { values } = parse(rest, { ...selectionOptions, out: { type: 'string', short: 'o' }, templates: { type: 'string' } });
+      const { values } = parse(rest, { ...selectionOptions, out: { type: 'string', short: 'o' }, templates: { type: 'string' }, prometheus: { type: 'string' } });
       if (values.help) return console.log(usage.render), exitCodes.ok;
-      if (!values.out) throw new UsageError('render needs --out DIR');
+      if (!values.out && !values.prometheus) throw new UsageError('render needs --out DIR or --prometheus FILE');
       const inventory = await loadSelected(values);
-      const { runRender } = await import('./render.ts');
-      return runRender(inventory, values.out, values.templates);
+      const { runRender, writePrometheusTargets } = await import('./render.ts');
+      const code = values.out ? await runRender(inventory, values.out, values.templates) : exitCodes.ok;
+      return code === exitCodes.ok && values.prometheus ? writePrometheusTargets(inventory, values.prometheus) : code;
     }
     case 'provision': {
       const { runProvisionCli } = await import('./provision.ts');

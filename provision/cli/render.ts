@@ -4,6 +4,9 @@ import { loadRenderInputs } from '../converge/render-inputs.ts';
 import { exitCodes } from './exit-codes.ts';
 import type { Inventory } from '../core/inventory/load.ts';
 import { renderToDirectory } from './render-to-directory.ts';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { prometheusSdFile, prometheusTargets } from '../core/render/prometheus-sd.ts';
 
 export async function runRender(inventory: Inventory, outDir: string, templatesDir?: string): Promise<number> {
   const inputs = await loadRenderInputs(templatesDir);
@@ -19,5 +22,16 @@ export async function runRender(inventory: Inventory, outDir: string, templatesD
   }
   const checked = validation.ran.length ? `validated with ${validation.ran.join(' and ')}` : 'not validated';
   console.log(`rendered ${rendered.length} host(s), ${checked}`);
+  return exitCodes.ok;
+}
+
+/** `--prometheus FILE`: Prometheus file-based service discovery for the selected hosts, replaced atomically (Prometheus watches it). */
+export function writePrometheusTargets(inventory: Inventory, file: string): number {
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, prometheusSdFile(inventory.hosts));
+  renameSync(temp, file);
+  const n = prometheusTargets(inventory.hosts).length;
+  console.log(`${n} Prometheus target(s) -> ${relative(process.cwd(), file) || file}`);
   return exitCodes.ok;
 }

@@ -57,6 +57,8 @@ export interface AccessSettings {
   play: string[];
   /** Who may read the statistics page. */
   stat: string[];
+  /** Who may scrape the Prometheus metrics (/metrics on the statistics port): your Prometheus server. */
+  metrics: string[];
 }
 
 export interface HotspotSettings {

@@ -1,6 +1,7 @@
 // Readers for every format camfleet renders, written from each format's own rules (not from
 // camfleet's escaping), reduced to a skeleton: the sections and keys a file sets, in order. Two
 // renders that differ only in values have the same skeleton; an injected key or section shows.
+import { metricsPaths } from '../../provision/core/parts/metrics.ts';
 import { isUnitFile, paths } from '../../provision/core/render/paths.ts';
 
 export type Skeleton = string[];
@@ -108,12 +109,18 @@ export function htmlSkeleton(text: string): Skeleton {
 
 /** The skeleton of a file camfleet renders, by where it goes on the Pi. */
 /** The stream key file, as the streamer reads it: lines split on newline, `#` comments, one value line. */
+/** Prometheus's text format: each line's kind (HELP, TYPE, another comment) and metric name, values and labels dropped. */
+export function expositionSkeleton(text: string): Skeleton {
+  return text.split('\n').map((line) => (line.startsWith('# HELP ') || line.startsWith('# TYPE ') ? line.split(' ').slice(0, 3).join(' ') : line.startsWith('#') ? '#' : line.split(/[ {]/)[0]!));
+}
+
 export function oneLineSkeleton(text: string): Skeleton {
   return text.split('\n').map((line) => (line.startsWith('#') ? '#' : line === '' ? '' : 'value'));
 }
 
 export function skeletonOf(path: string, content: string): Skeleton | undefined {
-  if (path === paths.streamKey) return oneLineSkeleton(content);
+  if (path === paths.streamKey || path === metricsPaths.version) return oneLineSkeleton(content);
+  if (path.endsWith('.prom')) return expositionSkeleton(content);
   if (isUnitFile(path)) return systemdSkeleton(content);
   if (path.endsWith('.nmconnection') || path.startsWith('/etc/NetworkManager/')) return keyfileSkeleton(content);
   if (path.startsWith('/etc/hostapd/') || path.startsWith('/etc/dnsmasq')) return lineSkeleton(content);

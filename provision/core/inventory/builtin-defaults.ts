@@ -9,7 +9,7 @@ export const builtinDefaults = {
   // No gop: it follows fps (a keyframe a second).
   camera: { device: cam.device, inputFormat: cam.inputFormat, resolution: `${cam.width}x${cam.height}`, fps: cam.fps, bitrate: `${cam.bitrate / 1000}k`, encoder: cam.encoder },
   stream: { port: 1935, application: 'live', key: defaultStreamKey, statPort: 8080 },
-  access: { publish: ['127.0.0.1'], play: ['all'], stat: ['127.0.0.1'] },
+  access: { publish: ['127.0.0.1'], play: ['all'], stat: ['127.0.0.1'], metrics: ['127.0.0.1'] },
   hotspot: { mode: 'none', interface: 'wlan0', channel: 6, prefixLength: 24 },
   // Phones are what viewers carry: every Pi serves its page unless told not to.
   viewer: { enabled: true, port: 80, paths: ['webrtc', 'hls'] },

@@ -126,6 +126,7 @@ export function resolveHost(
       publish: [...(s.access.publish as string[])],
       play: [...(s.access.play as string[])],
       stat: [...(s.access.stat as string[])],
+      metrics: [...(s.access.metrics as string[])],
     },
     hotspot: {
       mode,

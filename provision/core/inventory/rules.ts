@@ -52,7 +52,7 @@ function checkUplink(doc: InventoryDocument, host: ResolvedHost, at: At, isSet: 
 
 /** Each allow-list entry goes into nginx.conf as it is written: checked here, at its own line, not by nginx -t on the Pi. */
 function checkAccess(doc: InventoryDocument, host: ResolvedHost, at: At): Problem[] {
-  return (['publish', 'play', 'stat'] as const).flatMap((list) =>
+  return (['publish', 'play', 'stat', 'metrics'] as const).flatMap((list) =>
     host.access[list].flatMap((entry, i) => {
       const fault = allowEntryFault(entry);
       return fault ? [doc.problem([...at(`access.${list}`), i], `${allowEntryForm}: ${fault}`)] : [];

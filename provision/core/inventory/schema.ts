@@ -32,10 +32,11 @@ const patternHints: Record<string, string> = {
   env: 'must be an environment variable name',
   groups: 'must be a group name: lowercase letters, digits and -',
   to: 'must be the name of an inventory host (role: origin)',
-  // access.publish/play/stat entries, by their list's name.
+  // access.publish/play/stat/metrics entries, by their list's name.
   publish: allowEntryForm,
   play: allowEntryForm,
   stat: allowEntryForm,
+  metrics: allowEntryForm,
 };
 
 export function validateSchema(doc: InventoryDocument): Problem[] {

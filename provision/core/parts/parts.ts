@@ -8,9 +8,10 @@ import { viewerPagePart } from './viewer-page.ts';
 import { webrtc } from './webrtc.ts';
 import { hotspot } from './hotspot.ts';
 import { origin } from './origin.ts';
+import { metrics } from './metrics.ts';
 import { recording } from './recording.ts';
 
-export const parts: readonly Part[] = [nginxRtmp, streamer, libcamera, nginxRestart, viewerPagePart, webrtc, hotspot, origin, recording];
+export const parts: readonly Part[] = [nginxRtmp, streamer, libcamera, nginxRestart, viewerPagePart, webrtc, hotspot, origin, recording, metrics];
 
 const unique = (names: readonly string[]): string[] => [...new Set(names)];
 

@@ -5,6 +5,7 @@ import { managedMarker, type ManagedFile, type ResolvedHost } from '../types.ts'
 import { jsonFile, lineFile } from '../render/formats.ts';
 import { paths, units } from '../render/paths.ts';
 import { RenderError } from '../render/errors.ts';
+import { streamerMetricsConfig } from './metrics.ts';
 import { absentFiles, contentFile, offUnit, onUnit, type Part } from './part.ts';
 
 const files = [paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle];
@@ -31,7 +32,7 @@ export const localRtmpServer = (host: ResolvedHost): string => `rtmp://127.0.0.1
  */
 function streamerFiles(host: ResolvedHost): ManagedFile[] {
   const comment = `${managedMarker}. Local edits are replaced on the next provision.`;
-  const config: StreamerConfig = { comment, ...host.camera, server: localRtmpServer(host), statusFile: paths.streamerStatus };
+  const config: StreamerConfig = { comment, ...host.camera, server: localRtmpServer(host), statusFile: paths.streamerStatus, metrics: streamerMetricsConfig(host) };
   try {
     validateStreamerConfig(config, "the streamer's contract");
   } catch (e) {

@@ -14,6 +14,7 @@ import { originContext, relayUrl } from './origin.ts';
 import { RenderError } from './errors.ts';
 import { parts } from '../parts/parts.ts';
 import type { Contribution, Part, PartContext } from '../parts/part.ts';
+import { metricsTemplateContext } from '../parts/metrics.ts';
 
 /** The templates and what is built for the Pi and the browser (the wall's only to render an origin). */
 export interface RenderInputs extends Omit<Artifacts, 'wallAssets'> {
@@ -87,6 +88,8 @@ function templateContext(host: ResolvedHost) {
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,
     origin: originContext(host),
+    // The statistics server's /metrics (parts/metrics.ts), false on an origin.
+    metrics: metricsTemplateContext(host),
     // The RTMP block both nginx configs share (templates/_nginx-rtmp.hbs): who may publish, the HLS
     // fragment, and whether camfleet-webrtc or the recorder read the stream back (a camera's only).
     rtmp: rtmpContext(host),

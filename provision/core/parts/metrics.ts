@@ -1,0 +1,78 @@
+// Prometheus metrics (contract/camera-metrics.ts) on every camera Pi: /metrics on the statistics
+// port, for the addresses in access.metrics. The streamer serves them (streamer/metrics.ts) on a
+// Unix socket nginx proxies to; while it is down, nginx serves a file written here that says so,
+// so "camera down" is a metric rather than a failed scrape. Also the file holding camfleet's
+// version of the config, which both report. An origin runs no streamer: it exports none (yet).
+import { createHash } from 'node:crypto';
+import { cameraMetrics } from '../../../contract/camera-metrics.ts';
+import type { MetricsConfig } from '../../../contract/streamer-config.ts';
+import { exposition } from '../../../contract/prometheus.ts';
+import { managedMarker, type ResolvedHost } from '../types.ts';
+import { lineFile } from '../render/formats.ts';
+import { webrtcPorts } from '../render/viewer.ts';
+import { absentFiles, contentFile, type Part } from './part.ts';
+
+export const metricsPaths = {
+  /** Where the streamer serves /metrics; in its RuntimeDirectory, gone while it is stopped. */
+  socket: '/run/camfleet/metrics.sock',
+  /** What nginx answers /metrics with while the streamer is down. */
+  down: '/etc/camfleet/metrics-down.prom',
+  /** camfleet's version of this Pi's config, one line. */
+  version: '/etc/camfleet/config-version',
+} as const;
+
+/** The scrape path on the statistics port (stream.statPort). */
+export const metricsPath = '/metrics';
+
+const files = [metricsPaths.down, metricsPaths.version];
+
+export const metrics: Part = {
+  name: 'metrics',
+  packages: [],
+  enabled: (host) => !host.origin,
+  on: ({ host, streamerBundle, viewerAssets }) => {
+    const version = configVersion(host, [streamerBundle, JSON.stringify(viewerAssets)]);
+    // The same on every Pi and for every config: a change of settings rewrites only the version file.
+    const down = exposition(cameraMetrics({ streamerUp: false }));
+    return {
+      files: [
+        contentFile(metricsPaths.version, lineFile(`${managedMarker}: camfleet's version of this Pi's config, exported as camfleet_config_info.`, version)),
+        // A `#` line that is not HELP or TYPE is a comment in the exposition format: the marker fits.
+        contentFile(metricsPaths.down, `# ${managedMarker}: served by nginx while camfleet-streamer is down.\n${down}`),
+      ],
+    };
+  },
+  off: (host) => (host.origin ? {} : { absent: absentFiles(files) }),
+};
+
+/** What the streamer reads its metrics from (streamer.json's `metrics`): all on the Pi's loopback. */
+export function streamerMetricsConfig(host: ResolvedHost): MetricsConfig {
+  return {
+    socket: metricsPaths.socket,
+    statUrl: `http://127.0.0.1:${host.stream.statPort}/stat`,
+    // Whether or not the Pi offers WebRTC (no count comes back when it does not): turning the
+    // viewer's paths on and off leaves streamer.json, and so the streamer, alone.
+    whepStatusUrl: `http://127.0.0.1:${webrtcPorts.whep}/whep/status`,
+    ...(host.relay ? { relay: { host: host.relay.address, port: host.relay.port } } : {}),
+    versionFile: metricsPaths.version,
+  };
+}
+
+/** What nginx.conf's statistics server reads under `metrics` (false on an origin). */
+export function metricsTemplateContext(host: ResolvedHost) {
+  return host.origin ? false : { socket: metricsPaths.socket, down: metricsPaths.down, path: metricsPath };
+}
+
+/**
+ * A short hash of everything this Pi's config is made from: the resolved host's settings (secrets
+ * replaced, so the hash says nothing about them) and the programs camfleet deploys. Not how the
+ * operator reaches it (ssh, address): another known-hosts file or jump host changes nothing on the Pi.
+ */
+export function configVersion(host: ResolvedHost, programs: readonly string[]): string {
+  const { ssh: _ssh, address: _address, ...settings } = host;
+  let text = JSON.stringify(settings);
+  for (const secret of host.secrets) if (secret) text = text.split(JSON.stringify(secret).slice(1, -1)).join('<secret>');
+  const h = createHash('sha256').update(text);
+  for (const p of programs) h.update('\0').update(p);
+  return h.digest('hex').slice(0, 12);
+}
