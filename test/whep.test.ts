@@ -23,7 +23,8 @@ beforeAll(async () => {
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '15', '-pix_fmt', 'yuv420p', '-f', 'flv', nginx.url('cam')], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
   source = await startRtpSource(nginx.url('cam'), () => {});
-  whep = await startWhep(config, source, () => {});
+  // Loopback is all a test's network namespace may have: both sides offer it (werift leaves it out by default).
+  whep = await startWhep(config, source, () => {}, ['127.0.0.1']);
 }, 20_000);
 afterAll(async () => {
   await whep?.close();
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 /** A viewer: a recvonly offer with every candidate in it, as the page sends it. */
 async function viewer() {
-  const pc = new RTCPeerConnection({ codecs: { video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1' })] } });
+  const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], codecs: { video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1' })] } });
   pc.addTransceiver('video', { direction: 'recvonly' });
   const firstNal = new Promise<number>((resolve) => pc.onTrack.subscribe((track) => track.onReceiveRtp.once((rtp) => resolve(rtp.payload[0]! & 0x1f))));
   await pc.setLocalDescription(await pc.createOffer());

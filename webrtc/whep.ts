@@ -31,12 +31,16 @@ export interface WhepServer {
   close(): Promise<void>;
 }
 
-export async function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: string) => void): Promise<WhepServer> {
+/**
+ * `hostAddresses`: addresses to offer beside the interfaces' own, which never include loopback (a
+ * viewer on this machine itself, such as a test in a network namespace with nothing but lo).
+ */
+export async function startWhep(config: WebrtcConfig, source: RtpSource, log: (line: string) => void, hostAddresses: string[] = []): Promise<WhepServer> {
   const viewers = watching(source, log);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const handle = async () => {
-      if (req.method === 'POST' && path === '/whep') return offer(config, viewers, req, res);
+      if (req.method === 'POST' && path === '/whep') return offer(config, viewers, hostAddresses, req, res);
       const m = /^\/whep\/([0-9a-f-]{36})$/.exec(path);
       if (req.method === 'DELETE' && m) return (await viewers.end(m[1]!)) ? reply(res, 200, '') : reply(res, 404, 'no such viewer');
       if (req.method === 'GET' && path === '/whep/status')
@@ -117,13 +121,13 @@ function watching(source: RtpSource, log: (line: string) => void): Watching {
 }
 
 /** POST /whep: answer the viewer's SDP offer with every ICE candidate in it, or refuse it. */
-async function offer(config: WebrtcConfig, viewers: Watching, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function offer(config: WebrtcConfig, viewers: Watching, hostAddresses: string[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (!/^application\/sdp/.test(req.headers['content-type'] ?? '')) return reply(res, 415, 'expected an SDP offer (application/sdp)');
   if (viewers.size() >= config.maxViewers) return reply(res, 503, `${config.maxViewers} viewers already: use HLS`);
   const sdp = await body(req, 64 * 1024);
   // werift answers nearly any text; a viewer is an SDP offer with a video section.
   if (!/^v=0\r?\n/.test(sdp) || !/^m=video /m.test(sdp)) return reply(res, 400, 'cannot answer this offer: not an SDP offer with a video section');
-  const pc = new RTCPeerConnection({ codecs: { video: [h264(config.profileLevelId)] }, icePortRange: config.icePorts });
+  const pc = new RTCPeerConnection({ codecs: { video: [h264(config.profileLevelId)] }, icePortRange: config.icePorts, ...(hostAddresses.length ? { iceAdditionalHostAddresses: hostAddresses } : {}) });
   const track = new MediaStreamTrack({ kind: 'video' });
   pc.addTransceiver(track, { direction: 'sendonly' });
   try {
