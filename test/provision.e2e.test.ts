@@ -62,6 +62,8 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
       'restart camfleet-streamer.service',
       'clear-pending',
       'verify',
+      // A camera Pi that changed: its stream must be LIVE again before the run is a success.
+      'health-gate',
     ]);
     expect(mainPid(pi, 'nginx')).toBe(nginxPid);
     expect(mainPid(pi, 'camfleet-streamer')).not.toBe(streamerPid);

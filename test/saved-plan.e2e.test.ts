@@ -72,6 +72,7 @@ describe.skipIf(!!why)('a saved plan, applied later', () => {
       'restart camfleet-streamer.service',
       'clear-pending',
       'verify',
+      'health-gate',
     ]);
 
     // Someone tunes nginx.conf by hand on the Pi after the plan was made.

@@ -62,7 +62,7 @@ describe.skipIf(!!why)('a new publisher on a lab Pi, watched over WebRTC', () =>
       doc.hosts.lab1 = { ...doc.hosts.lab1, camera: { resolution: '320x240' } };
     });
     expect(r.code).toBe(0);
-    expect(stepsOf(r.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerConfig}`, `write-file ${metricsPaths.version}`, 'commit-files', 'restart camfleet-streamer.service', 'clear-pending', 'verify']);
+    expect(stepsOf(r.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.streamerConfig}`, `write-file ${metricsPaths.version}`, 'commit-files', 'restart camfleet-streamer.service', 'clear-pending', 'verify', 'health-gate']);
     expect(mainPid(pi, 'camfleet-webrtc')).toBe(webrtcPid);
 
     // The page that watched across the switch, and a page opened after it (from the GOP cache).

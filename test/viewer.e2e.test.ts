@@ -140,7 +140,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
   it('a changed port converges in one run: the page moves, the old port closes, a second run changes nothing', async () => {
     const moved = await provision(viewer({ port: 8000 }));
     expect(moved.code).toBe(0);
-    expect(stepsOf(moved.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.nginxConf}`, `write-file ${metricsPaths.version}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify']);
+    expect(stepsOf(moved.stdout)).toEqual([`lock ${paths.runLock}`, `write-file ${paths.nginxConf}`, `write-file ${metricsPaths.version}`, 'commit-files', 'restart nginx.service', 'clear-pending', 'verify', 'health-gate']);
     expect(await status(8000, '/')).toBe(200);
     await expect(status(80, '/')).rejects.toThrow();
     const page = await openPhonePage(browser, `http://${pi.address}:8000/?hls`);
@@ -158,7 +158,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(await countFrames(page, 2000, 30_000)).toMatchObject({ path: 'hls', state: 'live' });
     await page.close();
     const r = await provision(viewer({ port: 8000 }));
-    expect(stepsOf(r.stdout)).toEqual([`lock ${paths.runLock}`, 'start camfleet-webrtc.service', 'verify']);
+    expect(stepsOf(r.stdout)).toEqual([`lock ${paths.runLock}`, 'start camfleet-webrtc.service', 'verify', 'health-gate']);
     expect(onHost(pi, 'systemctl is-active camfleet-webrtc').trim()).toBe('active');
   });
 
@@ -216,6 +216,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
         'commit-files',
         'clear-pending',
         'verify',
+        'health-gate',
         `lock ${paths.runLock}`,
       ].sort(),
     );
@@ -269,6 +270,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
         'commit-files',
         'clear-pending',
         'verify',
+        'health-gate',
         `lock ${paths.runLock}`,
       ].sort(),
     );
