@@ -138,6 +138,6 @@ describe.skipIf(!!why)(`a chaos rollout of ${pis} lab Pis`, () => {
     }
     console.log(status.stdout);
     expect(status.code).toBe(0);
-    for (const h of hosts) expect(status.stdout).toMatch(new RegExp(`^${h.name} +active +active +LIVE `, 'm'));
+    for (const h of hosts) expect(status.stdout).toMatch(new RegExp(`^${h.name} +lavfi testsrc2 +active +active +LIVE `, 'm'));
   });
 });

@@ -87,7 +87,7 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     const r = await camfleet(['status', '--inventory', inventory, '--host', pi.name]);
     console.log(r.stdout);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^lab1 +active +active +LIVE +640x360@15 \S+ +\d+ kb\/s /m);
+    expect(r.stdout).toMatch(/^lab1 +lavfi testsrc2 +active +active +LIVE +640x360@15 \S+ +\d+ kb\/s /m);
   });
 
   it('nginx killed with SIGKILL: systemd starts it again and the stream plays within 10 s', async () => {

@@ -52,7 +52,7 @@ describe.skipIf(!!why)('fleet rollout and status on 3 lab Pis', () => {
     for (const h of hosts) await waitForStream(`rtmp://${h.address}:1935/live/cam`);
     const live = await status('--all');
     expect(live.code).toBe(0);
-    for (const name of ['lab1', 'lab2', 'lab3']) expect(live.stdout).toMatch(new RegExp(`^${name} +active +active +LIVE +640x360@15`, 'm'));
+    for (const name of ['lab1', 'lab2', 'lab3']) expect(live.stdout).toMatch(new RegExp(`^${name} +lavfi testsrc2 +active +active +LIVE +640x360@15`, 'm'));
     onHost(byName('lab2'), 'sudo systemctl stop camfleet-streamer');
     const one = await status('--all');
     expect(one.code).toBe(1);
