@@ -199,7 +199,7 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
       server.close();
     }
     const status = await camfleet(['status', '--inventory', inventory, '--all']);
-    expect(status.stdout).toMatch(/^lab4 +active .*origin of 3 camera/m);
+    expect(status.stdout).toMatch(/^lab4 +- +active .*origin of 3 camera/m);
     for (const camera of cameraNames) expect(status.stdout).toMatch(new RegExp(`^${camera} +lavfi testsrc2 +active +active +LIVE`, 'm'));
     expect(status.stdout).toContain(`fleet wall: http://${origin().address}/`);
     expect(status.code).toBe(0);
