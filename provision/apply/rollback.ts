@@ -32,8 +32,9 @@ export async function rollBack(remote: Remote, gate: Gate, rollback: Rollback, f
     progress('health gate after the rollback');
     const again = await exec(remote, 'health gate after the rollback', sh.healthGateScript(gate));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    // What the failure said (a unit's journal lines, say) stays in the report beside the gate's own.
-    const said = (gateSaid: string) => [failure.stderr.trim(), gateSaid.trim()].filter(Boolean).join('\n');
+    // What the failure said (a unit's journal lines, say) stays in the report, after the gate's own
+    // words: a report shows the last lines, and those are the ones that say why.
+    const said = (gateSaid: string) => [gateSaid.trim(), failure.stderr.trim()].filter(Boolean).join('\n');
     return again.code === 0
       ? new RolledBack(remote.host, `${reason}. Rolled back (${what}): the stream is LIVE again with the old files ${seconds} s after the rollback began`, said(again.stdout))
       : new RolledBack(remote.host, `${reason}. Rolled back (${what}), but the stream is still not LIVE with the old files`, said(again.stderr || again.stdout));
