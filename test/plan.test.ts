@@ -227,6 +227,14 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
     });
   });
 
+  it('a unit the change creates goes with its file on a rollback: it is removed, not restarted (no unit to restart)', () => {
+    const observed = convergedObservation(desired!);
+    observed.files[paths.streamerUnit] = null;
+    observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, sha256: sha256('{}') };
+    const gate = makePlan(desired!, observed).steps.at(-1);
+    expect(gate).toMatchObject({ kind: 'health-gate', rollback: { remove: [paths.streamerUnit], daemonReload: true, restarts: [] } });
+  });
+
   it('a first install is gated but has nothing to roll back to; an origin (no camera of its own) has no gate', () => {
     const fresh = makePlan(desired!, freshObservation(desired!));
     expect(fresh.steps.at(-1)).toMatchObject({ kind: 'health-gate', rollback: expect.stringMatching(/first install/) });

@@ -28,7 +28,7 @@ export async function rollBack(remote: Remote, gate: Gate, rollback: Rollback, f
   try {
     progress(`roll back: ${what}`);
     const r = await exec(remote, 'roll back', sh.rollbackScript(rollback));
-    if (r.code !== 0) return new HostError(remote.host, 'roll back', `${reason}. Rolling back failed too; the restarts it owes are noted on the Pi, the next run carries them out`, r.stderr);
+    if (r.code !== 0) return new HostError(remote.host, 'roll back', `${reason}. Rolling back failed too; the restarts it owes are noted on the Pi, the next run carries them out`, [r.stderr.trim(), failure.stderr.trim()].filter(Boolean).join('\n'));
     progress('health gate after the rollback');
     const again = await exec(remote, 'health gate after the rollback', sh.healthGateScript(gate));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);

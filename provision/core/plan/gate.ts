@@ -32,7 +32,8 @@ export function healthGate(desired: DesiredState, writes: readonly WriteStep[], 
             restore: swapped.filter((w) => w.action === 'update').map((w) => w.path),
             remove: swapped.filter((w) => w.action === 'create').map((w) => w.path),
             daemonReload: swapped.some((w) => isUnitFile(w.path)),
-            restarts: [...owed],
+            // A unit this change created goes with its file: there is nothing of it to restart.
+            restarts: owed.filter((o) => !swapped.some((w) => w.action === 'create' && isUnitFile(w.path) && w.path.endsWith(`/${o.unit}`))),
             note: paths.pendingRestarts,
           };
   return {
