@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 // A libcamera camera (issue 26), the parts that need no Pi: the inventory form and its located
 // errors, the libcamera part's packages, the capture and ffmpeg commands, and the plan's warnings.
 // The real capture runs in test/libcamera.e2e.test.ts (the VM lab Pi's vimc camera).
+import { inventoryProblems as problems } from './support/inventory-problems.ts';
 import { describe, expect, it } from 'vitest';
-import { InventoryError, formatProblem } from '../provision/core/errors.ts';
-import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { makePlan } from '../provision/core/plan/plan.ts';
 import { formatPlan, planToJson } from '../provision/core/plan/format.ts';
 import { libcameraWarnings } from '../provision/core/plan/libcamera-warnings.ts';
@@ -28,15 +27,6 @@ const fleet = (device: string, extra = '') => `hosts:
       resolution: 640x480${extra}
 `;
 
-function problems(yaml: string): string[] {
-  try {
-    parseAndResolve('inventory.yaml', yaml, '/nonexistent', { env: {} });
-  } catch (e) {
-    if (e instanceof InventoryError) return e.problems.map(formatProblem);
-    throw e;
-  }
-  return [];
-}
 
 const vimc: LibcameraCamera = {
   index: 1,

@@ -1,24 +1,14 @@
 // Recording's settings and part (provision/core/parts/recording.ts), pure: layering, located
 // refusals, and what render writes, runs and removes for it. The lab proves it records
 // (recording.e2e.test.ts); the recorder script itself is shellchecked (shellcheck.test.ts).
+import { inventoryProblems as problems } from './support/inventory-problems.ts';
 import { describe, expect, it } from 'vitest';
-import { InventoryError, formatProblem } from '../provision/core/errors.ts';
-import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { offUnit } from '../provision/core/parts/part.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { bundle, render, resolve, templates, viewerAssets } from './support/fleet.ts';
 import { renderHost } from '../provision/core/render/render.ts';
 import { parseClipTime, planClip, segmentStart } from '../provision/core/recording/segments.ts';
 
-function problems(yaml: string): string[] {
-  try {
-    parseAndResolve('inventory.yaml', yaml, '/nonexistent', { env: {} });
-  } catch (e) {
-    if (e instanceof InventoryError) return e.problems.map(formatProblem);
-    throw e;
-  }
-  return [];
-}
 
 const fleet = `defaults:
   recording: { enabled: true, keep: { days: 3 } }

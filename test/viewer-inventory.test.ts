@@ -1,17 +1,8 @@
 // The inventory's `viewer` section: defaults, layering, and the mistakes refused with file:line:col.
-import { describe, expect, it } from 'vitest';
-import { InventoryError, formatProblem } from '../provision/core/errors.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
+import { inventoryProblems as problems } from './support/inventory-problems.ts';
+import { describe, expect, it } from 'vitest';
 
-function problems(yaml: string): string[] {
-  try {
-    parseAndResolve('inventory.yaml', yaml, '/nonexistent', { env: {} });
-  } catch (e) {
-    if (e instanceof InventoryError) return e.problems.map(formatProblem);
-    throw e;
-  }
-  return [];
-}
 
 describe('viewer settings', () => {
   it('is on by default, on port 80, offering WebRTC first and HLS after it', () => {
