@@ -4,6 +4,7 @@
 import { ConnectionLost, HostError } from '../transport/host-error.ts';
 import type { Remote } from '../transport/remote.ts';
 import type { Rollback, Step } from '../core/types.ts';
+import { runContext } from './run-context.ts';
 import * as sh from './scripts.ts';
 
 export type Gate = Extract<Step, { kind: 'health-gate' }>;
@@ -23,14 +24,15 @@ export class RolledBack extends HostError {
  */
 export async function rollBack(remote: Remote, gate: Gate, rollback: Rollback, failure: HostError, progress: (label: string) => void): Promise<HostError> {
   const reason = failure.step === 'health gate' ? failure.message : `${failure.step}: ${failure.message}${failure.stderr.trim() ? ` (${failure.stderr.trim().split('\n')[0]})` : ''}`;
+  const { exec } = runContext(remote);
   const started = performance.now();
   const what = `${rollback.restore.length} file(s) restored, ${rollback.remove.length} created file(s) removed${rollback.restarts.length ? `, ${rollback.restarts.map((r) => r.unit).join(' ')} restarted` : ''}`;
   try {
     progress(`roll back: ${what}`);
-    const r = await exec(remote, 'roll back', sh.rollbackScript(rollback));
+    const r = await exec('roll back', sh.rollbackScript(rollback));
     if (r.code !== 0) return new HostError(remote.host, 'roll back', `${reason}. Rolling back failed too; the restarts it owes are noted on the Pi, the next run carries them out`, [r.stderr.trim(), failure.stderr.trim()].filter(Boolean).join('\n'));
     progress('health gate after the rollback');
-    const again = await exec(remote, 'health gate after the rollback', sh.healthGateScript(gate));
+    const again = await exec('health gate after the rollback', sh.healthGateScript(gate));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     // What the failure said (a unit's journal lines, say) stays in the report, after the gate's own
     // words: a report shows the last lines, and those are the ones that say why.
@@ -45,13 +47,5 @@ export async function rollBack(remote: Remote, gate: Gate, rollback: Rollback, f
           'so the next run carries them out and plans the files against the inventory again, health gate included',
       );
     throw e;
-  }
-}
-
-async function exec(remote: Remote, step: string, script: string) {
-  try {
-    return await remote.run(script);
-  } catch (e) {
-    throw e instanceof ConnectionLost ? e.during(step) : e;
   }
 }
