@@ -56,7 +56,7 @@ describe.skipIf(!!why)('fleet rollout and status on 3 lab Pis', () => {
     onHost(byName('lab2'), 'sudo systemctl stop camfleet-streamer');
     const one = await status('--all');
     expect(one.code).toBe(1);
-    expect(one.stdout).toMatch(/^lab2 +active +inactive +down .*streamer stopped/m);
+    expect(one.stdout).toMatch(/^lab2 +lavfi testsrc2 +active +inactive +down .*streamer stopped/m);
     expect(one.stdout).toMatch(/^lab1 .*LIVE/m);
     // A rollout puts it back: the plan starts what should be running.
     expect((await provision('--host', 'lab2')).code).toBe(0);

@@ -9,11 +9,21 @@ command -v cam >/dev/null 2>&1 || return 0
 # libcamera logs its start-up (INFO, WARN for a sensor it has no data on) on stderr: errors only.
 export LIBCAMERA_LOG_LEVELS='*:ERROR'
 echo tools
-list=$(timeout 20 cam -l 2>/dev/null)
-printf '%s\n' "$list" | sed -n 's/^/list\t/p'
 # libcamera 0.0.3 lists no camera whose media device another process holds (the streamer
-# capturing it): say whether one is held, so that is not taken for a missing camera.
-if [ -n "$(find /proc/[0-9]*/fd -lname '/dev/media*' 2>/dev/null | head -n 1)" ]; then echo inuse; fi
+# capturing it): say whether one is held, so that is not taken for a missing camera. The streamer
+# may be replacing a stalled capture just then (the media device free for a moment), so a holder
+# is looked for before and after the listing, and an empty listing with no holder is asked again.
+held() { [ -n "$(find /proc/[0-9]*/fd -lname '/dev/media*' 2>/dev/null | head -n 1)" ]; }
+for attempt in 1 2 3; do
+  inuse=0
+  held && inuse=1
+  list=$(timeout 20 cam -l 2>/dev/null)
+  held && inuse=1
+  if [ "$inuse" = 1 ] || printf '%s\n' "$list" | grep -q '^[0-9][0-9]*: '; then break; fi
+  [ "$attempt" = 3 ] || sleep 1
+done
+printf '%s\n' "$list" | sed -n 's/^/list\t/p'
+if [ "$inuse" = 1 ]; then echo inuse; fi
 for n in $(printf '%s\n' "$list" | sed -n 's/^\([0-9][0-9]*\): .*/\1/p'); do
   timeout 20 cam -c "$n" -I 2>&1 | sed -n "s/^/info\t$n\t/p"
 done
