@@ -1,4 +1,4 @@
-// What is built for the Pi and the browser and deployed by render as managed files: one type, so
+// What is built for the Pi, the origin and the browser and deployed by render as managed files: one type, so
 // the pure core (which renders them) and the build (which makes them) meet here and nowhere else.
 // provision/converge/artifacts.ts builds them; the bundled CLI carries them prebuilt.
 
@@ -27,4 +27,6 @@ export interface Artifacts {
   viewerAssets: ViewerAssets;
   /** The fleet wall's files: needed only to render an origin. */
   wallAssets: WallAssets;
+  /** The origin's Prometheus exporter (origin-exporter/), one ES module for the origin's Node: needed only to render an origin. */
+  originExporter: string;
 }

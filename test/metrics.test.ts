@@ -2,7 +2,6 @@
 // exports from a snapshot, ffmpeg's progress lines, render's /metrics in nginx.conf behind
 // access.metrics, render --prometheus's targets, and the shipped alert rules and scrape config
 // through promtool (Debian's prometheus package, .ci/apt-packages).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,17 +13,14 @@ import { procAddress } from '../streamer/metrics.ts';
 import { InventoryError, formatProblem } from '../provision/core/errors.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { configVersion, metricsPaths } from '../provision/core/parts/metrics.ts';
+import { originExporterFiles, originExporterPaths } from '../provision/core/parts/origin-exporter.ts';
 import { prometheusTargets } from '../provision/core/render/prometheus-sd.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { render, resolve } from './support/fleet.ts';
 import { camfleet, root } from './support/cli.ts';
+import { promtool } from './support/promtool.ts';
 import { existsSync } from 'node:fs';
 
-const promtool = (args: string[], input?: string) => {
-  const r = spawnSync('promtool', args, { input, encoding: 'utf8' });
-  if (r.error) throw new Error(`promtool: ${r.error.message} (install prometheus: .ci/apt-packages)`);
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
-};
 
 const family = (samples: MetricFamily['samples'], help = 'h'): MetricFamily => ({ name: 'x_total', help, type: 'counter', samples });
 
@@ -144,7 +140,7 @@ describe('render', () => {
     const conf = nginx('hosts:\n  pi1: { address: 10.0.0.1, access: { metrics: [192.168.1.5, 10.9.0.0/16] } }\n');
     const server = /listen 8080;[\s\S]*?\n    }\n/.exec(conf)?.[0] ?? '';
     expect(server).toMatch(/location = \/metrics \{\s+allow 192\.168\.1\.5;\s+allow 10\.9\.0\.0\/16;\s+deny all;\s+proxy_pass http:\/\/unix:\/run\/camfleet\/metrics\.sock:\/metrics;/);
-    expect(server).toMatch(/error_page 502 503 504 = @camfleet_streamer_down;/);
+    expect(server).toMatch(/error_page 502 503 504 = @camfleet_metrics_down;/);
     expect(server).toContain(`try_files ${metricsPaths.down} =503;`);
     // The statistics page does not open to the metrics list.
     expect(/location = \/stat \{[\s\S]*?\}/.exec(server)?.[0]).not.toContain('192.168.1.5');
@@ -152,12 +148,29 @@ describe('render', () => {
     expect(nginx('hosts:\n  pi1: { address: 10.0.0.1 }\n')).toMatch(/location = \/metrics \{\s+allow 127\.0\.0\.1;\s+deny all;/);
   });
 
-  it('an origin exports nothing (yet): no /metrics, no metrics files, and no target', () => {
-    const yaml = 'hosts:\n  pi1: { address: 10.0.0.1, relay: { to: o } }\n  o: { address: 10.0.0.9, role: origin, viewer: { enabled: false } }\n';
-    const [, origin] = render(yaml);
-    expect(origin!.files.map((f) => f.path)).not.toContain(metricsPaths.version);
-    expect(origin!.files.find((f) => f.path === paths.nginxConf)!.content).not.toContain('/metrics');
-    expect(prometheusTargets(resolve(yaml))).toEqual([{ targets: ['10.0.0.1:8080'], labels: { host: 'pi1' } }]);
+  it("an origin serves /metrics from its own exporter (no streamer there): its config names the relaying cameras; both are targets", () => {
+    const yaml = 'hosts:\n  pi1: { address: 10.0.0.1, relay: { to: o } }\n  pi2: { address: 10.0.0.2, relay: { to: o } }\n  o: { address: 10.0.0.9, role: origin, viewer: { enabled: false }, access: { metrics: [10.0.0.50] } }\n';
+    const [, , origin] = render(yaml);
+    const files = origin!.files.map((f) => f.path);
+    expect(files).not.toContain(metricsPaths.version);
+    expect(files).toEqual(expect.arrayContaining([originExporterPaths.bundle, originExporterPaths.config, originExporterPaths.unit, originExporterPaths.down]));
+    expect(origin!.units.find((u) => u.name === 'camfleet-origin-exporter.service')).toMatchObject({ enabled: true, active: true });
+    expect(origin!.units.find((u) => u.name === 'camfleet-streamer.service')).toMatchObject({ enabled: false, active: false });
+    const config = JSON.parse(origin!.files.find((f) => f.path === originExporterPaths.config)!.content) as Record<string, unknown>;
+    expect(config).toMatchObject({ socket: originExporterPaths.socket, statUrl: 'http://127.0.0.1:8080/stat', application: 'live', cameras: ['pi1', 'pi2'] });
+    const conf = origin!.files.find((f) => f.path === paths.nginxConf)!.content;
+    expect(conf).toMatch(/location = \/metrics \{\s+allow 10\.0\.0\.50;\s+deny all;\s+proxy_pass http:\/\/unix:\/run\/camfleet-origin\/metrics\.sock:\/metrics;/);
+    expect(conf).toContain(`try_files ${originExporterPaths.down} =503;`);
+    const down = origin!.files.find((f) => f.path === originExporterPaths.down)!.content;
+    expect(promtool(['check', 'metrics'], down)).toEqual({ status: 0, output: '' });
+    expect(down.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['camfleet_origin_exporter_up 0']);
+    expect(prometheusTargets(resolve(yaml)).map((t) => `${t.targets[0]} ${t.labels.host} ${t.labels.role}`)).toEqual(['10.0.0.1:8080 pi1 camera', '10.0.0.2:8080 pi2 camera', '10.0.0.9:8080 o origin']);
+  });
+
+  it('a camera Pi removes what an origin ran: the exporter, its files and unit', () => {
+    const [pi] = render('hosts:\n  pi1: { address: 10.0.0.1 }\n');
+    expect(pi!.absent.map((a) => a.path)).toEqual(expect.arrayContaining(originExporterFiles));
+    expect(pi!.units.find((u) => u.name === 'camfleet-origin-exporter.service')).toMatchObject({ enabled: false, active: false });
   });
 
   it('a bad access.metrics entry is refused at its place', () => {
@@ -185,7 +198,7 @@ describe('render', () => {
   });
 
   it('render --prometheus: IPv6 addresses in brackets, the statistics port, the inventory name as `host`', () => {
-    expect(prometheusTargets(resolve("hosts:\n  a: { address: 'fd00::5', stream: { statPort: 8081 } }\n"))).toEqual([{ targets: ['[fd00::5]:8081'], labels: { host: 'a' } }]);
+    expect(prometheusTargets(resolve("hosts:\n  a: { address: 'fd00::5', stream: { statPort: 8081 } }\n"))).toEqual([{ targets: ['[fd00::5]:8081'], labels: { host: 'a', role: 'camera' } }]);
   });
 });
 

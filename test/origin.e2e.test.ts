@@ -16,6 +16,7 @@ import type { LabHost } from '../lab/state.ts';
 import { browserUnavailable, launchBrowser, openPhonePage } from './support/browser.ts';
 import { camfleet } from './support/cli.ts';
 import { labUnavailable, onHost, streamerFfmpeg, writeInventory, type Edit } from './support/lab.ts';
+import { promtoolCheckMetrics } from './support/promtool.ts';
 
 interface Report {
   hosts: { host: string; outcome: string; plan: { changes: number } | null; error: string | null }[];
@@ -60,11 +61,20 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
   const origin = () => hosts[3]!;
   const byName = (name: string) => hosts.find((h) => h.name === name)!;
   const originUrl = (camera: string) => `rtmp://${origin().address}:1935/live/${camera}`;
-  // Every camera relays to lab4; the origin's statistics are readable from the lab network, for
-  // this test to watch a stream come back.
+  // Every camera relays to lab4; the origin's statistics and every host's metrics are readable
+  // from the lab network, for this test to watch a stream come back.
+  const lab = ['127.0.0.1', '10.213.0.0/16'];
   const relay: Edit = (doc) => {
     doc.defaults.relay = { to: 'lab4' };
-    doc.hosts.lab4 = { ...doc.hosts.lab4, role: 'origin', access: { stat: ['127.0.0.1', '10.213.0.0/16'] } };
+    doc.defaults.access = { ...(doc.defaults.access as object | undefined), metrics: lab };
+    doc.hosts.lab4 = { ...doc.hosts.lab4, role: 'origin', access: { stat: lab, metrics: lab } };
+  };
+  /** A host's /metrics as Prometheus would scrape it. */
+  const metricsOf = async (host: LabHost): Promise<string> => (await fetch(`http://${host.address}:8080/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  /** One sample's value in a metrics text, undefined when it is not there. */
+  const sample = (text: string, series: string): number | undefined => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
   };
   const provision = (...args: string[]) => camfleet(['provision', '--inventory', inventory, '--all', '--json', ...args]);
 
@@ -130,6 +140,38 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     }
   });
 
+  it("the origin's /metrics (its own exporter): every camera's relayed stream up at its rate, its players counted; each camera's relay up; promtool accepts both", async () => {
+    const text = await metricsOf(origin());
+    expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
+    expect(sample(text, 'camfleet_origin_exporter_up')).toBe(1);
+    for (const camera of cameraNames) {
+      expect([camera, sample(text, `camfleet_origin_stream_up{camera="${camera}"}`)]).toEqual([camera, 1]);
+      expect([camera, sample(text, `camfleet_origin_stream_fps{camera="${camera}"}`)]).toEqual([camera, 15]);
+      expect(sample(text, `camfleet_origin_rtmp_received_bytes_total{camera="${camera}"}`)).toBeGreaterThan(0);
+      const pi = await metricsOf(byName(camera));
+      expect(promtoolCheckMetrics(pi)).toEqual({ status: 0, output: '' });
+      expect([camera, sample(pi, 'camfleet_relay_up')]).toEqual([camera, 1]);
+    }
+    // A player on the origin is counted while it plays, on its camera only.
+    const players = (camera: string) => metricsOf(origin()).then((t) => sample(t, `camfleet_origin_viewers{camera="${camera}",path="rtmp"}`));
+    expect(await players('lab1')).toBe(0);
+    const playing = probeStream(originUrl('lab1'), { seconds: 4, timeoutMs: 15_000 });
+    await waitUntil('a player of lab1 counted on the origin', async () => (await players('lab1')) === 1, 10_000);
+    expect(await players('lab2')).toBe(0);
+    await playing;
+    await waitUntil('the player gone from the count', async () => (await players('lab1')) === 0, 10_000);
+    // The exporter stopped: nginx answers for it, so "down" is a metric, not a failed scrape.
+    onHost(origin(), 'sudo systemctl stop camfleet-origin-exporter');
+    try {
+      const down = await metricsOf(origin());
+      expect(promtoolCheckMetrics(down)).toEqual({ status: 0, output: '' });
+      expect(down.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['camfleet_origin_exporter_up 0']);
+    } finally {
+      onHost(origin(), 'sudo systemctl start camfleet-origin-exporter');
+    }
+    await waitUntil('the exporter back', async () => sample(await metricsOf(origin()), 'camfleet_origin_exporter_up') === 1, 10_000);
+  });
+
   it('the origin admits publishers from the fleet only', async () => {
     // This machine reaches the origin from 10.213.4.1, which is not a camera of the fleet.
     const intruder = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15', '-t', '5', '-c:v', 'libx264', '-f', 'flv', originUrl('intruder')], {
@@ -153,6 +195,8 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
       await waitUntil('lab2 stalled on the origin', async () => !(await flowing('lab2')), 10_000);
       await sleep(8000);
       expect(await flowing('lab2')).toBe(false);
+      // The origin's metrics say so (lab2 itself is out of this machine's reach while cut off).
+      expect(sample(await metricsOf(origin()), 'camfleet_origin_stream_up{camera="lab2"}')).toBe(0);
       for (const camera of ['lab1', 'lab3']) await waitUntil(`${camera} on the origin while lab2 is cut off`, () => flowing(camera), 5000);
     } finally {
       await containerLink('lab2', true);
@@ -162,6 +206,8 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     expect(backMs).toBeLessThan(10_000);
     const probe = await probeStream(originUrl('lab2'), { seconds: 1, timeoutMs: 15_000 });
     expect(probe.frames).toBeGreaterThanOrEqual(8);
+    expect(sample(await metricsOf(origin()), 'camfleet_origin_stream_up{camera="lab2"}')).toBe(1);
+    await waitUntil("lab2's relay up in its own metrics", async () => sample(await metricsOf(byName('lab2')), 'camfleet_relay_up') === 1, 10_000);
   });
 
   it('the fleet wall on the origin plays all three cameras in Chromium, with their names and state', async () => {

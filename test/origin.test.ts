@@ -9,7 +9,8 @@ import { wallSources } from '../client/wall.ts';
 import { viewerUrl } from '../client/url.ts';
 import { wallLine } from '../provision/cli/status.ts';
 import { camfleet } from './support/cli.ts';
-import { bundle, templates, viewerAssets } from './support/fleet.ts';
+import { bundle, originExporter, templates, viewerAssets } from './support/fleet.ts';
+import { originExporterPaths, originExporterUnit } from '../provision/core/parts/origin-exporter.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ hosts:
 
 const load = (yaml: string, options: Parameters<typeof parseAndResolve>[3] = {}) => parseAndResolve('inventory.yaml', yaml, '/x', { env: { PI2_KEY: 'k2' }, ...options });
 const host = (yaml: string, name: string) => load(yaml).hosts.find((h) => h.name === name)!;
-const render = (yaml: string, name: string) => renderHost(host(yaml, name), { templates, streamerBundle: bundle, viewerAssets, wallAssets });
+const render = (yaml: string, name: string) => renderHost(host(yaml, name), { templates, streamerBundle: bundle, viewerAssets, wallAssets, originExporter });
 const file = (yaml: string, name: string, path: string) => render(yaml, name).files.find((f) => f.path === path)?.content ?? '';
 
 function problems(yaml: string): string[] {
@@ -126,13 +127,15 @@ describe('origin relay: render', () => {
     expect(file(fleet, 'pi1', paths.viewerPage)).toContain('/hls/cam.m3u8');
   });
 
-  it('an origin: nginx-rtmp admitting only the relaying cameras, HLS for every stream, a page per camera and the wall; no streamer', () => {
+  it('an origin: nginx-rtmp admitting only the relaying cameras, HLS for every stream, a page per camera and the wall, its metrics exporter; no streamer', () => {
     const state = render(fleet, 'origin1');
-    expect(state.packages).toEqual(['nginx', 'libnginx-mod-rtmp']);
+    // Node for the exporter alone: an origin has no camera, so no ffmpeg.
+    expect(state.packages).toEqual(['nginx', 'libnginx-mod-rtmp', 'nodejs']);
     // In the parts' order (nginx-rtmp, then the streamer, off here); the plan stops units apart from starting them.
     expect(state.units).toEqual([
       { name: 'nginx.service', enabled: true, active: true, restartOn: [paths.nginxConf], reloadOn: [] },
       { name: 'camfleet-streamer.service', enabled: false, active: false, restartOn: [], reloadOn: [] },
+      { name: originExporterUnit, enabled: true, active: true, restartOn: [originExporterPaths.bundle, originExporterPaths.config, originExporterPaths.unit], reloadOn: [] },
     ]);
     expect(state.absent.map((a) => a.path)).toEqual([paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle]);
     expect(state.files.map((f) => f.path)).toEqual([
@@ -145,6 +148,10 @@ describe('origin relay: render', () => {
       '/var/www/camfleet/pi1/index.html',
       '/var/www/camfleet/pi2/index.html',
       '/var/www/camfleet/solo/index.html',
+      originExporterPaths.bundle,
+      originExporterPaths.config,
+      originExporterPaths.unit,
+      originExporterPaths.down,
     ]);
     const conf = state.files[0]!.content;
     expect(conf).toMatch(/listen 1936;/);

@@ -13,6 +13,7 @@ import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { camfleet, root } from './support/cli.ts';
 import { labUnavailable, onHost, writeInventory } from './support/lab.ts';
+import { promtoolCheckMetrics } from './support/promtool.ts';
 
 const why = labUnavailable() ?? (spawnSync('sh', ['-c', 'command -v prometheus && command -v promtool']).status === 0 ? undefined : 'prometheus is not installed (sudo npm test installs it: .ci/apt-packages)');
 if (why) console.warn(`skipping the Prometheus end-to-end test: ${why}`);
@@ -44,11 +45,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `promtool check metrics` on an endpoint's text: its exit status and what it said. */
-function promtoolCheckMetrics(text: string): { status: number | null; output: string } {
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
-}
 
 interface Alert {
   labels: Record<string, string>;

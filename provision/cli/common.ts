@@ -42,8 +42,9 @@ Renders every selected host's files to DIR/<host>/<path on the Pi>, plus DIR/<ho
 (packages, units, file modes and checksums). Validates them with the real tools where installed:
 nginx -t (nginx + libnginx-mod-rtmp) and systemd-analyze verify. Touches no Pi.
 If any file fails validation, nothing is written to DIR and the exit status is 1.
---prometheus FILE writes the selected camera Pis as Prometheus file-based service discovery
-(file_sd_configs: <address>:<stream.statPort>, label host=<name>); see examples/prometheus/.`,
+--prometheus FILE writes the selected camera Pis and origins as Prometheus file-based service
+discovery (file_sd_configs: <address>:<stream.statPort>, labels host=<name>, role=camera|origin);
+see examples/prometheus/.`,
 };
 
 type Parsed<T extends ParseArgsConfig['options']> = ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>;

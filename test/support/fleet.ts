@@ -10,12 +10,15 @@ export const bundle = '// streamer bundle v1\nconsole.log("streaming");\n';
 /** Stand-ins for the page's files: render only copies them (the real ones are tested in test/viewer-page.e2e.test.ts). */
 export const viewerAssets = { page: '<!doctype html>\n<!-- Managed by camfleet -->\n<title>{{title}}</title><script type="application/json">{{config}}</script>\n', app: '// Managed by camfleet\n', hlsLibrary: '// Managed by camfleet\n', webrtcService: '// Managed by camfleet\n' };
 
+/** Stands in for the origin's exporter bundle: render only copies it (the real one runs in test/origin.e2e.test.ts). */
+export const originExporter = "// Managed by camfleet: the origin's exporter\n";
+
 export function resolve(yaml: string, env: NodeJS.ProcessEnv = {}): ResolvedHost[] {
   return parseAndResolve('inventory.yaml', yaml, '/tmp', { env }).hosts;
 }
 
 export function render(yaml: string, env: NodeJS.ProcessEnv = {}, streamerBundle = bundle): DesiredState[] {
-  return resolve(yaml, env).map((h) => renderHost(h, { templates, streamerBundle, viewerAssets }));
+  return resolve(yaml, env).map((h) => renderHost(h, { templates, streamerBundle, viewerAssets, originExporter }));
 }
 
 /** What observe would report on a host that already matches `desired` exactly. */

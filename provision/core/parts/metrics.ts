@@ -2,7 +2,7 @@
 // port, for the addresses in access.metrics. The streamer serves them (streamer/metrics.ts) on a
 // Unix socket nginx proxies to; while it is down, nginx serves a file written here that says so,
 // so "camera down" is a metric rather than a failed scrape. Also the file holding camfleet's
-// version of the config, which both report. An origin runs no streamer: it exports none (yet).
+// version of the config, which both report. An origin exports its own (origin-exporter.ts).
 import { createHash } from 'node:crypto';
 import { cameraMetrics } from '../../../contract/camera-metrics.ts';
 import type { MetricsConfig } from '../../../contract/streamer-config.ts';
@@ -11,6 +11,7 @@ import { managedMarker, type ResolvedHost } from '../types.ts';
 import { lineFile } from '../render/formats.ts';
 import { webrtcPorts } from '../render/viewer.ts';
 import { absentFiles, contentFile, type Part } from './part.ts';
+import { originExporterPaths, originExporterUnit } from './origin-exporter.ts';
 
 export const metricsPaths = {
   /** Where the streamer serves /metrics; in its RuntimeDirectory, gone while it is stopped. */
@@ -58,9 +59,11 @@ export function streamerMetricsConfig(host: ResolvedHost): MetricsConfig {
   };
 }
 
-/** What nginx.conf's statistics server reads under `metrics` (false on an origin). */
+/** What the statistics server (templates/_nginx-stat.hbs) reads under `metrics`: on an origin, its exporter's (parts/origin-exporter.ts). */
 export function metricsTemplateContext(host: ResolvedHost) {
-  return host.origin ? false : { socket: metricsPaths.socket, down: metricsPaths.down, path: metricsPath };
+  return host.origin
+    ? { socket: originExporterPaths.socket, down: originExporterPaths.down, path: metricsPath, service: originExporterUnit }
+    : { socket: metricsPaths.socket, down: metricsPaths.down, path: metricsPath, service: 'camfleet-streamer.service' };
 }
 
 /**

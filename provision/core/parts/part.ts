@@ -12,6 +12,8 @@ export interface PartContext {
   streamerBundle: string;
   viewerAssets: ViewerAssets;
   wallAssets?: WallAssets;
+  /** The origin's exporter bundle (on an origin). */
+  originExporter?: string;
   /**
    * A file filled from `template` (templates/<template>.hbs), every value escaped for `format`
    * first (formats.ts). Units (.service) are validated on the Pi with systemd-analyze; pass

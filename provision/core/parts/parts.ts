@@ -9,9 +9,10 @@ import { webrtc } from './webrtc.ts';
 import { hotspot } from './hotspot.ts';
 import { origin } from './origin.ts';
 import { metrics } from './metrics.ts';
+import { originExporter } from './origin-exporter.ts';
 import { recording } from './recording.ts';
 
-export const parts: readonly Part[] = [nginxRtmp, streamer, libcamera, nginxRestart, viewerPagePart, webrtc, hotspot, origin, recording, metrics];
+export const parts: readonly Part[] = [nginxRtmp, streamer, libcamera, nginxRestart, viewerPagePart, webrtc, hotspot, origin, recording, metrics, originExporter];
 
 const unique = (names: readonly string[]): string[] => [...new Set(names)];
 

@@ -15,11 +15,13 @@ import { RenderError } from './errors.ts';
 import { parts } from '../parts/parts.ts';
 import type { Contribution, Part, PartContext } from '../parts/part.ts';
 import { metricsTemplateContext } from '../parts/metrics.ts';
+import { originExporterPaths } from '../parts/origin-exporter.ts';
 
-/** The templates and what is built for the Pi and the browser (the wall's only to render an origin). */
-export interface RenderInputs extends Omit<Artifacts, 'wallAssets'> {
+/** The templates and what is built for the Pi and the browser (the wall and the exporter only to render an origin). */
+export interface RenderInputs extends Omit<Artifacts, 'wallAssets' | 'originExporter'> {
   templates: Templates;
   wallAssets?: WallAssets;
+  originExporter?: string;
 }
 
 export { RenderError };
@@ -50,7 +52,7 @@ export function renderHost(host: ResolvedHost, inputs: RenderInputs, registry: r
   };
 
   // Each part adds what it has on this host, or what it removes when off, in the order of parts.ts.
-  const ctx: PartContext = { host, template, streamerBundle: inputs.streamerBundle, viewerAssets: inputs.viewerAssets, wallAssets: inputs.wallAssets };
+  const ctx: PartContext = { host, template, streamerBundle: inputs.streamerBundle, viewerAssets: inputs.viewerAssets, wallAssets: inputs.wallAssets, originExporter: inputs.originExporter };
   const added = registry.map((p): Contribution => (p.enabled(host) ? { packages: p.packages, ...p.on(ctx) } : { ...p.off(host), packages: [] }));
   const all = <K extends keyof Contribution>(key: K) => added.flatMap((c) => (c[key] ?? []) as NonNullable<Contribution[K]>[number][]);
   return {
@@ -88,8 +90,9 @@ function templateContext(host: ResolvedHost) {
     // A relaying Pi pushes its stream to its origin; an origin admits its relaying Pis.
     relay: host.relay ? { url: relayUrl(host.relay) } : false,
     origin: originContext(host),
-    // The statistics server's /metrics (parts/metrics.ts), false on an origin.
+    // The statistics server's /metrics: the streamer's on a camera Pi (parts/metrics.ts), the exporter's on an origin.
     metrics: metricsTemplateContext(host),
+    originExporter: originExporterPaths,
     // The RTMP block both nginx configs share (templates/_nginx-rtmp.hbs): who may publish, the HLS
     // fragment, and whether camfleet-webrtc or the recorder read the stream back (a camera's only).
     rtmp: rtmpContext(host),
