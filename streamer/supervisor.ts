@@ -54,8 +54,6 @@ export interface SupervisorOptions {
   timings?: Partial<SupervisorTimings>;
 }
 
-/** The frame rate in the status file is measured over this much of the latest progress. */
-const fpsWindowMs = 3000;
 /** What ffmpeg's -progress output says, for the metrics. */
 export interface Progress {
   /** The running ffmpeg's, over its last few seconds (recentRates). */
@@ -240,9 +238,8 @@ export class Supervisor {
     const firstFrameMs = capture ? Math.max(this.t.firstFrameMs, this.t.libcameraFirstFrameMs) : this.t.firstFrameMs;
     let frames = 0;
     let lastProgressAt = started;
-    // The measured rate: frames over the last few seconds of progress (a sliding window, so the
-    // jitter of one progress line's arrival moves it little), written when it moves.
-    let window: { frames: number; at: number }[] = [];
+    // The rate in the status file (the health gate reads it) is the metrics' own (recentRates),
+    // to a tenth, written when it moves.
     let fps: number | null = null;
     let streaming = false;
     let streamingAt = 0;
@@ -255,6 +252,11 @@ export class Supervisor {
     // -progress blocks on stdout, once a second: `frame=N`, total_size=, drop_frames=, ... progress=.
     lineReader(child.stdout, (line) => {
       readProgress(line, run, Date.now());
+      if (streaming && line.startsWith('progress=')) {
+        const measured = recentRates(run).fps;
+        const rounded = measured === undefined ? null : Math.round(measured * 10) / 10;
+        if (rounded !== null && rounded !== fps) this.status.update({ fps: (fps = rounded) });
+      }
       const m = /^frame=(\d+)/.exec(line);
       if (!m) return;
       const n = Number(m[1]);
@@ -266,13 +268,6 @@ export class Supervisor {
           streamingAt = lastProgressAt;
           this.log('streaming', { startupMs: lastProgressAt - started });
           this.status.update({ state: 'streaming', streamingSince: new Date().toISOString() });
-        }
-        window.push({ frames: n, at: lastProgressAt });
-        window = window.filter((w) => lastProgressAt - w.at <= fpsWindowMs);
-        const first = window[0]!;
-        if (lastProgressAt - first.at >= 1000) {
-          const measured = Math.round(((n - first.frames) * 10_000) / (lastProgressAt - first.at)) / 10;
-          if (measured !== fps) this.status.update({ fps: (fps = measured) });
         }
       }
     });
@@ -359,8 +354,9 @@ export interface RunProgress {
 
 export const newRunProgress = (): RunProgress => ({ frame: 0, size: 0, dropped: 0, duplicated: 0, window: [] });
 
-/** How many seconds of blocks the rates are averaged over. */
-const rateWindow = 5;
+/** How many seconds of blocks the rates are averaged over: long enough that one block's late
+ * arrival moves them little, short enough that the health gate sees a camera slow down. */
+const rateWindow = 3;
 
 /** One `key=value` line of ffmpeg's -progress into `run`; `progress=` ends a block, read at `now` (ms). */
 export function readProgress(line: string, run: RunProgress, now: number): void {
