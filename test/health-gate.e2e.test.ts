@@ -49,6 +49,8 @@ describe.skipIf(!!why)('health gate and rollback on 4 lab Pis', () => {
     expect(h.error?.step).toBe('health gate');
     // The streamer's own last error names the cause; the rollback says when the stream was LIVE again.
     expect(h.error?.message).toMatch(/camera device \/dev\/video9 does not exist/);
+    // A device that is not there fails the gate after its grace time, not the whole startup allowance.
+    expect(h.error?.message).toMatch(/the camera device has been missing for 10 s/);
     const again = /the stream is LIVE again with the old files ([\d.]+) s after the rollback began/.exec(h.error?.message ?? '');
     expect(again, h.error?.message).not.toBeNull();
     return Number(again![1]);

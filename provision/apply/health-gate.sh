@@ -3,24 +3,28 @@
 # unit's current process, by its status file) has streamed at >= MIN_FPS measured frames a second,
 # with nginx-rtmp's statistics showing a stream published to APPLICATION, for SETTLE seconds
 # without a break. Gives up as soon as that can no longer fit in TIMEOUT seconds, saying what was
-# wrong last and the streamer's own last error (ffmpeg's message, a missing camera device).
+# wrong last and the streamer's own last error (ffmpeg's message, a missing camera device). A
+# streamer that keeps waiting for a camera device that does not exist for DEVICE_GRACE seconds
+# fails it at once: a device node that was going to appear (a USB camera enumerating) has by then.
 #   STREAMER_UNIT, STATUS_FILE   the streamer's unit and its status file
 #   STAT_URL, APPLICATION        nginx-rtmp's rtmp_stat page (over loopback) and the RTMP application
 #   MIN_FPS, SETTLE, TIMEOUT     frames a second, seconds, seconds
+#   DEVICE_GRACE                 seconds
 # Prints one line and exits 0 when healthy; the reason on stderr and exit 1 otherwise.
 if ! command -v node >/dev/null 2>&1; then
   echo "node is not installed: the streamer cannot be running" >&2
   exit 1
 fi
-export STREAMER_UNIT STATUS_FILE STAT_URL APPLICATION MIN_FPS SETTLE TIMEOUT
+export STREAMER_UNIT STATUS_FILE STAT_URL APPLICATION MIN_FPS SETTLE TIMEOUT DEVICE_GRACE
 # shellcheck disable=SC2016 # JavaScript, not shell: its template strings are expanded by node
 exec node -e '
 const { execFileSync } = require("node:child_process");
 const { readFileSync } = require("node:fs");
 const env = process.env;
 const minFps = Number(env.MIN_FPS), settleMs = Number(env.SETTLE) * 1000, timeoutMs = Number(env.TIMEOUT) * 1000;
+const deviceGraceMs = Number(env.DEVICE_GRACE) * 1000;
 const start = Date.now();
-let since, last = "no reading yet", lastError = null, fps = 0;
+let since, waitingSince, last = "no reading yet", lastError = null, fps = 0;
 const systemctl = (...args) => {
   try { return execFileSync("systemctl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(); }
   catch (e) { return String(e.stdout ?? "").trim(); }
@@ -40,6 +44,7 @@ async function wrong() {
   try { s = JSON.parse(readFileSync(env.STATUS_FILE, "utf8")); } catch { s = undefined; }
   if (!s || s.pid !== pid) return "the streamer has not reported its state yet";
   if (s.lastError) lastError = s.lastError;
+  waitingSince = s.state === "waiting-for-device" ? (waitingSince ?? Date.now()) : undefined;
   if (s.state !== "streaming") return `the streamer is ${s.state}`;
   if (typeof s.fps !== "number") return "the streamer has not measured its frame rate yet";
   if (s.fps < minFps) return `the stream runs at ${s.fps} fps, under ${minFps}`;
@@ -63,9 +68,12 @@ async function wrong() {
       since = undefined;
       last = bad;
     }
-    // Fail once a full settle time can no longer fit before the deadline.
-    if (now - start + (since === undefined ? settleMs : settleMs - (now - since)) > timeoutMs) {
-      console.error(`not LIVE at >= ${minFps} fps for ${settleMs / 1000} s within ${timeoutMs / 1000} s: ${last}` + (lastError ? `; the streamer says: ${lastError}` : ""));
+    // Fail once a full settle time can no longer fit before the deadline, or the camera device
+    // has been missing for the grace time.
+    const deviceGone = waitingSince !== undefined && now - waitingSince >= deviceGraceMs;
+    if (deviceGone || now - start + (since === undefined ? settleMs : settleMs - (now - since)) > timeoutMs) {
+      const why = deviceGone ? `not LIVE: the camera device has been missing for ${deviceGraceMs / 1000} s` : `not LIVE at >= ${minFps} fps for ${settleMs / 1000} s within ${timeoutMs / 1000} s: ${last}`;
+      console.error(why + (lastError ? `; the streamer says: ${lastError}` : ""));
       process.exit(1);
     }
     await new Promise((r) => setTimeout(r, 500));

@@ -5,6 +5,7 @@ import { patternList, withValues, wordList } from '../transport/remote.ts';
 import { scriptFile } from '../transport/remote-scripts.ts';
 import { managedMarker, type ManagedFile, type OwedAction, type Rollback, type Step } from '../core/types.ts';
 import { paths, units } from '../core/render/paths.ts';
+import { missingDeviceGraceSeconds } from '../core/plan/gate.ts';
 
 const script = (name: string, values: Parameters<typeof withValues>[1]) => withValues(scriptFile(`apply/${name}.sh`), values);
 const mode = (file: ManagedFile) => file.mode.toString(8);
@@ -77,6 +78,7 @@ export function healthGateScript(gate: Extract<Step, { kind: 'health-gate' }>): 
       MIN_FPS: gate.minFps,
       SETTLE: gate.settleSeconds,
       TIMEOUT: gate.timeoutSeconds,
+      DEVICE_GRACE: missingDeviceGraceSeconds,
     },
   });
 }

@@ -10,6 +10,8 @@ export const defaultSettleSeconds = 10;
 export const minFpsShare = 0.9;
 /** Beyond the settle time, what the stream gets to come up after the restarts (encoder probe, first frame). */
 export const gateStartupSeconds = 30;
+/** A camera device missing this long after the restarts fails the gate without waiting out the rest. */
+export const missingDeviceGraceSeconds = 10;
 
 type WriteStep = Extract<Step, { kind: 'write-file' }>;
 
