@@ -25,6 +25,8 @@ export interface WallSource {
   base: string;
   playlist: string;
   page: string;
+  /** The Pi's recordings page, when it records (footage stays on the Pi, relaying or not). */
+  recordings?: string;
 }
 
 export function wallSources(hosts: readonly ResolvedHost[], direct = false): WallSource[] {
@@ -32,12 +34,13 @@ export function wallSources(hosts: readonly ResolvedHost[], direct = false): Wal
   for (const h of hosts) {
     if (h.origin) continue;
     const relay = !direct && h.relay?.viewerPort !== undefined ? h.relay : undefined;
+    const pi = httpUrl(h.address, h.viewer.port);
+    const recordings = h.recording.enabled && h.viewer.enabled ? { recordings: `${pi}recordings.html` } : {};
     if (relay) {
       const origin = httpUrl(relay.address, relay.viewerPort!);
-      sources.push({ name: h.name, base: `${origin}hls/`, playlist: `${relay.stream}.m3u8`, page: `${origin}${relay.stream}/` });
+      sources.push({ name: h.name, base: `${origin}hls/`, playlist: `${relay.stream}.m3u8`, page: `${origin}${relay.stream}/`, ...recordings });
     } else if (h.viewer.enabled && h.viewer.paths.includes('hls')) {
-      const pi = httpUrl(h.address, h.viewer.port);
-      sources.push({ name: h.name, base: `${pi}hls/`, playlist: `${h.stream.key}.m3u8`, page: pi });
+      sources.push({ name: h.name, base: `${pi}hls/`, playlist: `${h.stream.key}.m3u8`, page: pi, ...recordings });
     }
   }
   return sources;
@@ -51,7 +54,7 @@ export async function startWallServer(sources: WallSource[], port: number, host 
   const config: WallConfig = {
     title: 'camfleet wall',
     hlsLibrary: '/hls.min.js',
-    cameras: sources.map((s) => ({ name: s.name, hls: `/cameras/${s.name}/${s.playlist}`, page: s.page })),
+    cameras: sources.map((s) => ({ name: s.name, hls: `/cameras/${s.name}/${s.playlist}`, page: s.page, ...(s.recordings ? { recordings: s.recordings } : {}) })),
   };
   const page = fillPage(wall.page, config.title, config);
   const byName = new Map(sources.map((s) => [s.name, s]));

@@ -20,6 +20,8 @@ export interface WallCamera {
   hls: string;
   /** The camera's own viewer page, opened by tapping its tile; empty when there is none. */
   page: string;
+  /** The camera's recordings page (on the camera itself, where its footage is), when it records. */
+  recordings?: string;
 }
 
 export interface WallConfig {

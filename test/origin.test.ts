@@ -207,4 +207,24 @@ describe('origin relay: where players and the operator look', () => {
     ]);
     expect(wallSources(local, true).map((s) => s.base)).toEqual(['http://10.0.0.1/hls/', 'http://10.0.0.2:8000/hls/']);
   });
+
+  it("both walls link a recording camera's recordings page on the camera itself, where its footage is; a camera that records none gets no link", () => {
+    const yaml = `hosts:
+  a: { address: 10.0.0.1, relay: { to: o }, recording: { enabled: true } }
+  b: { address: 10.0.0.2, viewer: { port: 8000 }, recording: { enabled: true } }
+  c: { address: 10.0.0.3, relay: { to: o } }
+  o: { address: 10.0.0.9, role: origin }
+`;
+    const wall = render(yaml, 'o').files.find((f) => f.path === paths.viewerPage)!.content;
+    const config = JSON.parse(/<script type="application\/json">(.*)<\/script>/.exec(wall)![1]!) as { cameras: { name: string; recordings?: string }[] };
+    expect(config.cameras.map((c) => [c.name, c.recordings])).toEqual([
+      ['a', 'http://10.0.0.1/recordings.html'],
+      ['c', undefined],
+    ]);
+    expect(wallSources(load(yaml).hosts).map((s) => [s.name, s.recordings])).toEqual([
+      ['a', 'http://10.0.0.1/recordings.html'],
+      ['b', 'http://10.0.0.2:8000/recordings.html'],
+      ['c', undefined],
+    ]);
+  });
 });

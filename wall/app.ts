@@ -27,7 +27,12 @@ function tile(camera: WallCamera): { video: HTMLVideoElement; setState: (s: Stat
   name.textContent = camera.name;
   if (name instanceof HTMLAnchorElement) name.href = camera.page;
   const badge = document.createElement('span');
-  caption.append(name, badge);
+  caption.append(name);
+  if (camera.recordings) {
+    const recordings = Object.assign(document.createElement('a'), { href: camera.recordings, textContent: 'recordings', className: 'recordings' });
+    caption.append(recordings);
+  }
+  caption.append(badge);
   figure.append(video, caption);
   document.getElementById('wall')!.append(figure);
   const setState = (s: State) => {

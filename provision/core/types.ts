@@ -104,6 +104,8 @@ export interface RelaySource {
   address: string;
   /** Its keyframe interval (camera.gop / camera.fps): the origin cuts HLS fragments at keyframes. */
   keyframeMs: number;
+  /** The port its own viewer page is on, when it records and serves its recordings there (the wall links them). */
+  recordingsPort?: number;
 }
 
 /** An origin server: no camera of its own, it serves the streams of the Pis that relay to it. */

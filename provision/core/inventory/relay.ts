@@ -72,7 +72,10 @@ export function relayLinks(doc: InventoryDocument, raw: RawInventory): RelayLink
     targets.set(name, { origin: to, address: raw.hosts[to]!.address, port: Number(origin.stream.port), application: String(origin.stream.application), stream: name, ...viewerPort });
     const fps = Number(m.settings.camera.fps);
     const gop = m.settings.camera.gop === undefined ? fps : Number(m.settings.camera.gop);
-    origins.get(to)!.sources.push({ name, address, keyframeMs: Math.round((gop / fps) * 1000) });
+    // Footage stays on the camera: the origin's wall links the camera's own recordings page.
+    const viewer = m.settings.viewer;
+    const recordingsPort = m.settings.recording.enabled === true && viewer.enabled !== false ? { recordingsPort: Number(viewer.port) } : {};
+    origins.get(to)!.sources.push({ name, address, keyframeMs: Math.round((gop / fps) * 1000), ...recordingsPort });
   }
   return { targets, origins, problems };
 }

@@ -43,7 +43,12 @@ export function wallPage(host: ResolvedHost & { origin: OriginSettings }, templa
   const config: WallConfig = {
     title: `${host.name} · camfleet wall`,
     hlsLibrary: '/hls.min.js',
-    cameras: host.origin.sources.map((s) => ({ name: s.name, hls: originHlsUrlPath(s.name), page: `/${s.name}/` })),
+    cameras: host.origin.sources.map((s) => ({
+      name: s.name,
+      hls: originHlsUrlPath(s.name),
+      page: `/${s.name}/`,
+      ...(s.recordingsPort === undefined ? {} : { recordings: `${httpUrl(s.address, s.recordingsPort)}recordings.html` }),
+    })),
   };
   return fillPage(template, config.title, config);
 }
