@@ -1,7 +1,8 @@
 // Everything built for the Pi or the browser, in one place: the streamer bundle, the viewer page
 // with the WebRTC service, the fleet wall, the origin's exporter. Built once per run (esbuild),
-// so it lives outside the pure core. The bundled CLI carries this module's result prebuilt: this module is its one seam
-// (provision/bundle/build-cli.ts swaps it, and fails the build if it cannot find it).
+// so it lives outside the pure core. The bundled CLI carries this module's result prebuilt: this
+// module is its one seam (provision/bundle/build-cli.ts swaps it, and fails the build if it
+// cannot find it).
 import type { Artifacts } from '../../contract/artifacts.ts';
 import { buildOriginExporterBundle } from '../../origin-exporter/build.ts';
 import { buildStreamerBundle } from '../../streamer/build.ts';
