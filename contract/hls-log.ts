@@ -33,7 +33,10 @@ export function parseHlsLogLine(text: string): HlsRequest | undefined {
   return { status: Number(status), address, userAgent: userAgent.slice(0, userAgentChars) };
 }
 
-/** A request that served the stream: the playlist or a fragment, whole, partly or as not modified. */
+/**
+ * A request that served the stream: the playlist or a fragment, whole, partly or as not modified.
+ * nginx sends only these (nginx.conf's $camfleet_hls_served); checked again, as any local process can send.
+ */
 export const servedStream = (r: HlsRequest): boolean => r.status === 200 || r.status === 206 || r.status === 304;
 
 /**

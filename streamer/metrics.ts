@@ -4,7 +4,8 @@
 // saying so instead. Each scrape reads what it reports then: the streamer's own state, nginx-rtmp's
 // statistics and camfleet-webrtc's viewer count over loopback, the HLS viewers it counts from
 // nginx's request log (./hls-viewers.ts), and a few files of /proc and /sys.
-// Nothing runs between scrapes. Node 18 built-ins only (bundled for the Pi).
+// Nothing runs between scrapes but that count, woken by nginx's datagrams. Node 18 built-ins only
+// (bundled for the Pi).
 import { execFile } from 'node:child_process';
 import { existsSync, chmodSync, unlinkSync } from 'node:fs';
 import { readFile, readdir, statfs } from 'node:fs/promises';

@@ -257,7 +257,8 @@ describe('HLS viewers from nginx\'s request log', () => {
     const nginx = (yaml: string) => render(yaml)[0]!.files.find((f) => f.path === paths.nginxConf)!.content;
     const conf = nginx('hosts:\n  pi1: { address: 10.0.0.1 }\n');
     const hls = /location \/hls\/ \{[\s\S]*?\n        \}/.exec(conf)?.[0] ?? '';
-    expect(hls).toContain(`access_log syslog:server=127.0.0.1:${hlsLogPort},nohostname,tag=camfleet_hls camfleet_hls;`);
+    expect(hls).toContain(`access_log syslog:server=127.0.0.1:${hlsLogPort},nohostname,tag=camfleet_hls camfleet_hls if=$camfleet_hls_served;`);
+    expect(conf).toMatch(/map \$status \$camfleet_hls_served \{\s+200 1;\s+206 1;\s+304 1;\s+default 0;\s+\}/);
     expect(conf.match(/syslog:/g)).toHaveLength(1);
     expect(conf).toContain("log_format camfleet_hls '$status $remote_addr $http_user_agent';");
     // HLS off: neither the format nor the log.
