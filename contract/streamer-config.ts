@@ -28,6 +28,8 @@ export interface MetricsConfig {
   relay?: { host: string; port: number };
   /** The file holding camfleet's version of the config. */
   versionFile: string;
+  /** The loopback UDP port nginx sends its HLS requests to, and how long a client counts as watching. */
+  hlsLog?: { port: number; windowMs: number };
 }
 
 export const defaultStreamerConfig: StreamerConfig = {
@@ -155,7 +157,9 @@ function metricsConfig(raw: unknown): MetricsConfig | string {
   if (m.whepStatusUrl !== undefined && !loopbackUrl(m.whepStatusUrl)) return 'whepStatusUrl must be an http://127.0.0.1:port/ URL';
   const r = m.relay as Record<string, unknown> | undefined;
   if (r !== undefined && (typeof r !== 'object' || r === null || typeof r.host !== 'string' || !r.host || !Number.isInteger(r.port))) return 'relay must be { host, port }';
-  const unknown = Object.keys(m).filter((k) => !['socket', 'versionFile', 'statUrl', 'whepStatusUrl', 'relay'].includes(k));
+  const h = m.hlsLog;
+  if (h !== undefined && !isHlsLogConfig(h)) return 'hlsLog must be { port: 1-65535, windowMs: a whole number of milliseconds, 1000 or more }';
+  const unknown = Object.keys(m).filter((k) => !['socket', 'versionFile', 'statUrl', 'whepStatusUrl', 'relay', 'hlsLog'].includes(k));
   if (unknown.length) return `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`;
   return {
     socket: m.socket,
@@ -163,7 +167,16 @@ function metricsConfig(raw: unknown): MetricsConfig | string {
     ...(m.whepStatusUrl !== undefined ? { whepStatusUrl: m.whepStatusUrl } : {}),
     ...(r ? { relay: { host: r.host as string, port: r.port as number } } : {}),
     versionFile: m.versionFile,
+    ...(h !== undefined ? { hlsLog: { port: h.port, windowMs: h.windowMs } } : {}),
   };
+}
+
+/** hlsLog: a port and a window of at least a second, nothing else. */
+function isHlsLogConfig(h: unknown): h is NonNullable<MetricsConfig['hlsLog']> {
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) return false;
+  const { port, windowMs, ...rest } = h as Record<string, unknown>;
+  const whole = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+  return Object.keys(rest).length === 0 && whole(port, 1, 65535) && whole(windowMs, 1000, 86_400_000);
 }
 
 /**

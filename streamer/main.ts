@@ -8,6 +8,7 @@ import { createLogger } from './log.ts';
 import { StatusReporter } from './status.ts';
 import { Supervisor } from './supervisor.ts';
 import { serveMetrics, unitRestarts } from './metrics.ts';
+import { listenHlsLog } from './hls-viewers.ts';
 import { startWatchdog } from './watchdog.ts';
 
 /** systemd's TimeoutStopSec is 5 s; we promise 2. */
@@ -44,9 +45,11 @@ function main(): void {
   const supervisor = new Supervisor({ config, log, status });
   const metrics = config.metrics;
   if (metrics) {
+    // Listening from the start: a viewer's requests count before the first scrape.
+    const hls = metrics.hlsLog ? listenHlsLog(metrics.hlsLog, log) : undefined;
     // systemd's restart count is read once: it changes only by starting a new streamer.
     void unitRestarts('camfleet-streamer.service').then((streamerRestarts) =>
-      serveMetrics({ config: { ...config, metrics }, status, progress: () => supervisor.progress, streamerRestarts }, log),
+      serveMetrics({ config: { ...config, metrics }, status, progress: () => supervisor.progress, streamerRestarts, hlsViewers: hls?.count }, log),
     );
   }
   let stopping = false;

@@ -2,8 +2,10 @@
 // own: a Pi Zero's memory is tight). It listens on a Unix socket that nginx proxies /metrics on
 // the statistics port to, behind access.metrics; while the streamer is down nginx serves a file
 // saying so instead. Each scrape reads what it reports then: the streamer's own state, nginx-rtmp's
-// statistics and camfleet-webrtc's viewer count over loopback, and a few files of /proc and /sys.
-// Nothing runs between scrapes. Node 18 built-ins only (bundled for the Pi).
+// statistics and camfleet-webrtc's viewer count over loopback, the HLS viewers it counts from
+// nginx's request log (./hls-viewers.ts), and a few files of /proc and /sys.
+// Nothing runs between scrapes but that count, woken by nginx's datagrams. Node 18 built-ins only
+// (bundled for the Pi).
 import { execFile } from 'node:child_process';
 import { existsSync, chmodSync, unlinkSync } from 'node:fs';
 import { readFile, readdir, statfs } from 'node:fs/promises';
@@ -24,6 +26,8 @@ export interface MetricsSources {
   progress: () => Progress;
   /** systemd's NRestarts for the streamer, read once at start. */
   streamerRestarts?: number;
+  /** HLS viewers now (streamer/hls-viewers.ts), when the config asks for them. */
+  hlsViewers?: () => number | undefined;
 }
 
 /** Serve /metrics on the config's socket (readable and writable by nginx's user). */
@@ -79,7 +83,7 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
     streamerRestarts: sources.streamerRestarts,
     streamerUptimeSeconds: Math.round(process.uptime()),
     // nginx's statistics: a stream nobody publishes has no entry, and so no viewers.
-    viewers: { rtmp: stat ? (stream?.viewers ?? 0) : undefined, webrtc },
+    viewers: { rtmp: stat ? (stream?.viewers ?? 0) : undefined, webrtc, hls: sources.hlsViewers?.() },
     rtmpBytesIn: stream?.bytesIn,
     rtmpBytesOut: stream?.bytesOut,
     relayConnected: relay,

@@ -10,6 +10,10 @@ import { cameraMetrics, type CameraSnapshot } from '../contract/camera-metrics.t
 import { escapeLabelValue, exposition, type MetricFamily } from '../contract/prometheus.ts';
 import { newRunProgress, readProgress, recentRates } from '../streamer/supervisor.ts';
 import { procAddress } from '../streamer/metrics.ts';
+import { RecentClients, listenHlsLog, maxHlsClients, readDatagram } from '../streamer/hls-viewers.ts';
+import { parseHlsLogLine } from '../contract/hls-log.ts';
+import { hlsLogPort, streamerMetricsConfig } from '../provision/core/parts/metrics.ts';
+import { createSocket } from 'node:dgram';
 import { InventoryError, formatProblem } from '../provision/core/errors.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { configVersion, metricsPaths } from '../provision/core/parts/metrics.ts';
@@ -56,7 +60,7 @@ const full: CameraSnapshot = {
   ffmpegRestarts: 1,
   streamerRestarts: 0,
   streamerUptimeSeconds: 60,
-  viewers: { rtmp: 2, webrtc: 1 },
+  viewers: { rtmp: 2, webrtc: 1, hls: 3 },
   rtmpBytesIn: 1000,
   rtmpBytesOut: 3000,
   relayConnected: true,
@@ -81,6 +85,7 @@ describe('what a camera exports', () => {
       'camfleet_stream_frames_dropped_total 4',
       'camfleet_viewers{path="rtmp"} 2',
       'camfleet_viewers{path="webrtc"} 1',
+      'camfleet_viewers{path="hls"} 3',
       'camfleet_relay_up 1',
       'camfleet_soc_temperature_celsius{zone="cpu-thermal"} 51.5',
       // 0x50005: under-voltage and throttled now, and both since boot.
@@ -92,8 +97,8 @@ describe('what a camera exports', () => {
       'camfleet_config_info{version="abc123def456"} 1',
     ])
       expect(text.split('\n')).toContain(line);
-    // No HLS count is to be had from nginx: none is made up.
-    expect(text).not.toContain('path="hls"');
+    // A count the streamer does not have (its port was taken) is not made up.
+    expect(exposition(cameraMetrics({ ...full, viewers: { rtmp: 2 } }))).not.toContain('path="hls"');
   });
 
   it('a streamer that is not streaming reports no fps or bitrate, only that it is down', () => {
@@ -130,6 +135,133 @@ describe("ffmpeg's progress lines", () => {
 
   it("writes an IPv4 address as /proc/net/tcp does (for the relay's connection)", () => {
     expect(procAddress('10.0.0.9')).toBe('0900000A');
+  });
+});
+
+describe('HLS viewers from nginx\'s request log', () => {
+  // As nginx 1.22 sends them (captured from a real nginx with this log_format).
+  const sent = (status: number, address: string, ua: string) => `<190>Dec  3 11:23:41 camfleet_hls: ${status} ${address} ${ua}`;
+  const phone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15';
+  const clock = () => {
+    const c = { t: 0, clients: undefined as unknown as RecentClients };
+    c.clients = new RecentClients({ windowMs: 10_000, maxClients: 4, now: () => c.t });
+    return c;
+  };
+  const feed = (clients: RecentClients, text: string) => readDatagram(clients, Buffer.from(text, 'latin1'));
+
+  it('parses nginx\'s line strictly: status, address, User-Agent (escaped, cut at 256 characters)', () => {
+    expect(parseHlsLogLine(sent(200, '10.42.0.7', 'Mozilla/5.0 \\x22quoted\\x22 \\xC3\\xA9'))).toEqual({ status: 200, address: '10.42.0.7', userAgent: 'Mozilla/5.0 \\x22quoted\\x22 \\xC3\\xA9' });
+    expect(parseHlsLogLine(sent(304, 'fd00::5', '-'))).toEqual({ status: 304, address: 'fd00::5', userAgent: '-' });
+    expect(parseHlsLogLine(sent(200, '10.0.0.1', 'x'.repeat(1000)))?.userAgent).toHaveLength(256);
+    for (const bad of [
+      '',
+      'hello',
+      sent(200, '10.0.0.1', phone).replace('camfleet_hls', 'sshd'),
+      sent(200, '10.0.0.1', phone).replace('<190>', ''),
+      sent(200, '999.0.0.1', phone),
+      sent(200, 'unix:', phone),
+      sent(200, 'example.org', phone),
+      sent(200, '10.0.0.1', ''),
+      `${sent(200, '10.0.0.1', phone)}\n${sent(200, '10.0.0.2', phone)}`,
+      sent(200, '10.0.0.1', 'caf\u00e9'),
+      sent(200, '10.0.0.1', 'tab\there'),
+      sent(200, '10.0.0.1', phone).replace(' 200 ', ' 2000 '),
+    ])
+      expect([bad, parseHlsLogLine(bad)]).toEqual([bad, undefined]);
+  });
+
+  it('counts each address and browser once within the window, and only requests that served the stream', () => {
+    const c = clock();
+    expect(feed(c.clients, sent(200, '10.42.0.7', phone))).toBe('counted');
+    c.t = 1000;
+    expect(feed(c.clients, sent(206, '10.42.0.7', phone))).toBe('counted');
+    // Behind one NAT, another browser is another viewer.
+    expect(feed(c.clients, sent(304, '10.42.0.7', 'Mozilla/5.0 (Linux; Android 14) Chrome/120'))).toBe('counted');
+    // Refused by the allow-list, or asking for a stream not live: not watching.
+    expect(feed(c.clients, sent(403, '10.42.0.8', phone))).toBe('ignored');
+    expect(feed(c.clients, sent(404, '10.42.0.9', phone))).toBe('ignored');
+    expect(c.clients.count()).toBe(2);
+  });
+
+  it('forgets a client the window after its last request, not its first', () => {
+    const c = clock();
+    feed(c.clients, sent(200, '10.42.0.7', phone));
+    feed(c.clients, sent(200, '10.42.0.8', phone));
+    c.t = 8000;
+    feed(c.clients, sent(200, '10.42.0.7', phone));
+    c.t = 10_000;
+    expect(c.clients.count()).toBe(2);
+    c.t = 10_001;
+    expect(c.clients.count()).toBe(1);
+    c.t = 18_000;
+    expect(c.clients.count()).toBe(1);
+    c.t = 18_001;
+    expect(c.clients.count()).toBe(0);
+  });
+
+  it('remembers at most maxClients: a User-Agent per request pushes out the least recent, never grows without bound', () => {
+    const c = clock();
+    for (let i = 0; i < 100; i++) {
+      c.t = i;
+      feed(c.clients, sent(200, '10.42.0.66', `bot/${i}`));
+    }
+    expect(c.clients.count()).toBe(4);
+    // The one seen last is among them: a new request from bot/99 changes nothing.
+    feed(c.clients, sent(200, '10.42.0.66', 'bot/99'));
+    expect(c.clients.count()).toBe(4);
+    expect(maxHlsClients).toBeGreaterThanOrEqual(256);
+  });
+
+  it('drops malformed and oversize datagrams without counting them', () => {
+    const c = clock();
+    expect(readDatagram(c.clients, Buffer.from([0, 1, 2, 255]))).toBe('malformed');
+    expect(feed(c.clients, sent(200, '10.42.0.7', 'x'.repeat(5000)))).toBe('malformed');
+    expect(feed(c.clients, 'GET /hls/cam.m3u8 HTTP/1.1')).toBe('malformed');
+    expect(c.clients.count()).toBe(0);
+  });
+
+  it('listens on loopback UDP and counts what arrives (a real socket); a port already taken gives no count, not 0', async () => {
+    const logged: string[] = [];
+    const taken = createSocket('udp4');
+    await new Promise<void>((r) => taken.bind(0, '127.0.0.1', () => r()));
+    const free = createSocket('udp4');
+    await new Promise<void>((r) => free.bind(0, '127.0.0.1', () => r()));
+    const freePort = free.address().port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const listening = listenHlsLog({ port: freePort, windowMs: 10_000 }, (event) => logged.push(event));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(listening.count()).toBe(0);
+    const send = (text: string) => new Promise<void>((r) => taken.send(text, freePort, '127.0.0.1', () => r()));
+    await send(sent(200, '10.42.0.7', phone));
+    await send(sent(200, '10.42.0.8', phone));
+    await send('garbage');
+    await send('garbage again');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(listening.count()).toBe(2);
+    // Said once, however many arrive.
+    expect(logged).toEqual(['hls-log-malformed']);
+    const clash = listenHlsLog({ port: taken.address().port, windowMs: 10_000 }, (event) => logged.push(event));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(clash.count()).toBeUndefined();
+    expect(logged).toEqual(['hls-log-malformed', 'hls-log-failed']);
+    listening.close();
+    clash.close();
+    taken.close();
+  });
+
+  it('render: nginx sends only the /hls/ location\'s requests to the streamer\'s port, whose window is the playlist\'s span, 10 s at least', () => {
+    const nginx = (yaml: string) => render(yaml)[0]!.files.find((f) => f.path === paths.nginxConf)!.content;
+    const conf = nginx('hosts:\n  pi1: { address: 10.0.0.1 }\n');
+    const hls = /location \/hls\/ \{[\s\S]*?\n        \}/.exec(conf)?.[0] ?? '';
+    expect(hls).toContain(`access_log syslog:server=127.0.0.1:${hlsLogPort},nohostname,tag=camfleet_hls camfleet_hls if=$camfleet_hls_served;`);
+    expect(conf).toMatch(/map \$status \$camfleet_hls_served \{\s+200 1;\s+206 1;\s+304 1;\s+default 0;\s+\}/);
+    expect(conf.match(/syslog:/g)).toHaveLength(1);
+    expect(conf).toContain("log_format camfleet_hls '$status $remote_addr $http_user_agent';");
+    // HLS off: neither the format nor the log.
+    expect(nginx('hosts:\n  pi1: { address: 10.0.0.1, viewer: { paths: [webrtc] } }\n')).not.toContain('camfleet_hls');
+    const [pi1, slow] = resolve('hosts:\n  pi1: { address: 10.0.0.1 }\n  slow: { address: 10.0.0.2, camera: { fps: 10, gop: 40 } }\n');
+    expect(streamerMetricsConfig(pi1!).hlsLog).toEqual({ port: hlsLogPort, windowMs: 10_000 });
+    expect(streamerMetricsConfig(slow!).hlsLog).toEqual({ port: hlsLogPort, windowMs: 16_000 });
   });
 });
 

@@ -53,7 +53,7 @@ describe('render', () => {
       device: '/dev/video0', inputFormat: 'mjpeg', width: 1280, height: 720, fps: 30, bitrate: 2_500_000,
       encoder: 'auto', gop: 30, server: 'rtmp://127.0.0.1:1935/live', statusFile: paths.streamerStatus,
       // Its metrics: served on a socket nginx proxies to, read from the Pi's own loopback (parts/metrics.ts).
-      metrics: { socket: metricsPaths.socket, statUrl: 'http://127.0.0.1:8080/stat', whepStatusUrl: 'http://127.0.0.1:8889/whep/status', versionFile: metricsPaths.version },
+      metrics: { socket: metricsPaths.socket, statUrl: 'http://127.0.0.1:8080/stat', whepStatusUrl: 'http://127.0.0.1:8889/whep/status', versionFile: metricsPaths.version, hlsLog: { port: 8895, windowMs: 10_000 } },
     });
     // Read back by the function the streamer itself reads it with: every field, nothing unknown.
     expect(validateStreamerConfig(config, 'streamer.json')).toEqual(config);

@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { containerDown, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { paths } from '../provision/core/render/paths.ts';
+import type { StreamerConfig } from '../contract/streamer-config.ts';
 import { browserUnavailable, countFrames, launchBrowser, openPhonePage, screenshotVideoArea, withoutWebrtcOrHls } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
 import { labUnavailable, mainPid, onHost, writeInventory, type Edit } from './support/lab.ts';
@@ -37,6 +38,14 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
   const waitFor = async (ok: () => Promise<boolean>, ms: number) => {
     for (const deadline = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 500)))
       if (Date.now() > deadline) throw new Error(`not so after ${ms} ms`);
+  };
+  /** camfleet_viewers{path="hls"} as the Pi's /metrics says it, read on the Pi (open to 127.0.0.1 by default). */
+  const hlsViewers = (): number => {
+    const get = `exec 3<>/dev/tcp/127.0.0.1/8080; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`;
+    const text = onHost(pi, `bash -c ${JSON.stringify(get)}`);
+    const m = /^camfleet_viewers\{path="hls"\} (\d+)$/m.exec(text);
+    if (!m) throw new Error(`no HLS viewer count in the Pi's metrics:\n${text.slice(0, 3000)}`);
+    return Number(m[1]);
   };
   /** HTTP status of a path on the Pi, fetched from this machine over the lab network. */
   const status = async (port: number, path: string) => (await fetch(`http://${pi.address}:${port}${path}`, { signal: AbortSignal.timeout(5000) })).status;
@@ -86,7 +95,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     await page.close();
   });
 
-  it('forced onto HLS (?hls), the same page plays through hls.js', async () => {
+  it('forced onto HLS (?hls), the same page plays through hls.js, and the Pi counts it among its HLS viewers for the window', async () => {
     const page = await openPhonePage(browser, `http://${pi.address}/?hls`);
     const played = await countFrames(page, 3000, 30_000);
     expect(played).toMatchObject({ path: 'hls', state: 'live', width: 640, height: 360 });
@@ -94,7 +103,17 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect((await screenshotVideoArea(page)).colours).toBeGreaterThan(50);
     // The QR code passes on the page itself: the next phone may play WebRTC.
     expect(await page.locator('#url').textContent()).toBe(`http://${pi.address}/`);
+    // nginx's HLS requests reach the streamer: this one browser (one address, one User-Agent) is one viewer.
+    expect(hlsViewers()).toBe(1);
+    const { windowMs } = (JSON.parse(onHost(pi, `sudo cat ${paths.streamerConfig}`)) as StreamerConfig).metrics!.hlsLog!;
     await page.close();
+    const closed = Date.now();
+    // Counted until the window after its last request (at most a fragment or a playlist reload
+    // before the close), then no more.
+    await waitFor(async () => hlsViewers() === 0, windowMs + 3000);
+    const gone = Date.now() - closed;
+    console.log(`HLS viewer forgotten ${gone} ms after the page closed (window ${windowMs} ms)`);
+    expect(gone).toBeGreaterThan(windowMs - 3000);
   });
 
   it('a browser that can play neither WebRTC nor HLS is told so and shown the RTMP URL for VLC', async () => {

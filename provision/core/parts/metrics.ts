@@ -9,7 +9,8 @@ import type { MetricsConfig } from '../../../contract/streamer-config.ts';
 import { exposition } from '../../../contract/prometheus.ts';
 import { managedMarker, type ResolvedHost } from '../types.ts';
 import { lineFile } from '../render/formats.ts';
-import { webrtcPorts } from '../render/viewer.ts';
+import { hlsViewerWindowMs, webrtcPorts } from '../render/viewer.ts';
+import { hlsLogTag } from '../../../contract/hls-log.ts';
 import { absentFiles, contentFile, type Part } from './part.ts';
 import { originExporterPaths, originExporterUnit } from './origin-exporter.ts';
 
@@ -21,6 +22,12 @@ export const metricsPaths = {
   /** camfleet's version of this Pi's config, one line. */
   version: '/etc/camfleet/config-version',
 } as const;
+
+/**
+ * The loopback UDP port nginx sends its HLS requests to and the streamer counts HLS viewers from
+ * (streamer/hls-viewers.ts): fixed, like camfleet-webrtc's, and never reachable from off the Pi.
+ */
+export const hlsLogPort = 8895;
 
 /** The scrape path on the statistics port (stream.statPort). */
 export const metricsPath = '/metrics';
@@ -56,6 +63,8 @@ export function streamerMetricsConfig(host: ResolvedHost): MetricsConfig {
     whepStatusUrl: `http://127.0.0.1:${webrtcPorts.whep}/whep/status`,
     ...(host.relay ? { relay: { host: host.relay.address, port: host.relay.port } } : {}),
     versionFile: metricsPaths.version,
+    // Like whepStatusUrl, whether or not the Pi offers HLS: the count is 0 while nothing is sent.
+    hlsLog: { port: hlsLogPort, windowMs: hlsViewerWindowMs(host) },
   };
 }
 
@@ -63,7 +72,7 @@ export function streamerMetricsConfig(host: ResolvedHost): MetricsConfig {
 export function metricsTemplateContext(host: ResolvedHost) {
   return host.origin
     ? { socket: originExporterPaths.socket, down: originExporterPaths.down, path: metricsPath, service: originExporterUnit }
-    : { socket: metricsPaths.socket, down: metricsPaths.down, path: metricsPath, service: 'camfleet-streamer.service' };
+    : { socket: metricsPaths.socket, down: metricsPaths.down, path: metricsPath, service: 'camfleet-streamer.service', hlsLog: { port: hlsLogPort, tag: hlsLogTag } };
 }
 
 /**

@@ -47,6 +47,16 @@ export function hlsFragmentMs(host: ResolvedHost): number {
   return Math.round((host.camera.gop / host.camera.fps) * 1000);
 }
 
+/**
+ * How long after its last request an HLS client still counts as a viewer: the playlist's span
+ * (nginx.conf's hls_playlist_length, 4 fragments), a player that fetched nothing for that long has
+ * fallen off the live edge; at least 10 s, so a phone stalling for a few seconds on a weak hotspot
+ * still counts.
+ */
+export function hlsViewerWindowMs(host: ResolvedHost): number {
+  return Math.max(4 * hlsFragmentMs(host), 10_000);
+}
+
 /** The page for one Pi: its name in the title, its settings as JSON the script reads. */
 export function viewerPage(host: ResolvedHost, template: string): string {
   const config: PageConfig = {
