@@ -24,13 +24,34 @@ const line = new RegExp(`^<\\d{1,3}>[A-Z][a-z]{2} [ \\d]\\d \\d{2}:\\d{2}:\\d{2}
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const ipv6 = /^[0-9a-fA-F:.]{2,45}$/;
 
+/**
+ * The origin's tag and line: its HLS serves every relaying camera, so nginx names the camera the
+ * request was for (from the URI: `/hls/<camera>.m3u8`, `/hls/<camera>-<n>.ts`) before the agent:
+ * `STATUS ADDRESS CAMERA USER-AGENT`.
+ */
+export const originHlsLogTag = 'camfleet_hls_origin';
+
+const originLine = new RegExp(`^<\\d{1,3}>[A-Z][a-z]{2} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} ${originHlsLogTag}: ([1-5]\\d{2}) (\\S+) ([a-z0-9-]+) ([\\x20-\\x7e]+)$`);
+
+/** One datagram of the origin's log as a request for a camera, or undefined for anything else. */
+export function parseOriginHlsLogLine(text: string): (HlsRequest & { camera: string }) | undefined {
+  const m = originLine.exec(text);
+  if (!m) return undefined;
+  const [, status, address, camera, userAgent] = m as unknown as [string, string, string, string, string];
+  return requestOf(status, address, userAgent, { camera });
+}
+
 /** One datagram's text as a request, or undefined for anything that is not nginx's line. */
 export function parseHlsLogLine(text: string): HlsRequest | undefined {
   const m = line.exec(text);
   if (!m) return undefined;
   const [, status, address, userAgent] = m as unknown as [string, string, string, string];
+  return requestOf(status, address, userAgent, {});
+}
+
+function requestOf<T extends object>(status: string, address: string, userAgent: string, extra: T): (HlsRequest & T) | undefined {
   if (!ipv4.test(address) && !(address.includes(':') && ipv6.test(address))) return undefined;
-  return { status: Number(status), address, userAgent: userAgent.slice(0, userAgentChars) };
+  return { status: Number(status), address, userAgent: userAgent.slice(0, userAgentChars), ...extra };
 }
 
 /**

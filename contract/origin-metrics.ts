@@ -16,6 +16,8 @@ export interface OriginExporterConfig {
   application: string;
   /** The relaying cameras' names: each is a stream of that name. */
   cameras: string[];
+  /** Where nginx sends the origin's HLS requests (loopback UDP), and how long a viewer counts after its last. */
+  hlsLog?: { port: number; windowMs: number };
 }
 
 export interface OriginSnapshot {
@@ -23,8 +25,8 @@ export interface OriginSnapshot {
   exporterUp: boolean;
   /** Whether nginx-rtmp's statistics answered (undefined: not asked, the exporter is down). */
   statUp?: boolean;
-  /** Each relaying camera and its stream on the origin, if one is there at all. */
-  cameras: { name: string; stream?: LiveStream }[];
+  /** Each relaying camera, its stream on the origin if one is there at all, and its HLS viewers (when counted). */
+  cameras: { name: string; stream?: LiveStream; hlsViewers?: number }[];
 }
 
 const one = (value: number | undefined, labels: Record<string, string>): Sample[] => (value === undefined || !Number.isFinite(value) ? [] : [{ value, labels }]);
@@ -44,18 +46,28 @@ export function originMetrics(s: OriginSnapshot): MetricFamily[] {
     // nginx-rtmp's own measure of what arrives, in bytes (Prometheus's base unit).
     g('stream_bitrate_bytes_per_second', "Incoming bitrate of the camera's stream, in bytes per second.", each((x) => (x.publishing && x.bitrateIn !== undefined ? x.bitrateIn / 8 : undefined))),
     g('stream_publisher_seconds', "Seconds the camera's relay has been connected: a relay that keeps reconnecting stays low.", each((x) => (x.publisherAgeMs === undefined ? undefined : Math.round(x.publisherAgeMs / 1000)))),
-    g('viewers', 'RTMP players of the camera\'s stream on the origin (HLS is served by nginx over HTTP and not counted here).', known ? s.cameras.map(({ name, stream }) => ({ labels: { camera: name, path: 'rtmp' }, value: stream?.viewers ?? 0 })) : []),
+    g('viewers', "Viewers of the camera's stream on the origin, by how they watch: RTMP players, and HLS clients (address and User-Agent) seen within the playlist's span.", [
+      ...(known ? s.cameras.map(({ name, stream }) => ({ labels: { camera: name, path: 'rtmp' }, value: stream?.viewers ?? 0 })) : []),
+      ...s.cameras.flatMap(({ name, hlsViewers }) => one(hlsViewers, { camera: name, path: 'hls' })),
+    ]),
     c('rtmp_received_bytes_total', "Bytes nginx-rtmp received for the camera's stream.", each((x) => x.bytesIn)),
     c('rtmp_sent_bytes_total', "Bytes nginx-rtmp sent from the camera's stream to its players.", each((x) => x.bytesOut)),
   ];
 }
 
-/** The snapshot of one scrape: the configured cameras, each with its stream in the application, if any. */
-export function originSnapshot(config: Pick<OriginExporterConfig, 'application' | 'cameras'>, streams: readonly LiveStream[] | undefined): OriginSnapshot {
+/** The snapshot of one scrape: the configured cameras, each with its stream in the application, if any, and its HLS count. */
+export function originSnapshot(
+  config: Pick<OriginExporterConfig, 'application' | 'cameras'>,
+  streams: readonly LiveStream[] | undefined,
+  hlsViewers: (camera: string) => number | undefined = () => undefined,
+): OriginSnapshot {
   return {
     exporterUp: true,
     statUp: streams !== undefined,
-    cameras: config.cameras.map((name) => ({ name, stream: streams?.find((x) => x.application === config.application && x.name === name) })),
+    cameras: config.cameras.map((name) => {
+      const hls = hlsViewers(name);
+      return { name, stream: streams?.find((x) => x.application === config.application && x.name === name), ...(hls === undefined ? {} : { hlsViewers: hls }) };
+    }),
   };
 }
 
@@ -77,6 +89,13 @@ export function validateOriginExporterConfig(raw: unknown, source: string): Orig
     cameras: Array.isArray(o.cameras) && o.cameras.every((c) => typeof c === 'string' && c !== '') ? (o.cameras as string[]) : [],
   };
   if (!Array.isArray(o.cameras) || config.cameras.length !== o.cameras.length) problems.push(`cameras must be a list of names, got ${JSON.stringify(o.cameras)}`);
+  const h = o.hlsLog as { port?: unknown; windowMs?: unknown } | undefined;
+  if (h !== undefined) {
+    const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+    if (typeof h !== 'object' || h === null || !whole(h.port, 1, 65535) || !whole(h.windowMs, 1000, Number.MAX_SAFE_INTEGER) || Object.keys(h).length !== 2) {
+      problems.push(`hlsLog must be { port: 1-65535, windowMs: 1000 or more }, got ${JSON.stringify(h)}`);
+    } else config.hlsLog = { port: h.port as number, windowMs: h.windowMs as number };
+  }
   if (config.socket && !config.socket.startsWith('/')) problems.push(`socket must be an absolute path, got ${JSON.stringify(config.socket)}`);
   if (config.statUrl && !/^http:\/\/127\.0\.0\.1:\d+\//.test(config.statUrl)) problems.push(`statUrl must be on this host's loopback, got ${JSON.stringify(config.statUrl)}`);
   if (problems.length) throw new Error(`${source}: ${problems.join('; ')}`);

@@ -2,14 +2,18 @@
 //   /usr/bin/node /opt/camfleet/origin-exporter.mjs --config /etc/camfleet/origin-exporter.json
 // An origin runs no streamer, so this small process reads nginx-rtmp's statistics for each
 // relaying camera on every scrape and answers on a Unix socket that nginx proxies /metrics to
-// (behind access.metrics). Nothing runs between scrapes. Bundled by origin-exporter/build.ts for
-// Debian's Node 18: node: built-ins and contract/ only.
+// (behind access.metrics); between scrapes it only counts each camera's HLS viewers from the
+// request lines nginx sends over loopback UDP. Bundled by origin-exporter/build.ts for Debian's
+// Node 18: node: built-ins, contract/ and the streamer's HLS counting and logger.
 import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { originMetrics, originSnapshot, validateOriginExporterConfig, type OriginExporterConfig } from '../contract/origin-metrics.ts';
 import { exposition, expositionContentType } from '../contract/prometheus.ts';
 import { parseRtmpStat } from '../contract/rtmp-stat.ts';
+import { hlsClient, hlsLogMaxBytes, parseOriginHlsLogLine, servedStream } from '../contract/hls-log.ts';
+import { listenLoopbackLog, maxHlsClients, RecentClients } from '../streamer/hls-viewers.ts';
+import { createLogger, type Logger } from '../streamer/log.ts';
 
 const usage = 'usage: origin-exporter.mjs --config FILE\n';
 
@@ -35,9 +39,30 @@ async function fetchStat(url: string): Promise<string | undefined> {
   }
 }
 
-async function scrape(config: OriginExporterConfig): Promise<string> {
+/** Each relaying camera's HLS clients, from the origin's log (undefined while its port could not be had). */
+function countHlsViewers(config: OriginExporterConfig, log: Logger): (camera: string) => number | undefined {
+  const hlsLog = config.hlsLog;
+  if (!hlsLog) return () => undefined;
+  // One set per camera of the config, each bounded: a line for any other name is not kept.
+  const byCamera = new Map(config.cameras.map((c) => [c, new RecentClients({ windowMs: hlsLog.windowMs, maxClients: maxHlsClients, now: () => performance.now() })]));
+  const listener = listenLoopbackLog(
+    hlsLog.port,
+    (datagram) => {
+      const request = datagram.length > hlsLogMaxBytes ? undefined : parseOriginHlsLogLine(datagram.toString('latin1'));
+      if (!request) return 'malformed';
+      const clients = byCamera.get(request.camera);
+      if (!clients || !servedStream(request)) return 'ignored';
+      clients.saw(hlsClient(request));
+      return 'counted';
+    },
+    log,
+  );
+  return (camera) => (listener.bound() ? byCamera.get(camera)?.count() : undefined);
+}
+
+async function scrape(config: OriginExporterConfig, hlsViewers: (camera: string) => number | undefined): Promise<string> {
   const xml = await fetchStat(config.statUrl);
-  return exposition(originMetrics(originSnapshot(config, xml === undefined ? undefined : parseRtmpStat(xml))));
+  return exposition(originMetrics(originSnapshot(config, xml === undefined ? undefined : parseRtmpStat(xml), hlsViewers)));
 }
 
 function main(): void {
@@ -50,6 +75,8 @@ function main(): void {
     process.exitCode = 2;
     return;
   }
+  const log = createLogger();
+  const hlsViewers = countHlsViewers(config, log);
   // A socket left by an exporter that was killed would refuse the bind.
   if (existsSync(config.socket)) unlinkSync(config.socket);
   const server = createServer((req, res) => {
@@ -57,14 +84,14 @@ function main(): void {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
       return;
     }
-    scrape(config)
+    scrape(config, hlsViewers)
       .then((text) => res.writeHead(200, { 'Content-Type': expositionContentType }).end(text))
       .catch((e: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${e.message}\n`));
   });
   // nginx (www-data) connects to it; the exporter runs as a transient user of its own.
   server.listen(config.socket, () => {
     chmodSync(config.socket, 0o666);
-    process.stdout.write(`camfleet origin exporter: serving /metrics on ${config.socket} for ${config.cameras.length} camera(s)\n`);
+    log('start', { socket: config.socket, cameras: config.cameras, hlsLogPort: config.hlsLog?.port ?? null });
   });
   const stop = (): void => void server.close(() => process.exit(0));
   process.on('SIGTERM', stop);

@@ -67,6 +67,15 @@ export interface HlsViewers {
 /** Listen on 127.0.0.1:port (udp4) for nginx's HLS log and count its clients. */
 export function listenHlsLog(options: { port: number; windowMs: number }, log: Logger): HlsViewers {
   const clients = new RecentClients({ windowMs: options.windowMs, maxClients: maxHlsClients, now: () => performance.now() });
+  const listener = listenLoopbackLog(options.port, (datagram) => readDatagram(clients, datagram), log);
+  return { count: () => (listener.bound() ? clients.count() : undefined), close: listener.close };
+}
+
+/**
+ * Listen on 127.0.0.1:port (udp4) for nginx's log datagrams, each handed to `read`. The origin's
+ * exporter listens for its own log the same way (origin-exporter/).
+ */
+export function listenLoopbackLog(port: number, read: (datagram: Buffer) => 'counted' | 'ignored' | 'malformed', log: Logger): { bound: () => boolean; close: () => void } {
   const socket: Socket = createSocket('udp4');
   let bound = false;
   let closed = false;
@@ -81,16 +90,16 @@ export function listenHlsLog(options: { port: number; windowMs: number }, log: L
     // Bound to loopback already; only nginx on this Pi is meant to send.
     if (from.address !== '127.0.0.1') return;
     // Said once per run: a format that drifted from the parser shows in the journal, a flood does not.
-    if (readDatagram(clients, datagram) === 'malformed' && !reportedMalformed) {
+    if (read(datagram) === 'malformed' && !reportedMalformed) {
       reportedMalformed = true;
       log('hls-log-malformed', { bytes: datagram.length });
     }
   });
   socket.on('error', (e) => {
-    log('hls-log-failed', { port: options.port, error: e.message });
+    log('hls-log-failed', { port, error: e.message });
     close();
   });
-  socket.bind({ address: '127.0.0.1', port: options.port }, () => (bound = true));
+  socket.bind({ address: '127.0.0.1', port }, () => (bound = true));
   socket.unref();
-  return { count: () => (bound ? clients.count() : undefined), close };
+  return { bound: () => bound, close };
 }

@@ -12,7 +12,8 @@ import { newRunProgress, readProgress, recentRates } from '../streamer/superviso
 import { procAddress } from '../streamer/metrics.ts';
 import { RecentClients, listenHlsLog, maxHlsClients, readDatagram } from '../streamer/hls-viewers.ts';
 import { parseHlsLogLine } from '../contract/hls-log.ts';
-import { hlsLogPort, streamerMetricsConfig } from '../provision/core/parts/metrics.ts';
+import { streamerMetricsConfig } from '../provision/core/parts/metrics.ts';
+import { hlsLogPort } from '../provision/core/render/viewer.ts';
 import { createSocket } from 'node:dgram';
 import { InventoryError, formatProblem } from '../provision/core/errors.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';

@@ -2,6 +2,7 @@
 // the XML here is what nginx-rtmp 1.1.4 answered with one camera publishing and one player.
 import { describe, expect, it } from 'vitest';
 import { originMetrics, originSnapshot, validateOriginExporterConfig } from '../contract/origin-metrics.ts';
+import { parseOriginHlsLogLine } from '../contract/hls-log.ts';
 import { exposition } from '../contract/prometheus.ts';
 import { parseRtmpStat } from '../contract/rtmp-stat.ts';
 import { promtoolCheckMetrics } from './support/promtool.ts';
@@ -38,13 +39,41 @@ describe("an origin's metrics", () => {
     ]);
   });
 
+  it('HLS viewers per camera, when counted, beside the RTMP players', () => {
+    const text = exposition(originMetrics(originSnapshot(config, parseRtmpStat(stat), (camera) => (camera === 'pi1' ? 3 : 0))));
+    expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
+    expect(lines(text).filter((l) => l.startsWith('camfleet_origin_viewers'))).toEqual([
+      'camfleet_origin_viewers{camera="pi1",path="rtmp"} 1',
+      'camfleet_origin_viewers{camera="pi2",path="rtmp"} 0',
+      'camfleet_origin_viewers{camera="pi1",path="hls"} 3',
+      'camfleet_origin_viewers{camera="pi2",path="hls"} 0',
+    ]);
+  });
+
+  it("the origin's HLS log line names the camera (nginx's map from the URI); anything else is refused", () => {
+    // As nginx 1.22 sends it (log_format camfleet_hls_origin, syslog nohostname).
+    const line = '<190>Dec  3 12:11:44 camfleet_hls_origin: 200 10.213.4.1 lab-1 Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120';
+    expect(parseOriginHlsLogLine(line)).toEqual({ status: 200, address: '10.213.4.1', camera: 'lab-1', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120' });
+    for (const bad of [
+      line.replace('camfleet_hls_origin', 'camfleet_hls'),
+      line.replace(' lab-1 ', ' Lab_1 '),
+      line.replace('10.213.4.1', '10.213.4.256'),
+      line.replace(' 200 ', ' 20 '),
+      `${line}\n${line}`,
+      line.replace('HeadlessChrome', 'Headless\u00e9'),
+    ])
+      expect(parseOriginHlsLogLine(bad), bad).toBeUndefined();
+  });
+
   it("nginx's statistics not answering: said as stat_up 0, and nothing made up about the streams", () => {
     expect(lines(exposition(originMetrics(originSnapshot(config, undefined))))).toEqual(['camfleet_origin_exporter_up 1', 'camfleet_origin_stat_up 0']);
   });
 
   it('refuses a config that is not its own, naming each problem', () => {
-    expect(() => validateOriginExporterConfig({ socket: 'rel.sock', statUrl: 'http://10.0.0.9:8080/stat', application: 'live', cameras: ['a', 3] }, 'x.json')).toThrow(
-      /^x\.json: cameras must be a list of names, got \["a",3\]; socket must be an absolute path, got "rel\.sock"; statUrl must be on this host's loopback/,
+    expect(() => validateOriginExporterConfig({ socket: 'rel.sock', statUrl: 'http://10.0.0.9:8080/stat', application: 'live', cameras: ['a', 3], hlsLog: { port: 0, windowMs: 5 } }, 'x.json')).toThrow(
+      /^x\.json: cameras must be a list of names, got \["a",3\]; hlsLog must be \{ port: 1-65535, windowMs: 1000 or more \}, got \{"port":0,"windowMs":5\}; socket must be an absolute path, got "rel\.sock"; statUrl must be on this host's loopback/,
     );
+    const ok = { socket: '/run/x.sock', statUrl: 'http://127.0.0.1:8080/stat', application: 'live', cameras: ['a'], hlsLog: { port: 8895, windowMs: 10_000 } };
+    expect(validateOriginExporterConfig(ok, 'x.json')).toEqual(ok);
   });
 });

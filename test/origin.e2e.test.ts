@@ -219,6 +219,9 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     for (const camera of cameraNames) expect([camera, frames[camera]! >= 30]).toEqual([camera, true]);
     expect(await page.evaluate('window.camfleetWall')).toEqual({ lab1: 'live', lab2: 'live', lab3: 'live' });
     expect(await page.locator('#summary').textContent()).toBe('3 of 3 live');
+    // The wall plays each camera's HLS from the origin: one HLS viewer of each (this browser), in the origin's metrics.
+    const hls = await metricsOf(origin());
+    for (const camera of cameraNames) expect([camera, sample(hls, `camfleet_origin_viewers{camera="${camera}",path="hls"}`)]).toEqual([camera, 1]);
     // Kept outside the repository, for a person to look at.
     const shot = join(mkdtempSync(join(tmpdir(), 'camfleet-wall-')), 'wall.png');
     await page.screenshot({ path: shot });

@@ -9,8 +9,8 @@ import type { MetricsConfig } from '../../../contract/streamer-config.ts';
 import { exposition } from '../../../contract/prometheus.ts';
 import { managedMarker, type ResolvedHost } from '../types.ts';
 import { lineFile } from '../render/formats.ts';
-import { hlsViewerWindowMs, webrtcPorts } from '../render/viewer.ts';
-import { hlsLogTag } from '../../../contract/hls-log.ts';
+import { hlsFragmentMs, hlsLogPort, hlsViewerWindowMs, webrtcPorts } from '../render/viewer.ts';
+import { hlsLogTag, originHlsLogTag } from '../../../contract/hls-log.ts';
 import { absentFiles, contentFile, type Part } from './part.ts';
 import { originExporterPaths, originExporterUnit } from './origin-exporter.ts';
 
@@ -22,12 +22,6 @@ export const metricsPaths = {
   /** camfleet's version of this Pi's config, one line. */
   version: '/etc/camfleet/config-version',
 } as const;
-
-/**
- * The loopback UDP port nginx sends its HLS requests to and the streamer counts HLS viewers from
- * (streamer/hls-viewers.ts): fixed, like camfleet-webrtc's, and never reachable from off the Pi.
- */
-export const hlsLogPort = 8895;
 
 /** The scrape path on the statistics port (stream.statPort). */
 export const metricsPath = '/metrics';
@@ -64,14 +58,14 @@ export function streamerMetricsConfig(host: ResolvedHost): MetricsConfig {
     ...(host.relay ? { relay: { host: host.relay.address, port: host.relay.port } } : {}),
     versionFile: metricsPaths.version,
     // Like whepStatusUrl, whether or not the Pi offers HLS: the count is 0 while nothing is sent.
-    hlsLog: { port: hlsLogPort, windowMs: hlsViewerWindowMs(host) },
+    hlsLog: { port: hlsLogPort, windowMs: hlsViewerWindowMs(hlsFragmentMs(host)) },
   };
 }
 
 /** What the statistics server (templates/_nginx-stat.hbs) reads under `metrics`: on an origin, its exporter's (parts/origin-exporter.ts). */
 export function metricsTemplateContext(host: ResolvedHost) {
   return host.origin
-    ? { socket: originExporterPaths.socket, down: originExporterPaths.down, path: metricsPath, service: originExporterUnit }
+    ? { socket: originExporterPaths.socket, down: originExporterPaths.down, path: metricsPath, service: originExporterUnit, hlsLog: { port: hlsLogPort, tag: originHlsLogTag } }
     : { socket: metricsPaths.socket, down: metricsPaths.down, path: metricsPath, service: 'camfleet-streamer.service', hlsLog: { port: hlsLogPort, tag: hlsLogTag } };
 }
 

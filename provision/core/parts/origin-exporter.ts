@@ -7,6 +7,8 @@ import { exposition } from '../../../contract/prometheus.ts';
 import { managedMarker, type ResolvedHost } from '../types.ts';
 import { jsonFile } from '../render/formats.ts';
 import { RenderError } from '../render/errors.ts';
+import { originContext } from '../render/origin.ts';
+import { hlsLogPort, hlsViewerWindowMs } from '../render/viewer.ts';
 import { absentFiles, contentFile, offUnit, onUnit, type Part } from './part.ts';
 
 export const originExporterPaths = {
@@ -46,12 +48,15 @@ export const originExporter: Part = {
 
 /** origin-exporter.json, checked by the very function the exporter reads it with. */
 function exporterConfig(host: ResolvedHost): OriginExporterConfig {
+  const origin = originContext(host);
   const config: OriginExporterConfig = {
     comment: `${managedMarker}. Local edits are replaced on the next provision.`,
     socket: originExporterPaths.socket,
     statUrl: `http://127.0.0.1:${host.stream.statPort}/stat`,
     application: host.stream.application,
     cameras: (host.origin?.sources ?? []).map((s) => s.name),
+    // Whether or not the origin serves HLS now (the count is 0 while nothing is sent), like the Pi's.
+    hlsLog: { port: hlsLogPort, windowMs: hlsViewerWindowMs(origin ? origin.hlsFragmentMs : 1000) },
   };
   try {
     return validateOriginExporterConfig(config, "the origin exporter's contract");

@@ -12,6 +12,13 @@ import { htmlText, jsonInHtml } from './formats.ts';
  */
 export const webrtcPorts = { whep: 8889, iceFrom: 50000, iceTo: 50100, maxViewers: 20 } as const;
 
+/**
+ * The loopback UDP port nginx sends its HLS requests to, where the streamer (streamer/hls-viewers.ts)
+ * or an origin's exporter counts HLS viewers: fixed, like camfleet-webrtc's, and never reachable
+ * from off the host.
+ */
+export const hlsLogPort = 8895;
+
 /** What the templates (nginx.conf, the WebRTC unit) read under `viewer`. */
 export function viewerTemplateContext(host: ResolvedHost) {
   const on = (path: 'webrtc' | 'hls') => host.viewer.enabled && host.viewer.paths.includes(path);
@@ -51,10 +58,10 @@ export function hlsFragmentMs(host: ResolvedHost): number {
  * How long after its last request an HLS client still counts as a viewer: the playlist's span
  * (nginx.conf's hls_playlist_length, 4 fragments), a player that fetched nothing for that long has
  * fallen off the live edge; at least 10 s, so a phone stalling for a few seconds on a weak hotspot
- * still counts.
+ * still counts. An origin's fragments are its own (origin.ts's originContext).
  */
-export function hlsViewerWindowMs(host: ResolvedHost): number {
-  return Math.max(4 * hlsFragmentMs(host), 10_000);
+export function hlsViewerWindowMs(fragmentMs: number): number {
+  return Math.max(4 * fragmentMs, 10_000);
 }
 
 /** The page for one Pi: its name in the title, its settings as JSON the script reads. */
