@@ -35,17 +35,20 @@ interface Segment {
   errors: string;
 }
 
-/** The recorded segments on the VM, oldest first; with `decode`, each decoded to its end there. */
+/**
+ * The recorded segments on the VM, oldest first; with `decode`, each decoded to its end there
+ * (ffprobe reads no stdin: it is this script's).
+ */
 function segments(host: LabHost, decode = true): Segment[] {
   const probe = decode
-    ? `printf '\\t%s\\t%s\\t' "$(ffprobe -v error -count_frames -select_streams v:0 -show_entries format=duration:stream=nb_read_frames -of default=nw=1:nk=1 "$f" | tr '\\n' ' ')" "$(ffmpeg -nostdin -v error -i "$f" -f null - 2>&1 | head -c 300 | tr '\\n\\t' '  ')"`
+    ? `printf '\\t%s\\t%s\\t' "$(ffprobe -v error -count_frames -select_streams v:0 -show_entries format=duration:stream=nb_read_frames -of default=nw=1:nk=1 "$f" </dev/null | tr '\\n' ' ')" "$(ffmpeg -nostdin -v error -i "$f" -f null - 2>&1 | head -c 300 | tr '\\n\\t' '  ')";`
     : '';
   const out = asRoot(host, `cd ${recordings} 2>/dev/null || exit 0; for f in *.ts; do [ -e "$f" ] || continue; printf '%s\\t%s\\t%s' "$f" "$(stat -c %.3W "$f")" "$(stat -c %s "$f")"; ${probe} echo; done`);
   return out.split('\n').filter(Boolean).map((line) => {
     const [name = '', born = '', bytes = '', probed = '', errors = ''] = line.split('\t');
-    // ffprobe prints the stream's frame count, then the format's duration.
-    const [frames = '0', duration = '0'] = probed.trim().split(' ');
-    return { name, born: Number(born) * 1000, bytes: Number(bytes), duration: Number(duration), frames: Number(frames), errors: errors.trim() };
+    // ffprobe prints the stream's frame count (twice: counted and read), then the format's duration last.
+    const numbers = probed.trim().split(' ');
+    return { name, born: Number(born) * 1000, bytes: Number(bytes), duration: Number(numbers.at(-1) ?? 0), frames: Number(numbers[0] ?? 0), errors: errors.trim() };
   });
 }
 
@@ -135,7 +138,7 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     const loss = cut - (open.born + open.duration * 1000);
     console.log(
       `power cut ${((cut - open.born) / 1000).toFixed(1)} s into ${open.name}: it plays ${open.duration.toFixed(2)} s (${open.frames} frames), ` +
-        `${(loss / 1000).toFixed(2)} s lost (the VM's clock read ±${offset.within.toFixed(0)} ms)`,
+        `${(loss / 1000).toFixed(2)} s lost (the VM's clock ${offset.ms.toFixed(0)} ms off this machine's, read ±${offset.within.toFixed(0)} ms)`,
     );
     // Mid-segment: the open one had begun a few seconds before the cut, and none after it.
     expect(cut - open.born).toBeGreaterThan(3000);
@@ -150,11 +153,10 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     expect(loss).toBeLessThanOrEqual(2000);
     expect(loss).toBeGreaterThan(-offset.within - 200);
 
-    // Recording resumes by itself after boot: a new segment, growing.
+    // Recording resumes by itself once the boot settles (under emulation the streamer may be
+    // restarted on the way): a segment recorded after the boot closes at a boundary, and the next grows.
     const after = () => segments(host, false).filter((s) => s.born > cut);
-    await until('a segment after the boot', 180_000, () => after().length > 0);
-    const first = after()[0]!;
-    await until(`${first.name} to grow`, 30_000, () => (after().find((s) => s.name === first.name)?.bytes ?? 0) > first.bytes);
+    await until('a segment recorded after the boot, closed', 240_000, () => after().length >= 2);
     console.log(`power-cut test: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   });
 

@@ -36,11 +36,11 @@ export async function clockOffset(host: LabHost, rounds = 8): Promise<{ ms: numb
   try {
     let best = { ms: 0, within: Infinity };
     for (let i = 0; i < rounds + 1; i++) {
-      const asked = performance.timeOrigin + performance.now();
+      const asked = Date.now();
       ssh.stdin.write('\n');
       const answer = await lines.next();
       if (answer.done) throw new Error(`${host.name}: ssh ended before answering its time`);
-      const answered = performance.timeOrigin + performance.now();
+      const answered = Date.now();
       // The first round also waits for the connection: it does not count.
       const within = (answered - asked) / 2;
       if (i > 0 && within < best.within) best = { ms: Number(answer.value) * 1000 - (asked + within), within };
