@@ -154,7 +154,7 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     expect(loss).toBeGreaterThan(-offset.within - 200);
 
     // Recording resumes by itself once the boot settles (under emulation the streamer may be
-    // restarted on the way): a segment recorded after the boot closes at a boundary, and the next grows.
+    // restarted on the way): a segment recorded after the boot closes at a boundary, the next one open.
     const after = () => segments(host, false).filter((s) => s.born > cut);
     await until('a segment recorded after the boot, closed', 240_000, () => after().length >= 2);
     console.log(`power-cut test: ${((Date.now() - started) / 1000).toFixed(0)} s`);
