@@ -14,7 +14,7 @@ import { onHost, writeInventory } from './support/lab.ts';
 import { asRoot, clockOffset, vmUnavailable } from './support/vm.ts';
 
 // The module keeps the contract the lab CLI relies on.
-const api: Pick<typeof VmApi, 'buildVmImage' | 'vmUp' | 'vmDown' | 'vmStatus'> = vm;
+const api: Pick<typeof VmApi, 'buildVmImage' | 'vmUp' | 'vmDown' | 'vmStatus' | 'vmPowerCut' | 'vmPowerOn'> = vm;
 
 const why = vmUnavailable();
 if (why) console.warn(`skipping VM lab Pi tests: ${why}`);
@@ -129,8 +129,8 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     // Written but never flushed: a real power cut loses it (it is in the page cache only).
     asRoot(host, 'echo written > /home/pi/unflushed');
     await sleep(cutOnVm - offset.ms - Date.now());
-    const cut = (await vm.vmPowerCut()) + offset.ms; // on the VM's clock
-    host = await vm.vmPowerOn({ log: (l) => console.log(l) });
+    const cut = (await api.vmPowerCut()) + offset.ms; // on the VM's clock
+    host = await api.vmPowerOn({ log: (l) => console.log(l) });
 
     expect(asRoot(host, 'cat /home/pi/unflushed 2>/dev/null || true').trim(), 'the cut lost what was never flushed').not.toBe('written');
     const before = segments(host).filter((s) => s.born < cut);
