@@ -1,5 +1,6 @@
 // The VM lab Pi: qemu boots Debian's kernel from the cached image, on a qcow2 overlay that is thrown
-// away at `down` (every boot starts clean). User-mode networking, reachable only through loopback
+// away at `down` (every `up` starts clean; only vmPowerOn boots again from the disk a power cut
+// left). User-mode networking, reachable only through loopback
 // port forwards for SSH, RTMP and HTTP; `restrict=on` keeps the guest from reaching anything else
 // (everything it needs is pre-installed in the image).
 import { existsSync } from 'node:fs';
@@ -55,10 +56,58 @@ export async function vmUp(o: VmOptions = {}): Promise<LabHost> {
   await writeFile(authorized, `${operator.publicKey}\n`);
   await $({ quiet: true })`qemu-img create -q -f qcow2 -F raw -b ${image.rootfs} ${overlay}`;
 
-  const [sshPort, rtmpPort, httpPort] = [await freePort(), await freePort(), await freePort()] as const;
+  const ports = { sshPort: await freePort(), rtmpPort: await freePort(), httpPort: await freePort() };
+  log(`booting ${vmName} under qemu (TCG emulation: about a minute)`);
+  try {
+    return register(await startQemu(ports, image, authorized, log), image.hostKey);
+  } catch (e) {
+    await vmDown();
+    throw e;
+  }
+}
+
+/**
+ * A power cut: qemu killed with SIGKILL. The guest's memory goes with it, its page cache too, as
+ * on a Pi whose plug is pulled; its disk (the overlay) stays, for vmPowerOn. Returns the host's
+ * clock (ms) just after the kill.
+ */
+export async function vmPowerCut(): Promise<number> {
+  const pid = await qemuPid();
+  if (!pid) throw new Error(`${vmName} is not running: nothing to power-cut`);
+  signal(pid, 'SIGKILL');
+  const at = Date.now();
+  await waitFor(async () => !alive(pid), { timeoutMs: 5000, what: `qemu ${pid} to die` });
+  return at;
+}
+
+/**
+ * Boot the VM lab Pi again from the disk a power cut left (vmPowerCut), on the same ports and host
+ * key, so its SSH registration holds. qemu-img checks the overlay first: a power cut may leak
+ * clusters (harmless), never corrupt it.
+ */
+export async function vmPowerOn(o: VmOptions = {}): Promise<LabHost> {
+  const log = o.log ?? (() => {});
+  const last = existsSync(runFile) ? (JSON.parse(await readFile(runFile, 'utf8')) as VmRun) : undefined;
+  if (!last || !existsSync(overlay)) throw new Error(`${vmName} has no disk to boot again: vmUp first`);
+  if (await qemuPid()) throw new Error(`${vmName} is running: vmPowerCut first`);
+  // qemu-img check: 0 clean, 3 leaked clusters only; 2 is corruption.
+  const check = await sqn`qemu-img check -q -f qcow2 ${overlay}`;
+  if (check.exitCode !== 0 && check.exitCode !== 3) throw new Error(`${vmName}: the overlay is corrupt after the power cut (qemu-img check exit ${check.exitCode}):\n${check.stdout}${check.stderr}`);
+  log(`booting ${vmName} again from the same disk (qemu-img check: ${check.exitCode === 0 ? 'clean' : 'leaked clusters only'})`);
+  const image = await vmImagePaths();
+  return register(await startQemu(last, image, join(runDir, 'authorized_keys'), log), image.hostKey);
+}
+
+/** Start qemu on the overlay with these port forwards, wait for its sshd, and record the run. */
+async function startQemu(
+  ports: Pick<VmRun, 'sshPort' | 'rtmpPort' | 'httpPort'>,
+  image: Awaited<ReturnType<typeof vmImagePaths>>,
+  authorized: string,
+  log: (line: string) => void,
+): Promise<VmRun> {
+  const { sshPort, rtmpPort, httpPort } = ports;
   const forwards = [`tcp:127.0.0.1:${sshPort}-:22`, `tcp:127.0.0.1:${rtmpPort}-:1935`, `tcp:127.0.0.1:${httpPort}-:8080`];
   const nic = ['user', 'model=virtio-net-pci', 'restrict=on', ...forwards.map((f) => `hostfwd=${f}`)].join(',');
-  log(`booting ${vmName} under qemu (TCG emulation: about a minute)`);
   const startedAt = performance.now();
   // No KVM probe: on these machines nested KVM hangs the guest kernel right after decompression
   // (../shared/LAB-NOTES.md), and a hang only shows as a timeout. CAMFLEET_VM_ACCEL=kvm tries it.
@@ -67,6 +116,10 @@ export async function vmUp(o: VmOptions = {}): Promise<LabHost> {
     '-name', `camfleet-${vmName}`, ...accel, '-smp', '2', '-m', '1024',
     '-kernel', image.kernel, '-initrd', image.initrd,
     '-append', 'root=/dev/vda rw console=ttyS0 net.ifnames=0 mitigations=off systemd.show_status=false',
+    // cache=unsafe skips only the host's fsync: on every guest flush qemu still writes its qcow2
+    // metadata and data into the file (block/io.c, bdrv_co_flush: "Write back cached data to the
+    // OS even with cache=unsafe"). A qemu kill leaves the host's page cache, so the overlay then
+    // holds what the guest flushed, and the guest's own page cache is lost: an honest power cut.
     '-drive', `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
     '-nic', nic,
     '-device', 'virtio-rng-pci',
@@ -77,22 +130,17 @@ export async function vmUp(o: VmOptions = {}): Promise<LabHost> {
   ];
   await $({ quiet: true })`qemu-system-x86_64 ${qemuArgs}`;
   const pid = Number((await readFile(pidFile, 'utf8')).trim());
-  try {
-    await waitFor(
-      async () => {
-        if (!alive(pid)) throw new Error(`${vmName}: qemu exited during boot; the end of ${vmConsoleLog}:\n${await consoleTail()}`);
-        return sshBanner('127.0.0.1', sshPort, 2000);
-      },
-      { timeoutMs: 300_000, intervalMs: 1000, what: `${vmName}: sshd on 127.0.0.1:${sshPort} (console: ${vmConsoleLog})` },
-    );
-  } catch (e) {
-    await vmDown();
-    throw e;
-  }
+  await waitFor(
+    async () => {
+      if (!alive(pid)) throw new Error(`${vmName}: qemu exited during boot; the end of ${vmConsoleLog}:\n${await consoleTail()}`);
+      return sshBanner('127.0.0.1', sshPort, 2000);
+    },
+    { timeoutMs: 300_000, intervalMs: 1000, what: `${vmName}: sshd on 127.0.0.1:${sshPort} (console: ${vmConsoleLog})` },
+  );
   const run: VmRun = { pid, sshPort, rtmpPort, httpPort, bootToSshMs: Math.round(performance.now() - startedAt) };
   await writeFile(runFile, `${JSON.stringify(run)}\n`);
   log(`${vmName} up: ssh on 127.0.0.1:${sshPort} after ${(run.bootToSshMs / 1000).toFixed(1)} s`);
-  return register(run, image.hostKey);
+  return run;
 }
 
 async function register(run: VmRun, hostKey: string): Promise<LabHost> {

@@ -1,6 +1,7 @@
-// The VM lab Pi in tests: whether it can run here, scripts run as root inside it, and a Wi-Fi
-// client on its second simulated radio.
-import { execFileSync, spawnSync } from 'node:child_process';
+// The VM lab Pi in tests: whether it can run here, scripts run as root inside it, its clock
+// against this machine's, and a Wi-Fi client on its second simulated radio.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { sshArgs } from '../../lab/ssh-args.ts';
 import type { LabHost } from '../../lab/state.ts';
 
@@ -21,6 +22,33 @@ export function asRoot(host: LabHost, script: string, timeoutMs = 120_000): stri
     timeout: timeoutMs,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * The VM's clock minus this machine's, in ms, and how sure (± ms). Read as NTP does, over one SSH
+ * session already open: this machine asks, the VM answers its time, and the answer is placed at the
+ * middle of the round trip; the quickest of several rounds counts. A fresh SSH connection per
+ * reading would take a second under TCG, half of it uncertainty.
+ */
+export async function clockOffset(host: LabHost, rounds = 8): Promise<{ ms: number; within: number }> {
+  const ssh = spawn('ssh', sshArgs(host, ['-o', 'BatchMode=yes', 'while read -r _; do date +%s.%N; done']), { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: ssh.stdout })[Symbol.asyncIterator]();
+  try {
+    let best = { ms: 0, within: Infinity };
+    for (let i = 0; i < rounds + 1; i++) {
+      const asked = Date.now();
+      ssh.stdin.write('\n');
+      const answer = await lines.next();
+      if (answer.done) throw new Error(`${host.name}: ssh ended before answering its time`);
+      const answered = Date.now();
+      // The first round also waits for the connection: it does not count.
+      const within = (answered - asked) / 2;
+      if (i > 0 && within < best.within) best = { ms: Number(answer.value) * 1000 - (asked + within), within };
+    }
+    return best;
+  } finally {
+    ssh.kill();
+  }
 }
 
 /** A single-quoted shell word. */
