@@ -8,7 +8,7 @@
 // (bundled for the Pi).
 import { execFile } from 'node:child_process';
 import { existsSync, chmodSync, unlinkSync } from 'node:fs';
-import { readFile, readdir, statfs } from 'node:fs/promises';
+import { open, readFile, readdir, statfs } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { lookup } from 'node:dns/promises';
 import { cameraMetrics, type CameraSnapshot } from '../contract/camera-metrics.ts';
@@ -151,7 +151,7 @@ function getThrottled(): Promise<number | undefined> {
 async function relayConnected(relay: { host: string; port: number }): Promise<boolean | undefined> {
   try {
     const { address } = await lookup(relay.host, { family: 4 });
-    const table = await readFile('/proc/net/tcp', 'utf8');
+    const table = await readProcFile('/proc/net/tcp');
     const want = `${procAddress(address)}:${relay.port.toString(16).toUpperCase().padStart(4, '0')}`;
     // Columns: sl local_address rem_address st ...; 01 is ESTABLISHED.
     return table.split('\n').some((line) => {
@@ -160,6 +160,26 @@ async function relayConnected(relay: { host: string; port: number }): Promise<bo
     });
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A /proc file read to its end. Such a file has size 0 and the kernel hands it out a page per
+ * read; Debian's Node 18 readFile() stopped after the first page, so once /proc/net/tcp had grown
+ * past a page (the scrapes' own closed connections) the relay's line was missed (seen on a lab Pi).
+ */
+export async function readProcFile(path: string): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const buffer = Buffer.alloc(65536);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks).toString('utf8');
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
   }
 }
 
