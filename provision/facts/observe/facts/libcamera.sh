@@ -13,7 +13,9 @@ echo tools
 # capturing it): say whether one is held, so that is not taken for a missing camera. The streamer
 # may be replacing a stalled capture just then (the media device free for a moment), so a holder
 # is looked for before and after the listing, and an empty listing with no holder is asked again.
-held() { [ -n "$(find /proc/[0-9]*/fd -lname '/dev/media*' 2>/dev/null | head -n 1)" ]; }
+# find's own -path pattern, not a shell glob: observe.sh runs with globbing off (set -f), which
+# left a /proc/[0-9]*/fd glob literal, so a held camera was never seen.
+held() { [ -n "$(find /proc -maxdepth 3 -path '/proc/[0-9]*/fd/*' -lname '/dev/media*' 2>/dev/null | head -n 1)" ]; }
 for attempt in 1 2 3; do
   inuse=0
   held && inuse=1
