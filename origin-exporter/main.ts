@@ -11,9 +11,10 @@ import { parseArgs } from 'node:util';
 import { originMetrics, originSnapshot, validateOriginExporterConfig, type OriginExporterConfig } from '../contract/origin-metrics.ts';
 import { exposition, expositionContentType } from '../contract/prometheus.ts';
 import { parseRtmpStat } from '../contract/rtmp-stat.ts';
-import { hlsClient, hlsLogMaxBytes, parseOriginHlsLogLine, servedStream } from '../contract/hls-log.ts';
-import { listenLoopbackLog, maxHlsClients, RecentClients } from '../streamer/hls-viewers.ts';
+import { parseOriginHlsLogLine } from '../contract/hls-log.ts';
+import { listenLoopbackLog, maxHlsClients, readLogDatagram, RecentClients } from '../streamer/hls-viewers.ts';
 import { createLogger, type Logger } from '../streamer/log.ts';
+import { fetchText } from '../streamer/fetch-text.ts';
 
 const usage = 'usage: origin-exporter.mjs --config FILE\n';
 
@@ -29,39 +30,19 @@ function loadConfig(argv: string[]): OriginExporterConfig {
   return validateOriginExporterConfig(raw, values.config);
 }
 
-/** nginx-rtmp's statistics page, or undefined when nginx does not answer (said as stat_up 0). */
-async function fetchStat(url: string): Promise<string | undefined> {
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return r.ok ? await r.text() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Each relaying camera's HLS clients, from the origin's log (undefined while its port could not be had). */
 function countHlsViewers(config: OriginExporterConfig, log: Logger): (camera: string) => number | undefined {
   const hlsLog = config.hlsLog;
   if (!hlsLog) return () => undefined;
   // One set per camera of the config, each bounded: a line for any other name is not kept.
   const byCamera = new Map(config.cameras.map((c) => [c, new RecentClients({ windowMs: hlsLog.windowMs, maxClients: maxHlsClients, now: () => performance.now() })]));
-  const listener = listenLoopbackLog(
-    hlsLog.port,
-    (datagram) => {
-      const request = datagram.length > hlsLogMaxBytes ? undefined : parseOriginHlsLogLine(datagram.toString('latin1'));
-      if (!request) return 'malformed';
-      const clients = byCamera.get(request.camera);
-      if (!clients || !servedStream(request)) return 'ignored';
-      clients.saw(hlsClient(request));
-      return 'counted';
-    },
-    log,
-  );
+  const listener = listenLoopbackLog(hlsLog.port, (datagram) => readLogDatagram(datagram, parseOriginHlsLogLine, (r) => byCamera.get(r.camera)), log);
   return (camera) => (listener.bound() ? byCamera.get(camera)?.count() : undefined);
 }
 
 async function scrape(config: OriginExporterConfig, hlsViewers: (camera: string) => number | undefined): Promise<string> {
-  const xml = await fetchStat(config.statUrl);
+  // nginx not answering is said as stat_up 0.
+  const xml = await fetchText(config.statUrl);
   return exposition(originMetrics(originSnapshot(config, xml === undefined ? undefined : parseRtmpStat(xml), hlsViewers)));
 }
 

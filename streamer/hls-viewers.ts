@@ -4,7 +4,7 @@
 // UDP port: nothing is written to the SD card and no process is added. Datagrams sent while the
 // streamer is down are lost, which only makes the count start from 0.
 import { createSocket, type Socket } from 'node:dgram';
-import { hlsClient, hlsLogMaxBytes, parseHlsLogLine, servedStream } from '../contract/hls-log.ts';
+import { hlsClient, hlsLogMaxBytes, parseHlsLogLine, servedStream, type HlsRequest } from '../contract/hls-log.ts';
 import type { Logger } from './log.ts';
 
 /**
@@ -50,10 +50,19 @@ export class RecentClients {
 
 /** One datagram's bytes, counted when it is nginx's line for a request that served the stream. */
 export function readDatagram(clients: RecentClients, datagram: Buffer): 'counted' | 'ignored' | 'malformed' {
+  return readLogDatagram(datagram, parseHlsLogLine, () => clients);
+}
+
+/**
+ * One datagram read with `parse` (a camera Pi's line or an origin's), its client counted in the
+ * set `clientsOf` gives for it; none (an origin's line for a camera it does not serve): ignored.
+ */
+export function readLogDatagram<R extends HlsRequest>(datagram: Buffer, parse: (text: string) => R | undefined, clientsOf: (request: R) => RecentClients | undefined): 'counted' | 'ignored' | 'malformed' {
   if (datagram.length > hlsLogMaxBytes) return 'malformed';
-  const request = parseHlsLogLine(datagram.toString('latin1'));
+  const request = parse(datagram.toString('latin1'));
   if (!request) return 'malformed';
-  if (!servedStream(request)) return 'ignored';
+  const clients = clientsOf(request);
+  if (!clients || !servedStream(request)) return 'ignored';
   clients.saw(hlsClient(request));
   return 'counted';
 }

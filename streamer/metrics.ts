@@ -18,6 +18,7 @@ import type { MetricsConfig } from '../contract/streamer-config.ts';
 import type { StreamerSettings } from './config.ts';
 import type { Logger } from './log.ts';
 import type { StatusReporter } from './status.ts';
+import { fetchText } from './fetch-text.ts';
 import type { Progress } from './supervisor.ts';
 
 export interface MetricsSources {
@@ -93,15 +94,6 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
     diskSizeBytes: disk?.size,
     hostUptimeSeconds: uptime !== undefined && Number.isFinite(uptime) ? Math.round(uptime) : undefined,
   };
-}
-
-async function fetchText(url: string): Promise<string | undefined> {
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return r.ok ? await r.text() : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function viewersOf(json: string | undefined): number | undefined {
