@@ -98,9 +98,9 @@ describe('render', () => {
   it('hotspot none touches no network file; hostapd and NetworkManager each turn the other off', () => {
     const [none, ap, nm] = render(fleet);
     expect(none!.files.map((f) => f.path).filter((p) => /hostapd|dnsmasq|NetworkManager|hotspot/.test(p))).toEqual([]);
-    // Nothing of the hotspot's to remove (the recorder's files are listed: recording is off by
-    // default; so are an origin exporter's, which only an origin runs).
-    expect(none!.absent.filter((a) => !/recorder|recordings|origin-exporter|origin-metrics/.test(a.path))).toEqual([]);
+    // Nothing of the hotspot's to remove (the recorder's and the ingests' files are listed: both
+    // are off by default; so are an origin exporter's, which only an origin runs).
+    expect(none!.absent.filter((a) => !/recorder|recordings|ingest|origin-exporter|origin-metrics/.test(a.path))).toEqual([]);
     expect(ap!.units.find((u) => u.name === 'camfleet-hotspot.service')).toMatchObject({ enabled: false, active: false });
     expect(ap!.units.find((u) => u.name === 'hostapd.service')).toMatchObject({ enabled: true, unmask: true });
     expect(nm!.units.find((u) => u.name === 'hostapd.service')).toMatchObject({ enabled: false, active: false });

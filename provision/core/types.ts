@@ -97,6 +97,23 @@ export interface RelayTarget {
   viewerPort?: number;
 }
 
+/**
+ * An external ingest (YouTube Live, Twitch, a CDN) the Pi's stream is copied to as it is encoded
+ * (parts/ingest.ts). The URL never holds the key: the key is a secret, written only to a root-only file.
+ */
+export interface Ingest {
+  /** Its name in the inventory (relay.ingests.<name>). */
+  name: string;
+  /** rtmp://host[:port]/application or rtmps://..., without the key. */
+  url: string;
+  /** The stream key, resolved from its secret. */
+  key: string;
+  /** silent: a silent AAC track is added to this ingest's copy (services that refuse video alone). */
+  audio: 'none' | 'silent';
+  /** PEM certificates of a private CA (caFile's text), for an rtmps ingest not verified by the system's CA store. */
+  ca?: string;
+}
+
 /** A camera that relays to an origin, as far as the origin needs to know it. */
 export interface RelaySource {
   name: string;
@@ -140,6 +157,8 @@ export interface ResolvedHost {
   recording: RecordingSettings;
   /** Set when this Pi pushes its stream to an origin (players use the origin's URLs). */
   relay?: RelayTarget;
+  /** External ingests the Pi's stream is copied to, in the inventory's order (none on an origin). */
+  ingests: Ingest[];
   /** Set when this host is an origin (inventory `role: origin`) rather than a camera. */
   origin?: OriginSettings;
   /** Values that must never appear in output (passphrases, secret stream keys). */

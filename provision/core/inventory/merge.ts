@@ -19,8 +19,11 @@ export interface Merged {
   origins: Map<string, YamlPath>;
 }
 
-/** Settings that are objects of their own, layered field by field rather than replaced whole. */
-const nested = new Set(['recording.keep']);
+/**
+ * Settings that are objects of their own, layered field by field rather than replaced whole:
+ * recording.keep's fields, and relay.ingests by name (a host replaces one ingest, or drops it with null).
+ */
+const nested = new Set(['recording.keep', 'relay.ingests']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function mergeLayers(layers: Layer[]): Merged {

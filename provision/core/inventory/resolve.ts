@@ -9,6 +9,7 @@ import { builtinDefaults, hotspotAddressing } from './builtin-defaults.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
 import { mergeLayers, type Layer, type Settings } from './merge.ts';
 import { isSecretRef, resolveSecret, type SecretSources } from './secrets.ts';
+import { resolveIngests } from './ingests.ts';
 
 export interface RawInventory {
   defaults?: Layer['settings'];
@@ -94,6 +95,12 @@ export function resolveHost(
   const uplinkWifi = s.uplink.mode === 'wifi';
   const uplinkPassphrase = uplinkWifi && surroundings.firstBoot ? secret('uplink', 'passphrase', true) ?? '' : '';
 
+  // An origin copies no camera of its own anywhere: its ingests, if a layer sets any, are not resolved.
+  const ingests = entry.role === 'origin' ? undefined : resolveIngests(doc, s.relay.ingests, (n) => at(`relay.ingests.${n}`), inventoryDir, surroundings);
+  for (const name of ingests?.failed ?? []) failedSecrets.add(`relay.ingests.${name}`);
+  problems.push(...(ingests?.problems ?? []));
+  secrets.push(...(ingests?.secrets ?? []));
+
   const host: ResolvedHost = {
     name,
     address: entry.address,
@@ -159,6 +166,7 @@ export function resolveHost(
       segment: Number(s.recording.segment),
       keep: { days: Number((s.recording.keep as Record<string, unknown>).days), minFreePercent: Number((s.recording.keep as Record<string, unknown>).minFreePercent) },
     },
+    ingests: ingests?.ingests ?? [],
     secrets,
   };
   const isSet = (key: string) => {

@@ -7,6 +7,7 @@ import type { ResolvedHost } from '../types.ts';
 import type { InventoryDocument, YamlPath } from './document.ts';
 import type { Resolution } from './resolve.ts';
 import { checkViewer } from './viewer-rules.ts';
+import { checkIngests } from './ingests.ts';
 
 /** Where the merged setting `section.key` was set (the host itself for built-in defaults). */
 type At = (key: string) => YamlPath;
@@ -23,6 +24,7 @@ export function checkHost(doc: InventoryDocument, r: Pick<Resolution, 'host' | '
     ...checkHotspot(doc, host, at, isSet, r.failed),
     ...checkViewer(doc, host, at),
     ...checkUplink(doc, host, at, isSet, r.failed, o.firstBoot === true),
+    ...checkIngests(doc, host.ingests, (name) => at(`relay.ingests.${name}`), new Set(host.ingests.map((i) => i.name).filter((n) => r.failed(`relay.ingests.${n}`)))),
   ];
 }
 

@@ -104,6 +104,8 @@ function toProblem(doc: InventoryDocument, e: ErrorObject): Problem {
     case 'format':
       return doc.problem(path, `must be an ${String(params.format).toUpperCase()} address`);
     case 'oneOf':
+      // An ingest's key is a secret reference only: a service's key in the YAML would be in git.
+      if (field === 'key' && path.at(-3) === 'ingests') return doc.problem(path, 'must be a secret reference, { env: NAME } or { file: path }: an ingest\'s stream key is never written in the inventory');
       return doc.problem(path, 'must be a plain value or a secret reference: { env: NAME } or { file: path }');
     case 'minProperties':
       return doc.problem(path, 'must not be empty');

@@ -11,8 +11,9 @@ import { origin } from './origin.ts';
 import { metrics } from './metrics.ts';
 import { originExporter } from './origin-exporter.ts';
 import { recording } from './recording.ts';
+import { ingest } from './ingest.ts';
 
-export const parts: readonly Part[] = [nginxRtmp, streamer, libcamera, nginxRestart, viewerPagePart, webrtc, hotspot, origin, recording, metrics, originExporter];
+export const parts: readonly Part[] = [nginxRtmp, streamer, libcamera, nginxRestart, viewerPagePart, webrtc, hotspot, origin, recording, ingest, metrics, originExporter];
 
 const unique = (names: readonly string[]): string[] => [...new Set(names)];
 

@@ -96,6 +96,22 @@ export function lineFile(comment: string, value: string): string {
   return `# ${comment}\n${value}\n`;
 }
 
+/**
+ * A file of records, one a line, fields separated by tabs (read by a shell script with
+ * `IFS=<tab> read -r`), after a `#` comment line: a tab or another control character in a field
+ * would move every field after it, or start another record, so it is refused, as is an empty field
+ * (`read` would merge two tabs into one).
+ */
+export function fieldsFile(comment: string, records: readonly (readonly string[])[]): string {
+  for (const fields of records) {
+    for (const field of fields) {
+      refuseControl(field, 'a tab-separated record');
+      if (field === '') throw new FormatError('an empty field cannot be written into a tab-separated record');
+    }
+  }
+  return `# ${comment}\n${records.map((fields) => `${fields.join('\t')}\n`).join('')}`;
+}
+
 /** HTML text or attribute value: the five characters HTML gives meaning to, as character references. */
 export function htmlText(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

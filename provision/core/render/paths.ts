@@ -40,6 +40,10 @@ export const paths = {
   recorderUnit: '/etc/systemd/system/camfleet-recorder.service',
   /** The recordings page, beside the viewer page; nginx lists the segments at /recordings/. */
   recordingsPage: '/var/www/camfleet/recordings.html',
+  /** External ingests (parts/ingest.ts): a POSIX sh script around one ffmpeg -c copy per ingest, its unit, and its list (root-only: it holds the keys). */
+  ingestScript: '/opt/camfleet/ingest.sh',
+  ingestUnit: '/etc/systemd/system/camfleet-ingest.service',
+  ingestsConf: '/etc/camfleet/ingests.conf',
 } as const;
 
 export const units = {
@@ -53,6 +57,7 @@ export const units = {
   webrtc: 'camfleet-webrtc.service',
   wifiCountry: 'camfleet-wifi-country.service',
   recorder: 'camfleet-recorder.service',
+  ingest: 'camfleet-ingest.service',
 } as const;
 
 /** What belongs to the hotspot (either mode): changing any of it reconfigures the Wi-Fi interface. */
