@@ -1,0 +1,168 @@
+// A lab stand-in for YouTube Live or a CDN's ingest: a real nginx-rtmp that admits one stream key
+// (on_publish, checked by nginx's own http server), behind nginx's TLS `stream` proxy with a
+// certificate from a lab CA made for the run. It listens on loopback and, when given one, on an
+// address of a lab network (a lab Pi reaches it at 10.213.N.1): traffic stays on this machine.
+// Tests and the bench start one as a non-daemon child of their process.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './processes.ts';
+
+const run = promisify(execFile);
+
+export interface RtmpsIngest {
+  /** The application publishers use, as YouTube's live2. */
+  application: string;
+  /** The stream key it admits. */
+  key: string;
+  /** RTMP port (plain), on loopback and the lab address. */
+  rtmpPort: number;
+  /** RTMPS port (TLS, then the same nginx-rtmp), on loopback and the lab address. */
+  tlsPort: number;
+  /** The lab CA's certificate (PEM), and its file. */
+  caPem: string;
+  caFile: string;
+  /** The names its certificate is for. */
+  names: string[];
+  /** rtmps://<host>:<tlsPort>/<application> (no key). */
+  rtmpsUrl(host: string): string;
+  rtmpUrl(host: string): string;
+  /** Where a probe on this machine plays what was published with the key. */
+  playUrl(): string;
+  /** SIGSTOP / SIGCONT: it hangs, connections stall, then it carries on. */
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+  log(): string;
+}
+
+export interface RtmpsIngestOptions {
+  key: string;
+  /** The names the certificate is for (DNS SANs); default ingest.lab. */
+  names?: string[];
+  /** An address of this machine on a lab network to listen on too. */
+  address?: string;
+}
+
+const modules = ['/usr/lib/nginx/modules/ngx_rtmp_module.so', '/usr/lib/nginx/modules/ngx_stream_module.so'];
+
+export async function startRtmpsIngest(options: RtmpsIngestOptions): Promise<RtmpsIngest> {
+  if (!/^[A-Za-z0-9_-]+$/.test(options.key)) throw new Error('the lab ingest takes keys of letters, digits, _ and - only');
+  const names = options.names ?? ['ingest.lab'];
+  const dir = await mkdtemp(join(tmpdir(), 'camfleet-ingest-'));
+  const caFile = join(dir, 'ca.pem');
+  await makeCertificates(dir, names);
+  const [rtmpPort, tlsPort, authPort] = [await freePort(), await freePort(), await freePort()];
+  const application = 'live2';
+  const listens = ['127.0.0.1', ...(options.address ? [options.address] : [])];
+  await writeFile(join(dir, 'nginx.conf'), conf(dir, listens, { rtmpPort, tlsPort, authPort }, application, options.key));
+
+  let stderr = '';
+  const proc: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off; error_log stderr info;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  try {
+    await Promise.race([
+      Promise.all([rtmpPort, tlsPort, authPort].map((p) => waitForPort(p))),
+      exited.then(() => Promise.reject(new Error(`the lab ingest's nginx exited:\n${stderr}`))),
+    ]);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const caPem = await readFile(caFile, 'utf8');
+  let stopped = false;
+  return {
+    application,
+    key: options.key,
+    rtmpPort,
+    tlsPort,
+    caPem,
+    caFile,
+    names,
+    rtmpsUrl: (host) => `rtmps://${host}:${tlsPort}/${application}`,
+    rtmpUrl: (host) => `rtmp://${host}:${rtmpPort}/${application}`,
+    playUrl: () => `rtmp://127.0.0.1:${rtmpPort}/${application}/${options.key}`,
+    pause: () => void proc.kill('SIGSTOP'),
+    resume: () => void proc.kill('SIGCONT'),
+    log: () => stderr,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      proc.kill('SIGCONT');
+      proc.kill('SIGKILL');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A CA and a server certificate signed by it for `names`, with openssl (ca-certificates brings it). */
+async function makeCertificates(dir: string, names: string[]): Promise<void> {
+  const at = (f: string) => join(dir, f);
+  await run('openssl', ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '2', '-subj', '/CN=camfleet lab CA']);
+  await run('openssl', ['req', '-newkey', 'ed25519', '-nodes', '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', `/CN=${names[0]}`]);
+  await writeFile(at('san.cnf'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`);
+  await run('openssl', ['x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('server.pem'), '-days', '2', '-extfile', at('san.cnf')]);
+}
+
+function conf(dir: string, listens: string[], ports: { rtmpPort: number; tlsPort: number; authPort: number }, application: string, key: string): string {
+  const listen = (port: number, extra = '') => listens.map((a) => `listen ${a}:${port}${extra};`).join(' ');
+  // One process, everything it writes in the temp dir.
+  return `${modules.map((m) => `load_module ${m};`).join('\n')}
+pid ${join(dir, 'nginx.pid')};
+master_process off;
+events { worker_connections 256; }
+rtmp {
+    server {
+        ${listen(ports.rtmpPort)}
+        application ${application} {
+            live on;
+            # The key is the stream's name: nginx asks its own http server below (GET: the name in the query).
+            notify_method get;
+            on_publish http://127.0.0.1:${ports.authPort}/auth;
+            allow play 127.0.0.1;
+            deny play all;
+        }
+    }
+}
+stream {
+    server {
+        ${listen(ports.tlsPort, ' ssl')}
+        ssl_certificate ${join(dir, 'server.pem')};
+        ssl_certificate_key ${join(dir, 'server.key')};
+        proxy_pass 127.0.0.1:${ports.rtmpPort};
+    }
+}
+http {
+    access_log off;
+    client_body_temp_path ${join(dir, 'client_body')};
+    proxy_temp_path ${join(dir, 'proxy')};
+    fastcgi_temp_path ${join(dir, 'fastcgi')};
+    uwsgi_temp_path ${join(dir, 'uwsgi')};
+    scgi_temp_path ${join(dir, 'scgi')};
+    server {
+        listen 127.0.0.1:${ports.authPort};
+        location = /auth { if ($arg_name = "${key}") { return 200; } return 403; }
+    }
+}
+`;
+}
+
+async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`the lab ingest: nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
