@@ -6,6 +6,8 @@ import { InventoryError, formatProblem } from '../provision/core/errors.ts';
 import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { renderHost } from '../provision/core/render/render.ts';
+import { parseStatus } from '../provision/facts/status/status-script.ts';
+import { ingestLines, ingestsCell, statusTable, type PiStatus } from '../provision/cli/status.ts';
 import { bundle, originExporter, templates, viewerAssets } from './support/fleet.ts';
 
 const ca = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
@@ -123,5 +125,51 @@ describe('relay.ingests rendered', () => {
     expect(pi2!.files.map((f) => f.path).filter((p) => /ingest/.test(p))).toEqual([]);
     expect(pi2!.absent.map((a) => a.path)).toEqual(expect.arrayContaining([paths.ingestScript, paths.ingestUnit, paths.ingestsConf]));
     expect(pi2!.units.find((u) => u.name === 'camfleet-ingest.service')).toMatchObject({ enabled: false, active: false });
+  });
+});
+
+describe('relay.ingests in status', () => {
+  const state = (fields: Record<string, string | number>) => Buffer.from(Object.entries(fields).map(([k, v]) => `${k}=${v}\n`).join('')).toString('base64');
+  const stdout = [
+    'nginx\tactive',
+    'streamer\tactive',
+    'ingest-unit\tactive',
+    'now\t1000',
+    `ingest\t${state({ name: 'youtube', target: 'rtmps://a.rtmps.youtube.com/live2', state: 'connected', since: 700, bytes: 12_345_678, restarts: 0, error: '' })}`,
+    `ingest\t${state({ name: 'twitch', target: 'rtmp://live.twitch.tv/app', state: 'retrying', since: 990, bytes: 0, restarts: 4, error: 'rejected: the ingest closed the connection at publish: a wrong or expired stream key? (rtmp://live.twitch.tv/app/***: Input/output error)' })}`,
+    `ingest\t${Buffer.from('not a state file').toString('base64')}`,
+  ].join('\n');
+
+  it('reads each ingest state status.sh sends, skipping what is not one', () => {
+    const raw = parseStatus(stdout);
+    expect(raw.ingestUnit).toBe('active');
+    expect(raw.now).toBe(1000);
+    expect(raw.ingests.map((i) => [i.name, i.state, i.bytes, i.restarts])).toEqual([
+      ['youtube', 'connected', 12_345_678, 0],
+      ['twitch', 'retrying', 0, 4],
+    ]);
+  });
+
+  it('shows a column of how many send, and a line per ingest: connected for how long and what it sent, or retrying and why', () => {
+    const rows: PiStatus[] = [
+      {
+        host: 'pi1',
+        reachable: true,
+        live: true,
+        ingestUnit: 'active',
+        ingests: [
+          { name: 'youtube', target: 'rtmps://a.rtmps.youtube.com/live2', state: 'connected', seconds: 300, bytes: 12_345_678, restarts: 0 },
+          { name: 'twitch', target: 'rtmp://live.twitch.tv/app', state: 'retrying', seconds: 10, bytes: 0, restarts: 4, error: 'rejected: a wrong or expired stream key?' },
+        ],
+      },
+      { host: 'pi2', reachable: true, live: true },
+    ];
+    expect(ingestsCell(rows[0]!)).toBe('1/2 sending');
+    expect(ingestsCell(rows[1]!)).toBe('-');
+    expect(statusTable(rows).split('\n')[0]).toMatch(/ RECORDING +INGESTS +PAGE /);
+    expect(ingestLines(rows)).toEqual([
+      'pi1 -> youtube rtmps://a.rtmps.youtube.com/live2: connected 5m00s, 12.3 MB sent',
+      'pi1 -> twitch rtmp://live.twitch.tv/app: retrying 10s (4 restarts): rejected: a wrong or expired stream key?',
+    ]);
   });
 });

@@ -15,7 +15,7 @@ function scripts(): string[] {
     .map((f) => join('provision', f))
     .sort();
   // The recorder is a template (with no values in it: the unit passes them) but POSIX sh all the same.
-  return [...found, join('templates', 'camfleet-recorder.sh.hbs'), join('test', 'support', 'fakes', 'systemctl'), join('test', 'support', 'lab-hold.sh')];
+  return [...found, join('templates', 'camfleet-recorder.sh.hbs'), join('templates', 'camfleet-ingest.sh.hbs'), join('test', 'support', 'fakes', 'systemctl'), join('test', 'support', 'lab-hold.sh')];
 }
 
 describe('the remote scripts', () => {

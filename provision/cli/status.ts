@@ -10,18 +10,21 @@ import { exitCodes } from './exit-codes.ts';
 import { formatTable } from './table.ts';
 import { inPool } from '../rollout/pool.ts';
 import { parseRtmpStat, type LiveStream } from '../../contract/rtmp-stat.ts';
-import { parseStatus, statusScript } from '../facts/status/status-script.ts';
+import { parseStatus, statusScript, type RawStatus } from '../facts/status/status-script.ts';
 import { httpUrl } from '../core/render/origin.ts';
 import type { ResolvedHost } from '../core/types.ts';
 import { viewerPageUrl } from '../core/render/viewer.ts';
 import { hostQrCodes } from './qr.ts';
 import { listScript, parseRecordings } from '../facts/recordings/recordings.ts';
+import type { IngestState } from '../../contract/ingest-status.ts';
 
 export const statusUsage = `Usage: npm run status -- (--host NAME | --group NAME | --all) [-i FILE] [--json] [--parallel N] [--qr]
 
 For each Pi: nginx and streamer state, whether its stream is live, resolution, fps, bitrate,
 uptime and viewers (RTMP players from nginx-rtmp's rtmp_stat, read on the Pi; browsers on WebRTC
-from camfleet-webrtc), its viewer page's URL, and the streamer's own status.
+from camfleet-webrtc), its recordings, its viewer page's URL, and the streamer's own status. Under
+the table, one line per external ingest (relay.ingests): connected (for how long, bytes sent) or
+retrying, with why its last run ended (refused, unreachable, TLS failure, rejected: a wrong key).
   --qr   also print, as QR codes in the terminal, each Pi's Wi-Fi join code (it holds the hotspot
          passphrase: shown only when asked for like this) and its page's URL: two scans from a
          phone to watching.
@@ -47,6 +50,23 @@ export interface PiStatus {
   browsers?: number;
   /** What the Pi has recorded, when recording is on. */
   recording?: RecordingStatus;
+  /** camfleet-ingest's unit state, when the Pi has external ingests. */
+  ingestUnit?: string;
+  /** Each external ingest (relay.ingests), as camfleet-ingest reports it. */
+  ingests?: IngestStatus[];
+}
+
+/** One external ingest: where it goes (no key), whether it is sending, and why it last stopped. */
+export interface IngestStatus {
+  name: string;
+  target: string;
+  state: IngestState['state'];
+  /** How long it has been in that state (connected: sending), by the Pi's clock. */
+  seconds?: number;
+  /** Bytes sent by the run now going. */
+  bytes: number;
+  restarts: number;
+  error?: string;
 }
 
 export interface RecordingStatus {
@@ -73,8 +93,10 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
       // An origin has no camera of its own: it is up when its nginx is; its cameras have rows of their own.
       if (host.origin) return { host: host.name, reachable: true, nginx: raw.nginx, streamer: '-', live: raw.nginx === 'active', error: `origin of ${host.origin.sources.length} camera(s)` };
       const stream = parseRtmpStat(raw.statXml ?? '').find((s) => s.application === host.stream.application && s.name === host.stream.key);
-      // camfleet-webrtc and the recorder read the stream back over RTMP: those players are not people.
-      const readers = (raw.webrtc === 'active' ? 1 : 0) + (recording?.recorder === 'active' ? 1 : 0);
+      // camfleet-webrtc, the recorder and each running ingest read the stream back over RTMP: those players are not people.
+      const ingests = ingestStatuses(host, raw);
+      const running = ingests.filter((i) => i.state !== 'retrying').length;
+      const readers = (raw.webrtc === 'active' ? 1 : 0) + (recording?.recorder === 'active' ? 1 : 0) + running;
       const viewers = stream ? { ...stream, viewers: Math.max(0, stream.viewers - readers) } : stream;
       return {
         host: host.name,
@@ -89,6 +111,7 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
         webrtc: raw.webrtc,
         browsers: raw.webrtcViewers,
         ...(recording ? { recording } : {}),
+        ...(host.ingests.length ? { ingestUnit: raw.ingestUnit, ingests } : {}),
       };
     } finally {
       await remote.close();
@@ -97,6 +120,36 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
     const message = e instanceof HostError ? e.message : (e as Error).message;
     return { host: host.name, reachable: !(e instanceof UnreachableError), ...source, error: message, live: false };
   }
+}
+
+/** The inventory's ingests in its order, each with the state the Pi reports (none: not started). */
+function ingestStatuses(host: ResolvedHost, raw: RawStatus): IngestStatus[] {
+  return host.ingests.map((i) => {
+    const s = raw.ingests.find((x) => x.name === i.name);
+    if (!s) return { name: i.name, target: i.url, state: 'retrying', bytes: 0, restarts: 0, error: `not running: camfleet-ingest.service is ${raw.ingestUnit ?? 'unknown'}` };
+    const seconds = raw.now !== undefined && s.since > 0 ? Math.max(0, raw.now - s.since) : undefined;
+    return { name: s.name, target: s.target, state: s.state, ...(seconds === undefined ? {} : { seconds }), bytes: s.bytes, restarts: s.restarts, ...(s.error ? { error: s.error } : {}) };
+  });
+}
+
+/** The INGESTS column: how many of the Pi's external ingests are sending. */
+export function ingestsCell(s: PiStatus): string {
+  if (!s.ingests?.length) return '-';
+  return `${s.ingests.filter((i) => i.state === 'connected').length}/${s.ingests.length} sending`;
+}
+
+/** One line per external ingest, under the table: its state, for how long, what it sent, why it last stopped. */
+export function ingestLines(rows: readonly PiStatus[]): string[] {
+  return rows.flatMap((s) =>
+    (s.ingests ?? []).map((i) => {
+      const since = i.seconds === undefined ? '' : ` ${formatDuration(i.seconds)}`;
+      const what =
+        i.state === 'connected'
+          ? `connected${since}, ${(i.bytes / 1e6).toFixed(1)} MB sent`
+          : `${i.state}${since}${i.restarts ? ` (${i.restarts} restarts)` : ''}${i.error ? `: ${i.error}` : ''}`;
+      return `${s.host} -> ${i.name} ${i.target}: ${what}`;
+    }),
+  );
 }
 
 function recordingStatus(stdout: string): RecordingStatus {
@@ -130,7 +183,7 @@ export async function runStatusCli(args: string[]): Promise<number> {
   await inPool(inventory.hosts, parallel, async (h) => void results.set(h.name, await gatherStatus(h)));
   const ordered = inventory.hosts.map((h) => results.get(h.name)!);
   if (values.json) console.log(JSON.stringify(ordered, null, 2));
-  else console.log(`${statusTable(ordered)}\n${wallLine(inventory.hosts, values)}`);
+  else console.log([statusTable(ordered), ...ingestLines(ordered), wallLine(inventory.hosts, values)].join('\n'));
   if (values.qr) for (const h of inventory.hosts) console.log(`\n${hostQrCodes(h, viewerPageUrl(h)).join('\n')}`);
   if (ordered.some((s) => !s.reachable)) return exitCodes.unreachable;
   return ordered.every((s) => s.live) ? exitCodes.ok : exitCodes.failed;
@@ -155,7 +208,7 @@ export function wallLine(hosts: readonly ResolvedHost[], selection: { host?: str
 }
 
 export function statusTable(rows: PiStatus[]): string {
-  const header = ['HOST', 'SOURCE', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'RECORDING', 'PAGE', 'NOTE'];
+  const header = ['HOST', 'SOURCE', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'RECORDING', 'INGESTS', 'PAGE', 'NOTE'];
   const cells = rows.map((s) => {
     const st = s.stream;
     const restarts = s.streamerStatus?.restarts;
@@ -180,6 +233,7 @@ export function statusTable(rows: PiStatus[]): string {
       s.browsers === undefined ? '-' : String(s.browsers),
       st ? formatDuration(st.uptimeSeconds) : '-',
       s.reachable ? recordingCell(s.recording) : '-',
+      ingestsCell(s),
       s.page ?? '-',
       `${note}${typeof restarts === 'number' && restarts > 0 ? ` (${restarts} restarts)` : ''}`,
     ];

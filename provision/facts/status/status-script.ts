@@ -1,5 +1,6 @@
 // The status round trip: status.sh with this host's values, and what its lines mean.
 import type { StreamerStatus } from '../../../contract/streamer-status.ts';
+import { ingestStateDir, parseIngestState, type IngestState } from '../../../contract/ingest-status.ts';
 import { withValues } from '../../transport/remote.ts';
 import { scriptFile } from '../../transport/remote-scripts.ts';
 import { paths, units } from '../../core/render/paths.ts';
@@ -17,6 +18,9 @@ export function statusScript(host: ResolvedHost): string {
       // Empty when the Pi offers no WebRTC: status.sh then asks nothing about it.
       WEBRTC_UNIT: webrtc ? units.webrtc : '',
       WHEP_STATUS_URL: `http://127.0.0.1:${webrtcPorts.whep}/whep/status`,
+      // Empty when the Pi copies its stream to no external ingest.
+      INGEST_UNIT: host.ingests.length > 0 && !host.origin ? units.ingest : '',
+      INGEST_DIR: ingestStateDir,
     },
   });
 }
@@ -31,16 +35,28 @@ export interface RawStatus {
   webrtc?: string;
   /** Browsers watching over WebRTC, as camfleet-webrtc counts them. */
   webrtcViewers?: number;
+  /** camfleet-ingest's unit state, when the Pi has external ingests. */
+  ingestUnit?: string;
+  /** Each external ingest's state, as camfleet-ingest keeps it. */
+  ingests: IngestState[];
+  /** The Pi's clock (Unix seconds) when it answered: the ingests' `since` are on it. */
+  now?: number;
 }
 
 export function parseStatus(stdout: string): RawStatus {
-  const out: RawStatus = { nginx: 'unknown', streamer: 'unknown' };
+  const out: RawStatus = { nginx: 'unknown', streamer: 'unknown', ingests: [] };
   for (const line of stdout.split('\n')) {
     const [kind, value = ''] = line.split('\t');
     if (kind === 'nginx') out.nginx = value;
     if (kind === 'streamer') out.streamer = value;
     if (kind === 'stat' && value) out.statXml = Buffer.from(value, 'base64').toString('utf8');
     if (kind === 'webrtc') out.webrtc = value;
+    if (kind === 'ingest-unit') out.ingestUnit = value;
+    if (kind === 'now' && /^\d+$/.test(value)) out.now = Number(value);
+    if (kind === 'ingest' && value) {
+      const state = parseIngestState(Buffer.from(value, 'base64').toString('utf8'));
+      if (state) out.ingests.push(state);
+    }
     if (kind === 'whep' && value) {
       try {
         const viewers = (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { viewers?: unknown }).viewers;

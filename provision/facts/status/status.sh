@@ -6,6 +6,7 @@
 #   STATUS_FILE                 the streamer's status JSON
 #   WEBRTC_UNIT                 camfleet-webrtc's unit, empty when the Pi offers no WebRTC
 #   WHEP_STATUS_URL             camfleet-webrtc's own count of browser viewers
+#   INGEST_UNIT, INGEST_DIR     camfleet-ingest's unit and its state files, empty when the Pi has no ingests
 printf 'nginx\t%s\n' "$(systemctl is-active "$NGINX_UNIT")"
 printf 'streamer\t%s\n' "$(systemctl is-active "$STREAMER_UNIT")"
 # Node is on every provisioned Pi (the streamer runs on it); curl need not be.
@@ -19,5 +20,13 @@ if [ -n "$WEBRTC_UNIT" ]; then
   if command -v node >/dev/null 2>&1; then
     printf 'whep\t%s\n' "$(node -e "$fetch_b64" "$WHEP_STATUS_URL" 2>/dev/null)"
   fi
+fi
+if [ -n "$INGEST_UNIT" ]; then
+  printf 'ingest-unit\t%s\n' "$(systemctl is-active "$INGEST_UNIT")"
+  # The states' times are the Pi's clock: how long ago is reckoned against it.
+  printf 'now\t%s\n' "$(date +%s)"
+  for f in "$INGEST_DIR"/*.state; do
+    if [ -f "$f" ]; then printf 'ingest\t%s\n' "$(base64 -w0 < "$f")"; fi
+  done
 fi
 exit 0
