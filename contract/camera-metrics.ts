@@ -4,6 +4,7 @@
 // while the streamer is not running. A reading that is absent (no thermal zone, no vcgencmd in a
 // lab Pi, no relay) exports nothing rather than a made-up 0.
 import type { StreamerState } from './streamer-status.ts';
+import type { IngestState } from './ingest-status.ts';
 import type { MetricFamily, Sample } from './prometheus.ts';
 
 export interface CameraSnapshot {
@@ -33,6 +34,8 @@ export interface CameraSnapshot {
   rtmpBytesOut?: number;
   /** Whether nginx holds a connection to the origin it relays to; undefined: the Pi relays to none. */
   relayConnected?: boolean;
+  /** Each external ingest's state (camfleet-ingest's files); none where the Pi has none. */
+  ingests?: IngestState[];
   temperatures?: { zone: string; celsius: number }[];
   /** `vcgencmd get_throttled`'s bit mask, where vcgencmd exists. */
   throttled?: number;
@@ -75,6 +78,10 @@ export function cameraMetrics(s: CameraSnapshot): MetricFamily[] {
     c('rtmp_received_bytes_total', "Bytes nginx-rtmp received for the camera's stream.", one(s.rtmpBytesIn)),
     c('rtmp_sent_bytes_total', "Bytes nginx-rtmp sent to the stream's players and relay.", one(s.rtmpBytesOut)),
     g('relay_up', 'On a Pi that relays to an origin: 1 while nginx is connected to it.', flag(s.relayConnected)),
+    g('ingest_up', 'Each external ingest (relay.ingests): 1 while camfleet-ingest is sending to it.', (s.ingests ?? []).map((i) => ({ labels: { ingest: i.name }, value: i.state === 'connected' ? 1 : 0 }))),
+    // Counted by the ffmpeg run now going: it starts from 0 again when the ingest reconnects (a counter reset).
+    c('ingest_sent_bytes_total', 'Bytes sent to each external ingest by its current connection.', (s.ingests ?? []).map((i) => ({ labels: { ingest: i.name }, value: i.bytes }))),
+    c('ingest_restarts_total', "Each external ingest's ended runs (refused, lost, rejected, ...) since camfleet-ingest started.", (s.ingests ?? []).map((i) => ({ labels: { ingest: i.name }, value: i.restarts }))),
     g('soc_temperature_celsius', 'Temperature of each thermal zone (/sys/class/thermal).', (s.temperatures ?? []).flatMap((t) => one(t.celsius, { zone: t.zone }))),
     g('soc_throttling', 'vcgencmd get_throttled: 1 for each condition present now (where vcgencmd exists).', throttled === undefined ? [] : Object.entries(throttleBits).map(([condition, bit]) => ({ labels: { condition }, value: (throttled >> bit) & 1 }))),
     g('soc_throttling_since_boot', 'vcgencmd get_throttled: 1 for each condition that occurred since boot.', throttled === undefined ? [] : Object.entries(throttleBits).map(([condition, bit]) => ({ labels: { condition }, value: (throttled >> (bit + 16)) & 1 }))),

@@ -14,6 +14,7 @@ import { lookup } from 'node:dns/promises';
 import { cameraMetrics, type CameraSnapshot } from '../contract/camera-metrics.ts';
 import { exposition, expositionContentType } from '../contract/prometheus.ts';
 import { parseRtmpStat } from '../contract/rtmp-stat.ts';
+import { ingestStateDir, parseIngestState, type IngestState } from '../contract/ingest-status.ts';
 import type { MetricsConfig } from '../contract/streamer-config.ts';
 import type { StreamerSettings } from './config.ts';
 import type { Logger } from './log.ts';
@@ -58,7 +59,7 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
   const m = config.metrics;
   const s = status.status;
   const p = sources.progress();
-  const [stat, webrtc, version, temperatures, throttled, disk, uptime, relay] = await Promise.all([
+  const [stat, webrtc, version, temperatures, throttled, disk, uptime, relay, ingests] = await Promise.all([
     fetchText(m.statUrl).then((xml) => (xml === undefined ? undefined : parseRtmpStat(xml))),
     m.whepStatusUrl ? fetchText(m.whepStatusUrl).then((t) => viewersOf(t)) : Promise.resolve(undefined),
     readFile(m.versionFile, 'utf8').then((t) => t.split('\n').find((l) => l && !l.startsWith('#'))?.trim(), () => undefined),
@@ -67,6 +68,7 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
     statfs('/').then((f) => ({ free: f.bavail * f.bsize, size: f.blocks * f.bsize }), () => undefined),
     readFile('/proc/uptime', 'utf8').then((t) => Number(t.split(' ')[0]), () => undefined),
     m.relay ? relayConnected(m.relay) : Promise.resolve(undefined),
+    ingestStates(),
   ]);
   const stream = stat?.find((x) => x.application === config.server.split('/').at(-1) && x.name === config.streamKey);
   return {
@@ -88,6 +90,7 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
     rtmpBytesIn: stream?.bytesIn,
     rtmpBytesOut: stream?.bytesOut,
     relayConnected: relay,
+    ingests,
     temperatures,
     throttled,
     diskFreeBytes: disk?.free,
@@ -104,6 +107,13 @@ function viewersOf(json: string | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** camfleet-ingest's state files (none: the Pi has no external ingest, or the unit is not running). */
+async function ingestStates(dir = ingestStateDir): Promise<IngestState[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const states = await Promise.all(names.filter((n) => n.endsWith('.state')).map((n) => readFile(`${dir}/${n}`, 'utf8').then(parseIngestState, () => undefined)));
+  return states.filter((s): s is IngestState => s !== undefined).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** /sys/class/thermal/thermal_zone*: each zone's type and temperature (millidegrees). */

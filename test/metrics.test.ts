@@ -65,6 +65,10 @@ const full: CameraSnapshot = {
   rtmpBytesIn: 1000,
   rtmpBytesOut: 3000,
   relayConnected: true,
+  ingests: [
+    { name: 'youtube', target: 'rtmps://a.rtmps.youtube.com/live2', state: 'connected', since: 1, bytes: 123456, restarts: 2 },
+    { name: 'twitch', target: 'rtmp://live.twitch.tv/app', state: 'retrying', since: 1, bytes: 0, restarts: 7, error: 'refused: Connection refused' },
+  ],
   temperatures: [{ zone: 'cpu-thermal', celsius: 51.5 }],
   throttled: 0x50005,
   diskFreeBytes: 1e9,
@@ -88,6 +92,10 @@ describe('what a camera exports', () => {
       'camfleet_viewers{path="webrtc"} 1',
       'camfleet_viewers{path="hls"} 3',
       'camfleet_relay_up 1',
+      'camfleet_ingest_up{ingest="youtube"} 1',
+      'camfleet_ingest_up{ingest="twitch"} 0',
+      'camfleet_ingest_sent_bytes_total{ingest="youtube"} 123456',
+      'camfleet_ingest_restarts_total{ingest="twitch"} 7',
       'camfleet_soc_temperature_celsius{zone="cpu-thermal"} 51.5',
       // 0x50005: under-voltage and throttled now, and both since boot.
       'camfleet_soc_throttling{condition="under_voltage"} 1',
@@ -356,7 +364,7 @@ describe('the shipped Prometheus files (examples/prometheus/)', () => {
   it('promtool accepts the alert rules, and the scrape config with targets from render --prometheus', () => {
     expect(promtool(['check', 'rules', join(root, 'examples/prometheus/camfleet-alerts.yml')]).status).toBe(0);
     const rules = readFileSync(join(root, 'examples/prometheus/camfleet-alerts.yml'), 'utf8');
-    for (const alert of ['CameraDown', 'CameraFpsLow', 'CameraDiskLow', 'PiThrottled']) expect(rules).toContain(`alert: ${alert}`);
+    for (const alert of ['CameraDown', 'CameraFpsLow', 'CameraDiskLow', 'PiThrottled', 'IngestDown']) expect(rules).toContain(`alert: ${alert}`);
     const dir = mkdtempSync(join(tmpdir(), 'camfleet-prom-'));
     for (const f of ['prometheus.yml', 'camfleet-alerts.yml']) writeFileSync(join(dir, f), readFileSync(join(root, 'examples/prometheus', f)));
     writeFileSync(join(dir, 'camfleet-targets.json'), JSON.stringify(prometheusTargets(resolve('hosts:\n  pi1: { address: 10.0.0.1 }\n'))));
