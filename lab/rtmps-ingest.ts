@@ -32,6 +32,8 @@ export interface RtmpsIngest {
   rtmpUrl(host: string): string;
   /** Where a probe on this machine plays what was published with the key. */
   playUrl(): string;
+  /** Bytes received so far on the stream published with the key; undefined while nothing publishes it. */
+  bytesIn(): Promise<number | undefined>;
   /** SIGSTOP / SIGCONT: it hangs, connections stall, then it carries on. */
   pause(): void;
   resume(): void;
@@ -87,6 +89,12 @@ export async function startRtmpsIngest(options: RtmpsIngestOptions): Promise<Rtm
     rtmpsUrl: (host) => `rtmps://${host}:${tlsPort}/${application}`,
     rtmpUrl: (host) => `rtmp://${host}:${rtmpPort}/${application}`,
     playUrl: () => `rtmp://127.0.0.1:${rtmpPort}/${application}/${options.key}`,
+    bytesIn: async () => {
+      const xml = await (await fetch(`http://127.0.0.1:${authPort}/stat`, { signal: AbortSignal.timeout(2000) })).text();
+      const stream = (xml.match(/<stream>[\s\S]*?<\/stream>/g) ?? []).find((x) => x.includes(`<name>${options.key}</name>`));
+      const bytes = stream && /<bytes_in>(\d+)<\/bytes_in>/.exec(stream)?.[1];
+      return bytes === undefined || !/<publishing\s*\/>/.test(stream!) ? undefined : Number(bytes);
+    },
     pause: () => void proc.kill('SIGSTOP'),
     resume: () => void proc.kill('SIGCONT'),
     log: () => stderr,
@@ -120,6 +128,8 @@ events { worker_connections 256; }
 rtmp {
     server {
         ${listen(ports.rtmpPort)}
+        # As a service's ingest does: a publisher whose link died is let go, so it can come back.
+        drop_idle_publisher 5s;
         application ${application} {
             live on;
             # The key is the stream's name: nginx asks its own http server below (GET: the name in the query).
@@ -148,6 +158,7 @@ http {
     server {
         listen 127.0.0.1:${ports.authPort};
         location = /auth { if ($arg_name = "${key}") { return 200; } return 403; }
+        location = /stat { rtmp_stat all; }
     }
 }
 `;

@@ -2,8 +2,11 @@
 // lab4, provisioned as an origin (nginx-rtmp, HLS, the pages; no camera). Everything is real: the
 // cameras' nginx-rtmp pushes over the lab network, the origin's allow-list refuses this machine,
 // a camera's link is cut (its veth set down: containerLink), and Debian's chromium plays the wall.
+// Then, on the same Pis, external ingests (issue 29): lab1 also copies its stream to a lab RTMPS
+// ingest on this machine (lab/rtmps-ingest.ts: nginx-rtmp behind nginx's TLS proxy, a lab CA's
+// certificate for ingest.lab), beside three ingests that must fail, each for its own reason.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +20,7 @@ import { browserUnavailable, launchBrowser, openPhonePage } from './support/brow
 import { camfleet } from './support/cli.ts';
 import { labUnavailable, onHost, streamerFfmpeg, writeInventory, type Edit } from './support/lab.ts';
 import { promtoolCheckMetrics } from './support/promtool.ts';
+import { startRtmpsIngest, type RtmpsIngest } from '../lab/rtmps-ingest.ts';
 
 interface Report {
   hosts: { host: string; outcome: string; plan: { changes: number } | null; error: string | null }[];
@@ -259,4 +263,134 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     expect(again.code).toBe(0);
     expect(outcomes(again.stdout)).toEqual(Object.fromEntries(['lab1', 'lab2', 'lab3', 'lab4'].map((h) => [h, { outcome: 'ok', changes: 0 }])));
   });
+
+  describe('external ingests: lab1 copies its stream to a lab RTMPS ingest as well as to the origin', () => {
+    const key = 'lab-ingest-key-1';
+    const env = { INGEST_KEY: key, WRONG_KEY: 'not-the-key-2', OTHER_KEY: 'another-key-3' };
+    let ingest: RtmpsIngest;
+    let withIngests = '';
+    const lab1 = () => byName('lab1');
+    const provisionLab1 = (file: string, ...args: string[]) => camfleet(['provision', '--inventory', file, '--host', 'lab1', '--json', ...args], { env });
+    /** Whether the lab ingest is receiving lab1's stream right now: its byte count grows. */
+    const receiving = async (): Promise<boolean> => {
+      const before = await ingest.bytesIn().catch(() => undefined);
+      await sleep(250);
+      const after = await ingest.bytesIn().catch(() => undefined);
+      return before !== undefined && after !== undefined && after > before;
+    };
+    const ingestLine = (stdout: string, name: string) => stdout.split('\n').find((l) => l.startsWith(`lab1 -> ${name} `)) ?? '';
+
+    beforeAll(async () => {
+      // On lab1's side of its link (10.213.1.1), known to lab1 as ingest.lab, the name its certificate is for.
+      const address = lab1().address.replace(/\.2$/, '.1');
+      ingest = await startRtmpsIngest({ key, names: ['ingest.lab'], address });
+      onHost(lab1(), `echo '${address} ingest.lab' | sudo tee -a /etc/hosts >/dev/null`);
+      const caFile = join(mkdtempSync(join(tmpdir(), 'camfleet-ca-')), 'lab-ca.pem');
+      writeFileSync(caFile, ingest.caPem);
+      withIngests = writeInventory(hosts, (doc) => {
+        relay(doc);
+        const url = ingest.rtmpsUrl('ingest.lab');
+        doc.hosts.lab1 = {
+          ...doc.hosts.lab1,
+          relay: {
+            ingests: {
+              youtube: { url, key: { env: 'INGEST_KEY' }, audio: 'silent', caFile },
+              wrongkey: { url, key: { env: 'WRONG_KEY' }, caFile },
+              othername: { url: ingest.rtmpsUrl(address), key: { env: 'INGEST_KEY' }, caFile },
+              // No caFile: verified against the Pi's own CA store, which does not hold the lab CA.
+              systemca: { url, key: { env: 'OTHER_KEY' } },
+            },
+          },
+        };
+      });
+    });
+    afterAll(async () => {
+      await ingest?.stop();
+    });
+
+    it('the ingest receives the stream (H.264 as encoded, plus the silent AAC asked for) while the origin still does, from one encode', async () => {
+      const r = await provisionLab1(withIngests);
+      expect(r.stderr).not.toMatch(/fail|error/i);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toContain(key);
+      await waitUntil('the ingest receiving lab1', receiving, 40_000);
+      const probe = JSON.parse(await probeStreams(ingest.playUrl())) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[] };
+      expect(probe.streams.map((x) => [x.codec_type, x.codec_name, x.width ?? null, x.height ?? null]).sort()).toEqual([
+        ['audio', 'aac', null, null],
+        ['video', 'h264', 640, 360],
+      ]);
+      await waitUntil('lab1 on the origin', () => flowing('lab1'), 10_000);
+      // Still one encoder on the Pi: every other ffmpeg (the ingests', camfleet-webrtc's) copies.
+      expect(onHost(lab1(), `pgrep -a -x ffmpeg | grep -c -v -e '-c:v copy'`).trim()).toBe('1');
+    });
+
+    it('status says which ingest sends and why each other one does not: a wrong key, a certificate for another name, a CA the Pi does not trust; metrics agree', async () => {
+      let status = { stdout: '', stderr: '', code: 0 as number | null };
+      await waitUntil('every ingest reported', async () => {
+        status = await camfleet(['status', '--inventory', withIngests, '--host', 'lab1'], { env });
+        return ['wrongkey', 'othername', 'systemca'].every((n) => /: (retrying|connecting) .*\): \w/.test(ingestLine(status.stdout, n))) && /: connected/.test(ingestLine(status.stdout, 'youtube'));
+      }, 40_000);
+      console.log(status.stdout);
+      expect(status.stdout).toMatch(/^lab1 .* 1\/4 sending /m);
+      expect(ingestLine(status.stdout, 'youtube')).toMatch(/: connected \d+s, \d+\.\d MB sent$/);
+      expect(ingestLine(status.stdout, 'wrongkey')).toMatch(/rejected: the ingest closed the connection at publish: a wrong or expired stream key\?/);
+      expect(ingestLine(status.stdout, 'othername')).toMatch(/TLS failure: .*does not match hostname/);
+      expect(ingestLine(status.stdout, 'systemca')).toMatch(/TLS failure: .*(verification|not trusted|issuer)/i);
+      for (const secret of Object.values(env)) expect(status.stdout + status.stderr).not.toContain(secret);
+      const metrics = await metricsOf(lab1());
+      expect(promtoolCheckMetrics(metrics)).toEqual({ status: 0, output: '' });
+      expect(['youtube', 'wrongkey', 'othername', 'systemca'].map((n) => sample(metrics, `camfleet_ingest_up{ingest="${n}"}`))).toEqual([1, 0, 0, 0]);
+      expect(sample(metrics, 'camfleet_ingest_sent_bytes_total{ingest="youtube"}')).toBeGreaterThan(0);
+      // Nor in the Pi's journal.
+      expect(onHost(lab1(), 'sudo journalctl -u camfleet-ingest --no-pager -o cat')).not.toMatch(new RegExp(`${env.INGEST_KEY}|${env.WRONG_KEY}`));
+    });
+
+    it("lab1's link cut and restored: the ingest gets the stream again by itself", async () => {
+      await containerLink('lab1', false);
+      try {
+        await waitUntil('the ingest stalled', async () => !(await receiving()), 10_000);
+        await sleep(15_000);
+        expect(await receiving()).toBe(false);
+      } finally {
+        await containerLink('lab1', true);
+      }
+      const backMs = await waitUntil('the ingest receiving lab1 again', receiving, 60_000);
+      console.log(`ingest back ${(backMs / 1000).toFixed(1)} s after lab1's link returned`);
+      // A 10 s write timeout ends the stalled run; the pauses between tries are 1, 2, 4 s by then.
+      expect(backMs).toBeLessThan(30_000);
+      await waitUntil('lab1 back on the origin too', () => flowing('lab1'), 30_000);
+    });
+
+    it('the re-run changes nothing', async () => {
+      const again = await provisionLab1(withIngests);
+      expect(again.code).toBe(0);
+      expect(outcomes(again.stdout)).toEqual({ lab1: { outcome: 'ok', changes: 0 } });
+    });
+
+    it('removing the ingests removes what they added: the unit, its files, its state; the origin relay carries on', async () => {
+      const r = await provisionLab1(inventory);
+      expect(r.code).toBe(0);
+      expect(outcomes(r.stdout).lab1!.outcome).toBe('changed');
+      expect(onHost(lab1(), 'systemctl is-active camfleet-ingest || true').trim()).toBe('inactive');
+      expect(onHost(lab1(), 'ls /etc/camfleet/ingests.conf /opt/camfleet/ingest.sh /etc/systemd/system/camfleet-ingest.service /run/camfleet-ingest 2>&1 || true')).not.toMatch(/^\//m);
+      expect(onHost(lab1(), 'pgrep -a -x ffmpeg | grep -c ingest.lab || true').trim()).toBe('0');
+      await waitUntil('the ingest no longer receiving', async () => (await ingest.bytesIn()) === undefined, 15_000);
+      await waitUntil('lab1 on the origin', () => flowing('lab1'), 10_000);
+      const status = await camfleet(['status', '--inventory', inventory, '--host', 'lab1']);
+      expect(status.stdout).not.toContain('lab1 -> ');
+      expect(status.stdout).toMatch(/^lab1 +lavfi testsrc2 +active +active +LIVE/m);
+    });
+  });
 });
+
+/** ffprobe's streams of an RTMP URL on this machine, as JSON. */
+function probeStreams(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ffprobe', ['-v', 'error', '-rw_timeout', '10000000', '-show_entries', 'stream=codec_type,codec_name,width,height', '-of', 'json', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ffprobe ${url}: ${err}`))));
+  });
+}
