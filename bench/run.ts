@@ -13,6 +13,7 @@ import { benchStreamerResources, formatStreamerResources } from './streamer-reso
 import { benchViewer, formatViewer } from './viewer.ts';
 import { benchRecording, formatRecording } from './recording.ts';
 import { benchMetricsCost, formatMetricsCost } from './metrics-cost.ts';
+import { benchIngest, formatIngest } from './ingest.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -27,7 +28,7 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const only = process.argv.slice(2);
 const ran: string[] = [];
 /** Sections that boot no lab Pi: running only these leaves the lab alone. */
-const labFree = ['1. render', '6. simulated fleet', '8. recording'];
+const labFree = ['1. render', '6. simulated fleet', '8. recording', '11. ingests'];
 
 async function section(title: string, fn: () => Promise<void>): Promise<void> {
   if (only.length && !only.some((word) => title.includes(word))) return;
@@ -142,6 +143,12 @@ await section('9. health gate', async () => {
 await section('10. metrics cost', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   say(`10. ${formatMetricsCost(await benchMetricsCost({ log: note }), verdict)}`);
+});
+
+await section('11. ingests', async () => {
+  const [first, ...rest] = formatIngest(await benchIngest({ log: note }), verdict);
+  say(`11. ${first}`);
+  for (const line of rest) say(line);
 });
 
 await section('lab', async () => {
