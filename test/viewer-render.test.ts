@@ -26,7 +26,7 @@ describe('viewer render', () => {
 
   it('off: no HLS, no server, the page files and folders listed for removal, Debian sites back in', () => {
     const [state] = render(host(', viewer: { enabled: false }'));
-    expect(state!.absent.map((a) => a.path)).toEqual([paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService, paths.recorderUnit, paths.recorderScript, paths.recordingsPage, ...originExporterFiles]); // recording is off too (its default), and an origin's exporter
+    expect(state!.absent.map((a) => a.path)).toEqual([paths.viewerPage, paths.viewerApp, paths.viewerHlsLibrary, paths.webrtcUnit, paths.webrtcConfig, paths.webrtcService, paths.recorderUnit, paths.recorderScript, paths.recordingsPage, paths.ingestScript, paths.ingestUnit, paths.ingestsConf, ...originExporterFiles]); // recording and ingests are off too (their default), and an origin's exporter
     // ... and the folders: the HLS fragments nginx-rtmp wrote with theirs, the page's once empty.
     expect(state!.absentDirs).toEqual([{ path: paths.hlsDir, files: ['*.m3u8', '*.ts'] }, { path: paths.viewerRoot, files: [] }]);
     expect(render(host())[0]!.absentDirs).toEqual([]);

@@ -115,9 +115,9 @@ function rtmpContext(host: ResolvedHost) {
   const origin = originContext(host);
   const viewer = viewerTemplateContext(host);
   return origin
-    ? { publish: origin.publish, hlsFragmentMs: origin.hlsFragmentMs, loopbackReader: false, ingests: false }
+    ? { publish: origin.publish, hlsFragmentMs: origin.hlsFragmentMs, loopbackReader: false }
     : // camfleet-webrtc, the recorder and the ingests read the stream back over loopback, whatever access.play says.
-      { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, loopbackReader: viewer.webrtc || host.recording.enabled || host.ingests.length > 0, ingests: host.ingests.length > 0 };
+      { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, loopbackReader: viewer.webrtc || host.recording.enabled || host.ingests.length > 0 };
 }
 
 function prefixToNetmask(prefix: number): string {
