@@ -7,6 +7,7 @@ import { parseAndResolve } from '../provision/core/inventory/load.ts';
 import { paths } from '../provision/core/render/paths.ts';
 import { renderHost } from '../provision/core/render/render.ts';
 import { parseStatus } from '../provision/facts/status/status-script.ts';
+import { unifiedDiff } from '../provision/core/plan/diff.ts';
 import { ingestLines, ingestsCell, statusTable, type PiStatus } from '../provision/cli/status.ts';
 import { bundle, originExporter, templates, viewerAssets } from './support/fleet.ts';
 
@@ -111,6 +112,15 @@ describe('relay.ingests rendered', () => {
     expect(file(pi3, paths.ingestsConf)!.content).toContain(`\tnone\t${Buffer.from(ca).toString('base64')}\n`);
     // No other file holds a key.
     for (const f of pi1!.files.filter((f) => f.path !== paths.ingestsConf)) expect(f.content).not.toMatch(new RegExp(`${env.YT_KEY}|${env.TW_KEY}`));
+  });
+
+  it("a rotated key shows in --diff as masked, the old one as well as the new (the old is no longer a known secret)", () => {
+    const now = file(pi1, paths.ingestsConf)!.content;
+    const before = now.replace(env.YT_KEY, 'old-rotated-key-0000');
+    const diff = unifiedDiff(paths.ingestsConf, before, now, pi1!.secrets, true);
+    expect(diff).not.toContain('old-rotated-key-0000');
+    expect(diff).not.toContain(env.YT_KEY);
+    expect(diff).toContain('(only secret values differ');
   });
 
   it('runs camfleet-ingest, restarted when its list, script, unit or the stream key change, and lets it read the stream over loopback', () => {
