@@ -4,6 +4,7 @@
 // address of a lab network (a lab Pi reaches it at 10.213.N.1): traffic stays on this machine.
 // Tests and the bench start one as a non-daemon child of their process.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,8 @@ const modules = ['/usr/lib/nginx/modules/ngx_rtmp_module.so', '/usr/lib/nginx/mo
 
 export async function startRtmpsIngest(options: RtmpsIngestOptions): Promise<RtmpsIngest> {
   if (!/^[A-Za-z0-9_-]+$/.test(options.key)) throw new Error('the lab ingest takes keys of letters, digits, _ and - only');
+  const missing = modules.find((m) => !existsSync(m));
+  if (missing) throw new Error(`the lab ingest needs ${missing}: apt-get install libnginx-mod-rtmp libnginx-mod-stream (npm test installs them, from .ci/apt-packages)`);
   const names = options.names ?? ['ingest.lab'];
   const dir = await mkdtemp(join(tmpdir(), 'camfleet-ingest-'));
   const caFile = join(dir, 'ca.pem');
