@@ -55,7 +55,7 @@ export async function benchIngest(o: { seconds?: number; log?: (line: string) =>
   const seconds = o.seconds ?? 30;
   const log = o.log ?? (() => {});
   const nginx = await startNginxRtmp();
-  const [plain, silent] = [await startRtmpsIngest({ key: 'bench-copy', names: ['localhost'] }), await startRtmpsIngest({ key: 'bench-silent', names: ['localhost'] })];
+  const [plain, silent] = [await startRtmpsIngest({ key: 'bench-copy', names: ['127.0.0.1'] }), await startRtmpsIngest({ key: 'bench-silent', names: ['127.0.0.1'] })];
   const streamer = await startStreamer(['--device', 'lavfi:testsrc2', '--resolution', '1280x720', '--fps', '30', '--encoder', 'auto', '--server', nginx.server, '--stream-key', 'bench']);
   const work = mkdtempSync(join(tmpdir(), 'camfleet-ingest-bench-'));
   const [run, creds] = [join(work, 'run'), join(work, 'creds')];
@@ -63,7 +63,7 @@ export async function benchIngest(o: { seconds?: number; log?: (line: string) =>
   mkdirSync(creds);
   const ca = (pem: string) => Buffer.from(pem).toString('base64');
   // The list as render writes it (formats.ts fieldsFile): name, URL, key, audio, CA.
-  writeFileSync(join(creds, 'ingests'), `# Managed by camfleet\ncopy\t${plain.rtmpsUrl('localhost')}\tbench-copy\tnone\t${ca(plain.caPem)}\nsilent\t${silent.rtmpsUrl('localhost')}\tbench-silent\tsilent\t${ca(silent.caPem)}\n`);
+  writeFileSync(join(creds, 'ingests'), `# Managed by camfleet\ncopy\t${plain.rtmpsUrl('127.0.0.1')}\tbench-copy\tnone\t${ca(plain.caPem)}\nsilent\t${silent.rtmpsUrl('127.0.0.1')}\tbench-silent\tsilent\t${ca(silent.caPem)}\n`);
   writeFileSync(join(creds, 'stream-key'), '# Managed by camfleet\nbench\n');
   const ingest = spawn('sh', [script], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, RUNTIME_DIRECTORY: run, CREDENTIALS_DIRECTORY: creds, CAMFLEET_INGEST_SOURCE: nginx.server } });
   try {

@@ -46,7 +46,7 @@ export interface RtmpsIngestOptions {
   key: string;
   /** The names the certificate is for (DNS SANs); default ingest.lab. */
   names?: string[];
-  /** An address of this machine on a lab network to listen on too. */
+  /** An address of this machine to listen on too (a lab network's, or another loopback one). */
   address?: string;
 }
 
@@ -117,7 +117,8 @@ async function makeCertificates(dir: string, names: string[]): Promise<void> {
   const at = (f: string) => join(dir, f);
   await run('openssl', ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '2', '-subj', '/CN=camfleet lab CA']);
   await run('openssl', ['req', '-newkey', 'ed25519', '-nodes', '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', `/CN=${names[0]}`]);
-  await writeFile(at('san.cnf'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`);
+  // An address is an IP SAN: tests on loopback then need no name resolution (a bare Debian root has none for localhost).
+  await writeFile(at('san.cnf'), `subjectAltName=${names.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}\n`);
   await run('openssl', ['x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('server.pem'), '-days', '2', '-extfile', at('san.cnf')]);
 }
 
