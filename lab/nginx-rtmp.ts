@@ -131,11 +131,7 @@ rtmp {
 
 http {
     access_log off;
-    client_body_temp_path ${join(dir, 'client_body')};
-    proxy_temp_path ${join(dir, 'proxy')};
-    fastcgi_temp_path ${join(dir, 'fastcgi')};
-    uwsgi_temp_path ${join(dir, 'uwsgi')};
-    scgi_temp_path ${join(dir, 'scgi')};
+${nginxTempPaths(dir)}
     server {
         listen 127.0.0.1:${statPort};
         location /stat { rtmp_stat all; }${hls ? `
@@ -147,7 +143,13 @@ http {
 `;
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/** An http block's temp paths, in `dir`: nginx, run as root here, writes nowhere else. */
+export function nginxTempPaths(dir: string): string {
+  return ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${join(dir, t)};`).join('\n');
+}
+
+/** Until something listens on 127.0.0.1:port. */
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await canConnect(port)) return;

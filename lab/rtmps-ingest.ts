@@ -6,11 +6,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './processes.ts';
+import { nginxTempPaths, waitForPort } from './nginx-rtmp.ts';
 
 const run = promisify(execFile);
 
@@ -71,7 +71,7 @@ export async function startRtmpsIngest(options: RtmpsIngestOptions): Promise<Rtm
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   try {
     await Promise.race([
-      Promise.all([rtmpPort, tlsPort, authPort].map((p) => waitForPort(p))),
+      Promise.all([rtmpPort, tlsPort, authPort].map((p) => waitForPort(p, 5000))),
       exited.then(() => Promise.reject(new Error(`the lab ingest's nginx exited:\n${stderr}`))),
     ]);
   } catch (e) {
@@ -154,11 +154,7 @@ stream {
 }
 http {
     access_log off;
-    client_body_temp_path ${join(dir, 'client_body')};
-    proxy_temp_path ${join(dir, 'proxy')};
-    fastcgi_temp_path ${join(dir, 'fastcgi')};
-    uwsgi_temp_path ${join(dir, 'uwsgi')};
-    scgi_temp_path ${join(dir, 'scgi')};
+${nginxTempPaths(dir)}
     server {
         listen 127.0.0.1:${ports.authPort};
         location = /auth { if ($arg_name = "${key}") { return 200; } return 403; }
@@ -166,18 +162,4 @@ http {
     }
 }
 `;
-}
-
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`the lab ingest: nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
