@@ -143,6 +143,7 @@ describe('relay.ingests in status', () => {
   const stdout = [
     'nginx\tactive',
     'streamer\tactive',
+    'hls\t3',
     'ingest-unit\tactive',
     'now\t1000',
     `ingest\t${state({ name: 'youtube', target: 'rtmps://a.rtmps.youtube.com/live2', state: 'connected', since: 700, bytes: 12_345_678, restarts: 0, error: '' })}`,
@@ -153,6 +154,7 @@ describe('relay.ingests in status', () => {
   it('reads each ingest state status.sh sends, skipping what is not one', () => {
     const raw = parseStatus(stdout);
     expect(raw.ingestUnit).toBe('active');
+    expect(raw.hlsViewers).toBe(3);
     expect(raw.now).toBe(1000);
     expect(raw.ingests.map((i) => [i.name, i.state, i.bytes, i.restarts])).toEqual([
       ['youtube', 'connected', 12_345_678, 0],
@@ -176,7 +178,7 @@ describe('relay.ingests in status', () => {
     ];
     expect(ingestsCell(rows[0]!)).toBe('1/2 sending');
     expect(ingestsCell(rows[1]!)).toBe('-');
-    expect(statusTable(rows).split('\n')[0]).toMatch(/ RECORDING +INGESTS +PAGE /);
+    expect(statusTable(rows).split('\n')[0]).toMatch(/ BROWSERS +HLS +UPTIME .* RECORDING +INGESTS +PAGE /);
     expect(ingestLines(rows)).toEqual([
       'pi1 -> youtube rtmps://a.rtmps.youtube.com/live2: connected 5m00s, 12.3 MB sent',
       'pi1 -> twitch rtmp://live.twitch.tv/app: retrying 10s (4 restarts): rejected: a wrong or expired stream key?',

@@ -105,6 +105,10 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(await page.locator('#url').textContent()).toBe(`http://${pi.address}/`);
     // nginx's HLS requests reach the streamer: this one browser (one address, one User-Agent) is one viewer.
     expect(hlsViewers()).toBe(1);
+    // status shows the same count, in its HLS column.
+    const table = (await camfleet(['status', '--inventory', writeInventory([pi]), '--host', pi.name])).stdout.split('\n');
+    const column = table[0]!.indexOf(' HLS ') + 1;
+    expect(table[1]!.slice(column).split(/ +/)[0]).toBe('1');
     const { windowMs } = (JSON.parse(onHost(pi, `sudo cat ${paths.streamerConfig}`)) as StreamerConfig).metrics!.hlsLog!;
     await page.close();
     const closed = Date.now();

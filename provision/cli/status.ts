@@ -22,7 +22,7 @@ export const statusUsage = `Usage: npm run status -- (--host NAME | --group NAME
 
 For each Pi: nginx and streamer state, whether its stream is live, resolution, fps, bitrate,
 uptime and viewers (RTMP players from nginx-rtmp's rtmp_stat, read on the Pi; browsers on WebRTC
-from camfleet-webrtc), its recordings, its viewer page's URL, and the streamer's own status. Under
+from camfleet-webrtc; HLS viewers as the streamer counts them from nginx's requests), its recordings, its viewer page's URL, and the streamer's own status. Under
 the table, one line per external ingest (relay.ingests): connected (for how long, bytes sent) or
 retrying, with why its last run ended (refused, unreachable, TLS failure, rejected: a wrong key).
   --qr   also print, as QR codes in the terminal, each Pi's Wi-Fi join code (it holds the hotspot
@@ -48,6 +48,8 @@ export interface PiStatus {
   webrtc?: string;
   /** Browsers watching over WebRTC. */
   browsers?: number;
+  /** Browsers (and players) watching over HLS, as the streamer counts them. */
+  hlsViewers?: number;
   /** What the Pi has recorded, when recording is on. */
   recording?: RecordingStatus;
   /** camfleet-ingest's unit state, when the Pi has external ingests. */
@@ -110,6 +112,7 @@ export async function gatherStatus(host: ResolvedHost, timeoutMs = 10_000): Prom
         page: viewerPageUrl(host),
         webrtc: raw.webrtc,
         browsers: raw.webrtcViewers,
+        ...(raw.hlsViewers === undefined ? {} : { hlsViewers: raw.hlsViewers }),
         ...(recording ? { recording } : {}),
         ...(host.ingests.length ? { ingestUnit: raw.ingestUnit, ingests } : {}),
       };
@@ -208,7 +211,7 @@ export function wallLine(hosts: readonly ResolvedHost[], selection: { host?: str
 }
 
 export function statusTable(rows: PiStatus[]): string {
-  const header = ['HOST', 'SOURCE', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'UPTIME', 'RECORDING', 'INGESTS', 'PAGE', 'NOTE'];
+  const header = ['HOST', 'SOURCE', 'NGINX', 'STREAMER', 'STREAM', 'VIDEO', 'BITRATE', 'VIEWERS', 'BROWSERS', 'HLS', 'UPTIME', 'RECORDING', 'INGESTS', 'PAGE', 'NOTE'];
   const cells = rows.map((s) => {
     const st = s.stream;
     const restarts = s.streamerStatus?.restarts;
@@ -231,6 +234,7 @@ export function statusTable(rows: PiStatus[]): string {
       st?.bitrateIn ? `${(st.bitrateIn / 1000).toFixed(0)} kb/s` : '-',
       st ? String(st.viewers) : '-',
       s.browsers === undefined ? '-' : String(s.browsers),
+      s.hlsViewers === undefined ? '-' : String(s.hlsViewers),
       st ? formatDuration(st.uptimeSeconds) : '-',
       s.reachable ? recordingCell(s.recording) : '-',
       ingestsCell(s),

@@ -5,10 +5,11 @@ import { withValues } from '../../transport/remote.ts';
 import { scriptFile } from '../../transport/remote-scripts.ts';
 import { paths, units } from '../../core/render/paths.ts';
 import { viewerTemplateContext, webrtcPorts } from '../../core/render/viewer.ts';
+import { metricsPaths } from '../../core/parts/metrics.ts';
 import type { ResolvedHost } from '../../core/types.ts';
 
 export function statusScript(host: ResolvedHost): string {
-  const webrtc = viewerTemplateContext(host).webrtc;
+  const { webrtc, hls } = viewerTemplateContext(host);
   return withValues(scriptFile('facts/status/status.sh'), {
     env: {
       NGINX_UNIT: units.nginx,
@@ -21,6 +22,8 @@ export function statusScript(host: ResolvedHost): string {
       // Empty when the Pi copies its stream to no external ingest.
       INGEST_UNIT: host.ingests.length > 0 && !host.origin ? units.ingest : '',
       INGEST_DIR: ingestStateDir,
+      // Empty when the Pi offers no HLS (or is an origin: its cameras' viewers are its exporter's).
+      METRICS_SOCKET: hls && !host.origin ? metricsPaths.socket : '',
     },
   });
 }
@@ -35,6 +38,8 @@ export interface RawStatus {
   webrtc?: string;
   /** Browsers watching over WebRTC, as camfleet-webrtc counts them. */
   webrtcViewers?: number;
+  /** Browsers watching over HLS, as the streamer counts them from nginx's requests. */
+  hlsViewers?: number;
   /** camfleet-ingest's unit state, when the Pi has external ingests. */
   ingestUnit?: string;
   /** Each external ingest's state, as camfleet-ingest keeps it. */
@@ -51,6 +56,7 @@ export function parseStatus(stdout: string): RawStatus {
     if (kind === 'streamer') out.streamer = value;
     if (kind === 'stat' && value) out.statXml = Buffer.from(value, 'base64').toString('utf8');
     if (kind === 'webrtc') out.webrtc = value;
+    if (kind === 'hls' && /^\d+$/.test(value)) out.hlsViewers = Number(value);
     if (kind === 'ingest-unit') out.ingestUnit = value;
     if (kind === 'now' && /^\d+$/.test(value)) out.now = Number(value);
     if (kind === 'ingest' && value) {

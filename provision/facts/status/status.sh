@@ -7,6 +7,7 @@
 #   WEBRTC_UNIT                 camfleet-webrtc's unit, empty when the Pi offers no WebRTC
 #   WHEP_STATUS_URL             camfleet-webrtc's own count of browser viewers
 #   INGEST_UNIT, INGEST_DIR     camfleet-ingest's unit and its state files, empty when the Pi has no ingests
+#   METRICS_SOCKET              the streamer's /metrics (for its count of HLS viewers), empty when the Pi offers no HLS
 printf 'nginx\t%s\n' "$(systemctl is-active "$NGINX_UNIT")"
 printf 'streamer\t%s\n' "$(systemctl is-active "$STREAMER_UNIT")"
 # Node is on every provisioned Pi (the streamer runs on it); curl need not be.
@@ -20,6 +21,11 @@ if [ -n "$WEBRTC_UNIT" ]; then
   if command -v node >/dev/null 2>&1; then
     printf 'whep\t%s\n' "$(node -e "$fetch_b64" "$WHEP_STATUS_URL" 2>/dev/null)"
   fi
+fi
+# HLS viewers as the streamer counts them (from nginx's requests), read from its /metrics socket.
+hls_js='require("http").get({ socketPath: process.argv[1], path: "/metrics" }, (r) => { let t = ""; r.on("data", (d) => (t += d)); r.on("end", () => { const m = /^camfleet_viewers\{path="hls"\} (\d+)$/m.exec(t); if (m) process.stdout.write(m[1]); }); }).on("error", () => process.exit(1))'
+if [ -n "$METRICS_SOCKET" ] && command -v node >/dev/null 2>&1; then
+  printf 'hls\t%s\n' "$(node -e "$hls_js" "$METRICS_SOCKET" 2>/dev/null)"
 fi
 if [ -n "$INGEST_UNIT" ]; then
   printf 'ingest-unit\t%s\n' "$(systemctl is-active "$INGEST_UNIT")"
