@@ -13,6 +13,7 @@ import { benchStreamerResources, formatStreamerResources } from './streamer-reso
 import { benchViewer, formatViewer } from './viewer.ts';
 import { benchRecording, formatRecording } from './recording.ts';
 import { benchMetricsCost, formatMetricsCost } from './metrics-cost.ts';
+import { benchPiFootprint, formatPiFootprint } from './pi-footprint.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -142,6 +143,13 @@ await section('9. health gate', async () => {
 await section('10. metrics cost', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   say(`10. ${formatMetricsCost(await benchMetricsCost({ log: note }), verdict)}`);
+});
+
+await section('11. Pi footprint', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  const [first, ...rest] = formatPiFootprint(await benchPiFootprint({ log: note }), verdict);
+  say(`11. ${first}`);
+  for (const line of rest) say(line);
 });
 
 await section('lab', async () => {
