@@ -8,6 +8,7 @@
 //
 //   sudo flock /work/lab.lock npm run bench -- footprint        (this section alone, ~3 min)
 //   CAMFLEET_FOOTPRINT_SETTLE=60 ...                             (seconds of streaming first; 30)
+//   CAMFLEET_FOOTPRINT_PATHS=hls ...                             (viewer.paths: hls, webrtc, or both)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -33,12 +34,16 @@ export interface GroupFigures {
 
 export interface FootprintPoint {
   viewers: number;
+  /** The HLS playlist and fragments in /dev/shm: RAM, but no process's. */
+  hlsMiB: number;
   groups: GroupFigures[];
   totalPssMiB: number;
   totalCpuPct: number;
 }
 
 export interface PiFootprint {
+  /** The viewer page's paths, in order of preference; viewers play the first. */
+  paths: ViewerPath[];
   settleSeconds: number;
   windowSeconds: number;
   points: FootprintPoint[];
@@ -52,6 +57,7 @@ const width = 1280;
 const height = 720;
 const fps = 30;
 const viewerCount = 3;
+type ViewerPath = 'webrtc' | 'hls';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const script = readFileSync(fileURLToPath(new URL('./pi-processes.sh', import.meta.url)), 'utf8');
 
@@ -71,19 +77,21 @@ function onPi(pi: LabHost, command: string, input?: string): string {
 }
 
 /** Every camfleet process on the Pi now, by pid, and the clock's ticks per second. */
-function snapshot(pi: LabHost, env = ''): { procs: Map<number, Proc>; hz: number; at: number } {
+function snapshot(pi: LabHost, env = ''): { procs: Map<number, Proc>; hz: number; hlsKiB: number; at: number } {
   const out = onPi(pi, `sudo env ${env} sh -s`, script);
   const at = performance.now();
   const procs = new Map<number, Proc>();
   let hz = 100;
+  let hlsKiB = 0;
   for (const line of out.split('\n')) {
     if (line.startsWith('hz ')) hz = Number(line.slice(3));
+    if (line.startsWith('hls ')) hlsKiB = Number(line.slice(4)) || 0;
     const f = line.split('\t');
     if (f.length < 8) continue;
     const [unit, pid, program, pss, uss, rss, ticks, cmd] = f as [string, string, string, string, string, string, string, string];
     procs.set(Number(pid), { unit, pid: Number(pid), program, pssKiB: Number(pss), ussKiB: Number(uss), rssKiB: Number(rss), ticks: Number(ticks), cmd: cmd.trim() });
   }
-  return { procs, hz, at };
+  return { procs, hz, hlsKiB, at };
 }
 
 /** What a process is, as the issue's table names it. */
@@ -130,6 +138,7 @@ async function measure(pi: LabHost, viewers: number, windowMs: number): Promise<
   list.sort((a, b) => rank(a.label) - rank(b.label));
   return {
     viewers,
+    hlsMiB: mib(Math.max(first.hlsKiB, middle.hlsKiB, last.hlsKiB)),
     groups: list,
     totalPssMiB: Math.round(list.reduce((s, g) => s + g.pssMiB, 0) * 10) / 10,
     totalCpuPct: Math.round(list.reduce((s, g) => s + g.cpuPct, 0) * 10) / 10,
@@ -140,19 +149,27 @@ async function whepViewers(pi: LabHost): Promise<{ viewers: number; streamIdleMs
   return (await (await fetch(`http://${pi.address}/whep/status`, { signal: AbortSignal.timeout(5000) })).json()) as { viewers: number; streamIdleMs: number };
 }
 
-/** Until the streamer says streaming and camfleet-webrtc receives the stream. */
-async function waitForStream(pi: LabHost): Promise<void> {
+/** Until the streamer says streaming and camfleet-webrtc, when on, receives the stream. */
+async function waitForStream(pi: LabHost, paths: ViewerPath[]): Promise<void> {
   for (let i = 0; ; i++) {
     const status = onPi(pi, 'cat /run/camfleet/streamer-status.json 2>/dev/null || true');
-    const webrtc = await whepViewers(pi).catch(() => undefined);
+    const webrtc = paths.includes('webrtc') ? await whepViewers(pi).catch(() => undefined) : { viewers: 0, streamIdleMs: 0 };
     if (/"state":\s*"streaming"/.test(status) && webrtc && webrtc.streamIdleMs < 2000) return;
     if (i > 60) throw new Error(`the stream did not come up on ${pi.name} (status: ${status.slice(0, 200)})`);
     await sleep(1000);
   }
 }
 
-export async function benchPiFootprint(o: { log?: (line: string) => void; settleSeconds?: number; windowSeconds?: number } = {}): Promise<PiFootprint> {
+/** viewer.paths from CAMFLEET_FOOTPRINT_PATHS (`hls`, `webrtc`, `webrtc,hls`): the shipped default when unset. */
+function pathsFromEnv(): ViewerPath[] {
+  const words = (process.env.CAMFLEET_FOOTPRINT_PATHS ?? 'webrtc,hls').split(',').map((w) => w.trim());
+  if (!words.length || words.some((w) => w !== 'webrtc' && w !== 'hls')) throw new Error(`CAMFLEET_FOOTPRINT_PATHS: webrtc, hls or both, comma-separated; got ${process.env.CAMFLEET_FOOTPRINT_PATHS}`);
+  return words as ViewerPath[];
+}
+
+export async function benchPiFootprint(o: { log?: (line: string) => void; settleSeconds?: number; windowSeconds?: number; paths?: ViewerPath[] } = {}): Promise<PiFootprint> {
   const log = o.log ?? (() => {});
+  const paths = o.paths ?? pathsFromEnv();
   const settleSeconds = o.settleSeconds ?? (Number(process.env.CAMFLEET_FOOTPRINT_SETTLE) || 30);
   const windowSeconds = o.windowSeconds ?? 10;
   const camfleet = await buildCli();
@@ -161,10 +178,11 @@ export async function benchPiFootprint(o: { log?: (line: string) => void; settle
   // smaller (a fleet of lab Pis fits on a laptop), so the size is set back here.
   const inventory = writeInventory([pi], (doc) => {
     doc.defaults.camera = { ...(doc.defaults.camera as object), resolution: `${width}x${height}`, fps, bitrate: '2500k' };
+    doc.defaults.viewer = { paths };
   });
-  log(`provisioning ${pi.name} at ${width}x${height}@${fps}, WebRTC and HLS on`);
+  log(`provisioning ${pi.name} at ${width}x${height}@${fps}, viewer paths ${paths.join(', ')}`);
   execFileSync(process.execPath, [camfleet, 'provision', '--inventory', inventory, '--host', pi.name], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForStream(pi);
+  await waitForStream(pi, paths);
   log(`streaming; settling for ${settleSeconds} s`);
   await sleep(settleSeconds * 1000);
 
@@ -179,15 +197,15 @@ export async function benchPiFootprint(o: { log?: (line: string) => void; settle
       const page = await openPhonePage(browser, `http://${pi.address}/`);
       pages.push(page);
       const played = await countFrames(page, 1000, 30_000);
-      if (played.path !== 'webrtc') throw new Error(`viewer ${i + 1} played ${played.path || 'nothing'}, not WebRTC`);
+      if (played.path !== paths[0]) throw new Error(`viewer ${i + 1} played ${played.path || 'nothing'}, not ${paths[0]}`);
     }
     await sleep(5000);
-    const counted = (await whepViewers(pi)).viewers;
+    const counted = paths[0] === 'webrtc' ? (await whepViewers(pi)).viewers : viewerCount;
     if (counted !== viewerCount) throw new Error(`camfleet-webrtc counted ${counted} viewers, not ${viewerCount}`);
     points.push(await measure(pi, viewerCount, windowSeconds * 1000));
     for (const [i, page] of pages.entries()) {
       const r = await countFrames(page, 2000, 10_000);
-      if (r.path !== 'webrtc' || r.frames < 30) throw new Error(`viewer ${i + 1} stopped playing during the measurement (${r.frames} frames in 2 s on ${r.path || 'nothing'})`);
+      if (r.path !== paths[0] || r.frames < 30) throw new Error(`viewer ${i + 1} stopped playing during the measurement (${r.frames} frames in 2 s on ${r.path || 'nothing'})`);
     }
   } finally {
     for (const p of pages) await p.close().catch(() => {});
@@ -200,7 +218,7 @@ export async function benchPiFootprint(o: { log?: (line: string) => void; settle
   const flags = words.slice(0, Math.max(0, words.findIndex((w) => !w.startsWith('-')))).join(' ');
   const bare = [...snapshot(pi, `BARE_NODE=1 BARE_NODE_FLAGS='${flags}'`).procs.values()].find((p) => p.unit === 'bare-node');
   if (!bare) throw new Error('the bare node did not run on the Pi');
-  return { settleSeconds, windowSeconds, points, bareNode: { pssMiB: mib(bare.pssKiB), ussMiB: mib(bare.ussKiB), flags: flags || '(none)' } };
+  return { paths, settleSeconds, windowSeconds, points, bareNode: { pssMiB: mib(bare.pssKiB), ussMiB: mib(bare.ussKiB), flags: flags || '(none)' } };
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -208,12 +226,13 @@ const pad = (s: string, n: number) => s.padEnd(n);
 export function formatPiFootprint(r: PiFootprint, verdict: (ok: boolean) => string): string[] {
   const [idle, watched] = r.points as [FootprintPoint, FootprintPoint | undefined];
   const worst = Math.max(...r.points.map((p) => p.totalPssMiB));
+  const name = (path: ViewerPath) => (path === 'webrtc' ? 'WebRTC' : 'HLS');
   const lines = [
-    `Pi footprint at 720p30, WebRTC + HLS: ${idle.totalPssMiB} MiB PSS with 0 viewers, ${watched ? `${watched.totalPssMiB} MiB with ${watched.viewers}` : '-'} ` +
+    `Pi footprint at 720p30, ${r.paths.map(name).join(' + ')}: ${idle.totalPssMiB} MiB PSS with 0 viewers, ${watched ? `${watched.totalPssMiB} MiB with ${watched.viewers}` : '-'} ` +
       `— goal <= ${goalMiB} MB: ${verdict(worst <= goalMiB)} (${(worst / goalMiB).toFixed(2)}x); ${((worst / zero2wMiB) * 100).toFixed(0)}% of a Pi Zero 2 W's ${zero2wMiB} MB; ` +
       `CPU ${idle.totalCpuPct}% / ${watched?.totalCpuPct ?? '-'}% of one core here`,
     `   (container lab Pi on this x86_64 machine, libx264 where a Pi would use its hardware encoder; after ${r.settleSeconds} s of streaming; ` +
-      `PSS the largest of 3 reads over ${r.windowSeconds} s, CPU over them; viewers: headless chromium on WebRTC)`,
+      `PSS the largest of 3 reads over ${r.windowSeconds} s, CPU over them; viewers: headless chromium on ${name(r.paths[0]!)})`,
     `   ${pad('process', 40)} ${pad('0 viewers: PSS (USS)', 24)} CPU    ${pad(`${watched?.viewers ?? '-'} viewers: PSS (USS)`, 24)} CPU`,
   ];
   const labels = [...new Set(r.points.flatMap((p) => p.groups.map((g) => g.label)))];
@@ -225,6 +244,8 @@ export function formatPiFootprint(r: PiFootprint, verdict: (ok: boolean) => stri
     lines.push(`   ${pad(n > 1 ? `${label}, ${n} processes` : label, 40)} ${cell(a)} ${cell(b)}`);
   }
   lines.push(`   ${pad('total', 40)} ${pad(`${idle.totalPssMiB.toFixed(1)} MiB`, 24)} ${pad(`${idle.totalCpuPct}%`, 6)} ${pad(`${watched?.totalPssMiB.toFixed(1) ?? '-'} MiB`, 24)} ${watched?.totalCpuPct ?? '-'}%`);
+  if (r.paths.includes('hls'))
+    lines.push(`   beside them, the HLS playlist and fragments in /dev/shm (RAM, counted in no process): ${idle.hlsMiB} MiB with 0 viewers, ${watched?.hlsMiB ?? '-'} MiB with ${watched?.viewers ?? '-'}`);
   lines.push(`   a bare node on the Pi (empty event loop, flags ${r.bareNode.flags}): ${r.bareNode.pssMiB} MiB PSS, ${r.bareNode.ussMiB} MiB of it its own (USS): about what one Node process fewer would save`);
   return lines;
 }

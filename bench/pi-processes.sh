@@ -1,6 +1,7 @@
 # Every process camfleet runs on a Pi (each unit's main process and all its descendants), one
 # tab-separated line each: unit, pid, program, PSS, USS (private clean + dirty) and RSS in kB from
-# /proc/<pid>/smaps_rollup, CPU so far in clock ticks, and the command line; then "hz <ticks per s>".
+# /proc/<pid>/smaps_rollup, CPU so far in clock ticks, and the command line; then "hz <ticks per s>"
+# and "hls <kB>": the HLS fragments and playlist nginx keeps in /dev/shm (a tmpfs: RAM too).
 # Run as root (sudo sh -s) by bench/pi-footprint.ts. With BARE_NODE=1 it also starts a bare node
 # (an empty event loop, BARE_NODE_FLAGS, the streamer's MALLOC_ARENA_MAX) and reports it as unit
 # "bare-node": the cost of one Node runtime of its own.
@@ -41,3 +42,4 @@ if [ "${BARE_NODE:-}" = 1 ]; then
 fi
 
 echo "hz $(getconf CLK_TCK)"
+echo "hls $(du -sk /dev/shm/camfleet-hls 2>/dev/null | cut -f1)"
