@@ -14,6 +14,7 @@ import { benchViewer, formatViewer } from './viewer.ts';
 import { benchRecording, formatRecording } from './recording.ts';
 import { benchMetricsCost, formatMetricsCost } from './metrics-cost.ts';
 import { benchIngest, formatIngest } from './ingest.ts';
+import { benchPiFootprint, formatPiFootprint } from './pi-footprint.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -148,6 +149,13 @@ await section('10. metrics cost', async () => {
 await section('11. ingests', async () => {
   const [first, ...rest] = formatIngest(await benchIngest({ log: note }), verdict);
   say(`11. ${first}`);
+  for (const line of rest) say(line);
+});
+
+await section('12. Pi footprint', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  const [first, ...rest] = formatPiFootprint(await benchPiFootprint({ log: note }), verdict);
+  say(`12. ${first}`);
   for (const line of rest) say(line);
 });
 

@@ -7,15 +7,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root } from './support/cli.ts';
 
-/** The .sh files under provision/, the systemctl fake the local host runs them against, and the
- * lab-only hold the fault tests put on a lab Pi. */
+/** The .sh files under provision/, the systemctl fake the local host runs them against, the
+ * lab-only hold the fault tests put on a lab Pi, and the footprint bench's reader. */
 function scripts(): string[] {
   const found = readdirSync(join(root, 'provision'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.sh'))
     .map((f) => join('provision', f))
     .sort();
   // The recorder is a template (with no values in it: the unit passes them) but POSIX sh all the same.
-  return [...found, join('templates', 'camfleet-recorder.sh.hbs'), join('templates', 'camfleet-ingest.sh.hbs'), join('test', 'support', 'fakes', 'systemctl'), join('test', 'support', 'lab-hold.sh')];
+  return [...found, join('templates', 'camfleet-recorder.sh.hbs'), join('templates', 'camfleet-ingest.sh.hbs'), join('test', 'support', 'fakes', 'systemctl'), join('test', 'support', 'lab-hold.sh'), join('bench', 'pi-processes.sh')];
 }
 
 describe('the remote scripts', () => {
