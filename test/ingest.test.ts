@@ -95,6 +95,13 @@ describe('relay.ingests in the inventory', () => {
     });
   }
 
+  it('an origin may not have ingests of its own; the fleet\'s, from defaults, pass it by', () => {
+    const yaml = `defaults:\n  relay:\n    ingests:\n      yt: { url: rtmp://h/app, key: { env: YT_KEY } }\nhosts:\n  cam: { address: 10.0.0.1, relay: { to: origin1 } }\n  origin1:\n    address: 10.0.0.5\n    role: origin\n    relay:\n      ingests:\n        tw: { url: rtmp://t/app, key: { env: TW_KEY } }\n`;
+    expect(problems(yaml)).toEqual(['inventory.yaml:11:7 hosts.origin1.relay.ingests: origin1 is an origin: only cameras copy their stream to ingests']);
+    const fine = load(yaml.replace(/    relay:\n      ingests:\n        tw: .*\n/, ''));
+    expect(fine.hosts.map((h) => [h.name, h.ingests.map((i) => i.name)])).toEqual([['cam', ['yt']], ['origin1', []]]);
+  });
+
   it('two ingests that are one (the same URL, spelt differently, and key) are refused at the second', () => {
     const yaml = `hosts:\n  pi1:\n    address: 10.0.0.1\n    relay:\n      ingests:\n        a: { url: rtmp://Live.Twitch.tv/app, key: { env: TW_KEY } }\n        b: { url: "rtmp://live.twitch.tv:1935/app/", key: { env: TW_KEY } }\n        c: { url: rtmp://live.twitch.tv/app, key: { env: YT_KEY } }\n`;
     expect(problems(yaml)).toEqual(["inventory.yaml:7:19 hosts.pi1.relay.ingests.b.url: the same ingest as 'a' (same URL and key): the service would get the stream twice"]);

@@ -95,8 +95,10 @@ export function resolveHost(
   const uplinkWifi = s.uplink.mode === 'wifi';
   const uplinkPassphrase = uplinkWifi && surroundings.firstBoot ? secret('uplink', 'passphrase', true) ?? '' : '';
 
-  // An origin copies no camera of its own anywhere: its ingests, if a layer sets any, are not resolved.
+  // An origin has no camera of its own to copy: defaults or a group may set the fleet's ingests
+  // (not resolved for it), the origin itself may not.
   const ingests = entry.role === 'origin' ? undefined : resolveIngests(doc, s.relay.ingests, (n) => at(`relay.ingests.${n}`), inventoryDir, surroundings);
+  if (entry.role === 'origin' && entry.relay?.ingests !== undefined) problems.push(doc.problem([...hostPath, 'relay', 'ingests'], `${name} is an origin: only cameras copy their stream to ingests`));
   for (const name of ingests?.failed ?? []) failedSecrets.add(`relay.ingests.${name}`);
   problems.push(...(ingests?.problems ?? []));
   secrets.push(...(ingests?.secrets ?? []));
