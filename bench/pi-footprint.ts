@@ -1,4 +1,4 @@
-// Benchmark 11 (issue 30): what camfleet costs a Pi in memory and CPU. One container lab Pi
+// Benchmark 12 (issue 30): what camfleet costs a Pi in memory and CPU. One container lab Pi
 // provisioned as a camera Pi ships (1280x720 at 30 fps, 2.5 Mbit/s, WebRTC and HLS on), left to
 // stream until it settles; then, with no viewer and with three headless chromium viewers on
 // WebRTC, every process camfleet runs there (each unit's main process and its descendants) is read
