@@ -129,6 +129,22 @@ describe('camfleet-ingest.sh against a real RTMPS ingest', () => {
     expect(states().good!.state).toBe('connected');
   });
 
+  it('when the Pi\'s stream starts again (a new publisher, its timestamps from 0), the ingest gets a fresh run, not a frozen picture', async () => {
+    const before = states().good!;
+    camera.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500));
+    camera = spawn('ffmpeg', ['-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-f', 'flv', pi.url(ownKey)], { stdio: 'ignore' });
+    await waitForState((s) => s.good!.restarts > before.restarts && s.good!.state === 'connected', 'the good ingest connected again');
+    expect(states().good!.error).toMatch(/^restarted: the Pi's stream started again/);
+    // What the ingest plays now moves on: five video packets, each later than the one before.
+    const pts = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-read_intervals', '%+#5', '-of', 'csv=p=0', ingest.playUrl()], { encoding: 'utf8', timeout: 20_000 })
+      .trim()
+      .split('\n')
+      .map(Number);
+    expect(pts).toHaveLength(5);
+    for (let i = 1; i < pts.length; i++) expect(pts[i]).toBeGreaterThan(pts[i - 1]!);
+  });
+
   it('no key appears in the state files or the journal', () => {
     const written = [journal, ...readdirSync(runDir).filter((f) => f.endsWith('.state')).map((f) => readFileSync(join(runDir, f), 'utf8'))].join('\n');
     expect(journal).toMatch(/camfleet-ingest: refused \(rtmp:\/\/127\.0\.0\.1:\d+\/app\): refused: /);
