@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
 import { startRtmpsIngest } from '../lab/rtmps-ingest.ts';
 import { removeStreamerBundle, startStreamer } from '../lab/streamer-process.ts';
-import { ticksPerSecond } from './proc-stat.ts';
+import { procStat } from './proc-stat.ts';
 
 export interface IngestCost {
   seconds: number;
@@ -27,12 +27,9 @@ export interface IngestCost {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const script = fileURLToPath(new URL('../templates/camfleet-ingest.sh.hbs', import.meta.url));
 
-const stat = (pid: number): string[] => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-/** utime+stime, and with `reaped` the children's it waited for too, in ticks. */
-const ticks = (pid: number, reaped = false): number => {
-  const f = stat(pid);
-  return Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
-};
+const stat = (pid: number) => procStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+/** CPU so far (ms), with `reaped` the children's it waited for too. */
+const cpuMs = (pid: number, reaped = false): number => (reaped ? stat(pid).reapedCpuMs : stat(pid).cpuMs);
 const pssKiB = (pid: number): number => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 
 /** Every process under `root` (itself included), by walking parent pids. */
@@ -40,7 +37,7 @@ function tree(root: number): number[] {
   const parents = new Map<number, number>();
   for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
-      parents.set(Number(d), Number(stat(Number(d))[1]));
+      parents.set(Number(d), stat(Number(d)).ppid);
     } catch {
       // gone
     }
@@ -78,8 +75,8 @@ export async function benchIngest(o: { seconds?: number; log?: (line: string) =>
     const shells = () => tree(ingest.pid!).filter((p) => p !== copyPid && p !== silentPid && /^(\/bin\/)?sh /.test(command(p)));
     log(`sampling camfleet-ingest (ffmpeg ${copyPid} copy, ${silentPid} with silent audio) for ${seconds} s`);
     const t0 = process.hrtime.bigint();
-    const scriptTicks = () => shells().reduce((n, p) => n + ticks(p, true), 0);
-    const [c0, s0, sh0] = [ticks(copyPid), ticks(silentPid), scriptTicks()];
+    const scriptMs = () => shells().reduce((n, p) => n + cpuMs(p, true), 0);
+    const [c0, s0, sh0] = [cpuMs(copyPid), cpuMs(silentPid), scriptMs()];
     const pss = { copy: 0, silent: 0 };
     for (let i = 0; i < seconds; i++) {
       await sleep(1000);
@@ -87,8 +84,8 @@ export async function benchIngest(o: { seconds?: number; log?: (line: string) =>
       pss.silent = Math.max(pss.silent, pssKiB(silentPid));
     }
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    const pct = (t: number) => (t / ticksPerSecond / wall) * 100;
-    const [c1, s1, sh1] = [ticks(copyPid), ticks(silentPid), scriptTicks()];
+    const pct = (ms: number) => (ms / 1000 / wall) * 100;
+    const [c1, s1, sh1] = [cpuMs(copyPid), cpuMs(silentPid), scriptMs()];
     return {
       seconds: Math.round(wall),
       copy: { cpuPct: pct(c1 - c0), pssMiB: pss.copy / 1024 },

@@ -3,9 +3,13 @@
 /** Clock ticks per second for /proc/<pid>/stat times; 100 on every Linux this runs on. */
 export const ticksPerSecond = 100;
 
-/** Parent pid and user + system CPU so far (ms) of a process, from its /proc stat line. */
-export function procStat(statLine: string): { ppid: number; cpuMs: number } {
+/**
+ * Parent pid and user + system CPU so far (ms) of a process, from its /proc stat line; reapedCpuMs
+ * adds the CPU of the children it waited for (a shell's short commands).
+ */
+export function procStat(statLine: string): { ppid: number; cpuMs: number; reapedCpuMs: number } {
   // After the command name's closing parenthesis (the name itself may hold spaces and parentheses).
   const f = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerSecond };
+  const cpuMs = ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerSecond;
+  return { ppid: Number(f[1]), cpuMs, reapedCpuMs: cpuMs + ((Number(f[13]) + Number(f[14])) * 1000) / ticksPerSecond };
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './processes.ts';
+import { parseRtmpStat } from '../contract/rtmp-stat.ts';
 import { nginxTempPaths, waitForPort } from './nginx-rtmp.ts';
 
 const run = promisify(execFile);
@@ -94,9 +95,7 @@ export async function startRtmpsIngest(options: RtmpsIngestOptions): Promise<Rtm
     playUrl: () => `rtmp://127.0.0.1:${rtmpPort}/${application}/${options.key}`,
     bytesIn: async () => {
       const xml = await (await fetch(`http://127.0.0.1:${authPort}/stat`, { signal: AbortSignal.timeout(2000) })).text();
-      const stream = (xml.match(/<stream>[\s\S]*?<\/stream>/g) ?? []).find((x) => x.includes(`<name>${options.key}</name>`));
-      const bytes = stream && /<bytes_in>(\d+)<\/bytes_in>/.exec(stream)?.[1];
-      return bytes === undefined || !/<publishing\s*\/>/.test(stream!) ? undefined : Number(bytes);
+      return parseRtmpStat(xml).find((x) => x.name === options.key && x.publishing)?.bytesIn;
     },
     pause: () => void proc.kill('SIGSTOP'),
     resume: () => void proc.kill('SIGCONT'),
