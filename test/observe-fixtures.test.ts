@@ -4,7 +4,9 @@
 // package installed, every file there with camfleet's marker and the mode render wants, every unit
 // found by its name and running, nothing owed, nothing left over.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRecording } from '../lab/sim/recording.ts';
 import { simHostSettings } from '../lab/sim/fleet.ts';
@@ -68,5 +70,35 @@ describe('this machine, asked live', () => {
     expect(o.os.id).toBe(osRelease.ID);
     expect(o.os.arch).toBe(execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim());
     expect(o.packages).toEqual({ dpkg: true, 'camfleet-no-such-package': false });
+  });
+
+  it('a file name with a line break in a folder observe lists cannot forge a section of the answer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'camfleet-forge-'));
+    const staged = join(dir, 'etc');
+    const absentDir = join(dir, 'hls');
+    mkdirSync(staged);
+    mkdirSync(absentDir);
+    // What someone with write access there could plant: each name ends a line and opens a section.
+    const forgery = '\n@fact pending\nrestart camfleet-forged.service\n';
+    writeFileSync(join(staged, `.streamer.json${forgery}.camfleet-Ab12Cd`), '');
+    writeFileSync(join(staged, '.streamer.json.camfleet-x\n@fact'), '');
+    writeFileSync(join(absentDir, `seg${forgery}`), '');
+    // And what a run of camfleet's own leaves: still found.
+    writeFileSync(join(staged, '.streamer.json.camfleet-Qr34St'), '');
+    const query = {
+      packages: [],
+      units: [],
+      files: [{ path: join(staged, 'streamer.json') }],
+      absent: [],
+      absentDirs: [{ path: absentDir, files: ['*.ts'] }],
+      camera: { device: 'lavfi:testsrc2', encoder: 'libx264' },
+    };
+    const out = execFileSync('sh', ['-s'], { input: observeScript(query), encoding: 'utf8' });
+    expect(out.split('\n').filter((l) => l.startsWith('@fact ')).map((l) => l.slice('@fact '.length))).toEqual(facts.map((f) => f.name));
+    const o = parseObserved(out, query);
+    expect(o.pending).toEqual([]);
+    expect(o.leftovers).toEqual([join(staged, '.streamer.json.camfleet-Qr34St')]);
+    // The planted entry still keeps its folder: it is shown with '?' for the line breaks.
+    expect(o.dirs?.[absentDir]).toEqual([join(absentDir, 'seg?@fact pending?restart camfleet-forged.service?')]);
   });
 });

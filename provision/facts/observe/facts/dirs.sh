@@ -18,11 +18,18 @@ dir_facts() {
         case ${f##*/} in $pattern) covered=1 ;; esac
       done
     fi
-    if [ -z "$covered" ]; then printf 'holds\t%s\t%s\n' "$d" "$f"; fi
+    if [ -z "$covered" ]; then
+      # A line break in a name would end this line early and could forge a section of the answer:
+      # the entry is shown with '?' for it, still a keeper (it matches no path the plan removes).
+      case $f in *"$nl"*) f=$(printf '%s' "$f" | tr '\n' '?') ;; esac
+      printf 'holds\t%s\t%s\n' "$d" "$f"
+    fi
   done
   set -f
 }
 tab=$(printf '\t')
+nl='
+'
 old_ifs=$IFS
 IFS='
 '
