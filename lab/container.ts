@@ -276,7 +276,15 @@ async function waitForStart(n: number, k: NspawnKind, startedAt: number, pid: nu
     },
     { timeoutMs: k.bootTimeoutMs, what: `${name}'s init` },
   );
-  await sq`timeout ${Math.round(k.bootTimeoutMs / 1000)} nsenter -t ${init} -a systemctl is-system-running --wait`.nothrow();
+  // Until systemd listens on its bus, systemctl says "offline" at once rather than waiting: asked
+  // again until it names the state its start ended in.
+  await waitFor(
+    async () => {
+      const state = (await sq`timeout ${Math.round(k.bootTimeoutMs / 1000)} nsenter -t ${init} -a systemctl is-system-running --wait`.nothrow()).stdout.trim();
+      return ['running', 'degraded', 'maintenance'].includes(state);
+    },
+    { timeoutMs: k.bootTimeoutMs, what: `${name}'s systemd to finish starting` },
+  );
   return Math.round(performance.now() - startedAt);
 }
 
