@@ -513,11 +513,16 @@ export async function containerInit(name: string, k = containerKind): Promise<nu
   const n = hostNumber(name, k);
   const cgroup = cgroupV2(n, k);
   if (!cgroup) throw new Error(`${name}: no cgroup v2 directory for it`);
+  // A container of the same name stopped just before may still be dying in this cgroup, its own
+  // init among these: under load CI saw nsenter land in that one ("Failed to connect to bus"). The
+  // one wanted is the child of the nspawn this checkout started, when it recorded one.
+  const nspawn = (await readFile(join(runDir(n, k), 'pid'), 'utf8').catch(() => '')).trim();
   const procs = (await sq`find ${cgroup} -name cgroup.procs -exec cat {} +`).stdout.split('\n').filter(Boolean);
   for (const pid of procs) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
     const nspid = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
-    if (nspid.length >= 2 && nspid.at(-1) === '1') return Number(pid);
+    const parent = /^PPid:\s+(\d+)$/m.exec(status)?.[1];
+    if (nspid.length >= 2 && nspid.at(-1) === '1' && (!nspawn || parent === nspawn)) return Number(pid);
   }
   throw new Error(`${name}: its init was not found in ${cgroup}`);
 }
