@@ -280,7 +280,7 @@ async function waitForStart(n: number, k: NspawnKind, startedAt: number, pid: nu
   // again until it names the state its start ended in.
   await waitFor(
     async () => {
-      const state = (await sq`timeout ${Math.round(k.bootTimeoutMs / 1000)} nsenter -t ${init} -a systemctl is-system-running --wait`.nothrow()).stdout.trim();
+      const state = (await sqn`timeout ${Math.round(k.bootTimeoutMs / 1000)} nsenter -t ${init} -a systemctl is-system-running --wait`).stdout.trim();
       return ['running', 'degraded', 'maintenance'].includes(state);
     },
     { timeoutMs: k.bootTimeoutMs, what: `${name}'s systemd to finish starting` },
@@ -398,7 +398,7 @@ async function labInits(name: string): Promise<number[]> {
 async function stopOne(n: number, k: NspawnKind, log: (line: string) => void, o: { keepNetwork?: boolean } = {}): Promise<void> {
   const name = hostName(n, k);
   // The pid file, or, when another checkout (or a lost .lab) started it, the process by its machine name.
-  const recorded = Number((await readFile(join(runDir(n, k), 'pid'), 'utf8').catch(() => '')).trim());
+  const recorded = await recordedNspawn(n, k);
   const pids = recorded && alive(recorded) ? [recorded] : await nspawnPids(name);
   for (const pid of pids) {
     // SIGTERM makes nspawn power the container off in order; SIGKILL if that takes too long, or
@@ -446,6 +446,11 @@ async function removeCgroups(n: number, k: NspawnKind): Promise<void> {
     },
     { timeoutMs: 5000, what: `${hostName(n, k)}'s cgroups to empty`, quiet: true },
   );
+}
+
+/** The PID of the nspawn this checkout started for lab Pi N, as boot() recorded it; 0 when none was. */
+async function recordedNspawn(n: number, k: NspawnKind): Promise<number> {
+  return Number((await readFile(join(runDir(n, k), 'pid'), 'utf8').catch(() => '')).trim()) || 0;
 }
 
 /** systemd-nspawn processes booting the lab Pi `name`, whoever started them. */
@@ -516,13 +521,13 @@ export async function containerInit(name: string, k = containerKind): Promise<nu
   // A container of the same name stopped just before may still be dying in this cgroup, its own
   // init among these: under load CI saw nsenter land in that one ("Failed to connect to bus"). The
   // one wanted is the child of the nspawn this checkout started, when it recorded one.
-  const nspawn = (await readFile(join(runDir(n, k), 'pid'), 'utf8').catch(() => '')).trim();
+  const nspawn = await recordedNspawn(n, k);
   const procs = (await sq`find ${cgroup} -name cgroup.procs -exec cat {} +`).stdout.split('\n').filter(Boolean);
   for (const pid of procs) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
     const nspid = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
     const parent = /^PPid:\s+(\d+)$/m.exec(status)?.[1];
-    if (nspid.length >= 2 && nspid.at(-1) === '1' && (!nspawn || parent === nspawn)) return Number(pid);
+    if (nspid.length >= 2 && nspid.at(-1) === '1' && (!nspawn || Number(parent) === nspawn)) return Number(pid);
   }
   throw new Error(`${name}: its init was not found in ${cgroup}`);
 }
