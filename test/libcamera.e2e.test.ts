@@ -67,12 +67,20 @@ describe.skipIf(!!why)('a libcamera camera (the VM lab Pi\'s vimc)', () => {
     expect(stream).toEqual({ codec: 'h264', width: 320, height: 240, fps: '10/1' });
     // The frames come from libcamera: the streamer's ffmpeg reads raw video from its stdin, fed by
     // gst-launch's libcamerasrc on this very camera, and no process has the vivid V4L2 camera open.
-    const processes = asRoot(vm, 'ps -eo args --no-headers | grep -E "^(gst-launch|ffmpeg)" || true');
-    expect(processes).toContain(`libcamerasrc camera-name=${cameraId}`);
-    expect(processes).toMatch(/ffmpeg .*-f rawvideo -pixel_format yuv420p -video_size 320x240 -framerate 10 -i pipe:0/);
-    const holders = (dev: string) => asRoot(vm, `for f in $(find /proc/[0-9]*/fd -lname '${dev}' 2>/dev/null); do p=\${f#/proc/}; cat /proc/\${p%%/*}/comm; done | sort -u`).trim();
-    expect(holders('/dev/media*')).toMatch(/gst-launch/);
-    expect(holders('/dev/video0')).toBe('');
+    // Read in one snapshot on the Pi, asked again while the capture is between runs: under TCG the
+    // streamer's watchdog may be restarting a stalled capture (see status below), and a restarted
+    // gst-launch holds no media device until libcamera has opened the camera again.
+    const snapshot = () => {
+      const holders = (dev: string) => `for f in $(find /proc/[0-9]*/fd -lname '${dev}' 2>/dev/null); do p=\${f#/proc/}; cat /proc/\${p%%/*}/comm; done | sort -u | paste -sd' '`;
+      const [processes = '', media = '', video0 = ''] = asRoot(vm, `ps -eo args --no-headers | grep -E "^(gst-launch|ffmpeg)" | paste -sd'\\t' || true; ${holders('/dev/media*')}; ${holders('/dev/video0')}`).split('\n');
+      return { processes, media, video0 };
+    };
+    let seen = snapshot();
+    for (let i = 0; i < 10 && !/gst-launch/.test(seen.media); i++) seen = (await new Promise((r) => setTimeout(r, 2000)), snapshot());
+    expect(seen.processes, JSON.stringify(seen)).toContain(`libcamerasrc camera-name=${cameraId}`);
+    expect(seen.processes).toMatch(/ffmpeg .*-f rawvideo -pixel_format yuv420p -video_size 320x240 -framerate 10 -i pipe:0/);
+    expect(seen.media, JSON.stringify(seen)).toMatch(/gst-launch/);
+    expect(seen.video0).toBe('');
     expect(ffprobe(url).codec).toBe('h264');
     // status names the source beside the live stream. Under TCG emulation on a busy machine the
     // vimc capture can stall past the streamer's 4 s watchdog and be restarted (said in its status:
@@ -81,10 +89,10 @@ describe.skipIf(!!why)('a libcamera camera (the VM lab Pi\'s vimc)', () => {
       const st = await camfleet(['status', '--inventory', inventory(`libcamera:${cameraId}`), '--host', 'vm1', '--json']);
       return JSON.parse(st.stdout)[0] as { source: string; live: boolean; streamerStatus?: { restarts?: number; lastError?: string } };
     };
-    let seen = await status();
-    for (let i = 0; i < 12 && !seen.live; i++) seen = (await new Promise((r) => setTimeout(r, 5000)), await status());
-    console.log(`vm1 streamer: restarts ${seen.streamerStatus?.restarts}, last error ${seen.streamerStatus?.lastError ?? 'none'}`);
-    expect(seen, JSON.stringify(seen)).toMatchObject({ source: `libcamera ${cameraId}`, live: true });
+    let st = await status();
+    for (let i = 0; i < 12 && !st.live; i++) st = (await new Promise((r) => setTimeout(r, 5000)), await status());
+    console.log(`vm1 streamer: restarts ${st.streamerStatus?.restarts}, last error ${st.streamerStatus?.lastError ?? 'none'}`);
+    expect(st, JSON.stringify(st)).toMatchObject({ source: `libcamera ${cameraId}`, live: true });
   });
 
   it('the re-run changes nothing and restarts nothing', slow, async () => {
