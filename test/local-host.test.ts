@@ -75,7 +75,11 @@ describe.skipIf(!!why)('a local host: the real scripts in a sandbox, systemctl f
       expect(readFileSync(at(f.path), 'utf8'), f.path).toBe(f.content);
       expect(statSync(at(f.path)).mode & 0o777, f.path).toBe(f.mode);
     }
-    expect(calls()).toEqual(expect.arrayContaining(['daemon-reload', 'enable camfleet-streamer.service', 'restart camfleet-streamer.service', 'restart nginx.service']));
+    expect(calls()).toEqual(expect.arrayContaining(['daemon-reload', '--no-reload enable camfleet-streamer.service', 'restart camfleet-streamer.service', 'restart nginx.service']));
+    // The enables skip systemd's own reload: the one daemon-reload after them comes before any restart.
+    const callAt = (c: string) => calls().indexOf(c);
+    expect(callAt('--no-reload enable camfleet-streamer.service')).toBeLessThan(callAt('daemon-reload'));
+    expect(callAt('daemon-reload')).toBeLessThan(callAt('restart nginx.service'));
     // No staging debris: every temp file was renamed over its target.
     expect(execFileSync('find', [host.root, '-name', '.*.camfleet-*'], { encoding: 'utf8' })).toBe('');
   });

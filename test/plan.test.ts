@@ -21,7 +21,7 @@ const kinds = (plan: ReturnType<typeof makePlan>) => plan.steps.filter(isChange)
 const contract = (plan: ReturnType<typeof makePlan>) => plan.steps.map((s) => [s.kind, 'path' in s ? s.path : 'unit' in s ? s.unit : ''].join(' ').trim());
 
 describe('plan', () => {
-  it('takes a fresh host all the way: packages, files, daemon-reload, enable, reload/restart', () => {
+  it('takes a fresh host all the way: packages, files, enable (each without its own reload), one daemon-reload, reload/restart', () => {
     const [desired] = render(inventory());
     const plan = makePlan(desired!, freshObservation(desired!));
     expect(kinds(plan)).toEqual([
@@ -40,12 +40,12 @@ describe('plan', () => {
       `create ${paths.webrtcUnit}`,
       `create ${metricsPaths.version}`,
       `create ${metricsPaths.down}`,
-      'systemctl daemon-reload',
       'enable nginx.service',
-      `restart nginx.service (${paths.nginxConf} changed)`,
       'enable camfleet-streamer.service',
-      `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamKey}, ${paths.streamerBundle} changed)`,
       'enable camfleet-webrtc.service',
+      'systemctl daemon-reload',
+      `restart nginx.service (${paths.nginxConf} changed)`,
+      `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamKey}, ${paths.streamerBundle} changed)`,
       `restart camfleet-webrtc.service (${paths.webrtcUnit}, ${paths.webrtcConfig}, ${paths.streamKey}, ${paths.webrtcService} changed)`,
     ]);
     expect(plan.warnings).toContain('camera device not found: the streamer will wait for it');
@@ -96,11 +96,11 @@ describe('plan', () => {
     expect(kinds(makePlan(desired!, observed))).toEqual(['reload nginx.service (an interrupted run changed)']);
   });
 
-  it('unmasks hostapd (Debian ships it masked) before enabling it', () => {
+  it('unmasks hostapd (Debian ships it masked) before enabling it, and reloads systemd before starting it (both run --no-reload)', () => {
     const [desired] = render(inventory('2500k', 'hostapd'));
     const observed = convergedObservation(desired!);
     observed.units['hostapd.service'] = { enabled: 'masked', active: 'inactive', mainPid: 0 };
-    expect(kinds(makePlan(desired!, observed))).toEqual(['unmask hostapd.service', 'enable hostapd.service', 'start hostapd.service']);
+    expect(kinds(makePlan(desired!, observed))).toEqual(['unmask hostapd.service', 'enable hostapd.service', 'systemctl daemon-reload', 'start hostapd.service']);
   });
 
   it('switching hotspot mode stops the old mode before removing its files, and removes only camfleet files', () => {
@@ -118,6 +118,14 @@ describe('plan', () => {
     expect(at('stop camfleet-hotspot.service')).toBeLessThan(at(`remove ${paths.nmConnection}`));
     expect(steps).not.toContain(`remove ${paths.nmHotspotUnit}`);
     expect(at(`remove ${paths.nmConnection}`)).toBeLessThan(at('start hostapd.service') === -1 ? at('restart hostapd.service (/etc/hostapd/hostapd.conf changed)') : at('start hostapd.service'));
+  });
+
+  it('a unit turned off with nothing else changed: stop, disable without its own reload, then the one daemon-reload', () => {
+    const [nm] = render(inventory('2500k', 'networkmanager'));
+    const observed = convergedObservation(nm!);
+    // hostapd, enabled and running by hand, where camfleet runs the NetworkManager hotspot.
+    observed.units['hostapd.service'] = { enabled: 'enabled', active: 'active', mainPid: 42 };
+    expect(contract(makePlan(nm!, observed))).toEqual([`lock ${paths.runLock}`, 'stop hostapd.service', 'disable hostapd.service', 'daemon-reload', 'verify', 'health-gate']);
   });
 
   it('diffs are unified and never show a secret', () => {
@@ -268,7 +276,7 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
   it('a fresh host: packages, every file staged, one commit owing every restart, then the units', () => {
     const plan = makePlan(desired!, freshObservation(desired!));
     const kindsInOrder = [...new Set(plan.steps.map((s) => s.kind))];
-    expect(kindsInOrder).toEqual(['lock', 'install-packages', 'write-file', 'commit-files', 'daemon-reload', 'enable', 'restart', 'clear-pending', 'verify', 'health-gate']);
+    expect(kindsInOrder).toEqual(['lock', 'install-packages', 'write-file', 'commit-files', 'enable', 'daemon-reload', 'restart', 'clear-pending', 'verify', 'health-gate']);
     const commit = plan.steps.find((s) => s.kind === 'commit-files');
     expect(commit).toMatchObject({ paths: desired!.files.map((f) => f.path) });
     const owed = plan.steps.flatMap((s) => (s.kind === 'restart' || s.kind === 'reload' ? [{ action: s.kind, unit: s.unit }] : []));

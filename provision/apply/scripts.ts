@@ -105,8 +105,8 @@ export function removeDirScript(path: string, files: readonly string[]): string 
   return script('remove-dir', { args: [path, ...files] });
 }
 
-export function systemctlScript(verb: string, unit?: string): string {
-  return script('systemctl', { args: unit ? [verb, unit] : [verb] });
+export function systemctlScript(verb: string, unit?: string, o: { noReload?: boolean } = {}): string {
+  return script('systemctl', { args: [...(o.noReload ? ['--no-reload'] : []), verb, ...(unit ? [unit] : [])] });
 }
 
 /**

@@ -10,8 +10,9 @@ import * as sh from './scripts.ts';
 type Runner<K extends StepKind> = (step: StepOf<K>, ctx: RunContext) => Promise<unknown>;
 
 /** systemctl <kind> <unit>, the step's own words as its label. */
-const systemctl = (step: StepOf<'unmask' | 'enable' | 'disable' | 'start' | 'stop' | 'restart'>, ctx: RunContext) =>
-  ctx.run(describeStep(step), sh.systemctlScript(step.kind, step.unit));
+const systemctl = (step: StepOf<'start' | 'stop' | 'restart'>, ctx: RunContext) => ctx.run(describeStep(step), sh.systemctlScript(step.kind, step.unit));
+/** The same for unit-file changes, without systemd's reload: the plan's one daemon-reload follows them (core/plan/units.ts). */
+const unitFile = (step: StepOf<'unmask' | 'enable' | 'disable'>, ctx: RunContext) => ctx.run(describeStep(step), sh.systemctlScript(step.kind, step.unit, { noReload: true }));
 
 export const stepRunners: { [K in StepKind]: Runner<K> } = {
   'guard-ssh': async (step, ctx) => {
@@ -41,9 +42,9 @@ export const stepRunners: { [K in StepKind]: Runner<K> } = {
   'remove-file': (step, ctx) => ctx.run(describeStep(step), sh.removeFileScript(step.path)),
   'remove-dir': (step, ctx) => ctx.run(describeStep(step), sh.removeDirScript(step.path, step.files)),
   'daemon-reload': (step, ctx) => ctx.run(describeStep(step), sh.systemctlScript('daemon-reload')),
-  unmask: systemctl,
-  enable: systemctl,
-  disable: systemctl,
+  unmask: unitFile,
+  enable: unitFile,
+  disable: unitFile,
   start: systemctl,
   stop: systemctl,
   restart: systemctl,

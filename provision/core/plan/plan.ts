@@ -9,7 +9,8 @@
 //   commit-files       all of them swapped in at once, after noting the restarts they owe
 //   stop, disable ...  units camfleet wants off, before their files go
 //   remove-file ...
-//   daemon-reload, unmask, enable, restart/reload/start ...
+//   unmask, enable ...  each without systemd's own reload (units.ts), then one daemon-reload
+//   restart/reload/start ...
 //   remove-dir ...     directories left behind, once the services that filled them are reconfigured
 //   clear-pending      the owed restarts are done
 //   verify             units active, ports listening
