@@ -434,18 +434,30 @@ function cgroupV2(n: number, k: NspawnKind): string | undefined {
   return ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].map((h) => `${h}/${cgroupName(n, k)}`).find((d) => existsSync(join(d, 'cgroup.freeze')));
 }
 
-/** The container's cgroups, innermost first (systemd inside made its own below ours). */
+/**
+ * The container's cgroups, gone: a lab Pi booted under this name next must not share them with
+ * what is left of this one. Its last processes leave a moment after nspawn exits; any still there
+ * after that (a stopped container's stragglers under load) are killed through cgroup v2's
+ * cgroup.kill, and if even then the cgroups cannot go, the stop fails, naming what is left.
+ */
 async function removeCgroups(n: number, k: NspawnKind): Promise<void> {
   const dirs = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].map((h) => `${h}/${cgroupName(n, k)}`).filter((d) => existsSync(d));
   if (!dirs.length) return;
-  // The last processes of a stopped container leave its cgroups a moment after nspawn exits.
-  await waitFor(
-    async () => {
-      await sqn`find ${dirs} -type d -delete`;
-      return dirs.every((d) => !existsSync(d));
-    },
-    { timeoutMs: 5000, what: `${hostName(n, k)}'s cgroups to empty`, quiet: true },
-  );
+  // Innermost first (systemd inside made its own below ours): find -delete goes depth-first.
+  const gone = (timeoutMs: number) =>
+    waitFor(
+      async () => {
+        await sqn`find ${dirs} -type d -delete`;
+        return dirs.every((d) => !existsSync(d));
+      },
+      { timeoutMs, what: '', quiet: true },
+    );
+  if (await gone(5000)) return;
+  const cgroup = cgroupV2(n, k);
+  if (cgroup && existsSync(join(cgroup, 'cgroup.kill'))) writeFileSync(join(cgroup, 'cgroup.kill'), '1\n');
+  if (await gone(5000)) return;
+  const left = await sqn`find ${dirs} -name cgroup.procs -exec cat {} +`;
+  throw new Error(`${hostName(n, k)} stopped, but its cgroups ${dirs.join(', ')} still hold processes ${left.stdout.trim().split('\n').join(' ') || '(none listed)'}: a lab Pi booted under this name would share them`);
 }
 
 /** The PID of the nspawn this checkout started for lab Pi N, as boot() recorded it; 0 when none was. */
