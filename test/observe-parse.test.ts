@@ -41,6 +41,7 @@ MainPID=36
 LoadState=loaded
 ActiveState=active
 UnitFileState=enabled
+NeedDaemonReload=yes
 
 Names=hostapd.service
 MainPID=0
@@ -53,6 +54,7 @@ MainPID=0
 LoadState=loaded
 ActiveState=failed
 UnitFileState=disabled
+NeedDaemonReload=no
 
 Names=camfleet-hotspot.service
 MainPID=0
@@ -88,7 +90,8 @@ describe('parseObserved', () => {
 
   it("gives each unit the systemctl show block that names it, whatever the order", () => {
     expect(o.units).toEqual({
-      'nginx.service': { enabled: 'enabled', active: 'active', mainPid: 36 },
+      // Its drop-in changed since systemd loaded it: NeedDaemonReload=yes.
+      'nginx.service': { enabled: 'enabled', active: 'active', mainPid: 36, needsReload: true },
       'camfleet-streamer.service': { enabled: 'disabled', active: 'failed', mainPid: 0 },
       'hostapd.service': { enabled: 'masked', active: 'inactive', mainPid: 0 },
       'camfleet-hotspot.service': { enabled: 'not-found', active: 'inactive', mainPid: 0 },

@@ -273,6 +273,13 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
     expect(contract(makePlan(desired!, observed))).toEqual([`lock ${paths.runLock}`, 'restart camfleet-streamer.service', 'clear-pending', 'verify', 'health-gate']);
   });
 
+  it('a run cut off between its commit and its daemon-reload: the next one reloads systemd before the restart it owes', () => {
+    const observed = convergedObservation(desired!);
+    observed.pending = [{ action: 'restart', unit: 'camfleet-streamer.service' }];
+    observed.units['camfleet-streamer.service'] = { ...observed.units['camfleet-streamer.service']!, needsReload: true };
+    expect(contract(makePlan(desired!, observed))).toEqual([`lock ${paths.runLock}`, 'daemon-reload', 'restart camfleet-streamer.service', 'clear-pending', 'verify', 'health-gate']);
+  });
+
   it('a fresh host: packages, every file staged, one commit owing every restart, then the units', () => {
     const plan = makePlan(desired!, freshObservation(desired!));
     const kindsInOrder = [...new Set(plan.steps.map((s) => s.kind))];

@@ -273,6 +273,8 @@ export interface ObservedUnit {
   /** `systemctl is-active` output: active, inactive, failed, ... */
   active: string;
   mainPid: number;
+  /** systemd's NeedDaemonReload: the unit's file or drop-in changed on disk since systemd loaded it. */
+  needsReload?: boolean;
 }
 
 export interface ObservedState {

@@ -45,6 +45,9 @@ export function planUnits(desired: DesiredState, observed: ObservedState, fileSt
     else if (reloadBecause.length) start.push({ kind: 'reload', unit: unit.name, because: reloadBecause });
     else if (seen.active !== 'active') start.push({ kind: 'start', unit: unit.name });
   }
-  const reload = [...changed].some(isUnitFile) || install.length > 0 || stop.some((s) => s.kind === 'disable');
+  // Also when systemd still runs a unit's old file: a run cut off between its commit and its
+  // daemon-reload leaves that, and the restart it owes would otherwise start the old definition.
+  const stale = desired.units.some((u) => observed.units[u.name]?.needsReload);
+  const reload = [...changed].some(isUnitFile) || install.length > 0 || stop.some((s) => s.kind === 'disable') || stale;
   return { stop, start: [...install, ...(reload ? [{ kind: 'daemon-reload' as const }] : []), ...start] };
 }

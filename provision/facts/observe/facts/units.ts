@@ -29,5 +29,10 @@ function blocks(lines: readonly string[]): Map<string, string>[] {
 /** A unit systemd has never heard of reads as enabled "not-found". */
 function unitFrom(block: Map<string, string>): ObservedUnit {
   const enabled = block.get('LoadState') === 'not-found' ? 'not-found' : block.get('UnitFileState') || 'unknown';
-  return { enabled, active: block.get('ActiveState') || 'unknown', mainPid: Number(block.get('MainPID') ?? 0) };
+  return {
+    enabled,
+    active: block.get('ActiveState') || 'unknown',
+    mainPid: Number(block.get('MainPID') ?? 0),
+    ...(block.get('NeedDaemonReload') === 'yes' ? { needsReload: true } : {}),
+  };
 }
