@@ -322,9 +322,8 @@ export async function containerStop(name: string): Promise<void> {
  */
 export async function containerPowerCut(name: string): Promise<void> {
   const n = labNumber(name);
-  const cgroup = cgroupV2(n, containerKind);
-  if (cgroup && existsSync(join(cgroup, 'cgroup.kill'))) {
-    writeFileSync(join(cgroup, 'cgroup.kill'), '1\n');
+  const cgroup = killCgroup(n, containerKind);
+  if (cgroup) {
     await waitFor(async () => /^populated 0$/m.test(await readFile(join(cgroup, 'cgroup.events'), 'utf8').catch(() => 'populated 0')), {
       timeoutMs: 10_000,
       what: `${name}'s processes to end after its power was cut`,
@@ -435,6 +434,17 @@ function cgroupV2(n: number, k: NspawnKind): string | undefined {
 }
 
 /**
+ * SIGKILL every process in lab Pi N's cgroup v2 subtree at once (cgroup.kill); the cgroup it wrote
+ * to, or undefined where this machine has no cgroup.kill.
+ */
+function killCgroup(n: number, k: NspawnKind): string | undefined {
+  const cgroup = cgroupV2(n, k);
+  if (!cgroup || !existsSync(join(cgroup, 'cgroup.kill'))) return undefined;
+  writeFileSync(join(cgroup, 'cgroup.kill'), '1\n');
+  return cgroup;
+}
+
+/**
  * The container's cgroups, gone: a lab Pi booted under this name next must not share them with
  * what is left of this one. Its last processes leave a moment after nspawn exits; any still there
  * after that (a stopped container's stragglers under load) are killed through cgroup v2's
@@ -453,8 +463,7 @@ async function removeCgroups(n: number, k: NspawnKind): Promise<void> {
       { timeoutMs, what: '', quiet: true },
     );
   if (await gone(5000)) return;
-  const cgroup = cgroupV2(n, k);
-  if (cgroup && existsSync(join(cgroup, 'cgroup.kill'))) writeFileSync(join(cgroup, 'cgroup.kill'), '1\n');
+  killCgroup(n, k);
   if (await gone(5000)) return;
   const left = await sqn`find ${dirs} -name cgroup.procs -exec cat {} +`;
   throw new Error(`${hostName(n, k)} stopped, but its cgroups ${dirs.join(', ')} still hold processes ${left.stdout.trim().split('\n').join(' ') || '(none listed)'}: a lab Pi booted under this name would share them`);

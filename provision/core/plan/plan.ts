@@ -18,7 +18,7 @@
 //                      roll the commit back (the previous files it kept) and check again
 //
 // A host in sync gets no steps at all, so no gate either.
-import { hotspotPaths, hotspotUnits, isUnitFile, paths } from '../render/paths.ts';
+import { hotspotPaths, hotspotUnits, paths } from '../render/paths.ts';
 import type { DesiredState, ObservedState, OwedAction, Plan, Step } from '../types.ts';
 import { healthGate } from './gate.ts';
 import { planFiles } from './files.ts';
@@ -50,11 +50,6 @@ export function makePlan(desired: DesiredState, observed: ObservedState, oldCont
   // restart, not a reload, is what any change to nginx.conf gets (render's restartOn), and the HLS
   // folder only goes with such a change.
   const after: Step[] = [...units.stop, ...removals, ...units.start, ...planDirs(desired, observed, removals)];
-  // Removing a unit file also needs systemd to forget it.
-  if (fileSteps.some((s) => s.kind === 'remove-file' && isUnitFile(s.path)) && !after.some((s) => s.kind === 'daemon-reload')) {
-    const firstStart = after.findIndex((s) => units.start.includes(s));
-    after.splice(firstStart === -1 ? after.length : firstStart, 0, { kind: 'daemon-reload' });
-  }
   const changes = [...before, ...after];
   const found = warnings(desired, observed);
   const seen = libcameraSeen(desired, observed);

@@ -45,7 +45,8 @@ export function planUnits(desired: DesiredState, observed: ObservedState, fileSt
     else if (reloadBecause.length) start.push({ kind: 'reload', unit: unit.name, because: reloadBecause });
     else if (seen.active !== 'active') start.push({ kind: 'start', unit: unit.name });
   }
-  // Also when systemd still runs a unit's old file: a run cut off between its commit and its
+  // A unit file written or removed (systemd must forget it too), any unit-file change above, and
+  // also when systemd still runs a unit's old file: a run cut off between its commit and its
   // daemon-reload leaves that, and the restart it owes would otherwise start the old definition.
   const stale = desired.units.some((u) => observed.units[u.name]?.needsReload);
   const reload = [...changed].some(isUnitFile) || install.length > 0 || stop.some((s) => s.kind === 'disable') || stale;
