@@ -33,6 +33,8 @@ interface Segment {
   frames: number;
   /** What `ffmpeg -v error` said decoding it to its end: nothing when it plays whole. */
   errors: string;
+  /** The same for all of it before its last packet: a power cut may tear the frame being written. */
+  errorsBeforeLastPacket: string;
 }
 
 /**
@@ -41,14 +43,17 @@ interface Segment {
  */
 function segments(host: LabHost, decode = true): Segment[] {
   const probe = decode
-    ? `printf '\\t%s\\t%s\\t' "$(ffprobe -v error -count_frames -select_streams v:0 -show_entries format=duration:stream=nb_read_frames -of default=nw=1:nk=1 "$f" </dev/null | tr '\\n' ' ')" "$(ffmpeg -nostdin -v error -i "$f" -f null - 2>&1 | head -c 300 | tr '\\n\\t' '  ')";`
+    ? `printf '\\t%s\\t%s\\t%s' "$(ffprobe -v error -count_frames -select_streams v:0 -show_entries format=duration:stream=nb_read_frames -of default=nw=1:nk=1 "$f" </dev/null | tr '\\n' ' ')" ` +
+      `"$(ffmpeg -nostdin -v error -i "$f" -f null - 2>&1 | head -c 300 | tr '\\n\\t' '  ')" ` +
+      `"$(last=$(ffprobe -v error -show_entries packet=pos -of csv=p=0 "$f" </dev/null | sort -n | tail -n 1); head -c "\${last:-0}" "$f" | ffmpeg -nostdin -v error -f mpegts -i - -f null - 2>&1 | head -c 300 | tr '\\n\\t' '  ')";`
     : '';
   const out = asRoot(host, `cd ${recordings} 2>/dev/null || exit 0; for f in *.ts; do [ -e "$f" ] || continue; printf '%s\\t%s\\t%s' "$f" "$(stat -c %.3W "$f")" "$(stat -c %s "$f")"; ${probe} echo; done`);
   return out.split('\n').filter(Boolean).map((line) => {
-    const [name = '', born = '', bytes = '', probed = '', errors = ''] = line.split('\t');
+    const [name = '', born = '', bytes = '', probed = '', errors = '', errorsBeforeLastPacket = ''] = line.split('\t');
     // ffprobe prints the stream's frame count (twice: counted and read), then the format's duration last.
     const numbers = probed.trim().split(' ');
-    return { name, born: Number(born) * 1000, bytes: Number(bytes), duration: Number(numbers.at(-1) ?? 0), frames: Number(numbers[0] ?? 0), errors: errors.trim() };
+    return { name, born: Number(born) * 1000, bytes: Number(bytes), duration: Number(numbers.at(-1) ?? 0), frames: Number(numbers[0] ?? 0), errors: errors.trim(),
+      errorsBeforeLastPacket: errorsBeforeLastPacket.trim() };
   });
 }
 
@@ -145,7 +150,12 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     expect(cut - open.born).toBeLessThan(segment * 1000);
     expect(before.length).toBeGreaterThanOrEqual(3);
     for (const s of before) {
-      expect(s.errors, `${s.name} decodes to its end`).toBe('');
+      // The open segment may end in a torn frame: ffmpeg writes a large one in several write()s, and
+      // the cut (or the last flush) can land between two (CI's run on 6ace114 saw one). A player shows
+      // all before it; every frame before the last must decode.
+      if (s === open && s.errors && !s.errorsBeforeLastPacket) console.log(`${s.name} ends in a torn frame: ${s.errors.slice(0, 120)}`);
+      else expect(s.errors, `${s.name} decodes to its end`).toBe('');
+      expect(s.errorsBeforeLastPacket, `${s.name} decodes up to its last packet`).toBe('');
       // 15 fps, all of it but for the capture's own drops: under TCG on a busy machine vivid's
       // capture misses a frame now and then (CI saw 150 frames over 10.1 s), which the recording
       // keeps as a gap in the timestamps. What a power cut could do, a segment that stops
