@@ -4,7 +4,7 @@
 # and "hls <kB>": the HLS fragments and playlist nginx keeps in /dev/shm (a tmpfs: RAM too).
 # Run as root (sudo sh -s) by bench/pi-footprint.ts. With BARE_NODE=1 it also starts a bare node
 # (an empty event loop, BARE_NODE_FLAGS, the streamer's MALLOC_ARENA_MAX) and reports it as unit
-# "bare-node": the cost of one Node runtime of its own.
+# "bare-node": the cost of one Node runtime of its own, read after BARE_NODE_SECONDS (3).
 
 walk() {
   echo "$1 $2"
@@ -19,8 +19,14 @@ report() {
   # shellcheck disable=SC2086 # split on purpose
   set -- "$1" "$2" ${stat##*) }
   ticks=$(( ${14} + ${15} ))
-  cmd=$(tr '\0' ' ' < "/proc/$2/cmdline" | cut -c1-300)
-  program=$(tr '\0' '\n' < "/proc/$2/cmdline" | head -n 1)
+  args=$(tr '\0' '\n' < "/proc/$2/cmdline")
+  # On the arm64 lab Pi every program runs under qemu-user through binfmt_misc, registered with flag
+  # P: its command line is the interpreter, the program's path, then the program's own argv.
+  case $(printf '%s\n' "$args" | head -n 1) in
+    */qemu-binfmt/* | */qemu-aarch64*) args=$(printf '%s\n' "$args" | tail -n +3) ;;
+  esac
+  cmd=$(printf '%s\n' "$args" | tr '\n' ' ' | cut -c1-300)
+  program=$(printf '%s\n' "$args" | head -n 1)
   memory=$(printf '%s\n' "$rollup" | awk '/^Pss:/ { p = $2 } /^Private_(Clean|Dirty):/ { u += $2 } /^Rss:/ { r = $2 } END { printf "%d\t%d\t%d", p, u, r }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "${program##*/}" "$memory" "$ticks" "$cmd"
 }
@@ -36,7 +42,7 @@ if [ "${BARE_NODE:-}" = 1 ]; then
   # shellcheck disable=SC2086 # the flags are separate words
   env $arenas setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/node ${BARE_NODE_FLAGS:-} -e 'setInterval(() => {}, 1000)' &
   bare=$!
-  sleep 3
+  sleep "${BARE_NODE_SECONDS:-3}"
   report bare-node "$bare"
   kill "$bare"
 fi

@@ -14,7 +14,7 @@ import { benchViewer, formatViewer } from './viewer.ts';
 import { benchRecording, formatRecording } from './recording.ts';
 import { benchMetricsCost, formatMetricsCost } from './metrics-cost.ts';
 import { benchIngest, formatIngest } from './ingest.ts';
-import { benchPiFootprint, formatPiFootprint } from './pi-footprint.ts';
+import { benchPiFootprint, footprintLabDown, formatPiFootprint } from './pi-footprint.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -154,9 +154,21 @@ await section('11. ingests', async () => {
 
 await section('12. Pi footprint', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
-  const [first, ...rest] = formatPiFootprint(await benchPiFootprint({ log: note }), verdict);
+  const [first, ...rest] = formatPiFootprint(await benchPiFootprint({ log: note, lab: 'container' }), verdict);
   say(`12. ${first}`);
   for (const line of rest) say(line);
+});
+
+await section('12. Pi footprint, arm64', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  await containerDown(); // the emulated Pi gets the machine to itself
+  try {
+    const [first, ...rest] = formatPiFootprint(await benchPiFootprint({ log: note, lab: 'arm64' }), verdict);
+    say(`12. ${first}`);
+    for (const line of rest) say(line);
+  } finally {
+    await footprintLabDown('arm64');
+  }
 });
 
 await section('lab', async () => {
