@@ -14,7 +14,7 @@ import { benchViewer, formatViewer } from './viewer.ts';
 import { benchRecording, formatRecording } from './recording.ts';
 import { benchMetricsCost, formatMetricsCost } from './metrics-cost.ts';
 import { benchIngest, formatIngest } from './ingest.ts';
-import { benchPiFootprint, footprintLabDown, formatPiFootprint } from './pi-footprint.ts';
+import { benchPiFootprint, footprintLabDown, formatPiFootprint, type FootprintLab } from './pi-footprint.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -152,20 +152,23 @@ await section('11. ingests', async () => {
   for (const line of rest) say(line);
 });
 
-await section('12. Pi footprint', async () => {
-  if (!asRoot) throw new Error('lab Pis need root');
-  const [first, ...rest] = formatPiFootprint(await benchPiFootprint({ log: note, lab: 'container' }), verdict);
+/** Bench 12 on one lab Pi: its lines, the first numbered. */
+async function sayFootprint(lab: FootprintLab): Promise<void> {
+  const [first, ...rest] = formatPiFootprint(await benchPiFootprint({ log: note, lab }), verdict);
   say(`12. ${first}`);
   for (const line of rest) say(line);
+}
+
+await section('12. Pi footprint', async () => {
+  if (!asRoot) throw new Error('lab Pis need root');
+  await sayFootprint('container');
 });
 
 await section('12. Pi footprint, arm64', async () => {
   if (!asRoot) throw new Error('lab Pis need root');
   await containerDown(); // the emulated Pi gets the machine to itself
   try {
-    const [first, ...rest] = formatPiFootprint(await benchPiFootprint({ log: note, lab: 'arm64' }), verdict);
-    say(`12. ${first}`);
-    for (const line of rest) say(line);
+    await sayFootprint('arm64');
   } finally {
     await footprintLabDown('arm64');
   }
