@@ -271,7 +271,7 @@ describe('7. robustness', () => {
       expect(r.status).toBe(2);
     }
   });
-  it('bad --report, --connect-timeout are refused with exit 2 before any host is touched', () => {
+  it('bad --report, --connect-timeout, --health-startup are refused with exit 2 before any host is touched', () => {
     const run = (...args: string[]) => spawnSync('npx', ['tsx', 'provision/cli/main.ts', 'provision', '--host', 'pi1', ...args], { encoding: 'utf8' });
     const dir = run('--report', tmpdir());
     expect(dir.status).toBe(2);
@@ -279,5 +279,8 @@ describe('7. robustness', () => {
     const huge = run('--connect-timeout', '99999999999');
     expect(huge.status).toBe(2);
     expect(huge.stderr).toMatch(/--connect-timeout takes a whole number from 1 to 3600/);
+    const startup = run('--health-startup', '0');
+    expect(startup.status).toBe(2);
+    expect(startup.stderr).toContain("camfleet: --health-startup takes a whole number from 1 to 3600, not '0'");
   });
 });

@@ -227,6 +227,14 @@ describe('the plan is the whole contract: every step apply runs, in order, the f
     expect(formatPlan(plan)).toMatch(/health gate: .* for 3 s, within 33 s; not rolled back \(--no-rollback\)/);
   });
 
+  it('--health-startup widens the window beyond the settle time, and only that', () => {
+    const observed = convergedObservation(desired!);
+    observed.files[paths.streamerConfig] = { ...observed.files[paths.streamerConfig]!, sha256: sha256('{}\n') };
+    const plan = makePlan(desired!, observed, {}, { settleSeconds: 3, startupSeconds: 90 });
+    expect(plan.steps.at(-1)).toMatchObject({ kind: 'health-gate', settleSeconds: 3, timeoutSeconds: 93 });
+    expect(formatPlan(plan)).toMatch(/health gate: .* for 3 s, within 93 s; else roll back/);
+  });
+
   it('a unit file among the swapped files: the rollback reloads systemd before its restarts', () => {
     const observed = convergedObservation(desired!);
     observed.files[paths.streamerUnit] = { ...observed.files[paths.streamerUnit]!, sha256: sha256('[Service]\n') };

@@ -7,7 +7,7 @@ import { loadSelected, parse, selectionOptions } from './common.ts';
 import { UsageError } from '../core/errors.ts';
 import { exitCodes } from './exit-codes.ts';
 import { formatPlan, planToJson } from '../core/plan/format.ts';
-import { defaultSettleSeconds } from '../core/plan/gate.ts';
+import { defaultSettleSeconds, gateStartupSeconds } from '../core/plan/gate.ts';
 import { progressView } from './progress.ts';
 import { rollout } from '../rollout/rollout.ts';
 import { countFlag, failureBudgetFlag, parallelFlag } from './flags.ts';
@@ -38,6 +38,8 @@ Options:
                             on the Pi; otherwise the Pi rolls back to its previous files by itself
                             and reports 'rolled back': a failure (it spends --max-failures, and a
                             canary that rolls back starts no other host)
+  --health-startup SECS     what the health gate gives the stream to come up after the restarts,
+                            before the settle time (default 30); a slow Pi may need more
   --no-rollback             a Pi that fails the health gate keeps the new files (for debugging)
   --connect-timeout SECS    give up connecting after SECS (default 15)
   --delete-recordings       where recording is off, delete the recorded segments too (kept otherwise)
@@ -67,6 +69,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     'connect-timeout': { type: 'string' },
     'delete-recordings': { type: 'boolean' },
     'health-timeout': { type: 'string' },
+    'health-startup': { type: 'string' },
     'no-rollback': { type: 'boolean' },
     templates: { type: 'string' },
     'plan-out': { type: 'string' },
@@ -82,7 +85,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
     // The SSH guard and the health gate are steps of the saved plan: decided when the plan is made.
     if (values['allow-ssh-cutoff'])
       throw new UsageError('--apply-plan applies the plan as it was saved, SSH guard included: make it with --check --plan-out --allow-ssh-cutoff');
-    const gateFlags = (['health-timeout', 'no-rollback'] as const).filter((k) => values[k] !== undefined);
+    const gateFlags = (['health-timeout', 'health-startup', 'no-rollback'] as const).filter((k) => values[k] !== undefined);
     if (gateFlags.length)
       throw new UsageError(`--apply-plan applies the plan as it was saved, health gate included: make it with --check --plan-out --${gateFlags.join(' --')}`);
   }
@@ -93,6 +96,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
   // Node's timers take at most 2^31-1 ms; a larger timeout would wrap round to 1 ms.
   const timeoutMs = countFlag('--connect-timeout', values['connect-timeout'], 15, 3600) * 1000;
   const settleSeconds = countFlag('--health-timeout', values['health-timeout'], defaultSettleSeconds, 3600);
+  const startupSeconds = countFlag('--health-startup', values['health-startup'], gateStartupSeconds, 3600);
   if (values.report !== undefined) await checkWritableFile(values.report, '--report');
   if (planOut !== undefined) await checkWritableFile(planOut, '--plan-out');
 
@@ -128,6 +132,7 @@ export async function runProvisionCli(args: string[]): Promise<number> {
       trustNewHostKeys: values['trust-new-host-keys'],
       allowSshCutoff: values['allow-ssh-cutoff'],
       settleSeconds,
+      startupSeconds,
       noRollback: values['no-rollback'],
       onKeyRecorded: (m) => view.note(m),
       progress: (host, label) => view.step(host, label),

@@ -19,8 +19,9 @@ export interface ProvisionOptions extends ConnectOptions {
   check?: boolean;
   /** Plan without the guard that stops a run reconfiguring the interface this SSH connection runs over. */
   allowSshCutoff?: boolean;
-  /** The health gate's settle time (--health-timeout), and --no-rollback. */
+  /** The health gate's settle time (--health-timeout), its start-up time (--health-startup), and --no-rollback. */
   settleSeconds?: number;
+  startupSeconds?: number;
   noRollback?: boolean;
   /** Fetch old contents so the plan carries diffs. */
   diff?: boolean;
@@ -38,7 +39,7 @@ export async function provisionHost(host: ResolvedHost, inputs: RenderInputs, op
     const observed = await observeHost(remote, desired);
     result.observed = observed;
     const old = options.diff ? await fetchContents(remote, filesNeedingContent(desired, observed)) : {};
-    const plan = makePlan(desired, observed, old, { allowSshCutoff: options.allowSshCutoff, settleSeconds: options.settleSeconds, noRollback: options.noRollback });
+    const plan = makePlan(desired, observed, old, { allowSshCutoff: options.allowSshCutoff, settleSeconds: options.settleSeconds, startupSeconds: options.startupSeconds, noRollback: options.noRollback });
     options.onPlanned?.({ host: host.name, address: host.address, plan, observe: observeQuery(desired), observed });
     await carryOut(remote, plan, say, result, options);
   });

@@ -16,14 +16,19 @@ export function camfleet(args: string[], options: { env?: NodeJS.ProcessEnv; tim
 
 /**
  * Every provision a test runs passes the health gate, as an operator's does, but held for 2 s rather
- * than the default 10 s: dozens of changing runs would otherwise spend minutes settling. A test that
+ * than the default 10 s: dozens of changing runs would otherwise spend minutes settling. The lab Pis
+ * share this machine's two cores (the VM lab Pi under emulation), and a busy machine has taken more
+ * than the default 30 s to start a streamer, so they get the start-up a slow Pi gets. A test that
  * names --health-timeout itself (the gate's own, test/health-gate.e2e.test.ts) keeps its own; a plan
  * applied from a file carries the gate it was made with.
  */
 function withTestGate(args: string[]): string[] {
   if (args[0] !== 'provision' || args.some((a) => a === '--health-timeout' || a.startsWith('--health-timeout=') || a.startsWith('--apply-plan'))) return args;
-  return [...args, '--health-timeout', '2'];
+  return [...args, '--health-timeout', '2', '--health-startup', String(labStartupSeconds)];
 }
+
+/** What the lab Pis' health gates give a stream to come up (--health-startup). */
+export const labStartupSeconds = 120;
 
 export function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {

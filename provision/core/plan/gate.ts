@@ -8,7 +8,10 @@ import type { DesiredState, OwedAction, Rollback, Step } from '../types.ts';
 export const defaultSettleSeconds = 10;
 /** The stream must reach the configured rate within 10% (a loaded Pi drops a frame now and then). */
 export const minFpsShare = 0.9;
-/** Beyond the settle time, what the stream gets to come up after the restarts (encoder probe, first frame). */
+/**
+ * Beyond the settle time, what the stream gets by default to come up after the restarts (encoder
+ * probe, first frame); --health-startup gives a slow Pi more.
+ */
 export const gateStartupSeconds = 30;
 /** A camera device missing this long after the restarts fails the gate without waiting out the rest. */
 export const missingDeviceGraceSeconds = 10;
@@ -19,7 +22,7 @@ type WriteStep = Extract<Step, { kind: 'write-file' }>;
  * The health gate of a camera Pi that changes, with what undoes the commit if it fails: files it
  * replaced come back, files it created go, and what the change restarted restarts again.
  */
-export function healthGate(desired: DesiredState, writes: readonly WriteStep[], owed: readonly OwedAction[], options: { settleSeconds?: number; noRollback?: boolean }): Extract<Step, { kind: 'health-gate' }> | undefined {
+export function healthGate(desired: DesiredState, writes: readonly WriteStep[], owed: readonly OwedAction[], options: { settleSeconds?: number; startupSeconds?: number; noRollback?: boolean }): Extract<Step, { kind: 'health-gate' }> | undefined {
   if (!desired.health) return undefined;
   const { fps, statPort, application } = desired.health;
   const settleSeconds = options.settleSeconds ?? defaultSettleSeconds;
@@ -43,7 +46,7 @@ export function healthGate(desired: DesiredState, writes: readonly WriteStep[], 
     fps,
     minFps: Math.round(fps * minFpsShare * 10) / 10,
     settleSeconds,
-    timeoutSeconds: settleSeconds + gateStartupSeconds,
+    timeoutSeconds: settleSeconds + (options.startupSeconds ?? gateStartupSeconds),
     statPort,
     application,
     rollback,

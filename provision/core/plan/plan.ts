@@ -28,8 +28,9 @@ import { libcameraSeen, libcameraWarnings } from './libcamera-warnings.ts';
 export interface PlanOptions {
   /** The operator accepts that applying may cut off the SSH connection it runs over (--allow-ssh-cutoff). */
   allowSshCutoff?: boolean;
-  /** The health gate's settle time and --no-rollback (gate.ts). */
+  /** The health gate's settle and start-up times, and --no-rollback (gate.ts). */
   settleSeconds?: number;
+  startupSeconds?: number;
   noRollback?: boolean;
 }
 
