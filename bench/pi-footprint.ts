@@ -223,7 +223,10 @@ export async function benchPiFootprint(
     }
   });
   log(`provisioning ${pi.name} at ${width}x${height}@${fps}, viewer paths ${paths.join(', ')}`);
-  execFileSync(process.execPath, [camfleet, 'provision', '--inventory', inventory, '--host', pi.name], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // The health gate gives the stream as long to come up as this bench waits for it: an emulated Pi
+  // starts its streamer slower than the default 30 s allows on a busy machine.
+  const provision = [camfleet, 'provision', '--inventory', inventory, '--host', pi.name, '--health-startup', String(streamTimeoutS)];
+  execFileSync(process.execPath, provision, { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForStream(pi, paths, streamTimeoutS);
   log(`streaming; settling for ${settleSeconds} s`);
   await sleep(settleSeconds * 1000);
