@@ -1,9 +1,10 @@
 #!/bin/sh
 # After apply: every wanted unit up and every port listening, given SETTLE_TRIES half-seconds to
 # settle. Prints one line per thing still wrong (with the unit's last log lines) and exits 1.
-# A unit counts as up once it has stayed active, in one invocation, across readings a second
-# apart: one that fails and restarts over and over is active for a moment each time it starts,
-# and a single reading could land in that moment (on a busy Pi it often does).
+# A unit counts as up once it has stayed active, in one invocation, across two readings (half a
+# second apart, more on a busy Pi): one that fails and restarts over and over is active for a
+# moment each time it starts, and a single reading could land in that moment (on a busy Pi it often
+# does).
 # UNITS, PORTS: space-separated unit names and TCP ports.
 set -f # the lists are split on spaces, never globbed
 tries=$SETTLE_TRIES
@@ -20,7 +21,7 @@ while :; do
       "ActiveState=active "*)
         # The round it was first seen active in this invocation, kept in a file named for the unit.
         if [ "$(head -n 1 "$seen/$u" 2>/dev/null)" != "$now" ]; then printf '%s\n%s\n' "$now" "$round" > "$seen/$u"; fi
-        [ $((round - $(tail -n 1 "$seen/$u"))) -ge 2 ] || bad="$bad unit:$u" ;;
+        [ $((round - $(tail -n 1 "$seen/$u"))) -ge 1 ] || bad="$bad unit:$u" ;;
       *) rm -f "$seen/$u"; bad="$bad unit:$u" ;;
     esac
   done
