@@ -152,7 +152,9 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     );
     // Mid-segment: the open one had begun a few seconds before the cut, and none after it.
     expect(cut - open.born).toBeGreaterThan(3000);
-    expect(cut - open.born).toBeLessThan(segment * 1000);
+    // A segment is cut at the first keyframe after its boundary, which a starved VM's encoder
+    // delivers late (seen: 11.9 s into a 10 s segment while this machine ran other tests too).
+    expect(cut - open.born).toBeLessThan((segment + 3) * 1000);
     expect(before.length).toBeGreaterThanOrEqual(3);
     for (const s of before) {
       // The open segment may end in a torn frame: ffmpeg writes a large one in several write()s, and
