@@ -8,28 +8,25 @@
 # UNITS, PORTS: space-separated unit names and TCP ports.
 set -f # the lists are split on spaces, never globbed
 tries=$SETTLE_TRIES
-round=0
-seen=$(mktemp -d)
-trap 'rm -rf "$seen"' EXIT
 # "ActiveState=… InvocationID=…" of unit $1, one line.
 state() { systemctl show -p ActiveState,InvocationID "$1" | grep -E '^(ActiveState|InvocationID)=' | sort | tr '\n' ' '; }
+last="" # the previous round's active units, "|unit=state" each
 while :; do
-  bad=""
+  bad="" active=""
   for u in $UNITS; do
-    now=$(state "$u")
+    now="$u=$(state "$u")"
     case $now in
-      "ActiveState=active "*)
-        # The round it was first seen active in this invocation, kept in a file named for the unit.
-        if [ "$(head -n 1 "$seen/$u" 2>/dev/null)" != "$now" ]; then printf '%s\n%s\n' "$now" "$round" > "$seen/$u"; fi
-        [ $((round - $(tail -n 1 "$seen/$u"))) -ge 1 ] || bad="$bad unit:$u" ;;
-      *) rm -f "$seen/$u"; bad="$bad unit:$u" ;;
+      "$u=ActiveState=active "*)
+        active="$active|$now"
+        case "$last|" in *"|$now|"*) ;; *) bad="$bad unit:$u" ;; esac ;;
+      *) bad="$bad unit:$u" ;;
     esac
   done
+  last=$active
   for p in $PORTS; do ss -ltnH "sport = :$p" | grep -q . || bad="$bad port:$p"; done
   [ -z "$bad" ] && exit 0
   tries=$((tries - 1))
   [ "$tries" -le 0 ] && break
-  round=$((round + 1))
   sleep 0.5
 done
 for b in $bad; do

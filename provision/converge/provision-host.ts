@@ -39,7 +39,7 @@ export async function provisionHost(host: ResolvedHost, inputs: RenderInputs, op
     const observed = await observeHost(remote, desired);
     result.observed = observed;
     const old = options.diff ? await fetchContents(remote, filesNeedingContent(desired, observed)) : {};
-    const plan = makePlan(desired, observed, old, { allowSshCutoff: options.allowSshCutoff, settleSeconds: options.settleSeconds, startupSeconds: options.startupSeconds, noRollback: options.noRollback });
+    const plan = makePlan(desired, observed, old, options);
     options.onPlanned?.({ host: host.name, address: host.address, plan, observe: observeQuery(desired), observed });
     await carryOut(remote, plan, say, result, options);
   });
