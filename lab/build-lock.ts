@@ -1,6 +1,7 @@
 // One builder at a time per cached image: the cache is shared by every checkout on the machine, and
 // a build that finds a half-built folder deletes it and starts again, so two builders at once (two
-// checkouts' test runs, say) would delete each other's work. The lock is a directory (mkdir is
+// checkouts' test runs, say) would delete each other's work. The same lock keeps the lab's files
+// whole when two test groups bring lab Pis up side by side. The lock is a directory (mkdir is
 // atomic) holding its owner's pid; a lock whose owner is gone is taken over.
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +29,15 @@ function ownerOf(lock: string): number | 'dead' | 'gone' | undefined {
 }
 
 /** Run `build` holding the lock for `target`; waits, saying so once, while another process holds it. */
-export async function withBuildLock<T>(target: string, log: (line: string) => void, build: () => Promise<T>): Promise<T> {
+export function withBuildLock<T>(target: string, log: (line: string) => void, build: () => Promise<T>): Promise<T> {
+  return withLock(target, { waiting: (owner) => log(`waiting for another build of ${target}${owner ? ` (pid ${owner})` : ''}`), pollMs: 1000 }, build);
+}
+
+/**
+ * Run `work` holding the lock for `target` (the directory `${target}.lock`); while another holder
+ * has it, `waiting` is called once and the lock is tried every `pollMs`.
+ */
+export async function withLock<T>(target: string, o: { waiting?: (owner?: number) => void; pollMs: number }, work: () => Promise<T>): Promise<T> {
   const lock = `${target}.lock`;
   let told = false;
   for (;;) {
@@ -45,13 +54,13 @@ export async function withBuildLock<T>(target: string, log: (line: string) => vo
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
-      if (!told) log(`waiting for another build of ${target}${typeof owner === 'number' ? ` (pid ${owner})` : ''}`);
+      if (!told) o.waiting?.(typeof owner === 'number' ? owner : undefined);
       told = true;
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, o.pollMs));
     }
   }
   try {
-    return await build();
+    return await work();
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -2,12 +2,13 @@
 // .lab/inventory.yaml (an ordinary inventory) and .lab/known_hosts (their fixed host keys, so
 // camfleet keeps strict host-key checking on against the lab too).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { $ } from 'zx';
 import { projectRoot } from '../provision/converge/project-root.ts';
+import { withLock } from './build-lock.ts';
 
 /** Per-checkout state: operator key, generated inventory, run-time records. Gitignored. */
 export const labDir = process.env.CAMFLEET_LAB_DIR ?? join(projectRoot, '.lab');
@@ -39,9 +40,13 @@ export interface LabHost {
 /** The operator's key pair the lab Pis authorize; made once per checkout. */
 export async function ensureOperatorKey(): Promise<{ privateKeyPath: string; publicKey: string }> {
   await mkdir(labDir, { recursive: true, mode: 0o700 });
-  if (!existsSync(operatorKeyPath)) {
-    await $({ quiet: true })`ssh-keygen -q -t ed25519 -N ${''} -C camfleet-lab-operator -f ${operatorKeyPath}`;
-  }
+  // Held by whoever makes it: two kinds coming up at once on a fresh checkout would both make one.
+  await withLock(operatorKeyPath, { pollMs: 50 }, async () => {
+    if (!existsSync(`${operatorKeyPath}.pub`)) {
+      await rm(operatorKeyPath, { force: true }); // half made: ssh-keygen writes the .pub last
+      await $({ quiet: true })`ssh-keygen -q -t ed25519 -N ${''} -C camfleet-lab-operator -f ${operatorKeyPath}`;
+    }
+  });
   return { privateKeyPath: operatorKeyPath, publicKey: (await readFile(`${operatorKeyPath}.pub`, 'utf8')).trim() };
 }
 
@@ -49,7 +54,7 @@ const recordFile = (kind: LabKind): string => join(labDir, `hosts-${kind}.json`)
 
 export async function registerHosts(kind: LabKind, hosts: readonly LabHost[]): Promise<void> {
   await mkdir(labDir, { recursive: true, mode: 0o700 });
-  await writeFile(recordFile(kind), `${JSON.stringify(hosts, null, 2)}\n`);
+  await replaceFile(recordFile(kind), `${JSON.stringify(hosts, null, 2)}\n`);
   await writeLabFiles();
 }
 
@@ -71,16 +76,31 @@ export async function registeredHosts(kind?: LabKind): Promise<LabHost[]> {
   return hosts;
 }
 
-/** Regenerate the lab inventory and known_hosts from every kind's records. */
+/**
+ * Regenerate the lab inventory and known_hosts from every kind's records. Kinds come up and go side
+ * by side (npm test runs two groups of lab tests at once): one writer at a time, so none writes
+ * from records another is changing, and each file is replaced whole, so an ssh reading
+ * known_hosts meanwhile sees the old file or the new one, never half of one.
+ */
 async function writeLabFiles(): Promise<void> {
-  const hosts = await registeredHosts();
-  if (!hosts.length) {
-    await rm(labInventory, { force: true });
-    await rm(labKnownHosts, { force: true });
-    return;
-  }
-  await writeFile(labKnownHosts, hosts.map((h) => `${knownName(h)} ${h.hostKey}\n`).join(''), { mode: 0o600 });
-  await writeFile(labInventory, labInventoryText(hosts));
+  await mkdir(labDir, { recursive: true, mode: 0o700 });
+  await withLock(join(labDir, 'files'), { pollMs: 20 }, async () => {
+    const hosts = await registeredHosts();
+    if (!hosts.length) {
+      await rm(labInventory, { force: true });
+      await rm(labKnownHosts, { force: true });
+      return;
+    }
+    await replaceFile(labKnownHosts, hosts.map((h) => `${knownName(h)} ${h.hostKey}\n`).join(''), 0o600);
+    await replaceFile(labInventory, labInventoryText(hosts));
+  });
+}
+
+/** Write `path` whole: a temporary file beside it, then a rename over it. */
+async function replaceFile(path: string, text: string, mode = 0o644): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text, { mode });
+  await rename(temp, path);
 }
 
 function knownName(h: LabHost): string {

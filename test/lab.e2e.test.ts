@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { containerDown, orphanedLabInits } from '../lab/container.ts';
+import { containerDown, containerKind, orphanedLabInits } from '../lab/container.ts';
 import { registeredHosts } from '../lab/state.ts';
 import { run } from './support/cli.ts';
 import { labUnavailable, onHost, systemState } from './support/lab.ts';
@@ -12,10 +12,12 @@ const why = labUnavailable();
 if (why) console.warn(`skipping lab tests: ${why}`);
 
 const lab = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'lab/cli.ts', ...args]);
+// The container kind's only: npm test runs the emulated lab Pis' tests (the VM, arm64) meanwhile.
+const down = () => lab('down', '--kind', 'container');
 const leftovers = () => ({
   nspawn: execFileSync('sh', ['-c', 'pgrep -fc "^systemd-nspawn .*--machine=lab" || true'], { encoding: 'utf8' }).trim(),
-  netns: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('camfleet-')),
-  mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes('/.lab/')),
+  netns: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`camfleet-${containerKind.prefix}`)),
+  mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(`/.lab/${containerKind.dir}/`)),
 });
 const noLeftovers = { nspawn: '0', netns: [], mounts: [] };
 
@@ -46,14 +48,14 @@ describe.skipIf(!!why)('lab Pis', () => {
   });
 
   it('down leaves no nspawn process, namespace or mount; a second up reuses the cached image', async () => {
-    const down = await lab('down');
-    expect(down.code).toBe(0);
+    const gone = await down();
+    expect(gone.code).toBe(0);
     expect(leftovers()).toEqual(noLeftovers);
     expect(await registeredHosts('container')).toEqual([]);
     const again = await lab('up', '--hosts', '1');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/from the base image \(cached\)/);
-    await lab('down');
+    await down();
     expect(leftovers()).toEqual(noLeftovers);
   });
 
@@ -66,7 +68,7 @@ describe.skipIf(!!why)('lab Pis', () => {
     expect(await orphanedLabInits()).toEqual([]);
     const hosts = await registeredHosts('container');
     for (const h of hosts) expect(systemState(h)).toBe('running');
-    await lab('down');
+    await down();
     expect(leftovers()).toEqual(noLeftovers);
     expect(await orphanedLabInits()).toEqual([]);
   });
