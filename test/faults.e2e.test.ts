@@ -147,8 +147,8 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     console.log(`streamer stopped: restarted by the watchdog after ${restartedMs} ms, streaming again after ${ms} ms`);
     expect(onHost(pi, `sudo journalctl -u camfleet-streamer -o cat --no-pager --since @${Math.floor(stoppedAt / 1000)}`)).toMatch(/Watchdog timeout/);
     expect(mainPid(pi, 'camfleet-streamer')).not.toBe(hung);
-    expect(restartedMs).toBeLessThan(25_000); // WatchdogSec=20, and RestartSec=2
-    expect(ms).toBeLessThan(30_000);
+    expect(restartedMs).toBeLessThan(18_000); // WatchdogSec=10, RestartSec=2, and room on a busy machine
+    expect(ms).toBeLessThan(25_000);
     // One streamer ffmpeg: the hung streamer's went with it.
     expect(onHost(pi, `pgrep -c ${streamerFfmpeg}`).trim()).toBe('1');
     await expectConverged();
