@@ -7,13 +7,12 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sshArgs } from '../lab/ssh-args.ts';
 import { labDir, labKnownHosts, registeredHosts, type LabHost } from '../lab/state.ts';
 import * as vm from '../lab/vm/index.ts';
 import type * as VmApi from '../lab/vm-api.ts';
 import { camfleet } from './support/cli.ts';
 import { onHost, writeInventory } from './support/lab.ts';
-import { asRoot, clockOffset, vmUnavailable } from './support/vm.ts';
+import { asRoot, asRootBytes, clockOffset, vmUnavailable } from './support/vm.ts';
 
 // The module keeps the contract the lab CLI relies on.
 const api: Pick<typeof VmApi, 'buildVmImage' | 'vmUp' | 'vmDown' | 'vmStatus' | 'vmPowerCut' | 'vmPowerOn'> = vm;
@@ -72,7 +71,7 @@ function segments(host: LabHost, decodeBornBefore?: number): Segment[] {
  */
 function openSegmentNow(host: LabHost): { name: string; duration: number; at: number } {
   const script = `echo written > /home/pi/unflushed && cd ${recordings} && f=$(ls -1t -- *.ts | head -n 1) && date +%s.%N && echo "$f" && cat -- "$f"`;
-  const out = execFileSync('ssh', sshArgs(host, ['-o', 'BatchMode=yes', 'sudo', 'bash', '-s']), { input: script, timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = asRootBytes(host, script, 60_000);
   const firstLine = out.indexOf(0x0a);
   const secondLine = out.indexOf(0x0a, firstLine + 1);
   const at = Number(out.subarray(0, firstLine).toString()) * 1000;

@@ -16,12 +16,12 @@ export function vmUnavailable(): string | undefined {
 
 /** Run a bash script as root inside the VM (one SSH round trip); stdout, and throws on failure. */
 export function asRoot(host: LabHost, script: string, timeoutMs = 120_000): string {
-  return execFileSync('ssh', sshArgs(host, ['-o', 'BatchMode=yes', 'sudo', 'bash', '-s']), {
-    input: script,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return asRootBytes(host, script, timeoutMs).toString('utf8');
+}
+
+/** asRoot, for a script whose stdout holds bytes (a file's contents). */
+export function asRootBytes(host: LabHost, script: string, timeoutMs = 120_000): Buffer {
+  return execFileSync('ssh', sshArgs(host, ['-o', 'BatchMode=yes', 'sudo', 'bash', '-s']), { input: script, timeout: timeoutMs, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /**
