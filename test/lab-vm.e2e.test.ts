@@ -65,21 +65,27 @@ function segments(host: LabHost, decodeBornBefore?: number): Segment[] {
 
 /**
  * The open (newest) segment as the recorder has written it so far, read through the VM's page
- * cache (unflushed data included), its media duration (ffprobe here), and when it was read (the
- * VM's clock, ms): what a power cut right after may take from it. First it writes
- * /home/pi/unflushed and never flushes it.
+ * cache (unflushed data included), its media duration (ffprobe here), when ffmpeg created it and
+ * when it was read (the VM's clock, ms): what a power cut right after may take from it. First it
+ * writes `marker` and never flushes it.
  */
-function openSegmentNow(host: LabHost): { name: string; duration: number; at: number } {
-  const script = `echo written > /home/pi/unflushed && cd ${recordings} && f=$(ls -1t -- *.ts | head -n 1) && date +%s.%N && echo "$f" && cat -- "$f"`;
+function openSegmentNow(host: LabHost, marker: string): { name: string; born: number; duration: number; at: number } {
+  const script =
+    `echo written > ${marker} && cd ${recordings} && f=$(ls -1t -- *.ts | head -n 1) && ` +
+    `date +%s.%N && stat -c %.3W -- "$f" && echo "$f" && cat -- "$f"`;
   const out = asRootBytes(host, script, 60_000);
-  const firstLine = out.indexOf(0x0a);
-  const secondLine = out.indexOf(0x0a, firstLine + 1);
-  const at = Number(out.subarray(0, firstLine).toString()) * 1000;
-  const name = out.subarray(firstLine + 1, secondLine).toString();
+  const lines: string[] = [];
+  let start = 0;
+  for (let i = 0; i < 3; i++) {
+    const end = out.indexOf(0x0a, start);
+    lines.push(out.subarray(start, end).toString());
+    start = end + 1;
+  }
+  const [at = '', born = '', name = ''] = lines;
   const copy = join(mkdtempSync(join(tmpdir(), 'camfleet-open-segment-')), name);
-  writeFileSync(copy, out.subarray(secondLine + 1));
+  writeFileSync(copy, out.subarray(start));
   const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', copy], { encoding: 'utf8' }).trim());
-  return { name, duration, at };
+  return { name, born: Number(born) * 1000, duration, at: Number(at) * 1000 };
 }
 
 async function until(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
@@ -150,20 +156,30 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     await until('three segments', 120_000, () => segments(host).length >= 3);
 
     // Segments start at the first keyframe (1 s GOP) after a multiple of `segment` s on the VM's
-    // clock: the cut lands 6 s after one, in the middle of the open segment, on purpose.
+    // clock. The open one is read 4 s after a boundary and the power cut follows at once, in the
+    // middle of it, on purpose. The read is one SSH call (a second under TCG, seen 6 s on a starved
+    // VM): when the segment it read was not mid-way by the time it returned, the next one is tried.
+    // Its marker file is never flushed, so a real power cut loses it (written in the same call: a
+    // few seconds more and ext4's own commits may flush it); a new file each try.
     const offset = await clockOffset(host);
-    const vmNow = Date.now() + offset.ms;
-    let cutOnVm = Math.ceil(vmNow / (segment * 1000)) * segment * 1000 + 6000;
-    if (cutOnVm - vmNow < 5000) cutOnVm += segment * 1000; // room for the read below
-    // One SSH round trip (about a second under TCG) before the cut: it writes a file it never
-    // flushes, which a real power cut loses (it is in the page cache only; a few seconds more and
-    // ext4's own commits may have flushed it), and reads what the recorder has written so far.
-    await sleep(cutOnVm - offset.ms - Date.now() - 1000);
-    const written = openSegmentNow(host);
+    let written: ReturnType<typeof openSegmentNow> | undefined;
+    let marker = '';
+    for (let attempt = 1; !written; attempt++) {
+      const vmNow = Date.now() + offset.ms;
+      let readOnVm = Math.ceil(vmNow / (segment * 1000)) * segment * 1000 + 4000;
+      if (readOnVm - vmNow < 2000) readOnVm += segment * 1000;
+      await sleep(readOnVm - offset.ms - Date.now());
+      marker = `/home/pi/unflushed-${attempt}`;
+      const read = openSegmentNow(host, marker);
+      const into = Date.now() + offset.ms - read.born;
+      if (read.at - read.born > 2000 && into < (segment - 3) * 1000) written = read;
+      else if (attempt === 3) throw new Error(`three reads of the open segment missed its middle (the last: ${read.name}, returned ${into} ms into it)`);
+      else console.log(`the read of ${read.name} returned ${into} ms into it: again at the next segment`);
+    }
     const cut = (await api.vmPowerCut()) + offset.ms; // on the VM's clock
     host = await api.vmPowerOn({ log: (l) => console.log(l) });
 
-    expect(asRoot(host, 'cat /home/pi/unflushed 2>/dev/null || true').trim(), 'the cut lost what was never flushed').not.toBe('written');
+    expect(asRoot(host, `cat ${marker} 2>/dev/null || true`).trim(), 'the cut lost what was never flushed').not.toBe('written');
     const before = segments(host, cut).filter((s) => s.born < cut);
     const open = before.at(-1)!;
     // Footage behind the cut: what the cut destroyed of what the recorder had written (`lost`),
