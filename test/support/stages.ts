@@ -5,8 +5,9 @@
 //    machine keeps every package earlier work installed, so a green run here alone could hide a
 //    line missing from that list; in the pristine root the tests that need it fail, and none may skip.
 // 2. lab: the end-to-end tests (*.e2e.test.ts) against lab Pis, on this machine. The container lab
-//    Pis' files and the arm64 Pi's run side by side (two vitest processes: the first mostly waits on
-//    streams and timers, the second on an emulated install); then the VM lab Pi's files alone: its
+//    Pis' files, and the files with Pis of their own (the arm64 Pi's, the first-boot Pi's), run side
+//    by side (two vitest processes: the first mostly waits on streams and timers, the second on an
+//    emulated install and cloud-init); then the VM lab Pi's files alone: its
 //    camera must stream in real time under TCG emulation, and beside the container files it got too
 //    little of two cores for that: the hotspot e2e's health gate failed in both runs tried (no
 //    frames for 10 s, 10 fps not held).
@@ -27,8 +28,8 @@ const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const labTests = '.e2e.test.ts';
 /** The VM lab Pi's files: they run alone. */
 const vmLabTests = ['lab-vm', 'libcamera', 'hotspot'].map((name) => `test/${name}${labTests}`);
-/** Files that run beside the container lab Pis' files. */
-const besideLabTests = ['arm64'].map((name) => `test/${name}${labTests}`);
+/** Files whose lab Pis are their own (the arm64 Pi, the first-boot Pi): beside the container lab Pis' files. */
+const besideLabTests = ['arm64', 'bootstrap'].map((name) => `test/${name}${labTests}`);
 const say = (line: string): void => console.log(`\n\x1b[1mnpm test: ${line}\x1b[0m`);
 
 /** vitest on this machine with `args`; whether it passed. */
@@ -39,7 +40,7 @@ function vitestHere(args: string[]): boolean {
 /** The lab stage (see the top); whether every file passed. */
 async function labStage(): Promise<boolean> {
   const others = [...vmLabTests, ...besideLabTests].flatMap((file) => ['--exclude', file]);
-  const side = await Promise.all([vitestGroup('container', [labTests, ...others]), vitestGroup('arm64', besideLabTests)]);
+  const side = await Promise.all([vitestGroup('container', [labTests, ...others]), vitestGroup('own Pis', besideLabTests)]);
   const vm = await vitestGroup('vm', vmLabTests);
   return side.every(Boolean) && vm;
 }
@@ -141,7 +142,7 @@ async function main(): Promise<number> {
     say('the lab stage does not run after a failed pristine stage: fix the above first (`npm test -- --stage lab` runs it alone)');
     return 1;
   }
-  say('stage 2 of 2, lab: the end-to-end tests against lab Pis, on this machine: the container and arm64 lab Pis side by side, then the VM lab Pi');
+  say('stage 2 of 2, lab: the end-to-end tests against lab Pis, on this machine: the container lab Pis beside the arm64 and first-boot Pis, then the VM lab Pi');
   return (await labStage()) ? 0 : 1;
 }
 
