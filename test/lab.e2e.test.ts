@@ -12,8 +12,8 @@ const why = labUnavailable();
 if (why) console.warn(`skipping lab tests: ${why}`);
 
 const lab = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'lab/cli.ts', ...args]);
-// The container kind's only: npm test runs the arm64 and first-boot Pis' tests meanwhile, and those Pis are not
-// this test's to take down or count.
+// The container kind's only: npm test runs the arm64 and first-boot Pis' tests meanwhile, and
+// those Pis are not this test's to take down or count.
 const down = () => lab('down', '--kind', 'container');
 const leftovers = () => ({
   nspawn: execFileSync('sh', ['-c', 'pgrep -fc "^systemd-nspawn .*--machine=lab" || true'], { encoding: 'utf8' }).trim(),
