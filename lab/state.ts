@@ -2,12 +2,13 @@
 // .lab/inventory.yaml (an ordinary inventory) and .lab/known_hosts (their fixed host keys, so
 // camfleet keeps strict host-key checking on against the lab too).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { $ } from 'zx';
 import { projectRoot } from '../provision/converge/project-root.ts';
+import { writeFileWhole } from '../provision/transport/whole-file.ts';
 import { withLock } from './build-lock.ts';
 
 /** Per-checkout state: operator key, generated inventory, run-time records. Gitignored. */
@@ -54,7 +55,7 @@ const recordFile = (kind: LabKind): string => join(labDir, `hosts-${kind}.json`)
 
 export async function registerHosts(kind: LabKind, hosts: readonly LabHost[]): Promise<void> {
   await mkdir(labDir, { recursive: true, mode: 0o700 });
-  await replaceFile(recordFile(kind), `${JSON.stringify(hosts, null, 2)}\n`);
+  await writeFileWhole(recordFile(kind), `${JSON.stringify(hosts, null, 2)}\n`);
   await writeLabFiles();
 }
 
@@ -91,17 +92,11 @@ async function writeLabFiles(): Promise<void> {
       await rm(labKnownHosts, { force: true });
       return;
     }
-    await replaceFile(labKnownHosts, hosts.map((h) => `${knownName(h)} ${h.hostKey}\n`).join(''), 0o600);
-    await replaceFile(labInventory, labInventoryText(hosts));
+    await writeFileWhole(labKnownHosts, hosts.map((h) => `${knownName(h)} ${h.hostKey}\n`).join(''), 0o600);
+    await writeFileWhole(labInventory, labInventoryText(hosts));
   });
 }
 
-/** Write `path` whole: a temporary file beside it, then a rename over it. */
-async function replaceFile(path: string, text: string, mode = 0o644): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, text, { mode });
-  await rename(temp, path);
-}
 
 function knownName(h: LabHost): string {
   return h.sshPort === 22 ? h.address : `[${h.address}]:${h.sshPort}`;

@@ -1,6 +1,5 @@
 // `camfleet clip`: a range of a Pi's recordings as one MP4, joined on the Pi without re-encoding
 // (clip.sh) and brought back over the same SSH connection.
-import { renameSync, writeFileSync } from 'node:fs';
 import { connect } from '../transport/ssh.ts';
 import { loadSelected, parse, selectionOptions } from './common.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -8,6 +7,7 @@ import { UsageError } from '../core/errors.ts';
 import { HostError, UnreachableError } from '../transport/host-error.ts';
 import { parseClipTime, planClip } from '../core/recording/segments.ts';
 import { clipScript, listScript, parseRecordings } from '../facts/recordings/recordings.ts';
+import { writeFileWhole } from '../transport/whole-file.ts';
 
 export const clipUsage = `Usage: npm run clip -- --host NAME --from TIME --to TIME --out FILE.mp4 [-i FILE]
 
@@ -44,9 +44,7 @@ export async function runClipCli(args: string[]): Promise<number> {
     const r = await remote.run(clipScript(host, plan));
     if (r.code !== 0) throw new HostError(host.name, 'clip', `joining ${plan.segments.length} segment(s) failed (exit ${r.code})`, r.stderr);
     const mp4 = Buffer.from(r.stdout.trim(), 'base64');
-    const partial = `${values.out}.partial`;
-    writeFileSync(partial, mp4);
-    renameSync(partial, values.out);
+    await writeFileWhole(values.out, mp4);
     console.log(`${values.out}: ${plan.durationS.toFixed(1)} s from ${host.name} (${plan.segments.length} segment(s) from ${plan.segments[0]!.name}), ${mp4.length} bytes`);
     return exitCodes.ok;
   } finally {

@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
       const inventory = await loadSelected(values);
       const { runRender, writePrometheusTargets } = await import('./render.ts');
       const code = values.out ? await runRender(inventory, values.out, values.templates) : exitCodes.ok;
-      return code === exitCodes.ok && values.prometheus ? writePrometheusTargets(inventory, values.prometheus) : code;
+      return code === exitCodes.ok && values.prometheus ? await writePrometheusTargets(inventory, values.prometheus) : code;
     }
     case 'provision': {
       const { runProvisionCli } = await import('./provision.ts');

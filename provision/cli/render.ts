@@ -4,9 +4,10 @@ import { loadRenderInputs } from '../converge/render-inputs.ts';
 import { exitCodes } from './exit-codes.ts';
 import type { Inventory } from '../core/inventory/load.ts';
 import { renderToDirectory } from './render-to-directory.ts';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { prometheusSdFile, prometheusTargets } from '../core/render/prometheus-sd.ts';
+import { writeFileWhole } from '../transport/whole-file.ts';
 
 export async function runRender(inventory: Inventory, outDir: string, templatesDir?: string): Promise<number> {
   const inputs = await loadRenderInputs(templatesDir);
@@ -26,11 +27,9 @@ export async function runRender(inventory: Inventory, outDir: string, templatesD
 }
 
 /** `--prometheus FILE`: Prometheus file-based service discovery for the selected hosts, replaced atomically (Prometheus watches it). */
-export function writePrometheusTargets(inventory: Inventory, file: string): number {
+export async function writePrometheusTargets(inventory: Inventory, file: string): Promise<number> {
   mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, prometheusSdFile(inventory.hosts));
-  renameSync(temp, file);
+  await writeFileWhole(file, prometheusSdFile(inventory.hosts));
   const n = prometheusTargets(inventory.hosts).length;
   console.log(`${n} Prometheus target(s) -> ${relative(process.cwd(), file) || file}`);
   return exitCodes.ok;

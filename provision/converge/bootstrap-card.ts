@@ -3,7 +3,7 @@
 // host of a run is planned before anything is written: one refusal writes nothing at all.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { cmdlineHook } from '../core/bootstrap/firstrun.ts';
 import { checkHostKey, checkPublicKey, type HostKeyPair } from '../core/bootstrap/values.ts';
 import type { ResolvedHost } from '../core/types.ts';
 import { pinKnownKey } from '../transport/known-hosts.ts';
+import { writeFileWhole } from '../transport/whole-file.ts';
 
 /** A refusal: where (the host, the card's path) and what; nothing was written. */
 export class CardError extends Error {
@@ -49,12 +50,8 @@ export async function bootstrapCards(targets: readonly CardTarget[], o: { format
   const results: CardResult[] = [];
   for (const p of planned) {
     await mkdir(p.target.dir, { recursive: true });
-    // Each file lands whole (a temp file renamed), so a pulled card never holds half a user-data.
-    for (const f of p.files) {
-      const temp = join(p.target.dir, `.${f.name}.camfleet-tmp`);
-      await writeFile(temp, f.content, { mode: f.secret ? 0o600 : 0o644 });
-      await rename(temp, join(p.target.dir, f.name));
-    }
+    // Each file lands whole, so a pulled card never holds half a user-data.
+    for (const f of p.files) await writeFileWhole(join(p.target.dir, f.name), f.content, f.secret ? 0o600 : 0o644);
     const [type, blob] = p.hostKey.publicKey.split(' ') as [string, string];
     const { host } = p.target;
     await pinKnownKey(host.ssh.knownHostsFile, host.address, host.ssh.port, type, blob);

@@ -3,11 +3,11 @@
 // step with the new files' whole contents, and what observe asked and saw, so a host that has
 // changed since is refused. The contents can hold secrets (a hotspot passphrase, a secret stream
 // key): the file is written for its owner only (0600), and camfleet says so.
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { UsageError } from '../core/errors.ts';
 import { stepKinds } from '../core/plan/steps.ts';
 import type { SavedHostPlan } from './provision-host.ts';
+import { writeFileWhole } from '../transport/whole-file.ts';
 
 const kind = 'camfleet saved plan';
 // 2: the plan holds every step apply runs (commit, clear-pending, verify, the SSH guard).
@@ -29,17 +29,7 @@ export async function writePlanFile(path: string, hosts: SavedHostPlan[], holdsS
     ? 'holds the new files’ contents, secrets included (hotspot passphrase, secret stream key): keep it private; written 0600'
     : 'holds the new files’ contents: written 0600';
   const file: PlanFile = { kind, version, createdAt: new Date().toISOString(), note, hosts };
-  const temp = join(dirname(path), `.${Date.now()}-${process.pid}.camfleet-plan`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(file)}\n`);
-    await handle.close();
-    await rename(temp, path);
-  } catch (e) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw e;
-  }
+  await writeFileWhole(path, `${JSON.stringify(file)}\n`, 0o600);
 }
 
 export async function readPlanFile(path: string): Promise<PlanFile> {

@@ -2,9 +2,10 @@
 // `[host]:port` for non-standard ports, @revoked markers. Trust on first use only when asked,
 // and then the key is recorded in the file so the next run is strict again.
 import { createHmac } from 'node:crypto';
-import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { globMatch } from '../core/glob.ts';
+import { writeFileWhole } from './whole-file.ts';
 
 export interface KnownKey {
   type: string;
@@ -119,9 +120,7 @@ export async function pinKnownKey(file: string, host: string, port: number, type
   });
   if (kept.length !== text.split('\n').length) {
     const rest = kept.join('\n');
-    const temp = `${file}.camfleet-${process.pid}`;
-    await writeFile(temp, rest && !rest.endsWith('\n') ? `${rest}\n` : rest, { mode: 0o600 });
-    await rename(temp, file);
+    await writeFileWhole(file, rest && !rest.endsWith('\n') ? `${rest}\n` : rest, 0o600);
   }
   await recordKnownKey(file, host, port, type, blob);
 }
