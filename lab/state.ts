@@ -97,7 +97,6 @@ async function writeLabFiles(): Promise<void> {
   });
 }
 
-
 function knownName(h: LabHost): string {
   return h.sshPort === 22 ? h.address : `[${h.address}]:${h.sshPort}`;
 }
