@@ -156,25 +156,31 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     await until('three segments', 120_000, () => segments(host).length >= 3);
 
     // Segments start at the first keyframe (1 s GOP) after a multiple of `segment` s on the VM's
-    // clock. The open one is read 4 s after a boundary and the power cut follows at once, in the
-    // middle of it, on purpose. The read is one SSH call (a second under TCG, seen 6 s on a starved
-    // VM): when the segment it read was not mid-way by the time it returned, the next one is tried.
-    // Its marker file is never flushed, so a real power cut loses it (written in the same call: a
-    // few seconds more and ext4's own commits may flush it); a new file each try.
+    // clock, and end at the first one after the next. The open one is read (one SSH call: 1 to 6 s
+    // under TCG, most of it connecting) and the power cut as the read returns, at least 3.5 s into
+    // the segment and before its end: the read starts as late as the last one's length allows, and
+    // when it still returned too near the end, the next segment is tried. Its marker file is never
+    // flushed, so a real power cut loses it (written in the same call: a few seconds more and
+    // ext4's own commits may flush it); a new file each try.
+    const segmentMs = segment * 1000;
     const offset = await clockOffset(host);
     let written: ReturnType<typeof openSegmentNow> | undefined;
     let marker = '';
+    let readMs = 3000;
     for (let attempt = 1; !written; attempt++) {
       const vmNow = Date.now() + offset.ms;
-      let readOnVm = Math.ceil(vmNow / (segment * 1000)) * segment * 1000 + 4000;
-      if (readOnVm - vmNow < 2000) readOnVm += segment * 1000;
+      let readOnVm = Math.ceil(vmNow / segmentMs) * segmentMs + Math.max(2000, segmentMs - 1500 - readMs * 1.2);
+      if (readOnVm - 1000 < vmNow) readOnVm += segmentMs;
       await sleep(readOnVm - offset.ms - Date.now());
       marker = `/home/pi/unflushed-${attempt}`;
+      const startedAt = Date.now();
       const read = openSegmentNow(host, marker);
-      const into = Date.now() + offset.ms - read.born;
-      if (read.at - read.born > 2000 && into < (segment - 3) * 1000) written = read;
-      else if (attempt === 3) throw new Error(`three reads of the open segment missed its middle (the last: ${read.name}, returned ${into} ms into it)`);
-      else console.log(`the read of ${read.name} returned ${into} ms into it: again at the next segment`);
+      readMs = Date.now() - startedAt;
+      const returnedOnVm = Date.now() + offset.ms;
+      const end = (Math.floor(read.born / segmentMs) + 1) * segmentMs; // its end: the next boundary, or a keyframe after it
+      if (returnedOnVm - read.born > 3500 && returnedOnVm < end - 500) written = read;
+      else if (attempt === 4) throw new Error(`four reads of the open segment missed its middle (the last: ${read.name}, ${readMs} ms, returned ${returnedOnVm - read.born} ms into it)`);
+      else console.log(`the read of ${read.name} took ${readMs} ms, from ${read.at - read.born} to ${returnedOnVm - read.born} ms into it: again at the next segment`);
     }
     const cut = (await api.vmPowerCut()) + offset.ms; // on the VM's clock
     host = await api.vmPowerOn({ log: (l) => console.log(l) });
