@@ -7,10 +7,10 @@
 // 2. lab: the end-to-end tests (*.e2e.test.ts) against lab Pis, on this machine. The container lab
 //    Pis' files, and the files with Pis of their own (the arm64 Pi's, the first-boot Pi's), run side
 //    by side (two vitest processes: the first mostly waits on streams and timers, the second on an
-//    emulated install and cloud-init); then the VM lab Pi's files alone: its
-//    camera must stream in real time under TCG emulation, and beside the container files it got too
-//    little of two cores for that: the hotspot e2e's health gate failed in both runs tried (no
-//    frames for 10 s, 10 fps not held).
+//    emulated install and cloud-init); then the VM lab Pi's files alone: its camera must stream in
+//    real time under TCG emulation, and beside the container files it got too little of two cores
+//    for that: the hotspot e2e's health gate failed in both runs tried (no frames for 10 s, 10 fps
+//    not held).
 // Elsewhere, or with files named (`npm test -- test/x.test.ts`), vitest runs every test here at once.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -28,7 +28,7 @@ const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const labTests = '.e2e.test.ts';
 /** The VM lab Pi's files: they run alone. */
 const vmLabTests = ['lab-vm', 'libcamera', 'hotspot'].map((name) => `test/${name}${labTests}`);
-/** Files whose lab Pis are their own (the arm64 Pi, the first-boot Pi): beside the container lab Pis' files. */
+/** Files whose lab Pis are their own (the arm64 Pi, the first-boot Pi): beside the container ones'. */
 const besideLabTests = ['arm64', 'bootstrap'].map((name) => `test/${name}${labTests}`);
 const say = (line: string): void => console.log(`\n\x1b[1mnpm test: ${line}\x1b[0m`);
 
