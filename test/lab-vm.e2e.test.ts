@@ -3,7 +3,7 @@
 // Its qemu killed is a power cut (a container lab Pi's would keep this machine's page cache): after
 // one mid-segment, recording (issue 28) has lost at most 2 s and every segment plays.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,22 +70,21 @@ function segments(host: LabHost, decodeBornBefore?: number): Segment[] {
  * writes `marker` and never flushes it.
  */
 function openSegmentNow(host: LabHost, marker: string): { name: string; born: number; duration: number; at: number } {
+  // One line (segment names hold no spaces), then the segment's bytes.
   const script =
     `echo written > ${marker} && cd ${recordings} && f=$(ls -1t -- *.ts | head -n 1) && ` +
-    `date +%s.%N && stat -c %.3W -- "$f" && echo "$f" && cat -- "$f"`;
+    `echo "$(date +%s.%N) $(stat -c %.3W -- "$f") $f" && cat -- "$f"`;
   const out = asRootBytes(host, script, 60_000);
-  const lines: string[] = [];
-  let start = 0;
-  for (let i = 0; i < 3; i++) {
-    const end = out.indexOf(0x0a, start);
-    lines.push(out.subarray(start, end).toString());
-    start = end + 1;
+  const newline = out.indexOf(0x0a);
+  const [at = '', born = '', name = ''] = out.subarray(0, newline).toString().split(' ');
+  const dir = mkdtempSync(join(tmpdir(), 'camfleet-open-segment-'));
+  try {
+    writeFileSync(join(dir, name), out.subarray(newline + 1));
+    const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', join(dir, name)], { encoding: 'utf8' }).trim());
+    return { name, born: Number(born) * 1000, duration, at: Number(at) * 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const [at = '', born = '', name = ''] = lines;
-  const copy = join(mkdtempSync(join(tmpdir(), 'camfleet-open-segment-')), name);
-  writeFileSync(copy, out.subarray(start));
-  const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', copy], { encoding: 'utf8' }).trim());
-  return { name, born: Number(born) * 1000, duration, at: Number(at) * 1000 };
 }
 
 async function until(what: string, timeoutMs: number, done: () => boolean): Promise<void> {

@@ -37,6 +37,9 @@ function vitestHere(args: string[]): boolean {
   return spawnSync(process.execPath, [vitest, 'run', ...args], { cwd: root, stdio: 'inherit' }).status === 0;
 }
 
+/** vitest runs a file matching any filter given: the lab files `args` name, else every lab file. */
+const labFilesOr = (args: string[]): string[] => (args.some((arg) => arg.endsWith(labTests)) ? args : [labTests, ...args]);
+
 /** The lab stage (see the top); whether every file passed. */
 async function labStage(): Promise<boolean> {
   const others = [...vmLabTests, ...besideLabTests].flatMap((file) => ['--exclude', file]);
@@ -132,9 +135,7 @@ async function main(): Promise<number> {
   } else if (stage !== 'pristine' && stage !== 'lab') throw new Error(`--stage is pristine or lab, not ${JSON.stringify(stage)}`);
   const problem = machineProblem();
   if (problem) throw new Error(`the stages need a machine that can run every test: ${problem}`);
-  // vitest runs a file matching any filter given: the lab files named, else every lab file.
-  const labArgs = rest.some((arg) => arg.endsWith(labTests)) ? rest : [labTests, ...rest];
-  if (stage === 'lab') return (rest.length ? vitestHere(labArgs) : await labStage()) ? 0 : 1;
+  if (stage === 'lab') return (rest.length ? vitestHere(labFilesOr(rest)) : await labStage()) ? 0 : 1;
   const pristine = await pristineStage(rest);
   if (stage === 'pristine') return pristine ? 0 : 1;
   // Red in minutes, not after the lab's twenty: what failed there is to be fixed first either way.
