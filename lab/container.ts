@@ -11,9 +11,10 @@ import { copyFile, chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 
 import { dirname, join } from 'node:path';
 import { $ } from 'zx';
 import { containerRecipe, ensureImage, ensureVariant, firstBootVariant, type ImageLayer, type ImageRecipe, type ImageVariant } from './image.ts';
+import { labHostKey } from './host-keys.ts';
 import { processTreeMemory, alive, signal, waitFor } from './processes.ts';
 import { sshBanner } from './ssh-banner.ts';
-import { cacheDir, ensureOperatorKey, labDir, registerHosts, registeredHosts, unregisterHosts, type LabHost, type LabKind } from './state.ts';
+import { cacheDir, ensureOperatorKey, labDir, labSet, registerHosts, registeredHosts, unregisterHosts, type LabHost, type LabKind } from './state.ts';
 
 /** What sets one kind of nspawn lab Pi apart from another. */
 export interface NspawnKind {
@@ -97,7 +98,7 @@ const vethHere = (n: number, k: NspawnKind): string => `${k.veth}${n}`;
 const vethThere = (n: number, k: NspawnKind): string => `${k.veth}${n}p`;
 export const hostAddress = (n: number, k = containerKind): string => `10.${k.octet}.${n}.2`;
 const labNetwork = (k: NspawnKind): string => `10.${k.octet}.0.0/16`;
-const cgroupName = (n: number, k: NspawnKind): string => `camfleet-lab/${hostName(n, k)}`;
+const cgroupName = (n: number, k: NspawnKind): string => `camfleet-lab${labSet ? `-${labSet}` : ''}/${hostName(n, k)}`;
 const runDir = (n: number, k: NspawnKind): string => join(labDir, k.dir, hostName(n, k));
 /** Host N's number from its name, or NaN when the name is not of this kind. */
 const hostNumber = (name: string, k: NspawnKind): number => Number(new RegExp(`^${k.prefix}(\\d+)$`).exec(name)?.[1] ?? NaN);
@@ -201,7 +202,7 @@ async function boot(n: number, k: NspawnKind, lower: string, operatorKey: string
 
 /** Identity, as a lab Pi gets it: hostname, the fixed host key, the operator's key. */
 async function giveIdentity(n: number, k: NspawnKind, merged: string, operatorKey: string): Promise<{ publicKey: string }> {
-  const key = await hostKey(hostName(n, k));
+  const key = await labHostKey(hostName(n, k));
   await writeFile(join(merged, 'etc/hostname'), `${hostName(n, k)}\n`);
   // sudo resolves the host's own name; Debian puts it on 127.0.1.1.
   await writeFile(join(merged, 'etc/hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${hostName(n, k)}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
@@ -235,18 +236,6 @@ async function piIds(root: string): Promise<{ uid: number; gid: number }> {
   const [, , uid, gid] = line?.split(':') ?? [];
   if (!uid || !gid) throw new Error('the lab image has no pi user; rebuild it (npm run lab -- build --force)');
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-/** A lab Pi's host key: made once and kept in the cache, so known_hosts stays valid across ups. */
-async function hostKey(name: string): Promise<{ privatePath: string; publicKey: string }> {
-  const dir = join(cacheDir, 'host-keys');
-  const privatePath = join(dir, `${name}_ed25519`);
-  if (!existsSync(privatePath)) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await sq`ssh-keygen -q -t ed25519 -N ${''} -C ${`root@${name}`} -f ${privatePath}`;
-  }
-  const [type, blob] = (await readFile(`${privatePath}.pub`, 'utf8')).trim().split(/\s+/);
-  return { privatePath, publicKey: `${type} ${blob}` };
 }
 
 /** Wait until sshd answers with its banner; the lab Pi is then reachable for camfleet. */

@@ -11,8 +11,15 @@ import { projectRoot } from '../provision/converge/project-root.ts';
 import { writeFileWhole } from '../provision/transport/whole-file.ts';
 import { withLock } from './build-lock.ts';
 
+/**
+ * Which set of container lab Pis this process has: '' but where npm test runs two sets at once, each
+ * in namespaces of its own (see test/support/stages.ts), under the same names and addresses. What
+ * those namespaces do not keep apart, its state and its Pis' cgroups, is kept apart by it.
+ */
+export const labSet = process.env.CAMFLEET_LAB_SET ?? '';
+if (!/^[a-z0-9]*$/.test(labSet)) throw new Error(`CAMFLEET_LAB_SET is letters and digits, not ${JSON.stringify(labSet)}`);
 /** Per-checkout state: operator key, generated inventory, run-time records. Gitignored. */
-export const labDir = process.env.CAMFLEET_LAB_DIR ?? join(projectRoot, '.lab');
+export const labDir = process.env.CAMFLEET_LAB_DIR ?? join(projectRoot, labSet ? `.lab-${labSet}` : '.lab');
 /** Built images, shared by every checkout on the machine. */
 export const cacheDir = process.env.CAMFLEET_CACHE ?? join(homedir(), '.cache', 'camfleet');
 

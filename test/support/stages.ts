@@ -5,12 +5,12 @@
 //    machine keeps every package earlier work installed, so a green run here alone could hide a
 //    line missing from that list; in the pristine root the tests that need it fail, and none may skip.
 // 2. lab: the end-to-end tests (*.e2e.test.ts) against lab Pis, on this machine. The container lab
-//    Pis' files, and the files with Pis of their own (the arm64 Pi's, the first-boot Pi's), run side
-//    by side (two vitest processes: the first mostly waits on streams and timers, the second on an
-//    emulated install and cloud-init); then the VM lab Pi's files alone: its camera must stream in
-//    real time under TCG emulation, and beside the container files it got too little of two cores
-//    for that: the hotspot e2e's health gate failed in both runs tried (no frames for 10 s, 10 fps
-//    not held).
+//    Pis' files in two sets, each with lab Pis of its own (see labSet), and the files with Pis of
+//    their own kind (the arm64 Pi's, the first-boot Pi's), run side by side (three vitest processes:
+//    the sets mostly wait on streams and timers, the third on an emulated install and cloud-init);
+//    then the VM lab Pi's files alone: its camera must stream in real time under TCG emulation, and
+//    beside the container files it got too little of two cores for that: the hotspot e2e's health
+//    gate failed in both runs tried (no frames for 10 s, 10 fps not held).
 // Elsewhere, or with files named (`npm test -- test/x.test.ts`), vitest runs every test here at once.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -30,6 +30,8 @@ const labTests = '.e2e.test.ts';
 const vmLabTests = ['lab-vm', 'libcamera', 'hotspot'].map((name) => `test/${name}${labTests}`);
 /** Files whose lab Pis are their own (the arm64 Pi, the first-boot Pi): beside the container ones'. */
 const besideLabTests = ['arm64', 'bootstrap'].map((name) => `test/${name}${labTests}`);
+/** Container files with a second set of container lab Pis, beside the first set's files. */
+const secondSetTests = ['recording', 'health-gate', 'saved-plan', 'rollout', 'chaos', 'viewer-publisher', 'prometheus'].map((name) => `test/${name}${labTests}`);
 const say = (line: string): void => console.log(`\n\x1b[1mnpm test: ${line}\x1b[0m`);
 
 /** vitest on this machine with `args`; whether it passed. */
@@ -42,21 +44,48 @@ const labFilesOr = (args: string[]): string[] => (args.some((arg) => arg.endsWit
 
 /** The lab stage (see the top); whether every file passed. */
 async function labStage(): Promise<boolean> {
-  const others = [...vmLabTests, ...besideLabTests].flatMap((file) => ['--exclude', file]);
-  const side = await Promise.all([vitestGroup('container', [labTests, ...others]), vitestGroup('own Pis', besideLabTests)]);
+  const others = [...vmLabTests, ...besideLabTests, ...secondSetTests].flatMap((file) => ['--exclude', file]);
+  const side = await Promise.all([
+    vitestGroup('set 1', [labTests, ...others], labSet('')),
+    vitestGroup('set 2', secondSetTests, labSet('2')),
+    vitestGroup('own Pis', besideLabTests),
+  ]);
   const vm = await vitestGroup('vm', vmLabTests);
   return side.every(Boolean) && vm;
+}
+
+/**
+ * How a group runs with a set of container lab Pis of its own (lab/state.ts's labSet): in network,
+ * mount and PID namespaces of its own, where its lab1 meets no other set's lab1. Each set makes its
+ * Pis' network namespaces, veths and overlay mounts in its own, and finds its Pis by name (pgrep,
+ * /proc, /proc/mounts) among its own processes and mounts only. sh stays the namespace's PID 1,
+ * waiting for vitest: it reaps what is orphaned there (a container whose nspawn a test killed), as
+ * an init does, and when it ends the kernel ends whatever the set left running.
+ */
+function labSet(set: string): Isolation {
+  const init = 'ip link set lo up && mkdir -p /run/netns && mount -t tmpfs camfleet-lab-netns /run/netns && { "$@" & wait $!; }';
+  return {
+    wrap: (argv) => ['unshare', '--mount', '--net', '--pid', '--fork', '--mount-proc', '--kill-child', '--', 'sh', '-c', init, 'sh', ...argv],
+    env: { CAMFLEET_LAB_SET: set },
+  };
+}
+
+interface Isolation {
+  wrap(argv: string[]): string[];
+  env: NodeJS.ProcessEnv;
 }
 
 /**
  * vitest on `args`, as one of the lab stage's groups: its output's lines marked with the group's
  * name (another group may be printing meanwhile); whether it passed.
  */
-async function vitestGroup(name: string, args: string[]): Promise<boolean> {
+async function vitestGroup(name: string, args: string[], isolation?: Isolation): Promise<boolean> {
   const start = performance.now();
   // Through a pipe vitest would drop its colours; a terminal here keeps them.
-  const env = { ...process.env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) };
-  const child = spawn(process.execPath, [vitest, 'run', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), ...isolation?.env };
+  const argv = [process.execPath, vitest, 'run', ...args];
+  const [command, ...rest] = isolation ? isolation.wrap(argv) : argv;
+  const child = spawn(command!, rest, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const mark = name.padEnd(9);
   const lines = [child.stdout, child.stderr].map((out) => createInterface({ input: out }).on('line', (line) => console.log(`${mark} │ ${line}`)));
   const code = await new Promise<number | null>((done) => child.on('close', done));
