@@ -172,7 +172,7 @@ async function main(): Promise<number> {
     say('the lab stage does not run after a failed pristine stage: fix the above first (`npm test -- --stage lab` runs it alone)');
     return 1;
   }
-  say('stage 2 of 2, lab: the end-to-end tests against lab Pis, on this machine: the container lab Pis beside the arm64 and first-boot Pis, then the VM lab Pi');
+  say('stage 2 of 2, lab: the end-to-end tests against lab Pis, on this machine: two sets of container lab Pis beside the arm64 and first-boot Pis, then the VM lab Pi');
   return (await labStage()) ? 0 : 1;
 }
 
