@@ -33,7 +33,8 @@ for b in $bad; do
   case $b in
     unit:*)
       u=${b#unit:}
-      if systemctl is-active --quiet "$u"; then echo "$u is active only for moments: it keeps restarting"; else echo "$u is $(systemctl is-active "$u")"; fi
+      s=$(systemctl is-active "$u")
+      if [ "$s" = active ]; then echo "$u is active only for moments: it keeps restarting"; else echo "$u is $s"; fi
       journalctl -u "$u" -n 8 --no-pager 2>/dev/null | sed "s/^/    /" ;;
     port:*) echo "nothing listens on TCP port ${b#port:}" ;;
   esac
