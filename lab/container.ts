@@ -14,7 +14,7 @@ import { containerRecipe, ensureImage, ensureVariant, firstBootVariant, type Ima
 import { labHostKey } from './host-keys.ts';
 import { processTreeMemory, alive, signal, waitFor } from './processes.ts';
 import { sshBanner } from './ssh-banner.ts';
-import { cacheDir, ensureOperatorKey, labDir, labSet, registerHosts, registeredHosts, unregisterHosts, type LabHost, type LabKind } from './state.ts';
+import { ensureOperatorKey, labDir, labSet, registerHosts, registeredHosts, unregisterHosts, type LabHost, type LabKind } from './state.ts';
 
 /** What sets one kind of nspawn lab Pi apart from another. */
 export interface NspawnKind {

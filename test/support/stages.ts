@@ -5,7 +5,7 @@
 //    machine keeps every package earlier work installed, so a green run here alone could hide a
 //    line missing from that list; in the pristine root the tests that need it fail, and none may skip.
 // 2. lab: the end-to-end tests (*.e2e.test.ts) against lab Pis, on this machine. The container lab
-//    Pis' files in two sets, each with lab Pis of its own (see labSet), and the files with Pis of
+//    Pis' files in two sets, each with lab Pis of its own (see asLabSet), and the files with Pis of
 //    their own kind (the arm64 Pi's, the first-boot Pi's), run side by side (three vitest processes:
 //    the sets mostly wait on streams and timers, the third on an emulated install and cloud-init);
 //    then the VM lab Pi's files alone: its camera must stream in real time under TCG emulation, and
@@ -46,8 +46,8 @@ const labFilesOr = (args: string[]): string[] => (args.some((arg) => arg.endsWit
 async function labStage(): Promise<boolean> {
   const others = [...vmLabTests, ...besideLabTests, ...secondSetTests].flatMap((file) => ['--exclude', file]);
   const side = await Promise.all([
-    vitestGroup('set 1', [labTests, ...others], labSet('')),
-    vitestGroup('set 2', secondSetTests, labSet('2')),
+    vitestGroup('set 1', [labTests, ...others], asLabSet('')),
+    vitestGroup('set 2', secondSetTests, asLabSet('2')),
     vitestGroup('own Pis', besideLabTests),
   ]);
   const vm = await vitestGroup('vm', vmLabTests);
@@ -62,7 +62,7 @@ async function labStage(): Promise<boolean> {
  * waiting for vitest: it reaps what is orphaned there (a container whose nspawn a test killed), as
  * an init does, and when it ends the kernel ends whatever the set left running.
  */
-function labSet(set: string): Isolation {
+function asLabSet(set: string): Isolation {
   const init = 'ip link set lo up && mkdir -p /run/netns && mount -t tmpfs camfleet-lab-netns /run/netns && { "$@" & wait $!; }';
   return {
     wrap: (argv) => ['unshare', '--mount', '--net', '--pid', '--fork', '--mount-proc', '--kill-child', '--', 'sh', '-c', init, 'sh', ...argv],
