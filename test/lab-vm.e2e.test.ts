@@ -2,17 +2,18 @@
 // two simulated Wi-Fi radios, reached over SSH with strict host-key checking; `down` leaves nothing.
 // Its qemu killed is a power cut (a container lab Pi's would keep this machine's page cache): after
 // one mid-segment, recording (issue 28) has lost at most 2 s and every segment plays.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sshArgs } from '../lab/ssh-args.ts';
 import { labDir, labKnownHosts, registeredHosts, type LabHost } from '../lab/state.ts';
 import * as vm from '../lab/vm/index.ts';
 import type * as VmApi from '../lab/vm-api.ts';
 import { camfleet } from './support/cli.ts';
 import { onHost, writeInventory } from './support/lab.ts';
-import { asRoot, asRootBytes, clockOffset, vmUnavailable } from './support/vm.ts';
+import { asRoot, clockOffset, shq, vmUnavailable } from './support/vm.ts';
 
 // The module keeps the contract the lab CLI relies on.
 const api: Pick<typeof VmApi, 'buildVmImage' | 'vmUp' | 'vmDown' | 'vmStatus' | 'vmPowerCut' | 'vmPowerOn'> = vm;
@@ -63,28 +64,64 @@ function segments(host: LabHost, decodeBornBefore?: number): Segment[] {
   });
 }
 
+interface OpenSegment {
+  name: string;
+  born: number;
+  duration: number;
+  at: number;
+}
+
 /**
- * The open (newest) segment as the recorder has written it so far, read through the VM's page
- * cache (unflushed data included), its media duration (ffprobe here), when ffmpeg created it and
- * when it was read (the VM's clock, ms): what a power cut right after may take from it. First it
- * writes `marker` and never flushes it.
+ * A reader of the open (newest) segment as the recorder has written it so far, through the VM's
+ * page cache (unflushed data included): its media duration (ffprobe here), when ffmpeg created it
+ * and when it was read (the VM's clock, ms): what a power cut right after may take from it. Each
+ * read first writes `marker` and never flushes it. The reads go over one root shell opened first:
+ * a fresh SSH connection and sudo per read took 3.5 to 9 s under TCG (CI runs saw both), most of
+ * it connecting, which no schedule of reads can place inside a 10 s segment every time; over an
+ * open session a read is a few small commands there and the bytes' way here.
  */
-function openSegmentNow(host: LabHost, marker: string): { name: string; born: number; duration: number; at: number } {
-  // One line (segment names hold no spaces), then the segment's bytes.
-  const script =
-    `echo written > ${marker} && cd ${recordings} && f=$(ls -1t -- *.ts | head -n 1) && ` +
-    `echo "$(date +%s.%N) $(stat -c %.3W -- "$f") $f" && cat -- "$f"`;
-  const out = asRootBytes(host, script, 60_000);
-  const newline = out.indexOf(0x0a);
-  const [at = '', born = '', name = ''] = out.subarray(0, newline).toString().split(' ');
-  const dir = mkdtempSync(join(tmpdir(), 'camfleet-open-segment-'));
-  try {
-    writeFileSync(join(dir, name), out.subarray(newline + 1));
-    const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', join(dir, name)], { encoding: 'utf8' }).trim());
-    return { name, born: Number(born) * 1000, duration, at: Number(at) * 1000 };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+async function openSegmentReader(host: LabHost): Promise<{ read(marker: string): Promise<OpenSegment>; close(): void }> {
+  // Per marker read from stdin: one header line (segment names hold no spaces), then its first
+  // `size` bytes, the size it had when the header was made.
+  const loop =
+    `cd ${recordings} && while read -r marker; do echo written > "$marker"; f=$(ls -1t -- *.ts | head -n 1); size=$(stat -c %s -- "$f"); ` +
+    `echo "$(date +%s.%N) $(stat -c %.3W -- "$f") $f $size"; head -c "$size" -- "$f"; done`;
+  const ssh = spawn('ssh', sshArgs(host, ['-o', 'BatchMode=yes', 'sudo', 'bash', '-c', shq(loop)]), { stdio: ['pipe', 'pipe', 'inherit'] });
+  let buffered = Buffer.alloc(0);
+  let wake = () => {};
+  ssh.stdout.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    wake();
+  });
+  const ended = new Promise<never>((_, reject) => ssh.once('close', () => reject(new Error(`${host.name}: the shell reading the open segment ended`))));
+  ended.catch(() => {});
+  ssh.stdin.on('error', () => {}); // a write after it ended: the read fails through `ended`
+  /** The output's first bytes, as many as `until` says (-1: not there yet), once they have arrived. */
+  const take = async (until: (b: Buffer) => number): Promise<Buffer> => {
+    for (let n = until(buffered); n < 0; n = until(buffered)) await Promise.race([new Promise<void>((r) => (wake = r)), ended]);
+    const n = until(buffered);
+    const out = buffered.subarray(0, n);
+    buffered = buffered.subarray(n);
+    return out;
+  };
+  // The first read also waits for the connection and sudo: one made before the test's reads.
+  const read = async (marker: string): Promise<OpenSegment> => {
+    ssh.stdin.write(`${marker}\n`);
+    const header = (await take((b) => (b.indexOf(0x0a) < 0 ? -1 : b.indexOf(0x0a) + 1))).toString().trim();
+    const [at = '', born = '', name = '', size = ''] = header.split(' ');
+    if (!/^\d+$/.test(size)) throw new Error(`${host.name}: no open segment to read (it said ${JSON.stringify(header)})`);
+    const bytes = await take((b) => (b.length >= Number(size) ? Number(size) : -1));
+    const dir = mkdtempSync(join(tmpdir(), 'camfleet-open-segment-'));
+    try {
+      writeFileSync(join(dir, name), bytes);
+      const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', join(dir, name)], { encoding: 'utf8' }).trim());
+      return { name, born: Number(born) * 1000, duration, at: Number(at) * 1000 };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  await read('/home/pi/unflushed-0');
+  return { read, close: () => ssh.kill() };
 }
 
 async function until(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
@@ -155,31 +192,36 @@ describe.skipIf(!!why)('the VM lab Pi', () => {
     await until('three segments', 120_000, () => segments(host).length >= 3);
 
     // Segments start at the first keyframe (1 s GOP) after a multiple of `segment` s on the VM's
-    // clock, and end at the first one after the next. The open one is read (one SSH call: 1 to 6 s
-    // under TCG, most of it connecting) and the power cut as the read returns, at least 3.5 s into
+    // clock, and end at the first one after the next. The open one is read (over a root shell
+    // opened before: openSegmentReader) and the power cut as the read returns, at least 3.5 s into
     // the segment and before its end: the read starts as late as the last one's length allows, and
     // when it still returned too near the end, the next segment is tried. Its marker file is never
     // flushed, so a real power cut loses it (written in the same call: a few seconds more and
     // ext4's own commits may flush it); a new file each try.
     const segmentMs = segment * 1000;
     const offset = await clockOffset(host);
-    let written: ReturnType<typeof openSegmentNow> | undefined;
+    const reader = await openSegmentReader(host);
+    let written: OpenSegment | undefined;
     let marker = '';
     let readMs = 3000;
-    for (let attempt = 1; !written; attempt++) {
-      const vmNow = Date.now() + offset.ms;
-      let readOnVm = Math.ceil(vmNow / segmentMs) * segmentMs + Math.max(2000, segmentMs - 1500 - readMs * 1.2);
-      if (readOnVm - 1000 < vmNow) readOnVm += segmentMs;
-      await sleep(readOnVm - offset.ms - Date.now());
-      marker = `/home/pi/unflushed-${attempt}`;
-      const startedAt = Date.now();
-      const read = openSegmentNow(host, marker);
-      readMs = Date.now() - startedAt;
-      const returnedOnVm = Date.now() + offset.ms;
-      const end = (Math.floor(read.born / segmentMs) + 1) * segmentMs; // its end: the next boundary, or a keyframe after it
-      if (returnedOnVm - read.born > 3500 && returnedOnVm < end - 500) written = read;
-      else if (attempt === 4) throw new Error(`four reads of the open segment missed its middle (the last: ${read.name}, ${readMs} ms, returned ${returnedOnVm - read.born} ms into it)`);
-      else console.log(`the read of ${read.name} took ${readMs} ms, from ${read.at - read.born} to ${returnedOnVm - read.born} ms into it: again at the next segment`);
+    try {
+      for (let attempt = 1; !written; attempt++) {
+        const vmNow = Date.now() + offset.ms;
+        let readOnVm = Math.ceil(vmNow / segmentMs) * segmentMs + Math.max(2000, segmentMs - 1500 - readMs * 1.2);
+        if (readOnVm - 1000 < vmNow) readOnVm += segmentMs;
+        await sleep(readOnVm - offset.ms - Date.now());
+        marker = `/home/pi/unflushed-${attempt}`;
+        const startedAt = Date.now();
+        const read = await reader.read(marker);
+        readMs = Date.now() - startedAt;
+        const returnedOnVm = Date.now() + offset.ms;
+        const end = (Math.floor(read.born / segmentMs) + 1) * segmentMs; // its end: the next boundary, or a keyframe after it
+        if (returnedOnVm - read.born > 3500 && returnedOnVm < end - 500) written = read;
+        else if (attempt === 4) throw new Error(`four reads of the open segment missed its middle (the last: ${read.name}, ${readMs} ms, returned ${returnedOnVm - read.born} ms into it)`);
+        else console.log(`the read of ${read.name} took ${readMs} ms, from ${read.at - read.born} to ${returnedOnVm - read.born} ms into it: again at the next segment`);
+      }
+    } finally {
+      reader.close();
     }
     const cut = (await api.vmPowerCut()) + offset.ms; // on the VM's clock
     host = await api.vmPowerOn({ log: (l) => console.log(l) });
