@@ -1,7 +1,7 @@
 // A lab Pi's fixed SSH host key: made once on this machine and reused by every boot, so the lab's
 // known_hosts can pin it and camfleet keeps strict host-key checking on against the lab.
 import { existsSync } from 'node:fs';
-import { link, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { writeFileWhole } from '../provision/transport/whole-file.ts';
@@ -28,8 +28,12 @@ export async function labHostKey(name: string): Promise<{ privatePath: string; p
       await rm(scratch, { recursive: true, force: true });
     }
   }
-  const [type, blob] = (await $({ quiet: true })`ssh-keygen -y -f ${privatePath}`).stdout.trim().split(/\s+/);
-  const publicKey = `${type} ${blob}`;
-  if (!existsSync(`${privatePath}.pub`)) await writeFileWhole(`${privatePath}.pub`, `${publicKey} root@${name}\n`);
-  return { privatePath, publicKey };
+  // Derived only when missing: every boot reads it, and it is whole once there (writeFileWhole).
+  const publicPath = `${privatePath}.pub`;
+  if (!existsSync(publicPath)) {
+    const [type, blob] = (await $({ quiet: true })`ssh-keygen -y -f ${privatePath}`).stdout.trim().split(/\s+/);
+    await writeFileWhole(publicPath, `${type} ${blob} root@${name}\n`);
+  }
+  const [type, blob] = (await readFile(publicPath, 'utf8')).trim().split(/\s+/);
+  return { privatePath, publicKey: `${type} ${blob}` };
 }

@@ -107,7 +107,7 @@ async function openSegmentReader(host: LabHost): Promise<{ read(marker: string):
   // The first read also waits for the connection and sudo: one made before the test's reads.
   const read = async (marker: string): Promise<OpenSegment> => {
     ssh.stdin.write(`${marker}\n`);
-    const header = (await take((b) => (b.indexOf(0x0a) < 0 ? -1 : b.indexOf(0x0a) + 1))).toString().trim();
+    const header = (await take((b) => { const nl = b.indexOf(0x0a); return nl < 0 ? -1 : nl + 1; })).toString().trim();
     const [at = '', born = '', name = '', size = ''] = header.split(' ');
     if (!/^\d+$/.test(size)) throw new Error(`${host.name}: no open segment to read (it said ${JSON.stringify(header)})`);
     const bytes = await take((b) => (b.length >= Number(size) ? Number(size) : -1));
