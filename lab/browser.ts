@@ -43,6 +43,11 @@ export async function openPhonePage(browser: Browser, url: string, o: { initScri
 export interface Playback {
   /** Frames presented during the window. */
   frames: number;
+  /**
+   * The stream time from the first of them to the last: what the stream carried meanwhile, which
+   * a live source on a busy machine makes slower than real time.
+   */
+  streamSeconds: number;
   /** ms from the start of the count to the first presented frame. */
   firstFrameMs: number;
   width: number;
@@ -59,12 +64,17 @@ const countFramesInPage = `({ ms, waitMs }) => new Promise((resolve, reject) => 
   const t0 = performance.now();
   let first = -1;
   let frames = 0;
+  let from, to;
+  // A WebRTC frame's time is its RTP timestamp (90 kHz, 32 bits that may wrap); a file's or HLS's, its media time.
+  const between = (a, b) => (a.rtpTimestamp !== undefined ? ((b.rtpTimestamp - a.rtpTimestamp) >>> 0) / 90000 : b.mediaTime - a.mediaTime);
   const done = () => {
     const self = window.camfleet || {};
-    resolve({ frames, firstFrameMs: Math.round(first - t0), width: video.videoWidth, height: video.videoHeight, path: self.path || '', state: self.state || '' });
+    const streamSeconds = from === undefined ? 0 : Math.round(between(from, to) * 1000) / 1000;
+    resolve({ frames, streamSeconds, firstFrameMs: Math.round(first - t0), width: video.videoWidth, height: video.videoHeight, path: self.path || '', state: self.state || '' });
   };
-  const onFrame = (now) => {
-    if (first < 0) { first = now; setTimeout(done, ms); }
+  const onFrame = (now, meta) => {
+    if (first < 0) { first = now; from = meta; setTimeout(done, ms); }
+    to = meta;
     frames++;
     video.requestVideoFrameCallback(onFrame);
   };

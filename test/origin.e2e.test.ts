@@ -16,7 +16,7 @@ import { startWallServer, wallSources } from '../client/wall.ts';
 import { loadInventory } from '../provision/converge/load-inventory.ts';
 import { containerDown, containerLink, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
-import { browserUnavailable, launchBrowser, openPhonePage } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, openPhonePage } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
 import { labUnavailable, onHost, streamerFfmpeg, writeInventory, type Edit } from './support/lab.ts';
 import { promtoolCheckMetrics } from './support/promtool.ts';

@@ -14,6 +14,7 @@ import { paths } from '../provision/core/render/paths.ts';
 import type { StreamerConfig } from '../contract/streamer-config.ts';
 import { browserUnavailable, countFrames, launchBrowser, openPhonePage, screenshotVideoArea, withoutWebrtcOrHls } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
+import { expectMostFramesShown } from './support/frames.ts';
 import { labUnavailable, mainPid, onHost, writeInventory, type Edit } from './support/lab.ts';
 
 interface Report {
@@ -73,11 +74,11 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(first).toMatchObject({ path: 'webrtc', state: 'live', width: 640, height: 360 });
     const marks = (await page.evaluate('window.camfleet.marks')) as Record<string, number>;
     console.log(`WebRTC: first frame ${marks['first-frame']} ms after the page started loading`, marks);
-    // The lab camera runs at 15 fps: most of three seconds' frames are shown.
-    expect(first.frames).toBeGreaterThanOrEqual(30);
+    // The lab camera makes 15 fps: most of them are shown.
+    expectMostFramesShown(first, 15);
     // Frames keep arriving: a later window is as full as the first.
     await new Promise((r) => setTimeout(r, 2000));
-    expect((await countFrames(page, 3000)).frames).toBeGreaterThanOrEqual(30);
+    expectMostFramesShown(await countFrames(page, 3000), 15);
     // ffmpeg's test pattern: colour bars and moving shapes, hundreds of colours; a black or grey
     // box would have one or two.
     // Kept outside the repository, for a person to look at.
@@ -99,7 +100,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     const page = await openPhonePage(browser, `http://${pi.address}/?hls`);
     const played = await countFrames(page, 3000, 30_000);
     expect(played).toMatchObject({ path: 'hls', state: 'live', width: 640, height: 360 });
-    expect(played.frames).toBeGreaterThanOrEqual(30);
+    expectMostFramesShown(played, 15);
     expect((await screenshotVideoArea(page)).colours).toBeGreaterThan(50);
     // The QR code passes on the page itself: the next phone may play WebRTC.
     expect(await page.locator('#url').textContent()).toBe(`http://${pi.address}/`);
@@ -167,7 +168,7 @@ describe.skipIf(!!why)('the viewer page on a lab Pi, in a real browser', () => {
     expect(await status(8000, '/')).toBe(200);
     await expect(status(80, '/')).rejects.toThrow();
     const page = await openPhonePage(browser, `http://${pi.address}:8000/?hls`);
-    expect((await countFrames(page, 2000, 30_000)).frames).toBeGreaterThanOrEqual(20);
+    expectMostFramesShown(await countFrames(page, 2000, 30_000), 15);
     await page.close();
     const again = await provision(viewer({ port: 8000 }));
     expect(report(again.stdout).hosts[0]?.plan?.changes).toBe(0);
