@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../provision/bundle/build-cli.ts';
-import { camfleet, root, run } from './support/cli.ts';
+import { camfleetFromSources, root, run } from './support/cli.ts';
 
 const outdir = join(root, 'build', 'cli-test');
 const scratch = () => mkdtempSync(join(tmpdir(), 'camfleet-bundled-'));
@@ -33,7 +33,7 @@ describe('bundled CLI', () => {
     expect(again.code).toBe(0);
     expect(statSync(cache).mtimeMs).toBe(written.mtimeMs);
 
-    await camfleet(['render', '--all', '--out', join(dir, 'source')]);
+    await camfleetFromSources(['render', '--all', '--out', join(dir, 'source')]);
     for (const f of ['pi1/etc/nginx/nginx.conf', 'pi2/etc/hostapd/hostapd.conf', 'pi1/opt/camfleet/streamer.mjs', 'pi3/manifest.json'])
       for (const other of ['again', 'source']) expect(readFileSync(join(dir, other, f)).equals(readFileSync(join(dir, 'bundled', f)))).toBe(true);
   });

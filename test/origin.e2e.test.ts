@@ -18,6 +18,7 @@ import { containerDown, containerLink, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { browserUnavailable, launchBrowser, openPhonePage } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
+import { expectMostFramesShown, type FramesShown } from './support/frames.ts';
 import { labUnavailable, onHost, streamerFfmpeg, writeInventory, type Edit } from './support/lab.ts';
 import { promtoolCheckMetrics } from './support/promtool.ts';
 import { startRtmpsIngest, type RtmpsIngest } from '../lab/rtmps-ingest.ts';
@@ -33,29 +34,40 @@ if (why) console.warn(`skipping origin relay end-to-end tests: ${why}`);
 
 const cameraNames = ['lab1', 'lab2', 'lab3'];
 
-/** Frames each wall tile's video presents in three seconds, counted in the page once every tile shows frames. */
-async function tileFrames(page: Page): Promise<Record<string, number>> {
+/**
+ * Frames each wall tile's video presents in three seconds, and the stream time they span, counted
+ * in the page once every tile shows frames.
+ */
+async function tileFrames(page: Page): Promise<Record<string, FramesShown>> {
   return (await page.evaluate(`new Promise((resolve, reject) => {
     const videos = [...document.querySelectorAll('video[data-camera]')];
-    const counts = Object.fromEntries(videos.map((v) => [v.dataset.camera, 0]));
+    const counts = Object.fromEntries(videos.map((v) => [v.dataset.camera, { frames: 0 }]));
     const started = {};
     const t0 = performance.now();
     for (const v of videos) {
-      const onFrame = () => { counts[v.dataset.camera]++; started[v.dataset.camera] = true; v.requestVideoFrameCallback(onFrame); };
+      const onFrame = (now, meta) => {
+        const c = counts[v.dataset.camera];
+        c.frames++;
+        c.from ??= meta.mediaTime;
+        c.to = meta.mediaTime;
+        started[v.dataset.camera] = true;
+        v.requestVideoFrameCallback(onFrame);
+      };
       v.requestVideoFrameCallback(onFrame);
     }
     // Wait until every tile shows frames, then count a fresh three seconds.
     const poll = setInterval(() => {
       if (Object.keys(started).length === videos.length) {
         clearInterval(poll);
-        for (const k of Object.keys(counts)) counts[k] = 0;
-        setTimeout(() => resolve(counts), 3000);
+        for (const k of Object.keys(counts)) counts[k] = { frames: 0 };
+        setTimeout(() => resolve(Object.fromEntries(Object.entries(counts).map(([k, c]) =>
+          [k, { frames: c.frames, streamSeconds: c.from === undefined ? 0 : Math.round((c.to - c.from) * 1000) / 1000 }]))), 3000);
       } else if (performance.now() - t0 > 30000) {
         clearInterval(poll);
         reject(new Error('not every tile showed a frame within 30 s: ' + JSON.stringify(started)));
       }
     }, 100);
-  })`)) as Record<string, number>;
+  })`)) as Record<string, FramesShown>;
 }
 
 describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fourth provisioned as origin', () => {
@@ -220,7 +232,7 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     expect(await page.locator('figcaption a').allTextContents()).toEqual(cameraNames);
     const frames = await tileFrames(page);
     console.log(`wall frames in 3 s: ${JSON.stringify(frames)}`);
-    for (const camera of cameraNames) expect([camera, frames[camera]! >= 30]).toEqual([camera, true]);
+    for (const camera of cameraNames) expectMostFramesShown(frames[camera]!, 15, camera);
     expect(await page.evaluate('window.camfleetWall')).toEqual({ lab1: 'live', lab2: 'live', lab3: 'live' });
     expect(await page.locator('#summary').textContent()).toBe('3 of 3 live');
     // The wall plays each camera's HLS from the origin: one HLS viewer of each (this browser), in the origin's metrics.
@@ -246,7 +258,7 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
       const page = await openPhonePage(browser, url);
       const frames = await tileFrames(page);
       console.log(`local wall (each Pi's own HLS) frames in 3 s: ${JSON.stringify(frames)}`);
-      for (const camera of cameraNames) expect([camera, frames[camera]! >= 30]).toEqual([camera, true]);
+      for (const camera of cameraNames) expectMostFramesShown(frames[camera]!, 15, camera);
       await page.close();
     } finally {
       server.close();

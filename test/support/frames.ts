@@ -7,9 +7,11 @@
 import { expect } from 'vitest';
 import type { Playback } from '../../lab/browser.ts';
 
+export type FramesShown = Pick<Playback, 'frames' | 'streamSeconds'>;
+
 /** Most of the frames the stream carried while the page counted were shown, and the stream moved on. */
-export function expectMostFramesShown(played: Playback, fps: number): void {
-  const seen = JSON.stringify(played);
+export function expectMostFramesShown(played: FramesShown, fps: number, what = ''): void {
+  const seen = `${what ? `${what}: ` : ''}${JSON.stringify(played)}`;
   expect(played.streamSeconds, `the stream moved on while the page counted: ${seen}`).toBeGreaterThan(1);
   expect(played.frames / (played.streamSeconds * fps + 1), `the share of the stream's frames shown: ${seen}`).toBeGreaterThanOrEqual(0.66);
 }

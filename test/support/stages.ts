@@ -21,7 +21,7 @@ import { $ } from 'zx';
 import { testPackages } from '../../lab/host-packages.ts';
 import { dpkgSpeedups, pristineRoot } from '../../lab/image.ts';
 import { cacheDir } from '../../lab/state.ts';
-import { root } from './cli.ts';
+import { bundledCli, root } from './cli.ts';
 import { machineProblem } from './test-machine.ts';
 
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
@@ -155,6 +155,8 @@ async function pristineStage(vitestArgs: string[] = []): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
+  // The tests run the bundled CLI (support/cli.ts): built here once if the sources changed, not in each test process.
+  await bundledCli();
   // `--stage pristine|lab [vitest arguments]` runs one stage; without it every argument is vitest's,
   // passed on as given (so not through parseArgs, which would need to know vitest's flags).
   const [flag, stage, ...rest] = process.argv.slice(2);
