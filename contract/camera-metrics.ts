@@ -5,9 +5,10 @@
 // lab Pi, no relay) exports nothing rather than a made-up 0.
 import type { StreamerState } from './streamer-status.ts';
 import type { IngestState } from './ingest-status.ts';
+import { hostMetrics, type HostReadings } from './host-metrics.ts';
 import type { MetricFamily, Sample } from './prometheus.ts';
 
-export interface CameraSnapshot {
+export interface CameraSnapshot extends HostReadings {
   /** false in the file nginx serves while the streamer is down. */
   streamerUp: boolean;
   /** camfleet's version of this Pi's config (render's hash of it), when known. */
@@ -39,9 +40,6 @@ export interface CameraSnapshot {
   temperatures?: { zone: string; celsius: number }[];
   /** `vcgencmd get_throttled`'s bit mask, where vcgencmd exists. */
   throttled?: number;
-  diskFreeBytes?: number;
-  diskSizeBytes?: number;
-  hostUptimeSeconds?: number;
 }
 
 /** The conditions of `vcgencmd get_throttled`'s low bits (now); bits 16-19 say they happened since boot. */
@@ -85,8 +83,6 @@ export function cameraMetrics(s: CameraSnapshot): MetricFamily[] {
     g('soc_temperature_celsius', 'Temperature of each thermal zone (/sys/class/thermal).', (s.temperatures ?? []).flatMap((t) => one(t.celsius, { zone: t.zone }))),
     g('soc_throttling', 'vcgencmd get_throttled: 1 for each condition present now (where vcgencmd exists).', throttled === undefined ? [] : Object.entries(throttleBits).map(([condition, bit]) => ({ labels: { condition }, value: (throttled >> bit) & 1 }))),
     g('soc_throttling_since_boot', 'vcgencmd get_throttled: 1 for each condition that occurred since boot.', throttled === undefined ? [] : Object.entries(throttleBits).map(([condition, bit]) => ({ labels: { condition }, value: (throttled >> (bit + 16)) & 1 }))),
-    g('disk_free_bytes', 'Free bytes on the root file system (for unprivileged users).', one(s.diskFreeBytes)),
-    g('disk_size_bytes', 'Size of the root file system.', one(s.diskSizeBytes)),
-    g('host_uptime_seconds', 'Seconds since the Pi booted.', one(s.hostUptimeSeconds)),
+    ...hostMetrics(s),
   ];
 }

@@ -3,6 +3,7 @@
 // name. Pure: the origin's exporter (origin-exporter/) reads nginx-rtmp's statistics; render writes
 // the exporter-down snapshot into the file nginx serves while the exporter is not running.
 import type { LiveStream } from './rtmp-stat.ts';
+import { hostMetrics, type HostReadings } from './host-metrics.ts';
 import type { MetricFamily, Sample } from './prometheus.ts';
 
 /** origin-exporter.json: where to serve, where to read, and which cameras relay here. */
@@ -20,7 +21,7 @@ export interface OriginExporterConfig {
   hlsLog?: { port: number; windowMs: number };
 }
 
-export interface OriginSnapshot {
+export interface OriginSnapshot extends HostReadings {
   /** false in the file nginx serves while the exporter is down. */
   exporterUp: boolean;
   /** Whether nginx-rtmp's statistics answered (undefined: not asked, the exporter is down). */
@@ -52,6 +53,8 @@ export function originMetrics(s: OriginSnapshot): MetricFamily[] {
     ]),
     c('rtmp_received_bytes_total', "Bytes nginx-rtmp received for the camera's stream.", each((x) => x.bytesIn)),
     c('rtmp_sent_bytes_total', "Bytes nginx-rtmp sent from the camera's stream to its players.", each((x) => x.bytesOut)),
+    // The origin's disk holds every camera's HLS: the same names as a camera Pi's, so the same alert covers it.
+    ...hostMetrics(s),
   ];
 }
 
@@ -60,8 +63,10 @@ export function originSnapshot(
   config: Pick<OriginExporterConfig, 'application' | 'cameras'>,
   streams: readonly LiveStream[] | undefined,
   hlsViewers: (camera: string) => number | undefined = () => undefined,
+  host: HostReadings = {},
 ): OriginSnapshot {
   return {
+    ...host,
     exporterUp: true,
     statUp: streams !== undefined,
     cameras: config.cameras.map((name) => {

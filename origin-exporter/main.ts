@@ -4,7 +4,7 @@
 // relaying camera on every scrape and answers on a Unix socket that nginx proxies /metrics to
 // (behind access.metrics); between scrapes it only counts each camera's HLS viewers from the
 // request lines nginx sends over loopback UDP. Bundled by origin-exporter/build.ts for Debian's
-// Node 18: node: built-ins, contract/ and the streamer's HLS counting and logger.
+// Node 18: node: built-ins, contract/ and the streamer's HLS counting, host readings and logger.
 import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { parseOriginHlsLogLine } from '../contract/hls-log.ts';
 import { listenLoopbackLog, maxHlsClients, readLogDatagram, RecentClients } from '../streamer/hls-viewers.ts';
 import { createLogger, type Logger } from '../streamer/log.ts';
 import { fetchText } from '../streamer/fetch-text.ts';
+import { readHost } from '../streamer/host-readings.ts';
 
 const usage = 'usage: origin-exporter.mjs --config FILE\n';
 
@@ -42,8 +43,8 @@ function countHlsViewers(config: OriginExporterConfig, log: Logger): (camera: st
 
 async function scrape(config: OriginExporterConfig, hlsViewers: (camera: string) => number | undefined): Promise<string> {
   // nginx not answering is said as stat_up 0.
-  const xml = await fetchText(config.statUrl);
-  return exposition(originMetrics(originSnapshot(config, xml === undefined ? undefined : parseRtmpStat(xml), hlsViewers)));
+  const [xml, host] = await Promise.all([fetchText(config.statUrl), readHost()]);
+  return exposition(originMetrics(originSnapshot(config, xml === undefined ? undefined : parseRtmpStat(xml), hlsViewers, host)));
 }
 
 function main(): void {

@@ -8,7 +8,7 @@
 // (bundled for the Pi).
 import { execFile } from 'node:child_process';
 import { existsSync, chmodSync, unlinkSync } from 'node:fs';
-import { open, readFile, readdir, statfs } from 'node:fs/promises';
+import { open, readFile, readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { lookup } from 'node:dns/promises';
 import { cameraMetrics, type CameraSnapshot } from '../contract/camera-metrics.ts';
@@ -18,6 +18,7 @@ import { ingestStateDir, parseIngestState, type IngestState } from '../contract/
 import type { MetricsConfig } from '../contract/streamer-config.ts';
 import type { StreamerSettings } from './config.ts';
 import type { Logger } from './log.ts';
+import { readHost } from './host-readings.ts';
 import type { StatusReporter } from './status.ts';
 import { fetchText } from './fetch-text.ts';
 import type { Progress } from './supervisor.ts';
@@ -59,14 +60,13 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
   const m = config.metrics;
   const s = status.status;
   const p = sources.progress();
-  const [stat, webrtc, version, temperatures, throttled, disk, uptime, relay, ingests] = await Promise.all([
+  const [stat, webrtc, version, temperatures, throttled, host, relay, ingests] = await Promise.all([
     fetchText(m.statUrl).then((xml) => (xml === undefined ? undefined : parseRtmpStat(xml))),
     m.whepStatusUrl ? fetchText(m.whepStatusUrl).then((t) => viewersOf(t)) : Promise.resolve(undefined),
     readFile(m.versionFile, 'utf8').then((t) => t.split('\n').find((l) => l && !l.startsWith('#'))?.trim(), () => undefined),
     thermalZones(),
     getThrottled(),
-    statfs('/').then((f) => ({ free: f.bavail * f.bsize, size: f.blocks * f.bsize }), () => undefined),
-    readFile('/proc/uptime', 'utf8').then((t) => Number(t.split(' ')[0]), () => undefined),
+    readHost(),
     m.relay ? relayConnected(m.relay) : Promise.resolve(undefined),
     ingestStates(),
   ]);
@@ -93,9 +93,7 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
     ingests,
     temperatures,
     throttled,
-    diskFreeBytes: disk?.free,
-    diskSizeBytes: disk?.size,
-    hostUptimeSeconds: uptime !== undefined && Number.isFinite(uptime) ? Math.round(uptime) : undefined,
+    ...host,
   };
 }
 

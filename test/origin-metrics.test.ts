@@ -1,6 +1,7 @@
 // What an origin exports (contract/origin-metrics.ts) from nginx-rtmp's statistics as they come:
 // the XML here is what nginx-rtmp 1.1.4 answered with one camera publishing and one player.
 import { describe, expect, it } from 'vitest';
+import { cameraMetrics } from '../contract/camera-metrics.ts';
 import { originMetrics, originSnapshot, validateOriginExporterConfig } from '../contract/origin-metrics.ts';
 import { parseOriginHlsLogLine } from '../contract/hls-log.ts';
 import { exposition } from '../contract/prometheus.ts';
@@ -63,6 +64,13 @@ describe("an origin's metrics", () => {
       line.replace('HeadlessChrome', 'Headless\u00e9'),
     ])
       expect(parseOriginHlsLogLine(bad), bad).toBeUndefined();
+  });
+
+  it("the origin's own disk and uptime, under the names a camera Pi uses (one disk alert covers both)", () => {
+    const text = exposition(originMetrics(originSnapshot(config, undefined, undefined, { diskFreeBytes: 5e9, diskSizeBytes: 3.2e10, hostUptimeSeconds: 86400 })));
+    expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
+    expect(lines(text)).toEqual(['camfleet_origin_exporter_up 1', 'camfleet_origin_stat_up 0', 'camfleet_disk_free_bytes 5000000000', 'camfleet_disk_size_bytes 32000000000', 'camfleet_host_uptime_seconds 86400']);
+    expect(lines(exposition(cameraMetrics({ streamerUp: true, diskFreeBytes: 5e9 })))).toContain('camfleet_disk_free_bytes 5000000000');
   });
 
   it("nginx's statistics not answering: said as stat_up 0, and nothing made up about the streams", () => {

@@ -160,6 +160,10 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     const text = await metricsOf(origin());
     expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
     expect(sample(text, 'camfleet_origin_exporter_up')).toBe(1);
+    // The origin's own disk and uptime, under a camera Pi's names.
+    expect(sample(text, 'camfleet_disk_free_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'camfleet_disk_size_bytes')).toBeGreaterThanOrEqual(sample(text, 'camfleet_disk_free_bytes')!);
+    expect(sample(text, 'camfleet_host_uptime_seconds')).toBeGreaterThan(0);
     for (const camera of cameraNames) {
       expect([camera, sample(text, `camfleet_origin_stream_up{camera="${camera}"}`)]).toEqual([camera, 1]);
       expect([camera, sample(text, `camfleet_origin_stream_fps{camera="${camera}"}`)]).toEqual([camera, 15]);
