@@ -44,8 +44,9 @@ export interface Playback {
   /** Frames presented during the window. */
   frames: number;
   /**
-   * The stream time from the first of them to the last: what the stream carried meanwhile, which
-   * a live source on a busy machine makes slower than real time.
+   * The stream time from the first of them to the last (a gap between two counted a second at
+   * most): what the stream carried meanwhile, which a live source on a busy machine makes slower
+   * than real time.
    */
   streamSeconds: number;
   /** ms from the start of the count to the first presented frame. */
@@ -64,17 +65,18 @@ const countFramesInPage = `({ ms, waitMs }) => new Promise((resolve, reject) => 
   const t0 = performance.now();
   let first = -1;
   let frames = 0;
-  let from, to;
+  let prev, span = 0;
   // A WebRTC frame's time is its RTP timestamp (90 kHz, 32 bits that may wrap); a file's or HLS's, its media time.
   const between = (a, b) => (a.rtpTimestamp !== undefined ? ((b.rtpTimestamp - a.rtpTimestamp) >>> 0) / 90000 : b.mediaTime - a.mediaTime);
   const done = () => {
     const self = window.camfleet || {};
-    const streamSeconds = from === undefined ? 0 : Math.round(between(from, to) * 1000) / 1000;
-    resolve({ frames, streamSeconds, firstFrameMs: Math.round(first - t0), width: video.videoWidth, height: video.videoHeight, path: self.path || '', state: self.state || '' });
+    resolve({ frames, streamSeconds: Math.round(span * 1000) / 1000, firstFrameMs: Math.round(first - t0), width: video.videoWidth, height: video.videoHeight, path: self.path || '', state: self.state || '' });
   };
   const onFrame = (now, meta) => {
-    if (first < 0) { first = now; from = meta; setTimeout(done, ms); }
-    to = meta;
+    if (first < 0) { first = now; setTimeout(done, ms); }
+    // A gap counts a second at most: hls.js skipping ahead to catch up with a live stream skips frames no player shows.
+    if (prev) span += Math.min(Math.max(between(prev, meta), 0), 1);
+    prev = meta;
     frames++;
     video.requestVideoFrameCallback(onFrame);
   };
