@@ -5,26 +5,44 @@
 # second apart, more on a busy Pi): one that fails and restarts over and over is active for a
 # moment each time it starts, and a single reading could land in that moment (on a busy Pi it often
 # does).
+# A unit that will not come up is not waited for: one systemd has given up on (failed), or one seen
+# in three invocations since this began (it failed twice and is being restarted again). The wait
+# ends there and the report names such units alone: what else was still settling is not known bad.
 # UNITS, PORTS: space-separated unit names and TCP ports.
 set -f # the lists are split on spaces, never globbed
 tries=$SETTLE_TRIES
 # "ActiveState=… InvocationID=…" of unit $1, one line.
 state() { systemctl show -p ActiveState,InvocationID "$1" | grep -E '^(ActiveState|InvocationID)=' | sort | tr '\n' ' '; }
+# How many invocations of unit $1 this script has seen.
+invocations() { printf '%s\n' "$seen" | tr '|' '\n' | awk -F= -v u="$1" '$1 == u && $2 != ""' | wc -l; }
 last="" # the previous round's active units, "|unit=state" each
+seen="" # every invocation seen, "|unit=id" each
 while :; do
-  bad="" active=""
+  bad="" active="" lost=""
   for u in $UNITS; do
     now="$u=$(state "$u")"
+    id=${now##*InvocationID=}
+    id=${id%% *}
+    case "$seen|" in *"|$u=$id|"*) ;; *) seen="$seen|$u=$id" ;; esac
+    up=no
     case $now in
       "$u=ActiveState=active "*)
         active="$active|$now"
-        case "$last|" in *"|$now|"*) ;; *) bad="$bad unit:$u" ;; esac ;;
-      *) bad="$bad unit:$u" ;;
+        case "$last|" in *"|$now|"*) up=yes ;; esac ;;
+      "$u=ActiveState=failed "*) lost="$lost unit:$u" ;;
     esac
+    if [ $up = no ]; then
+      bad="$bad unit:$u"
+      case " $lost " in *" unit:$u "*) ;; *) [ "$(invocations "$u")" -lt 3 ] || lost="$lost unit:$u" ;; esac
+    fi
   done
   last=$active
   for p in $PORTS; do ss -ltnH "sport = :$p" | grep -q . || bad="$bad port:$p"; done
   [ -z "$bad" ] && exit 0
+  if [ -n "$lost" ]; then
+    bad=$lost
+    break
+  fi
   tries=$((tries - 1))
   [ "$tries" -le 0 ] && break
   sleep 0.5
@@ -34,7 +52,10 @@ for b in $bad; do
     unit:*)
       u=${b#unit:}
       s=$(systemctl is-active "$u")
-      if [ "$s" = active ]; then echo "$u is active only for moments: it keeps restarting"; else echo "$u is $s"; fi
+      n=$(invocations "$u")
+      if [ "$n" -ge 3 ]; then echo "$u keeps restarting: started $n times while camfleet waited for it (now $s)"
+      elif [ "$s" = active ]; then echo "$u is active only for moments: it keeps restarting"
+      else echo "$u is $s"; fi
       journalctl -u "$u" -n 8 --no-pager 2>/dev/null | sed "s/^/    /" ;;
     port:*) echo "nothing listens on TCP port ${b#port:}" ;;
   esac
