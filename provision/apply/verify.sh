@@ -6,8 +6,10 @@
 # moment each time it starts, and a single reading could land in that moment (on a busy Pi it often
 # does).
 # A unit that will not come up is not waited for: one systemd has given up on (failed), or one seen
-# in three invocations since this began (it failed twice and is being restarted again). The wait
-# ends there and the report names such units alone: what else was still settling is not known bad.
+# in four invocations since this began (it failed three times; camfleet's units are restarted 1-2 s
+# after a failure, and one that needs another, as the recorder needs the stream, may fail once or
+# twice while that one comes up). The wait ends there and the report names such units alone: what
+# else was still settling is not known bad.
 # UNITS, PORTS: space-separated unit names and TCP ports.
 set -f # the lists are split on spaces, never globbed
 tries=$SETTLE_TRIES
@@ -33,7 +35,7 @@ while :; do
     esac
     if [ $up = no ]; then
       bad="$bad unit:$u"
-      case " $lost " in *" unit:$u "*) ;; *) [ "$(invocations "$u")" -lt 3 ] || lost="$lost unit:$u" ;; esac
+      case " $lost " in *" unit:$u "*) ;; *) [ "$(invocations "$u")" -lt 4 ] || lost="$lost unit:$u" ;; esac
     fi
   done
   last=$active
@@ -53,7 +55,7 @@ for b in $bad; do
       u=${b#unit:}
       s=$(systemctl is-active "$u")
       n=$(invocations "$u")
-      if [ "$n" -ge 3 ]; then echo "$u keeps restarting: started $n times while camfleet waited for it (now $s)"
+      if [ "$n" -ge 4 ]; then echo "$u keeps restarting: started $n times while camfleet waited for it (now $s)"
       elif [ "$s" = active ]; then echo "$u is active only for moments: it keeps restarting"
       else echo "$u is $s"; fi
       journalctl -u "$u" -n 8 --no-pager 2>/dev/null | sed "s/^/    /" ;;
