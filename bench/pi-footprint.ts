@@ -125,7 +125,7 @@ function labelOf(p: Proc): string | undefined {
   if (p.program === 'systemd-notify') return undefined;
   if (p.unit === 'nginx') return 'nginx (master + workers)';
   if (p.unit === 'camfleet-streamer') return p.program === 'node' ? 'node streamer (camfleet-streamer)' : p.program === 'ffmpeg' ? 'ffmpeg encoding the camera' : `${p.program} (camfleet-streamer)`;
-  if (p.unit === 'camfleet-webrtc') return p.program === 'node' ? 'node webrtc (camfleet-webrtc)' : p.program === 'ffmpeg' ? 'ffmpeg copying RTMP to RTP (webrtc)' : `${p.program} (camfleet-webrtc)`;
+  if (p.unit === 'camfleet-webrtc') return p.program === 'node' ? 'node webrtc (camfleet-webrtc)' : `${p.program} (camfleet-webrtc)`;
   return `${p.program} (${p.unit})`;
 }
 
@@ -158,7 +158,7 @@ async function measure(pi: LabHost, viewers: number, windowMs: number): Promise<
     groups.set(label, g);
   }
   const list = [...groups.values()].map((g) => ({ ...g, pssMiB: mib(g.pssMiB), ussMiB: mib(g.ussMiB), rssMiB: mib(g.rssMiB), cpuPct: Math.round(g.cpuPct * 10) / 10 }));
-  const order = ['node streamer', 'ffmpeg encoding', 'node webrtc', 'ffmpeg copying', 'nginx'];
+  const order = ['node streamer', 'ffmpeg encoding', 'node webrtc', 'nginx'];
   const rank = (l: string) => { const i = order.findIndex((o) => l.startsWith(o)); return i < 0 ? order.length : i; };
   list.sort((a, b) => rank(a.label) - rank(b.label));
   return {

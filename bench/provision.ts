@@ -30,7 +30,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
 
 // Fleet benchmarks run many lab Pis at once: a tiny picture keeps the encoders from being the
 // thing measured, and browsers get HLS only, so 40 Pis on 2 cores don't also start 40 WebRTC
-// services (a Node process and a copying ffmpeg each) that nothing watches.
+// services (a Node process each) that nothing watches.
 const lightCamera = (doc: { defaults: Record<string, unknown> }) => {
   doc.defaults.camera = { device: 'lavfi:testsrc2', resolution: '160x120', fps: 5, bitrate: '100k', encoder: 'libx264' };
   doc.defaults.viewer = { paths: ['hls'] };

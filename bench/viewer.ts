@@ -22,6 +22,7 @@ import { buildCli } from '../provision/bundle/build-cli.ts';
 import { q } from '../provision/transport/remote.ts';
 import { defaultConfig } from '../streamer/config.ts';
 import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
+import { webrtcPorts } from '../provision/core/render/viewer.ts';
 import { median, readStampsInPage, stampFilter } from './stamp.ts';
 
 export interface PathFigures {
@@ -38,7 +39,7 @@ export interface PathFigures {
 }
 
 export interface WebrtcFigures extends PathFigures {
-  /** camfleet-webrtc's CPU on the Pi (node and its RTMP-to-RTP ffmpeg), % of one core, at 720p30. */
+  /** camfleet-webrtc's CPU on the Pi, % of one core, at 720p30. */
   cpuNoViewerPct: number;
   cpuOneViewerPct: number;
   cpuFourViewersPct: number;
@@ -71,7 +72,7 @@ function onPi(pi: LabHost, command: string): string {
 
 /**
  * CPU a unit used on the Pi over `ms`, % of one core: its main process and that process's
- * children (camfleet-webrtc's node and the ffmpeg copying RTMP into RTP), from /proc. This
+ * children, from /proc. This
  * machine's cgroups are v1 without CPU accounting for the unit, so /proc is what is there.
  */
 async function unitCpuPct(pi: LabHost, unit: string, ms: number): Promise<number> {
@@ -160,18 +161,18 @@ export async function benchViewer(options: { log?: (line: string) => void } = {}
 
 /**
  * The streamer's own command with one filter more, the stamp, at `w`x`h`: it replaces the streamer
- * (same flags, same encoder, same RTMP URL) while the bench runs; progress output dropped.
+ * (same flags, same encoder, same RTMP URL, same RTP to camfleet-webrtc) while the bench runs;
+ * progress output dropped.
  */
 async function startStampedPublisher(pi: LabHost, w: number, h: number): Promise<void> {
-  const args = ffmpegArgs({ ...defaultConfig, device: 'lavfi:testsrc2', width: w, height: h, fps, gop: fps, bitrate, encoder: 'libx264', server: 'rtmp://127.0.0.1:1935/live', streamKey: 'cam' }, 'libx264').filter(
+  const args = ffmpegArgs({ ...defaultConfig, device: 'lavfi:testsrc2', width: w, height: h, fps, gop: fps, bitrate, encoder: 'libx264', server: 'rtmp://127.0.0.1:1935/live', streamKey: 'cam', rtpPort: webrtcPorts.rtp }, 'libx264').filter(
     (a, i, all) => !['-progress', '-stats_period', '-nostats'].includes(a) && !['-progress', '-stats_period'].includes(all[i - 1] ?? ''),
   );
-  const at = args.indexOf('-an');
+  const at = args.indexOf('-map');
   const stamped = [...args.slice(0, at), '-vf', stampFilter(w, fps), ...args.slice(at)];
   onPi(pi, `sudo systemctl stop camfleet-streamer camfleet-bench-stamped 2>/dev/null; sudo systemctl reset-failed camfleet-bench-stamped 2>/dev/null; sudo systemd-run --quiet --unit camfleet-bench-stamped /usr/bin/ffmpeg ${stamped.map(q).join(' ')}`);
-  await sleep(2000);
-  // camfleet-webrtc sees the new publisher within a second and its reader joins it again
-  // (webrtc/publisher.ts), so browsers get this size's SPS: give it the time.
+  // camfleet-webrtc takes its RTP as a new stream (a new SSRC) at once; nginx-rtmp and the HLS
+  // fragments need their first keyframes.
   await sleep(2000);
   if (onPi(pi, 'systemctl is-active camfleet-bench-stamped || true').trim() !== 'active') throw new Error(`the stamped publisher on the Pi did not start at ${w}x${h}`);
 }

@@ -1,9 +1,8 @@
 // Which WebRTC engine serves the viewer page: measured side by side on this machine, fed the same
-// stamped 720p30 stream the same way (nginx-rtmp -> `ffmpeg -c copy` -> RTP on loopback), watched
+// stamped 720p30 stream the same way (RTP on loopback, as the streamer's ffmpeg sends it), watched
 // by the same headless chromium. Candidates: Debian's janus (streaming plugin, its HTTP API for
 // signalling) and werift inside camfleet-webrtc (webrtc/, WHEP). Printed per engine: the engine
-// process's CPU with 1 and with 4 viewers (its ffmpeg feeder is the same for both and not
-// counted), its resident memory, time from offer to first frame, and glass-to-glass latency.
+// process's CPU with 1 and with 4 viewers (the encoder feeding both is not counted), its resident memory, time from offer to first frame, and glass-to-glass latency.
 // Needs root-free loopback only; janus must be installed (`apt-get install janus`) or it is skipped.
 //   npx tsx bench/webrtc-engines.ts
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -13,12 +12,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../lab/browser.ts';
-import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
 import { buildWebrtcBundle } from '../webrtc/build.ts';
-import { ffmpegRtpArgs } from '../webrtc/rtp-source.ts';
+import { rtpOutput } from '../streamer/ffmpeg-args.ts';
 import { median, readStampsInPage, stampFilter } from './stamp.ts';
 
 const width = 1280, height = 720, fps = 30;
+const weriftRtpPort = 15002, janusRtpPort = 15004;
 
 export interface EngineFigures {
   engine: string;
@@ -117,7 +116,6 @@ async function measure(engine: string, pid: number, browser: Browser, client: st
 }
 
 export async function benchWebrtcEngines(log: (line: string) => void = console.log): Promise<EngineFigures[]> {
-  const nginx = await startNginxRtmp();
   const dir = mkdtempSync(join(tmpdir(), 'camfleet-engines-'));
   const children: ChildProcess[] = [];
   const run = (cmd: string, args: string[]) => {
@@ -128,18 +126,18 @@ export async function benchWebrtcEngines(log: (line: string) => void = console.l
   const browser = await launchBrowser();
   const results: EngineFigures[] = [];
   try {
-    // The publisher: what the streamer sends (libx264, Constrained Baseline, a keyframe a second), stamped.
+    // The publisher: what the streamer sends (libx264, Constrained Baseline, a keyframe a second),
+    // stamped, as RTP the way the streamer sends it to camfleet-webrtc: to each engine's port.
     run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`, '-vf', stampFilter(width, fps),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-level:v', '31', '-pix_fmt', 'yuv420p',
-      '-b:v', '2500k', '-g', String(fps), '-bf', '0', '-f', 'flv', nginx.url('cam')]);
+      '-map', '0:v', '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-level:v', '31', '-pix_fmt', 'yuv420p',
+      '-b:v', '2500k', '-g', String(fps), '-bf', '0', '-flags', '+global_header', '-f', 'tee', `${rtpOutput(weriftRtpPort)}|${rtpOutput(janusRtpPort)}`]);
     await sleep(2000);
 
     // werift, in the very service the Pi runs.
     const bundle = join(dir, 'webrtc.js');
     writeFileSync(bundle, await buildWebrtcBundle());
-    writeFileSync(join(dir, 'webrtc.json'), JSON.stringify({ server: nginx.server, listen: { host: '127.0.0.1', port: 18890 }, icePorts: [52000, 52100], profileLevelId: '42e01f', maxViewers: 20 }));
-    writeFileSync(join(dir, 'stream-key'), 'cam\n');
-    const werift = run(process.execPath, [bundle, '--config', join(dir, 'webrtc.json'), '--stream-key-file', join(dir, 'stream-key')]);
+    writeFileSync(join(dir, 'webrtc.json'), JSON.stringify({ rtpPort: weriftRtpPort, listen: { host: '127.0.0.1', port: 18890 }, icePorts: [52000, 52100], profileLevelId: '42e01f', maxViewers: 20 }));
+    const werift = run(process.execPath, [bundle, '--config', join(dir, 'webrtc.json')]);
     await sleep(2000);
     log('werift (camfleet-webrtc) ...');
     results.push(await measure('werift 0.24 (Node)', werift.pid!, browser, whepInPage, 'http://127.0.0.1:18890/whep'));
@@ -151,10 +149,8 @@ export async function benchWebrtcEngines(log: (line: string) => void = console.l
     }
     writeFileSync(join(dir, 'janus.jcfg'), janusConfig(dir));
     writeFileSync(join(dir, 'janus.transport.http.jcfg'), 'general: { json = "plain" base_path = "/janus" http = true port = 18088 ip = "127.0.0.1" https = false }\nadmin: { admin_http = false }\ncors: { allow_origin = "*" }\n');
-    writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), 'general: { }\ncam: { type = "rtp" id = 1 description = "cam" media = ({ type = "video" mid = "v" port = 15004 pt = 96 codec = "h264" fmtp = "profile-level-id=42e01f;packetization-mode=1" }) }\n');
+    writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), `general: { }\ncam: { type = "rtp" id = 1 description = "cam" media = ({ type = "video" mid = "v" port = ${janusRtpPort} pt = 96 codec = "h264" fmtp = "profile-level-id=42e01f;packetization-mode=1" }) }\n`);
     const janus = run('janus', ['-C', join(dir, 'janus.jcfg'), '-F', dir]);
-    // Fed exactly as camfleet-webrtc feeds itself.
-    run('ffmpeg', ffmpegRtpArgs(nginx.url('cam'), 15004));
     await sleep(3000);
     log('janus (streaming plugin) ...');
     results.push(await measure('janus 1.1 (streaming plugin)', janus.pid!, browser, janusInPage, 'http://127.0.0.1:18088/janus'));
@@ -162,7 +158,6 @@ export async function benchWebrtcEngines(log: (line: string) => void = console.l
   } finally {
     await browser.close();
     for (const c of children) c.kill('SIGKILL');
-    await nginx.stop();
   }
 }
 

@@ -65,7 +65,7 @@ export function cameraMetrics(s: CameraSnapshot): MetricFamily[] {
     g('stream_fps', "Frames per second ffmpeg reports while streaming.", streaming ? one(s.fps) : []),
     g('stream_configured_fps', 'The frame rate the inventory asks for.', one(s.configuredFps)),
     // In bytes, Prometheus's base unit (promtool refuses bits): bitrate / 8.
-    g('stream_bitrate_bytes_per_second', "Output bitrate ffmpeg reports while streaming, in bytes per second.", streaming ? one(bytes(s.bitrate)) : []),
+    g('stream_bitrate_bytes_per_second', "Output bitrate of the stream while streaming, in bytes per second: ffmpeg's own count, or what nginx-rtmp receives from it.", streaming ? one(bytes(s.bitrate)) : []),
     g('stream_configured_bitrate_bytes_per_second', 'The bitrate the inventory asks for, in bytes per second.', one(bytes(s.configuredBitrate))),
     c('stream_frames_dropped_total', 'Frames ffmpeg dropped, over every ffmpeg since the streamer started.', one(s.framesDropped)),
     c('stream_frames_duplicated_total', 'Frames ffmpeg duplicated, over every ffmpeg since the streamer started.', one(s.framesDuplicated)),

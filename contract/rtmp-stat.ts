@@ -1,6 +1,6 @@
 // nginx-rtmp's statistics page (rtmp_stat XML) -> the streams it serves. Pure, and lenient: the
 // XML has a fixed, flat shape, so a few targeted matches read it without an XML parser. Read by
-// `camfleet status` and by camfleet-webrtc on the Pi (webrtc/publisher.ts).
+// `camfleet status`, the streamer's metrics and the origin's exporter.
 
 export interface LiveStream {
   application: string;

@@ -14,6 +14,12 @@ export interface StreamerConfig extends CameraConfig {
   statusFile: string;
   /** Serve Prometheus metrics (contract/camera-metrics.ts); absent in manual runs. */
   metrics?: MetricsConfig;
+  /**
+   * Also send the encoded stream as RTP to this UDP port on loopback, where camfleet-webrtc reads
+   * it: the one encode feeds nginx-rtmp and WebRTC, with no second ffmpeg reading it back.
+   * Absent in manual runs.
+   */
+  rtpPort?: number;
 }
 
 /** Where the streamer serves its metrics and what it reads for them; every URL is the Pi's own loopback. */
@@ -129,6 +135,10 @@ export function validateStreamerConfig(raw: unknown, source: string): StreamerCo
     if (typeof m === 'string') problems.push(`metrics: ${m}`);
     else config.metrics = m;
   }
+  if (o.rtpPort !== undefined) {
+    if (isPort(o.rtpPort)) config.rtpPort = o.rtpPort;
+    else problems.push(`rtpPort must be a UDP port, 1-65535, got ${JSON.stringify(o.rtpPort)}`);
+  }
   if (o.statusFile !== undefined && typeof o.statusFile !== 'string') problems.push(`statusFile must be a path string, got ${JSON.stringify(o.statusFile)}`);
   if (config.server && !rtmpServerPattern.test(config.server)) {
     // Not quoted back: a server with a path after the application may be carrying a key.
@@ -139,7 +149,7 @@ export function validateStreamerConfig(raw: unknown, source: string): StreamerCo
     const fields = p.setting === 'resolution' ? ['width', 'height'] : [p.setting];
     if (!fields.some((f) => failed.has(f))) problems.push(`${fields.join(' x ')}: ${p.message}`);
   }
-  const unknown = Object.keys(o).filter((k) => k !== 'comment' && k !== 'metrics' && !(k in defaultStreamerConfig));
+  const unknown = Object.keys(o).filter((k) => !['comment', 'metrics', 'rtpPort'].includes(k) && !(k in defaultStreamerConfig));
   if (unknown.length) problems.push(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
   if (problems.length) throw new ConfigError(`${source}: ${problems.join('; ')}`);
   return config;
@@ -171,12 +181,14 @@ function metricsConfig(raw: unknown): MetricsConfig | string {
   };
 }
 
+const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+
 /** hlsLog: a port and a window of at least a second, nothing else. */
 function isHlsLogConfig(h: unknown): h is NonNullable<MetricsConfig['hlsLog']> {
   if (typeof h !== 'object' || h === null || Array.isArray(h)) return false;
   const { port, windowMs, ...rest } = h as Record<string, unknown>;
   const whole = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
-  return Object.keys(rest).length === 0 && whole(port, 1, 65535) && whole(windowMs, 1000, 86_400_000);
+  return Object.keys(rest).length === 0 && isPort(port) && whole(windowMs, 1000, 86_400_000);
 }
 
 /**

@@ -1,19 +1,17 @@
 // /etc/camfleet/webrtc.json: what the provisioner writes (JSON.stringify of this type, like
-// streamer.json) and camfleet-webrtc reads, checked by the same function on both sides. No stream
-// key in it: the service reads the key's own file, like the streamer, so the file is diffed whole.
-// Nothing of the camera's encode either but the profile (what SDP offers), so that a bitrate change
-// restarts the streamer alone.
+// streamer.json) and camfleet-webrtc reads, checked by the same function on both sides. The
+// service never needs the stream key: the streamer's ffmpeg sends it the stream as RTP over
+// loopback. Nothing of the camera's encode either but the profile (what SDP offers), so that a
+// bitrate change restarts the streamer alone.
 // Pure and dependency-free: bundled into the WebRTC service for the Pi.
 import { cameraLimits } from './camera.ts';
-import { ConfigError, rtmpServerPattern } from './streamer-config.ts';
+import { ConfigError } from './streamer-config.ts';
 
 export interface WebrtcConfig {
   /** Says who wrote the file; the service ignores it. */
   comment?: string;
-  /** nginx-rtmp on the Pi itself, read back over loopback: rtmp://127.0.0.1:port/application, no key. */
-  server: string;
-  /** nginx-rtmp's statistics page on loopback (http://127.0.0.1:port/stat): where a new publisher shows. */
-  stat: string;
+  /** The loopback UDP port the streamer's ffmpeg sends the stream to as RTP (its rtpPort). */
+  rtpPort: number;
   /** Where nginx proxies the page's WHEP requests to (loopback only). */
   listen: { host: string; port: number };
   /** UDP ports for the viewers' media (one per viewer). */
@@ -24,7 +22,6 @@ export interface WebrtcConfig {
   maxViewers: number;
 }
 
-const statPattern = /^http:\/\/127\.0\.0\.1:\d{1,5}\/stat$/;
 const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536;
 
 /** Check a parsed webrtc.json field by field, every problem at once, under `source` (the file's name). */
@@ -35,9 +32,7 @@ export function validateWebrtcConfig(raw: unknown, source: string): WebrtcConfig
   const check = (ok: boolean, message: string) => ok || problems.push(message);
   const listen = c.listen as Partial<WebrtcConfig['listen']> | undefined;
   check(c.comment === undefined || typeof c.comment === 'string', 'comment must be a string');
-  // Not quoted back: a server with a path after the application may be carrying a key.
-  check(typeof c.server === 'string' && rtmpServerPattern.test(c.server), 'server must be rtmp://host:port/application, no key');
-  check(typeof c.stat === 'string' && statPattern.test(c.stat), 'stat must be http://127.0.0.1:port/stat');
+  check(isPort(c.rtpPort), 'rtpPort must be a UDP port, 1-65535');
   check(typeof listen?.host === 'string' && isPort(listen.port), 'listen must be {host, port}');
   const ice = Array.isArray(c.icePorts) ? (c.icePorts as unknown[]) : [];
   check(ice.length === 2 && isPort(ice[0]) && isPort(ice[1]) && ice[0] <= ice[1], 'icePorts must be [from, to]');
@@ -49,7 +44,7 @@ export function validateWebrtcConfig(raw: unknown, source: string): WebrtcConfig
   return c as WebrtcConfig;
 }
 
-const webrtcConfigFields: (keyof WebrtcConfig)[] = ['comment', 'server', 'stat', 'listen', 'icePorts', 'profileLevelId', 'maxViewers'];
+const webrtcConfigFields: (keyof WebrtcConfig)[] = ['comment', 'rtpPort', 'listen', 'icePorts', 'profileLevelId', 'maxViewers'];
 
 // The service's buffers are sized to the highest bitrate the camera's limits allow (one source), not
 // to the host's bitrate: a bitrate change then leaves webrtc.json, and the WebRTC viewers, alone.

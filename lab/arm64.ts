@@ -89,7 +89,7 @@ export const arm64Recipe: ImageRecipe = {
 
 /**
  * What an arm64 lab Pi brings to its inventory: `encoder: auto`, a picture small enough for emulation,
- * and browsers served by HLS only. camfleet-webrtc gets its config and stream key through LoadCredential= too, which
+ * and browsers served by HLS only. camfleet-webrtc gets its config through LoadCredential= too, which
  * qemu-user cannot set up (see the streamer's drop-in above); WebRTC is proven on the native lab Pis.
  */
 export const arm64Inventory = {

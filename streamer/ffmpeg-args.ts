@@ -137,15 +137,57 @@ export function ffmpegArgs(c: StreamerSettings, codec: VideoCodec): string[] {
     '-progress', 'pipe:1',
     '-stats_period', '1',
     ...inputArgs(c),
-    '-an',
+    '-map', '0:v:0',
     ...encodeArgs(c, codec),
-    // RTMP cannot seek back to patch duration/filesize at the end: don't try.
-    '-flvflags', 'no_duration_filesize',
-    // Frames go out as soon as they are encoded, not when Nagle's algorithm says so.
-    '-tcp_nodelay', '1',
-    '-f', 'flv',
-    rtmpUrl(c),
+    ...outputArgs(c),
   ];
+}
+
+// RTMP cannot seek back to patch duration/filesize at the end: don't try. And frames go out as
+// soon as they are encoded, not when Nagle's algorithm says so.
+const rtmpOptions = { flvflags: 'no_duration_filesize', tcp_nodelay: '1' };
+
+/**
+ * Where the encode goes: nginx-rtmp alone, or (with an RTP port) nginx-rtmp and camfleet-webrtc
+ * at once through the tee muxer, so that no second ffmpeg reads the stream back for WebRTC.
+ *
+ * The RTMP side failing ends ffmpeg, as without the tee. The RTP side: SPS and PPS before every
+ * keyframe (dump_extra), so a viewer can start at any keyframe; a failure there drops that output
+ * for the rest of the run (onfail) and never ends the RTMP stream; 1200-byte packets stay under
+ * any Wi-Fi or VPN MTU once SRTP and UDP headers are added. Nothing listening on the port costs
+ * nothing but the packets (the UDP socket is not connected: no error comes back). Each run of
+ * ffmpeg sends under a new random SSRC: camfleet-webrtc takes a new SSRC as a new stream, whose
+ * size and SPS may differ (webrtc/rtp-source.ts).
+ * The tee muxer asks no global header of the encoder by itself, and FLV needs one: +global_header.
+ */
+function outputArgs(c: StreamerSettings): string[] {
+  const rtmp = rtmpUrl(c);
+  if (c.rtpPort === undefined) return [...Object.entries(rtmpOptions).flatMap(([k, v]) => [`-${k}`, v]), '-f', 'flv', rtmp];
+  return [
+    '-flags', '+global_header',
+    '-f', 'tee',
+    [
+      // Said outright: this ffmpeg's tee goes on without a failed output unless told to abort,
+      // and an encode that no longer reaches nginx-rtmp must end, for the streamer to start it again.
+      teeSlave({ f: 'flv', onfail: 'abort', ...rtmpOptions }, rtmp),
+      rtpOutput(c.rtpPort),
+    ].join('|'),
+  ];
+}
+
+/** The tee muxer's RTP output to camfleet-webrtc on loopback (see outputArgs). */
+export function rtpOutput(port: number): string {
+  return teeSlave({ f: 'rtp', payload_type: '96', onfail: 'ignore', 'bsfs/v': 'dump_extra=freq=keyframe' }, `rtp://127.0.0.1:${port}?pkt_size=1200`);
+}
+
+/**
+ * One output of the tee muxer: `[option=value:…]target`. The one place tee's syntax is written:
+ * the target is escaped for av_get_token (a backslash before \, ' and the slave separator |);
+ * the options are ours, constants without : [ ] | or \.
+ */
+export function teeSlave(options: Record<string, string>, target: string): string {
+  const spec = Object.entries(options).map(([k, v]) => `${k}=${v}`).join(':');
+  return `[${spec}]${target.replace(/[\\'|]/g, (ch) => `\\${ch}`)}`;
 }
 
 /**

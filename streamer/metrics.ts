@@ -79,7 +79,9 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
     configuredFps: config.fps,
     configuredBitrate: config.bitrate,
     fps: p.fps,
-    bitrate: p.bitrate,
+    // ffmpeg counts no bytes when it writes through the tee muxer (to nginx-rtmp and
+    // camfleet-webrtc at once): then what nginx-rtmp measures arriving from it.
+    bitrate: p.bitrate ?? stream?.bitrateIn,
     framesDropped: p.framesDropped,
     framesDuplicated: p.framesDuplicated,
     ffmpegRestarts: s.restarts,

@@ -346,13 +346,14 @@ export class Supervisor {
  */
 export interface RunProgress {
   frame: number;
-  size: number;
+  /** Bytes written so far; never known when ffmpeg writes through the tee muxer (total_size=N/A). */
+  size?: number;
   dropped: number;
   duplicated: number;
-  window: { at: number; frame: number; size: number }[];
+  window: { at: number; frame: number; size?: number }[];
 }
 
-export const newRunProgress = (): RunProgress => ({ frame: 0, size: 0, dropped: 0, duplicated: 0, window: [] });
+export const newRunProgress = (): RunProgress => ({ frame: 0, dropped: 0, duplicated: 0, window: [] });
 
 /** How many seconds of blocks the rates are averaged over: long enough that one block's late
  * arrival moves them little, short enough that the health gate sees a camera slow down. */
@@ -384,7 +385,9 @@ export function recentRates(run: RunProgress): { fps?: number; bitrate?: number 
   const last = run.window.at(-1);
   if (!first || !last || last.at <= first.at) return {};
   const seconds = (last.at - first.at) / 1000;
-  return { fps: Math.round(((last.frame - first.frame) / seconds) * 100) / 100, bitrate: Math.round(((last.size - first.size) * 8) / seconds) };
+  const fps = Math.round(((last.frame - first.frame) / seconds) * 100) / 100;
+  if (first.size === undefined || last.size === undefined) return { fps };
+  return { fps, bitrate: Math.round(((last.size - first.size) * 8) / seconds) };
 }
 
 function lineReader(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {

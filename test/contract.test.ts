@@ -106,6 +106,12 @@ describe('validateStreamerConfig (what the streamer reads from streamer.json)', 
     // The old file's packed URL is refused by name, not quietly ignored.
     expect(refusal({ ...defaultStreamerConfig, rtmpUrl: 'rtmp://127.0.0.1:1935/live/k' })).toMatch(/unknown field rtmpUrl/);
   });
+
+  it('takes an RTP port for camfleet-webrtc, or none; anything but a port is refused, named', () => {
+    expect(refusal({ ...defaultStreamerConfig, rtpPort: 8890 })).toBeUndefined();
+    expect(refusal({ ...defaultStreamerConfig, rtpPort: 0 })).toMatch(/rtpPort must be a UDP port, 1-65535, got 0/);
+    expect(refusal({ ...defaultStreamerConfig, rtpPort: '8890' })).toMatch(/rtpPort must be a UDP port/);
+  });
 });
 
 describe('parseStreamKey (the key file)', () => {

@@ -64,8 +64,8 @@ async function eventAt(host: LabHost, since: number, event: string, timeoutMs: n
 }
 
 /**
- * A change of the statistics port and the bitrate: three files, staged in this order: nginx.conf
- * (the port), streamer.json (the bitrate), webrtc.json (the port, which camfleet-webrtc reads).
+ * A change of the statistics port and the bitrate, staged in this order: nginx.conf (the port),
+ * streamer.json (the bitrate, and the port its metrics read), then camfleet's version file.
  */
 const twoFileChange =
   (statPort: number, bitrate: string): Edit =>
@@ -316,7 +316,7 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
       expect(onHost(pi, 'sudo cat /etc/camfleet/streamer.json')).toContain('"bitrate": 700000');
     } finally {
       // Back onto the real disk: every file the runs wrote moves down from the tmpfs (streamer.json,
-      // and webrtc.json, which names the statistics port).
+      // the version file).
       onHost(pi, [
         'set -e',
         'sudo rm -f /etc/camfleet/filler',
@@ -335,7 +335,7 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     const before = onHost(pi, `sudo sha256sum ${files}`);
     inventory = writeInventory([pi], twoFileChange(8092, '650k'));
     // The Pi is held as it stages streamer.json, nginx.conf staged (and validated) before it and
-    // webrtc.json not begun: the power goes while files are staged and before the commit, every time.
+    // the version file not begun: the power goes while files are staged and before the commit, every time.
     const hold = holdOnHost(pi, 'chmod', '* /etc/camfleet/.streamer.json.camfleet-*');
     let run: CliResult;
     try {
@@ -351,7 +351,7 @@ describe.skipIf(!!why)('faults a lab Pi survives on its own', () => {
     expect(run.stdout + run.stderr).toMatch(/lab1: stage \/etc\/camfleet\/streamer\.json: the SSH connection was lost during this step \(.+\)[^\n]*The commit had not happened/);
 
     // The cut came mid-staging: on the disk, a temp file beside each file the run had begun to
-    // stage (its progress names them), none beside webrtc.json, and every real file whole and as it was.
+    // stage (its progress names them), none beside the version file, and every real file whole and as it was.
     const staged = run.stderr.split('\n').flatMap((l) => /^lab1: (?:create|update) (\S+)$/.exec(l)?.[1] ?? []);
     expect(staged).toEqual(['/etc/nginx/nginx.conf', '/etc/camfleet/streamer.json']);
     const left = leftovers(pi).split('\n');

@@ -1,7 +1,7 @@
 // The streamer's pure parts: config + flags -> the ffmpeg command. No processes.
 import { describe, expect, it } from 'vitest';
 import { applyFlags, defaultConfig, parseFlags, type StreamerSettings } from '../streamer/config.ts';
-import { encoderProbeArgs, ffmpegArgs, impliedCodec } from '../streamer/ffmpeg-args.ts';
+import { encoderProbeArgs, ffmpegArgs, impliedCodec, teeSlave } from '../streamer/ffmpeg-args.ts';
 import { rtmpEndpoint } from '../streamer/rtmp-server.ts';
 
 const cam: StreamerSettings = { ...defaultConfig, server: 'rtmp://127.0.0.1:1935/live', streamKey: 'cam' };
@@ -32,8 +32,22 @@ describe('ffmpegArgs', () => {
     expect(after(args, '-keyint_min')).toBe('25');
     expect(after(args, '-pix_fmt')).toBe('yuv420p');
     expect(after(args, '-b:v')).toBe('2500000');
-    expect(args).toContain('-an');
+    expect(after(args, '-map')).toBe('0:v:0'); // the camera's picture alone
     expect(args.slice(-3)).toEqual(['-f', 'flv', 'rtmp://127.0.0.1:1935/live/cam']);
+  });
+
+  it('with an RTP port, one encode goes to nginx-rtmp and to camfleet-webrtc through the tee muxer; RTP failing never ends it', () => {
+    const args = ffmpegArgs({ ...cam, rtpPort: 8890 }, 'libx264');
+    expect(after(args, '-flags')).toBe('+global_header'); // FLV's stream header: tee asks none of the encoder
+    expect(args.slice(-3, -1)).toEqual(['-f', 'tee']);
+    expect(args.at(-1)!.split('|')).toEqual([
+      '[f=flv:onfail=abort:flvflags=no_duration_filesize:tcp_nodelay=1]rtmp://127.0.0.1:1935/live/cam',
+      '[f=rtp:payload_type=96:onfail=ignore:bsfs/v=dump_extra=freq=keyframe]rtp://127.0.0.1:8890?pkt_size=1200',
+    ]);
+  });
+
+  it("a tee target is escaped for av_get_token: \\, ' and | lose their meaning", () => {
+    expect(teeSlave({ f: 'flv' }, "rtmp://h/a|b'c\\d")).toBe("[f=flv]rtmp://h/a\\|b\\'c\\\\d");
   });
 
   it('h264_v4l2m2m: a bitrate and a VBV buffer, no B-frames, GOP = fps, yuv420p, no x264 options', () => {

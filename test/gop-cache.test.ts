@@ -1,11 +1,12 @@
-// The GOP cache that lets a new WebRTC viewer start at once, fed the real thing: libx264 into FLV
-// (what nginx-rtmp holds), read back by camfleet-webrtc's own ffmpeg command into RTP on loopback.
+// The GOP cache that lets a new WebRTC viewer start at once, fed the real thing: libx264 sending RTP
+// on loopback through the streamer's own tee output.
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gopCache } from '../webrtc/gop-cache.ts';
-import { ffmpegRtpArgs, startsKeyframe } from '../webrtc/rtp-source.ts';
+import { rtpOutput } from '../streamer/ffmpeg-args.ts';
+import { startsKeyframe } from '../webrtc/rtp-source.ts';
 
 const seq = (p: Buffer) => p.readUInt16BE(2);
 const ts = (p: Buffer) => p.readUInt32BE(4);
@@ -22,10 +23,8 @@ async function capture(): Promise<{ packets: Buffer[]; keys: boolean[] }> {
   const packets: Buffer[] = [];
   socket.on('message', (p) => packets.push(p));
   const encode = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '2.5',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '10', '-pix_fmt', 'yuv420p', '-f', 'flv', 'pipe:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const toRtp = spawn('ffmpeg', ffmpegRtpArgs('pipe:0', port).filter((a, i, all) => a !== '-rw_timeout' && all[i - 1] !== '-rw_timeout'), { stdio: ['pipe', 'ignore', 'inherit'] });
-  encode.stdout.pipe(toRtp.stdin);
-  await new Promise((r) => toRtp.on('exit', r));
+    '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '10', '-pix_fmt', 'yuv420p', '-flags', '+global_header', '-f', 'tee', rtpOutput(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await new Promise((r) => encode.on('exit', r));
   await new Promise((r) => setTimeout(r, 100));
   socket.close();
   return { packets, keys: packets.map(startsKeyframe) };

@@ -35,7 +35,7 @@ describe.skipIf(!!why)('hotspot on simulated Wi-Fi radios', () => {
         hotspot: { mode, interface: iface, ssid, country: 'GB', channel: 6, passphrase: { env: 'CAMFLEET_TEST_WIFI_PASS' } },
         // The viewer page is on by default; said here so the phone's path below (the page and its
         // HLS) is always tested. WebRTC is the viewer tests' business: its service (a second Node
-        // and ffmpeg) would only load the emulated VM, whose stream must hold the health gate's rate.
+        // process) would only load the emulated VM, whose stream must hold the health gate's rate.
         viewer: { enabled: true, paths: ['hls'] },
       };
     });

@@ -142,6 +142,13 @@ describe("ffmpeg's progress lines", () => {
     expect(run.size).toBe(400_000);
   });
 
+  it('no bitrate where ffmpeg counts no bytes (total_size=N/A: the tee muxer), the fps still', () => {
+    const run = newRunProgress();
+    for (const line of block(30, 'N/A')) readProgress(line, run, 1000);
+    for (const line of block(60, 'N/A')) readProgress(line, run, 2000);
+    expect(recentRates(run)).toEqual({ fps: 30 });
+  });
+
   it("writes an IPv4 address as /proc/net/tcp does (for the relay's connection)", () => {
     expect(procAddress('10.0.0.9')).toBe('0900000A');
   });

@@ -148,7 +148,7 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     for (const camera of cameraNames) {
       const pi = byName(camera);
       // One encoder (the streamer's ffmpeg); the push to the origin is nginx forwarding the same stream,
-      // and any other ffmpeg on the Pi (camfleet-webrtc's) only copies it.
+      // and any other ffmpeg on the Pi (an ingest's) only copies it.
       expect(onHost(pi, `pgrep -c ${streamerFfmpeg}`).trim()).toBe('1');
       expect(onHost(pi, `pgrep -a -x ffmpeg | grep -c -v -e '-c:v copy'`).trim()).toBe('1');
       const local = await probeStream(`rtmp://${pi.address}:1935/live/cam`, { seconds: 1, timeoutMs: 15_000 });
@@ -337,7 +337,7 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
         ['video', 'h264', 640, 360],
       ]);
       await waitUntil('lab1 on the origin', () => flowing('lab1'), 10_000);
-      // Still one encoder on the Pi: every other ffmpeg (the ingests', camfleet-webrtc's) copies.
+      // Still one encoder on the Pi: every other ffmpeg (the ingests') copies.
       expect(onHost(lab1(), `pgrep -a -x ffmpeg | grep -c -v -e '-c:v copy'`).trim()).toBe('1');
     });
 

@@ -46,7 +46,7 @@ describe('plan', () => {
       'systemctl daemon-reload',
       `restart nginx.service (${paths.nginxConf} changed)`,
       `restart camfleet-streamer.service (${paths.streamerUnit}, ${paths.streamerConfig}, ${paths.streamKey}, ${paths.streamerBundle} changed)`,
-      `restart camfleet-webrtc.service (${paths.webrtcUnit}, ${paths.webrtcConfig}, ${paths.streamKey}, ${paths.webrtcService} changed)`,
+      `restart camfleet-webrtc.service (${paths.webrtcUnit}, ${paths.webrtcConfig}, ${paths.webrtcService} changed)`,
     ]);
     expect(plan.warnings).toContain('camera device not found: the streamer will wait for it');
   });
@@ -58,7 +58,7 @@ describe('plan', () => {
     expect(formatPlan(plan)).toBe('pi1: in sync, nothing to do');
   });
 
-  it('a bitrate change rewrites only the streamer config and restarts only the streamer (camfleet-webrtc notices the new publisher itself)', () => {
+  it('a bitrate change rewrites only the streamer config and restarts only the streamer (camfleet-webrtc takes the new encode as a new RTP stream)', () => {
     const [before] = render(inventory('2500k'));
     const [after] = render(inventory('1M'));
     const plan = makePlan(after!, convergedObservation(before!));

@@ -41,7 +41,7 @@ describe.skipIf(!!why)('provision a lab Pi end to end', () => {
 
   it('a second run reports 0 changes and restarts nothing', () => provisionAgainChangesNothing(pi, provision));
 
-  it('a bitrate change rewrites only the streamer config and restarts only the streamer (camfleet-webrtc notices the new publisher itself)', async () => {
+  it('a bitrate change rewrites only the streamer config and restarts only the streamer (camfleet-webrtc takes the new encode as a new RTP stream)', async () => {
     const nginxPid = mainPid(pi, 'nginx');
     const streamerPid = mainPid(pi, 'camfleet-streamer');
     const webrtcPid = mainPid(pi, 'camfleet-webrtc');

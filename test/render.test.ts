@@ -54,6 +54,8 @@ describe('render', () => {
       encoder: 'auto', gop: 30, server: 'rtmp://127.0.0.1:1935/live', statusFile: paths.streamerStatus,
       // Its metrics: served on a socket nginx proxies to, read from the Pi's own loopback (parts/metrics.ts).
       metrics: { socket: metricsPaths.socket, statUrl: 'http://127.0.0.1:8080/stat', whepStatusUrl: 'http://127.0.0.1:8889/whep/status', versionFile: metricsPaths.version, hlsLog: { port: 8895, windowMs: 10_000 } },
+      // The same encode as RTP to camfleet-webrtc on loopback.
+      rtpPort: 8890,
     });
     // Read back by the function the streamer itself reads it with: every field, nothing unknown.
     expect(validateStreamerConfig(config, 'streamer.json')).toEqual(config);

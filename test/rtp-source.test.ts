@@ -1,10 +1,13 @@
-// camfleet-webrtc's reader across a publisher's restart, with the real parts on loopback: nginx-rtmp,
-// libx264 publishing, and the reader's own ffmpeg copying the stream into RTP. nginx-rtmp keeps the
-// reader joined when the publisher goes and another comes at a new size; the reader must notice
-// (nginx-rtmp's statistics page) and read the new stream header, not go on with the old SPS.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The streamer's one encode feeding nginx-rtmp and camfleet-webrtc at once (the tee muxer), with
+// the real parts on loopback: nginx-rtmp, the streamer's own ffmpeg command (libx264), and the
+// service's RTP source. A restarted streamer (a new size) is a new RTP stream under a new SSRC:
+// the source must take its SPS and go on as one stream for the browsers; a late packet of the
+// old run must not bring the old stream back.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { publisherAgeMs, watchPublisher } from '../webrtc/publisher.ts';
+import { defaultConfig, type StreamerSettings } from '../streamer/config.ts';
+import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
 import { startRtpSource, type RtpSource } from '../webrtc/rtp-source.ts';
 import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
 
@@ -17,63 +20,106 @@ function sps(p: Buffer): string | undefined {
   return undefined;
 }
 
+const rtpPort = 18891;
 let nginx: NginxRtmp;
-const publishers: ChildProcess[] = [];
-const publish = (size: string) => {
-  const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=15`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '15', '-pix_fmt', 'yuv420p', '-f', 'flv', nginx.url('cam')], { stdio: 'ignore' });
-  publishers.push(p);
+const streamers: ChildProcess[] = [];
+/** The streamer's ffmpeg as camfleet runs it, at `width`x`height`, publishing under "cam" and sending RTP. */
+const stream = (width: number, height: number) => {
+  const config: StreamerSettings = { ...defaultConfig, device: 'lavfi:testsrc2', width, height, fps: 15, gop: 15, bitrate: 400_000, encoder: 'libx264', server: nginx.server, streamKey: 'cam', rtpPort };
+  const p = spawn('ffmpeg', ffmpegArgs(config, 'libx264'), { stdio: 'ignore' });
+  streamers.push(p);
   return p;
 };
+/** What nginx-rtmp serves under "cam": ffprobe's width x height, or its error. Not spawnSync: the RTP source reads meanwhile. */
+const rtmpSize = () =>
+  new Promise<string>((resolve) =>
+    execFile('ffprobe', ['-v', 'error', '-rw_timeout', '5000000', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0:s=x', nginx.url('cam')], { timeout: 10_000 }, (error, stdout, stderr) =>
+      resolve((stdout.trim() || stderr.trim() || String(error)).split('\n')[0]!),
+    ),
+  );
 beforeAll(async () => {
   nginx = await startNginxRtmp();
 });
+const stopStreamers = () =>
+  Promise.all(streamers.splice(0).map((p) => (p.exitCode ?? p.signalCode) !== null || new Promise((r) => p.once('exit', r).kill('SIGKILL'))));
 afterAll(async () => {
-  for (const p of publishers) p.kill('SIGKILL');
+  await stopStreamers();
   await nginx?.stop();
 });
 
-it('a new publisher at another size: the reader starts over and sends its SPS, its packets one continuous RTP stream; the first publisher’s SPS never comes back', async () => {
-  const first = publish('320x240');
-  await sleep(1500);
+it('one encode: nginx-rtmp plays it and the RTP source gets it; a restart at another size is a new stream, its SPS taken, one continuous RTP stream out, the old run never back', async () => {
   const lines: string[] = [];
-  const source: RtpSource = await startRtpSource(nginx.url('cam'), (l) => lines.push(l));
-  const stopWatching = watchPublisher(`http://127.0.0.1:${nginx.statPort}/stat`, 'live', 'cam', (age) => source.publisherAge(age), (l) => lines.push(l));
-  const packets: { sps?: string; seq: number }[] = [];
+  const source: RtpSource = await startRtpSource(rtpPort, (l) => lines.push(l));
+  const packets: { sps?: string; seq: number; ssrc: number }[] = [];
   let newRuns = 0;
   source.onNewRun(() => newRuns++);
-  source.onPacket((p) => packets.push({ sps: sps(p), seq: p.readUInt16BE(2) }));
+  // The source rewrites the header in place (the rebase): the SSRC is read before it does.
+  source.onPacket((p) => packets.push({ sps: sps(p), seq: p.readUInt16BE(2), ssrc: p.readUInt32BE(8) }));
   try {
+    const first = stream(320, 240);
     await sleep(3000);
+    expect(await rtmpSize()).toBe('320x240');
     const before = new Set(packets.map((p) => p.sps).filter(Boolean));
     expect(before.size).toBe(1);
-    expect(newRuns).toBe(0); // it joined after this publisher: nothing to start over for
+    expect(newRuns).toBe(1);
+    expect(source.idleMs()).toBeLessThan(1000);
+    const oldSsrc = packets.at(-1)!.ssrc;
 
-    // The streamer restarts with another size, the way systemd restarts it: the old one gone, a new one publishing.
+    // The streamer restarts with another size, the way systemd restarts it: the old one gone, a new one sending.
     first.kill('SIGTERM');
     await new Promise((r) => first.once('exit', r));
     const switchedAt = packets.length;
-    publish('480x270');
-    await sleep(5000);
+    stream(480, 270);
+    await sleep(4000);
+    // A packet of the old run, late: dropped.
+    const late = Buffer.alloc(20);
+    late[0] = 0x80;
+    late.writeUInt32BE(oldSsrc, 8);
+    const sender = createSocket('udp4');
+    await new Promise<void>((r) => sender.send(late, rtpPort, '127.0.0.1', () => r()));
+    sender.close();
+    await sleep(1000);
 
     const after = packets.slice(switchedAt);
     const newSps = [...new Set(after.map((p) => p.sps).filter(Boolean))];
-    // Without the restart the old SPS goes on being inserted before the new stream's keyframes.
-    expect(newSps.length).toBeGreaterThanOrEqual(1);
+    expect(newSps.length).toBe(1);
     expect(newSps).not.toContain([...before][0]);
-    expect(newRuns).toBe(1);
-    expect(lines.join('\n')).toMatch(/new publisher: ffmpeg \(RTMP to RTP\) starts over/);
+    expect(newRuns).toBe(2);
+    expect(lines.join('\n')).toMatch(/a new stream from the streamer's ffmpeg \(SSRC [0-9a-f]+\)/);
+    const newRunAt = after.findIndex((p) => p.ssrc !== oldSsrc);
+    expect(newRunAt).toBeGreaterThanOrEqual(0);
+    expect(after.slice(newRunAt).filter((p) => p.ssrc === oldSsrc)).toEqual([]);
     // One stream for werift and the browsers: sequence numbers go on by one across the restart (loopback loses nothing).
     const gaps = packets.slice(1).filter((p, i) => p.seq !== ((packets[i]!.seq + 1) & 0xffff));
     expect(gaps).toEqual([]);
-
-    // The statistics page as the reader reads it: the publisher is the new one, younger than the reader's new run began.
-    const xml = await (await fetch(`http://127.0.0.1:${nginx.statPort}/stat`)).text();
-    expect(publisherAgeMs(xml, 'live', 'cam')).toBeLessThan(6000);
-    expect(publisherAgeMs(xml, 'live', 'other')).toBeUndefined();
-    expect(publisherAgeMs(xml, 'other', 'cam')).toBeUndefined();
+    expect(await rtmpSize()).toBe('480x270');
   } finally {
-    stopWatching();
     source.stop();
+    await stopStreamers();
+  }
+}, 40_000);
+
+it('with nothing listening for its RTP (camfleet-webrtc down), the encode goes on publishing to nginx-rtmp', async () => {
+  const streamer = stream(320, 240);
+  await sleep(3000);
+  expect(streamer.exitCode).toBeNull();
+  expect(await rtmpSize()).toBe('320x240');
+}, 30_000);
+
+it('nginx-rtmp gone: the encode ends, RTP output or not, so that the streamer starts it again', async () => {
+  await stopStreamers();
+  const source = await startRtpSource(rtpPort, () => {});
+  try {
+    const streamer = stream(320, 240);
+    await sleep(2000);
+    expect(source.idleMs()).toBeLessThan(1000);
+    const exited = new Promise<number | null>((r) => streamer.once('exit', (code) => r(code)));
+    await nginx.kill();
+    // ffmpeg's tee would go on with the RTP output alone unless its RTMP output aborts it.
+    const code = await Promise.race([exited, sleep(10_000).then(() => 'still running')]);
+    expect(code).toBe(1);
+  } finally {
+    source.stop();
+    await nginx.restart();
   }
 }, 30_000);

@@ -60,7 +60,7 @@ describe.skipIf(!!why)('a saved plan, applied later', () => {
 
   it('a plan the Pi has moved away from since is refused, exit 2, naming what moved; nothing is applied', async () => {
     // The inventory's bitrate change is pending: a plan to rewrite streamer.json and restart the
-    // streamer, and only it (camfleet-webrtc notices the new publisher itself).
+    // streamer, and only it (camfleet-webrtc takes the new encode's RTP as a new stream).
     const planFile = join(dir, 'stale.json');
     expect((await provision('--host', pi.name, '--check', '--plan-out', planFile)).code).toBe(3);
     const steps = (JSON.parse(readFileSync(planFile, 'utf8')) as { hosts: { plan: { steps: { kind: string; unit?: string }[] } }[] }).hosts[0]!.plan.steps;

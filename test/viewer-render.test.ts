@@ -48,26 +48,27 @@ describe('viewer render', () => {
     expect(jsonInHtml({ s: '</script><!--&' })).toBe('{"s":"\\u003c/script\\u003e\\u003c!--\\u0026"}');
   });
 
-  it('WebRTC: the service with its config (no key in it: the unit hands over the key file), nginx proxying WHEP, and loopback allowed to play', () => {
+  it('WebRTC: the service with its config, no stream key anywhere near it (it takes the streamer\'s RTP), and nginx proxying WHEP', () => {
     const [state] = render(host(', stream: { key: { env: KEY } }'), { KEY: 'secret-stream-key' });
     const config = state!.files.find((f) => f.path === paths.webrtcConfig)!;
-    // The key is in its own root-only file, as for the streamer: the config is diffed whole.
+    // No key in it: the config is diffed whole.
     expect(config).toMatchObject({ mode: 0o644 });
     expect(config.sensitive).toBeFalsy();
     expect(config.content).not.toContain('secret-stream-key');
     // 25 fps at 1280x720: level 3.1, Constrained Baseline.
     // The marker lets viewer off remove it: only files carrying it are ever removed.
     expect(config.content.split('\n')[1]).toContain('Managed by camfleet');
-    expect(JSON.parse(config.content)).toEqual({ comment: 'Managed by camfleet. Local edits are replaced on the next provision.', server: 'rtmp://127.0.0.1:1935/live', stat: 'http://127.0.0.1:8080/stat', listen: { host: '127.0.0.1', port: 8889 }, icePorts: [50000, 50100], profileLevelId: '42e01f', maxViewers: 20 });
+    expect(JSON.parse(config.content)).toEqual({ comment: 'Managed by camfleet. Local edits are replaced on the next provision.', rtpPort: 8890, listen: { host: '127.0.0.1', port: 8889 }, icePorts: [50000, 50100], profileLevelId: '42e01f', maxViewers: 20 });
     const unit = state!.files.find((f) => f.path === paths.webrtcUnit)!.content;
-    expect(unit).toContain(`LoadCredential=stream-key:${paths.streamKey}\n`);
-    expect(unit).toMatch(/^ExecStart=.* --stream-key-file \$\{CREDENTIALS_DIRECTORY\}\/stream-key$/m);
-    // A new key restarts the service that reads under it.
-    expect(state!.units.find((u) => u.name === 'camfleet-webrtc.service')!.restartOn.sort()).toEqual([paths.webrtcConfig, paths.streamKey, paths.webrtcService, paths.webrtcUnit].sort());
+    expect(unit).not.toContain('stream-key');
+    expect(unit).toMatch(/^ExecStart=.* --config \$\{CREDENTIALS_DIRECTORY\}\/webrtc\.json$/m);
+    // A new key restarts the streamer alone: the service reads nothing under it.
+    expect(state!.units.find((u) => u.name === 'camfleet-webrtc.service')!.restartOn.sort()).toEqual([paths.webrtcConfig, paths.webrtcService, paths.webrtcUnit].sort());
     const conf = nginxConf(host());
     expect(conf).toContain('location = /whep {\n            proxy_pass http://127.0.0.1:8889;');
-    expect(conf).toMatch(/allow play 127\.0\.0\.1;\s+allow play 10\.42\.0\.0\/24;\s+deny play all;/);
-    // The statistics page too, where camfleet-webrtc sees a new publisher, whatever access.stat says.
+    // Nothing plays the stream over loopback for WebRTC: the hotspot's viewers alone, as access.play says.
+    expect(conf).toMatch(/deny publish all;\s+allow play 10\.42\.0\.0\/24;\s+deny play all;/);
+    // The statistics page is read over loopback (metrics), whatever access.stat says.
     const statFromLan = nginxConf(`hosts:\n  pi1: { address: 10.0.0.1, access: { stat: [10.0.0.0/8] } }\n`);
     expect(statFromLan).toMatch(/rtmp_stat all;\s+(#.*\s+)*allow 127\.0\.0\.1;\s+allow 10\.0\.0\.0\/8;\s+deny all;/);
     // HLS only: no service, no proxy, RTMP play as the inventory says.

@@ -1,5 +1,5 @@
-// camfleet-webrtc's WHEP server on loopback with real parts: nginx-rtmp, libx264 publishing, the
-// reader's ffmpeg copying into RTP, and a real WebRTC peer (werift, the same library, as the
+// camfleet-webrtc's WHEP server on loopback with real parts: libx264 sending RTP as the streamer's
+// ffmpeg does (its own tee output), and a real WebRTC peer (werift, the same library, as the
 // viewer: browsers are the lab e2e tests' business) that offers, connects over ICE and DTLS, and
 // must receive the stream starting at a keyframe. Also its refusals and its bookkeeping.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,21 +8,19 @@ import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import type { WebrtcConfig } from '../contract/webrtc-config.ts';
 import { startRtpSource, type RtpSource } from '../webrtc/rtp-source.ts';
 import { startWhep, type WhepServer } from '../webrtc/whep.ts';
-import { startNginxRtmp, type NginxRtmp } from './support/nginx-rtmp.ts';
+import { rtpOutput } from '../streamer/ffmpeg-args.ts';
 
-let nginx: NginxRtmp;
 let publisher: ChildProcess;
 let source: RtpSource;
 let whep: WhepServer;
-const config: WebrtcConfig = { server: '', stat: '', listen: { host: '127.0.0.1', port: 18889 }, icePorts: [51000, 51010], profileLevelId: '42e01f', maxViewers: 1 };
+const config: WebrtcConfig = { rtpPort: 18890, listen: { host: '127.0.0.1', port: 18889 }, icePorts: [51000, 51010], profileLevelId: '42e01f', maxViewers: 1 };
 const base = `http://127.0.0.1:${config.listen.port}`;
 
 beforeAll(async () => {
-  nginx = await startNginxRtmp();
+  source = await startRtpSource(config.rtpPort, () => {});
   publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '15', '-pix_fmt', 'yuv420p', '-f', 'flv', nginx.url('cam')], { stdio: 'ignore' });
+    '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '15', '-pix_fmt', 'yuv420p', '-flags', '+global_header', '-f', 'tee', rtpOutput(config.rtpPort)], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
-  source = await startRtpSource(nginx.url('cam'), () => {});
   // Loopback is all a test's network namespace may have: both sides offer it (werift leaves it out by default).
   whep = await startWhep(config, source, () => {}, ['127.0.0.1']);
 }, 20_000);
@@ -30,7 +28,6 @@ afterAll(async () => {
   await whep?.close();
   source?.stop();
   publisher?.kill('SIGKILL');
-  await nginx?.stop();
 });
 
 /** A viewer: a recvonly offer with every candidate in it, as the page sends it. */

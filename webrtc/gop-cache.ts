@@ -13,7 +13,7 @@ export interface GopCache {
   add(packet: Buffer, startsKeyframe: boolean): void;
   /** Copies of the cached packets, timestamps squeezed, to send a new viewer before the live ones; empty before the first keyframe. */
   catchUp(): Buffer[];
-  /** Forgets the cached GOP: the stream starts over (a new publisher), and a viewer must not get the old one's frames before the new one's. */
+  /** Forgets the cached GOP: the stream starts over (a new run of the streamer's ffmpeg), and a viewer must not get the old one's frames before the new one's. */
   reset(): void;
 }
 

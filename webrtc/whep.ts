@@ -83,7 +83,7 @@ function watching(source: RtpSource, log: (line: string) => void): Watching {
       v.track.writeRtp(packet);
     }
   });
-  // A new run of the reader may be a new stream (another size, another SPS): neither a joining nor
+  // A new run of the streamer's ffmpeg may be a new stream (another size, another SPS): neither a joining nor
   // a watching viewer gets its frames before its first keyframe, nor the old stream's after it.
   source.onNewRun(() => {
     gop.reset();

@@ -27,7 +27,7 @@ export function onHost(host: LabHost, command: string): string {
 
 /**
  * pgrep/pkill arguments matching the streamer's own ffmpeg (the one encoder), by its unit's cgroup:
- * camfleet-webrtc runs a second ffmpeg beside it that only copies the stream into RTP.
+ * the recorder and the ingests run ffmpegs beside it that only copy the stream.
  */
 export const streamerFfmpeg = '-x ffmpeg --cgroup /system.slice/camfleet-streamer.service';
 

@@ -1,9 +1,10 @@
 // camfleet-streamer (streamer/): reads the camera, encodes with ffmpeg and publishes to nginx-rtmp
-// on the Pi. An origin has no camera: there its files are removed and its unit stopped.
+// on the Pi, and to camfleet-webrtc as RTP. An origin has no camera: there its files are removed and its unit stopped.
 import { validateStreamerConfig, type StreamerConfig } from '../../../contract/streamer-config.ts';
 import { managedMarker, type ManagedFile, type ResolvedHost } from '../types.ts';
 import { jsonFile, lineFile } from '../render/formats.ts';
 import { paths, units } from '../render/paths.ts';
+import { webrtcPorts } from '../render/viewer.ts';
 import { RenderError } from '../render/errors.ts';
 import { streamerMetricsConfig } from './metrics.ts';
 import { absentFiles, contentFile, offUnit, onUnit, type Part } from './part.ts';
@@ -32,7 +33,9 @@ export const localRtmpServer = (host: ResolvedHost): string => `rtmp://127.0.0.1
  */
 function streamerFiles(host: ResolvedHost): ManagedFile[] {
   const comment = `${managedMarker}. Local edits are replaced on the next provision.`;
-  const config: StreamerConfig = { comment, ...host.camera, server: localRtmpServer(host), statusFile: paths.streamerStatus, metrics: streamerMetricsConfig(host) };
+  // The RTP copy for camfleet-webrtc goes out whether or not the viewer offers WebRTC (unread, it
+  // costs only its packets): turning WebRTC on or off then leaves the stream alone.
+  const config: StreamerConfig = { comment, ...host.camera, server: localRtmpServer(host), statusFile: paths.streamerStatus, metrics: streamerMetricsConfig(host), rtpPort: webrtcPorts.rtp };
   try {
     validateStreamerConfig(config, "the streamer's contract");
   } catch (e) {

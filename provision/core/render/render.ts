@@ -116,8 +116,9 @@ function rtmpContext(host: ResolvedHost) {
   const viewer = viewerTemplateContext(host);
   return origin
     ? { publish: origin.publish, hlsFragmentMs: origin.hlsFragmentMs, loopbackReader: false }
-    : // camfleet-webrtc, the recorder and the ingests read the stream back over loopback, whatever access.play says.
-      { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, loopbackReader: viewer.webrtc || host.recording.enabled || host.ingests.length > 0 };
+    : // The recorder and the ingests read the stream back over loopback, whatever access.play says
+      // (camfleet-webrtc does not: the streamer's ffmpeg sends it RTP).
+      { publish: host.access.publish, hlsFragmentMs: viewer.hlsFragmentMs, loopbackReader: host.recording.enabled || host.ingests.length > 0 };
 }
 
 function prefixToNetmask(prefix: number): string {

@@ -6,11 +6,12 @@ import type { ResolvedHost } from '../types.ts';
 import { htmlText, jsonInHtml } from './formats.ts';
 
 /**
- * The WebRTC service's fixed ports: WHEP on loopback behind nginx, and a UDP range for the
- * viewers' media (a firewall on the hotspot must let these through). 20 viewers at most, each a
- * copy of the same packets; more get HLS.
+ * The WebRTC service's fixed ports: WHEP on loopback behind nginx, the loopback UDP port the
+ * streamer's ffmpeg sends it the stream on as RTP, and a UDP range for the viewers' media (a
+ * firewall on the hotspot must let these through). 20 viewers at most, each a copy of the same
+ * packets; more get HLS.
  */
-export const webrtcPorts = { whep: 8889, iceFrom: 50000, iceTo: 50100, maxViewers: 20 } as const;
+export const webrtcPorts = { whep: 8889, rtp: 8890, iceFrom: 50000, iceTo: 50100, maxViewers: 20 } as const;
 
 /**
  * The loopback UDP port nginx sends its HLS requests to, where the streamer (streamer/hls-viewers.ts)
