@@ -58,30 +58,48 @@ export interface Playback {
   state: string;
 }
 
+/** One video's count: Playback without what the page says of itself. */
+export type VideoPlayback = Omit<Playback, 'path' | 'state'> & { /** its data-camera attribute, if any (the wall's tiles) */ camera: string };
+
 // In-page code is passed as source text: a function handed to page.evaluate would carry the
 // helpers tsx's transform adds (__name), which do not exist in the page.
-const countFramesInPage = `({ ms, waitMs }) => new Promise((resolve, reject) => {
-  const video = document.querySelector('video');
+// Every video matching the selector: once each has presented a frame, frames are counted for `ms`
+// (the last to start counts from its first frame); nothing within `waitMs` rejects.
+const countFramesInPage = `({ selector, ms, waitMs }) => new Promise((resolve, reject) => {
+  const videos = [...document.querySelectorAll(selector)];
+  if (!videos.length) return reject(new Error('no video matches ' + selector));
   const t0 = performance.now();
-  let first = -1;
-  let frames = 0;
-  let prev, span = 0;
+  const counts = videos.map(() => ({ first: -1, frames: 0, span: 0, prev: undefined }));
+  let counting = false;
   // A WebRTC frame's time is its RTP timestamp (90 kHz, 32 bits that may wrap); a file's or HLS's, its media time.
   const between = (a, b) => (a.rtpTimestamp !== undefined ? ((b.rtpTimestamp - a.rtpTimestamp) >>> 0) / 90000 : b.mediaTime - a.mediaTime);
-  const done = () => {
-    const self = window.camfleet || {};
-    resolve({ frames, streamSeconds: Math.round(span * 1000) / 1000, firstFrameMs: Math.round(first - t0), width: video.videoWidth, height: video.videoHeight, path: self.path || '', state: self.state || '' });
-  };
-  const onFrame = (now, meta) => {
-    if (first < 0) { first = now; setTimeout(done, ms); }
-    // A gap counts a second at most: hls.js skipping ahead to catch up with a live stream skips frames no player shows.
-    if (prev) span += Math.min(Math.max(between(prev, meta), 0), 1);
-    prev = meta;
-    frames++;
+  const done = () => resolve(videos.map((video, i) => ({
+    camera: video.dataset.camera || '',
+    frames: counts[i].frames,
+    streamSeconds: Math.round(counts[i].span * 1000) / 1000,
+    firstFrameMs: Math.round(counts[i].first - t0),
+    width: video.videoWidth,
+    height: video.videoHeight,
+  })));
+  videos.forEach((video, i) => {
+    const c = counts[i];
+    const onFrame = (now, meta) => {
+      if (c.first < 0) {
+        c.first = now;
+        if (counts.every((x) => x.first >= 0)) { counting = true; setTimeout(done, ms); }
+      }
+      if (counting) {
+        // A gap counts a second at most: hls.js skipping ahead to catch up with a live stream skips frames no player shows.
+        if (c.prev) c.span += Math.min(Math.max(between(c.prev, meta), 0), 1);
+        c.prev = meta;
+        c.frames++;
+      }
+      video.requestVideoFrameCallback(onFrame);
+    };
     video.requestVideoFrameCallback(onFrame);
-  };
-  video.requestVideoFrameCallback(onFrame);
-  setTimeout(() => first < 0 && reject(new Error('no video frame within ' + waitMs + ' ms (page says ' + JSON.stringify(window.camfleet) + ')')), waitMs);
+  });
+  setTimeout(() => !counting && reject(new Error('not every video (' + selector + ') showed a frame within ' + waitMs + ' ms: ' +
+    JSON.stringify(counts.map((c) => c.first >= 0)) + ' (page says ' + JSON.stringify(window.camfleet) + ')')), waitMs);
 })`;
 
 const pixelsInPage = `async ({ b64, box }) => {
@@ -103,9 +121,17 @@ function inPage<A, R>(page: Page, source: string, arg: A): Promise<R> {
   return page.evaluate(`(${source})(${JSON.stringify(arg)})`) as Promise<R>;
 }
 
-/** Count frames the video element presents for `ms`, waiting up to `waitMs` for the first. */
-export function countFrames(page: Page, ms: number, waitMs = 15_000): Promise<Playback> {
-  return inPage(page, countFramesInPage, { ms, waitMs });
+/** Count frames the page's video presents for `ms`, waiting up to `waitMs` for the first. */
+export async function countFrames(page: Page, ms: number, waitMs = 15_000): Promise<Playback> {
+  const [video] = await countVideoFrames(page, 'video', ms, waitMs);
+  const self = ((await page.evaluate('window.camfleet')) ?? {}) as { path?: string; state?: string };
+  const { camera: _, ...played } = video!;
+  return { ...played, path: self.path ?? '', state: self.state ?? '' };
+}
+
+/** The same for every video matching `selector` at once (the wall's tiles), counted over the same `ms`. */
+export function countVideoFrames(page: Page, selector: string, ms: number, waitMs = 15_000): Promise<VideoPlayback[]> {
+  return inPage(page, countFramesInPage, { selector, ms, waitMs });
 }
 
 /**

@@ -37,10 +37,9 @@ function plays(url: string): boolean {
  * lines, and the stream then has 15 s to be read, which a Pi that lost it does not pass.
  */
 async function expectPlays(host: LabHost, url: string): Promise<void> {
-  if (plays(url)) return;
   const journal = () => onHost(host, 'sudo journalctl -u camfleet-streamer -n 12 --no-pager -o cat');
-  console.log(`${url} did not play at the first probe; the streamer's last lines:\n${journal()}`);
-  await waitForStream(url, 15_000).catch((e: Error) => {
+  const firstFailure = (e: Error) => console.log(`${url} did not play at the first probe (${e.message.split('\n')[0]}); the streamer's last lines:\n${journal()}`);
+  await waitForStream(url, 15_000, firstFailure).catch((e: Error) => {
     throw new Error(`${url} does not play: ${e.message}\nthe streamer's last lines:\n${journal()}`);
   });
 }

@@ -16,7 +16,7 @@ import { startWallServer, wallSources } from '../client/wall.ts';
 import { loadInventory } from '../provision/converge/load-inventory.ts';
 import { containerDown, containerLink, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
-import { browserUnavailable, launchBrowser, openPhonePage } from '../lab/browser.ts';
+import { browserUnavailable, countVideoFrames, launchBrowser, openPhonePage } from '../lab/browser.ts';
 import { camfleet } from './support/cli.ts';
 import { expectMostFramesShown, type FramesShown } from './support/frames.ts';
 import { labUnavailable, onHost, streamerFfmpeg, writeInventory, type Edit } from './support/lab.ts';
@@ -39,36 +39,8 @@ const cameraNames = ['lab1', 'lab2', 'lab3'];
  * in the page once every tile shows frames.
  */
 async function tileFrames(page: Page): Promise<Record<string, FramesShown>> {
-  return (await page.evaluate(`new Promise((resolve, reject) => {
-    const videos = [...document.querySelectorAll('video[data-camera]')];
-    const counts = Object.fromEntries(videos.map((v) => [v.dataset.camera, { frames: 0, span: 0 }]));
-    const started = {};
-    const t0 = performance.now();
-    for (const v of videos) {
-      const onFrame = (now, meta) => {
-        const c = counts[v.dataset.camera];
-        c.frames++;
-        // As lab/browser.ts counts it: a gap between two frames counts a second at most.
-        if (c.prev !== undefined) c.span += Math.min(Math.max(meta.mediaTime - c.prev, 0), 1);
-        c.prev = meta.mediaTime;
-        started[v.dataset.camera] = true;
-        v.requestVideoFrameCallback(onFrame);
-      };
-      v.requestVideoFrameCallback(onFrame);
-    }
-    // Wait until every tile shows frames, then count a fresh three seconds.
-    const poll = setInterval(() => {
-      if (Object.keys(started).length === videos.length) {
-        clearInterval(poll);
-        for (const k of Object.keys(counts)) counts[k] = { frames: 0, span: 0 };
-        setTimeout(() => resolve(Object.fromEntries(Object.entries(counts).map(([k, c]) =>
-          [k, { frames: c.frames, streamSeconds: Math.round(c.span * 1000) / 1000 }]))), 3000);
-      } else if (performance.now() - t0 > 30000) {
-        clearInterval(poll);
-        reject(new Error('not every tile showed a frame within 30 s: ' + JSON.stringify(started)));
-      }
-    }, 100);
-  })`)) as Record<string, FramesShown>;
+  const tiles = await countVideoFrames(page, 'video[data-camera]', 3000, 30_000);
+  return Object.fromEntries(tiles.map((t) => [t.camera, { frames: t.frames, streamSeconds: t.streamSeconds }]));
 }
 
 describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fourth provisioned as origin', () => {

@@ -15,8 +15,16 @@ set -f # the lists are split on spaces, never globbed
 tries=$SETTLE_TRIES
 # "ActiveState=… InvocationID=…" of unit $1, one line.
 state() { systemctl show -p ActiveState,InvocationID "$1" | grep -E '^(ActiveState|InvocationID)=' | sort | tr '\n' ' '; }
-# How many invocations of unit $1 this script has seen.
-invocations() { printf '%s\n' "$seen" | tr '|' '\n' | awk -F= -v u="$1" '$1 == u && $2 != ""' | wc -l; }
+# How many invocations of unit $1 this script has seen, into $n: counted in the shell, for it runs
+# every half second for every unit not yet up, and a Pi Zero feels each fork.
+invocations() {
+  n=0
+  IFS='|'
+  for entry in $seen; do
+    case $entry in "$1="?*) n=$((n + 1)) ;; esac
+  done
+  unset IFS
+}
 last="" # the previous round's active units, "|unit=state" each
 seen="" # every invocation seen, "|unit=id" each
 while :; do
@@ -35,7 +43,7 @@ while :; do
     esac
     if [ $up = no ]; then
       bad="$bad unit:$u"
-      case " $lost " in *" unit:$u "*) ;; *) [ "$(invocations "$u")" -lt 4 ] || lost="$lost unit:$u" ;; esac
+      case " $lost " in *" unit:$u "*) ;; *) invocations "$u"; [ "$n" -lt 4 ] || lost="$lost unit:$u" ;; esac
     fi
   done
   last=$active
@@ -54,7 +62,7 @@ for b in $bad; do
     unit:*)
       u=${b#unit:}
       s=$(systemctl is-active "$u")
-      n=$(invocations "$u")
+      invocations "$u"
       if [ "$n" -ge 4 ]; then echo "$u keeps restarting: started $n times while camfleet waited for it (now $s)"
       elif [ "$s" = active ]; then echo "$u is active only for moments: it keeps restarting"
       else echo "$u is $s"; fi

@@ -82,13 +82,14 @@ export function ffprobe(url: string, timeoutS = 20): { codec: string; width: num
   return { codec: s.codec_name, width: s.width, height: s.height, fps: s.r_frame_rate };
 }
 
-/** Retry ffprobe until the stream is there (the streamer needs a moment after a restart). */
-export async function waitForStream(url: string, timeoutMs = 30_000): Promise<ReturnType<typeof ffprobe>> {
+/** Retry ffprobe until the stream is there (the streamer needs a moment after a restart); `onFirstFailure` hears the first probe that fails. */
+export async function waitForStream(url: string, timeoutMs = 30_000, onFirstFailure?: (e: Error) => void): Promise<ReturnType<typeof ffprobe>> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let probes = 1; ; probes++) {
     try {
       return ffprobe(url, 10);
     } catch (e) {
+      if (probes === 1) onFirstFailure?.(e as Error);
       if (Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 1000));
     }
