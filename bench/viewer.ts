@@ -298,7 +298,7 @@ export function formatViewer(r: ViewerBench, verdict: (ok: boolean) => string): 
         `goal: each keeps playing on WebRTC (>= ${minFramesIn3s} frames in 3 s): ${verdict(allPlay)}`,
       // The Pi's work per viewer is per packet (encrypt, send), and the packet rate follows the bitrate, the same at either size.
       `   camfleet-webrtc CPU on the Pi per extra WebRTC viewer (${bitrate / 1e6} Mbit/s either size): ${t.cpuOneViewerPct}% of a core with 1, ${t.cpuTenViewersPct}% with ${t.webrtcViewers} = ${t.cpuPerExtraViewerPct}% — ` +
-        `goal <= 2%: ${verdict(t.cpuPerExtraViewerPct <= 2)} (${x(t.cpuPerExtraViewerPct, 2)}); at 720p30 ${w.cpuNoViewerPct}% with none, ${w.cpuOneViewerPct}% with 1, ${w.cpuFourViewersPct}% with 4 = ${w.cpuPerExtraViewerPct}%; no re-encode (ffmpeg -c copy)`,
+        `goal <= 2%: ${verdict(t.cpuPerExtraViewerPct <= 2)} (${x(t.cpuPerExtraViewerPct, 2)}); at 720p30 ${w.cpuNoViewerPct}% with none, ${w.cpuOneViewerPct}% with 1, ${w.cpuFourViewersPct}% with 4 = ${w.cpuPerExtraViewerPct}%; it takes the streamer's own encode as RTP (no copy, no re-encode)`,
     );
   }
   if ('error' in h) lines.push(`   HLS: not measured — ${h.error}`);
