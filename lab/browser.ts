@@ -73,14 +73,14 @@ const countFramesInPage = `({ selector, ms, waitMs }) => new Promise((resolve, r
   let counting = false;
   // A WebRTC frame's time is its RTP timestamp (90 kHz, 32 bits that may wrap); a file's or HLS's, its media time.
   const between = (a, b) => (a.rtpTimestamp !== undefined ? ((b.rtpTimestamp - a.rtpTimestamp) >>> 0) / 90000 : b.mediaTime - a.mediaTime);
-  const done = () => resolve(videos.map((video, i) => ({
+  const done = () => resolve({ page: window.camfleet || {}, videos: videos.map((video, i) => ({
     camera: video.dataset.camera || '',
     frames: counts[i].frames,
     streamSeconds: Math.round(counts[i].span * 1000) / 1000,
     firstFrameMs: Math.round(counts[i].first - t0),
     width: video.videoWidth,
     height: video.videoHeight,
-  })));
+  })) });
   videos.forEach((video, i) => {
     const c = counts[i];
     const onFrame = (now, meta) => {
@@ -123,14 +123,18 @@ function inPage<A, R>(page: Page, source: string, arg: A): Promise<R> {
 
 /** Count frames the page's video presents for `ms`, waiting up to `waitMs` for the first. */
 export async function countFrames(page: Page, ms: number, waitMs = 15_000): Promise<Playback> {
-  const [video] = await countVideoFrames(page, 'video', ms, waitMs);
-  const self = ((await page.evaluate('window.camfleet')) ?? {}) as { path?: string; state?: string };
-  const { camera: _, ...played } = video!;
-  return { ...played, path: self.path ?? '', state: self.state ?? '' };
+  const counted = await countInPage(page, 'video', ms, waitMs);
+  const { camera: _, ...played } = counted.videos[0]!;
+  return { ...played, path: counted.page.path ?? '', state: counted.page.state ?? '' };
 }
 
 /** The same for every video matching `selector` at once (the wall's tiles), counted over the same `ms`. */
-export function countVideoFrames(page: Page, selector: string, ms: number, waitMs = 15_000): Promise<VideoPlayback[]> {
+export async function countVideoFrames(page: Page, selector: string, ms: number, waitMs = 15_000): Promise<VideoPlayback[]> {
+  return (await countInPage(page, selector, ms, waitMs)).videos;
+}
+
+/** The in-page count, with what the page said of itself (window.camfleet) as it ended. */
+function countInPage(page: Page, selector: string, ms: number, waitMs: number): Promise<{ page: { path?: string; state?: string }; videos: VideoPlayback[] }> {
   return inPage(page, countFramesInPage, { selector, ms, waitMs });
 }
 

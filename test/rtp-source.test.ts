@@ -3,9 +3,10 @@
 // service's RTP source. A restarted streamer (a new size) is a new RTP stream under a new SSRC:
 // the source must take its SPS and go on as one stream for the browsers; a late packet of the
 // old run must not bring the old stream back.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { probeStream } from '../client/probe.ts';
 import { defaultConfig, type StreamerSettings } from '../streamer/config.ts';
 import { ffmpegArgs } from '../streamer/ffmpeg-args.ts';
 import { startRtpSource, type RtpSource } from '../webrtc/rtp-source.ts';
@@ -30,13 +31,11 @@ const stream = (width: number, height: number) => {
   streamers.push(p);
   return p;
 };
-/** What nginx-rtmp serves under "cam": ffprobe's width x height, or its error. Not spawnSync: the RTP source reads meanwhile. */
-const rtmpSize = () =>
-  new Promise<string>((resolve) =>
-    execFile('ffprobe', ['-v', 'error', '-rw_timeout', '5000000', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0:s=x', nginx.url('cam')], { timeout: 10_000 }, (error, stdout, stderr) =>
-      resolve((stdout.trim() || stderr.trim() || String(error)).split('\n')[0]!),
-    ),
-  );
+/** What nginx-rtmp serves under "cam", width x height, read by the client's probe (async: the RTP source reads meanwhile). */
+const rtmpSize = async () => {
+  const r = await probeStream(nginx.url('cam'), { seconds: 0.5, timeoutMs: 10_000 });
+  return `${r.width}x${r.height}`;
+};
 beforeAll(async () => {
   nginx = await startNginxRtmp();
 });
