@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
+import { processMemory, processTree } from '../lab/processes.ts';
 import { startRtmpsIngest } from '../lab/rtmps-ingest.ts';
 import { removeStreamerBundle, startStreamer } from '../lab/streamer-process.ts';
-import { procStat } from './proc-stat.ts';
+import { processCpuMs } from './proc-stat.ts';
 
 export interface IngestCost {
   seconds: number;
@@ -27,25 +28,6 @@ export interface IngestCost {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const script = fileURLToPath(new URL('../templates/camfleet-ingest.sh.hbs', import.meta.url));
 
-const stat = (pid: number) => procStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-/** CPU so far (ms), with `reaped` the children's it waited for too. */
-const cpuMs = (pid: number, reaped = false): number => (reaped ? stat(pid).reapedCpuMs : stat(pid).cpuMs);
-const pssKiB = (pid: number): number => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-
-/** Every process under `root` (itself included), by walking parent pids. */
-function tree(root: number): number[] {
-  const parents = new Map<number, number>();
-  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      parents.set(Number(d), stat(Number(d)).ppid);
-    } catch {
-      // gone
-    }
-  }
-  const found = [root];
-  for (let i = 0; i < found.length; i++) for (const [pid, ppid] of parents) if (ppid === found[i]) found.push(pid);
-  return found;
-}
 const command = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
 
 export async function benchIngest(o: { seconds?: number; log?: (line: string) => void } = {}): Promise<IngestCost> {
@@ -69,23 +51,23 @@ export async function benchIngest(o: { seconds?: number; log?: (line: string) =>
     for (let i = 0; i < 60 && !connected(); i++) await sleep(500);
     if (!connected()) throw new Error('the ingests did not connect');
     await sleep(5000); // into the steady state
-    const ffmpegOf = (port: number) => tree(ingest.pid!).find((p) => command(p).startsWith('ffmpeg ') && command(p).includes(`:${port}/`));
+    const ffmpegOf = (port: number) => processTree(ingest.pid!).find((p) => command(p).startsWith('ffmpeg ') && command(p).includes(`:${port}/`));
     const [copyPid, silentPid] = [ffmpegOf(plain.tlsPort), ffmpegOf(silent.tlsPort)];
     if (!copyPid || !silentPid) throw new Error('an ingest has no ffmpeg');
-    const shells = () => tree(ingest.pid!).filter((p) => p !== copyPid && p !== silentPid && /^(\/bin\/)?sh /.test(command(p)));
+    const shells = () => processTree(ingest.pid!).filter((p) => p !== copyPid && p !== silentPid && /^(\/bin\/)?sh /.test(command(p)));
     log(`sampling camfleet-ingest (ffmpeg ${copyPid} copy, ${silentPid} with silent audio) for ${seconds} s`);
     const t0 = process.hrtime.bigint();
-    const scriptMs = () => shells().reduce((n, p) => n + cpuMs(p, true), 0);
-    const [c0, s0, sh0] = [cpuMs(copyPid), cpuMs(silentPid), scriptMs()];
+    const scriptMs = () => shells().reduce((n, p) => n + processCpuMs(p, true), 0);
+    const [c0, s0, sh0] = [processCpuMs(copyPid), processCpuMs(silentPid), scriptMs()];
     const pss = { copy: 0, silent: 0 };
     for (let i = 0; i < seconds; i++) {
       await sleep(1000);
-      pss.copy = Math.max(pss.copy, pssKiB(copyPid));
-      pss.silent = Math.max(pss.silent, pssKiB(silentPid));
+      pss.copy = Math.max(pss.copy, processMemory(copyPid));
+      pss.silent = Math.max(pss.silent, processMemory(silentPid));
     }
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const pct = (ms: number) => (ms / 1000 / wall) * 100;
-    const [c1, s1, sh1] = [cpuMs(copyPid), cpuMs(silentPid), scriptMs()];
+    const [c1, s1, sh1] = [processCpuMs(copyPid), processCpuMs(silentPid), scriptMs()];
     return {
       seconds: Math.round(wall),
       copy: { cpuPct: pct(c1 - c0), pssMiB: pss.copy / 1024 },

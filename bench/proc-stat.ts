@@ -1,4 +1,5 @@
 // One process's line in /proc/<pid>/stat, for the benches that measure CPU on this machine.
+import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second for /proc/<pid>/stat times; 100 on every Linux this runs on. */
 export const ticksPerSecond = 100;
@@ -12,4 +13,10 @@ export function procStat(statLine: string): { ppid: number; cpuMs: number; reape
   const f = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
   const cpuMs = ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerSecond;
   return { ppid: Number(f[1]), cpuMs, reapedCpuMs: cpuMs + ((Number(f[13]) + Number(f[14])) * 1000) / ticksPerSecond };
+}
+
+/** CPU so far (ms) of a process on this machine, with `reaped` the children's it waited for too. */
+export function processCpuMs(pid: number, reaped = false): number {
+  const stat = procStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return reaped ? stat.reapedCpuMs : stat.cpuMs;
 }

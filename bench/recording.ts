@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
 import { removeStreamerBundle, startStreamer } from '../lab/streamer-process.ts';
-import { ticksPerSecond } from './proc-stat.ts';
+import { processMemory } from '../lab/processes.ts';
+import { processCpuMs, procStat } from './proc-stat.ts';
 
 export interface RecordingCost {
   seconds: number;
@@ -31,11 +32,6 @@ export interface RecordingCost {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const script = fileURLToPath(new URL('../templates/camfleet-recorder.sh.hbs', import.meta.url));
 
-/** utime+stime, and with `reaped` the children's it waited for too, in ticks. */
-function ticks(pid: number, reaped = false): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
-}
 const io = (pid: number, key: string): number => Number(new RegExp(`^${key}: (\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
 /** The stream's bytes_in so far, from nginx-rtmp's statistics page. */
 async function streamBytesIn(statPort: number): Promise<number> {
@@ -44,7 +40,6 @@ async function streamBytesIn(statPort: number): Promise<number> {
   if (!stream) throw new Error('nginx-rtmp does not list the stream');
   return Number(stream[1]);
 }
-const pssKiB = (pid: number): number => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 const childOf = (pid: number): number | undefined =>
   readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
@@ -52,7 +47,7 @@ const childOf = (pid: number): number | undefined =>
     .find((p) => {
       try {
         const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        return stat.split(') ')[1]!.split(' ')[1] === String(pid) && stat.includes('(ffmpeg)');
+        return procStat(stat).ppid === pid && stat.includes('(ffmpeg)');
       } catch {
         return false;
       }
@@ -80,17 +75,17 @@ export async function benchRecording(o: { seconds?: number; log?: (line: string)
     if (!ffmpeg) throw new Error('the recorder has no ffmpeg');
     log(`sampling the recorder (sh ${recorder.pid}, ffmpeg ${ffmpeg}) for ${seconds} s`);
     const t0 = process.hrtime.bigint();
-    const [f0, s0, read0, written0] = [ticks(ffmpeg), ticks(recorder.pid!, true), await streamBytesIn(nginx.statPort), io(ffmpeg, 'wchar')];
+    const [f0, s0, read0, written0] = [processCpuMs(ffmpeg), processCpuMs(recorder.pid!, true), await streamBytesIn(nginx.statPort), io(ffmpeg, 'wchar')];
     let ffmpegPss = 0;
     let scriptPss = 0;
     for (let i = 0; i < seconds; i++) {
       await sleep(1000);
-      ffmpegPss = Math.max(ffmpegPss, pssKiB(ffmpeg));
-      scriptPss = Math.max(scriptPss, pssKiB(recorder.pid!));
+      ffmpegPss = Math.max(ffmpegPss, processMemory(ffmpeg));
+      scriptPss = Math.max(scriptPss, processMemory(recorder.pid!));
     }
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    const pct = (t: number) => (t / ticksPerSecond / wall) * 100;
-    const [f1, s1, read1, written1] = [ticks(ffmpeg), ticks(recorder.pid!, true), await streamBytesIn(nginx.statPort), io(ffmpeg, 'wchar')];
+    const pct = (ms: number) => (ms / 1000 / wall) * 100;
+    const [f1, s1, read1, written1] = [processCpuMs(ffmpeg), processCpuMs(recorder.pid!, true), await streamBytesIn(nginx.statPort), io(ffmpeg, 'wchar')];
     const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
     return {
       seconds: Math.round(wall),

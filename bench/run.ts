@@ -15,6 +15,7 @@ import { benchRecording, formatRecording } from './recording.ts';
 import { benchMetricsCost, formatMetricsCost } from './metrics-cost.ts';
 import { benchIngest, formatIngest } from './ingest.ts';
 import { benchPiFootprint, footprintLabDown, formatPiFootprint, type FootprintLab } from './pi-footprint.ts';
+import { benchWebrtcInStreamer, formatWebrtcInStreamer } from './webrtc-in-streamer.ts';
 
 const lines: string[] = [];
 const say = (line: string) => {
@@ -172,6 +173,13 @@ await section('12. Pi footprint, arm64', async () => {
   } finally {
     await footprintLabDown('arm64');
   }
+});
+
+await section('13. WebRTC in the streamer', async () => {
+  if (!asRoot) throw new Error('the Pi\'s image runs under systemd-nspawn: needs root');
+  const [first, ...rest] = formatWebrtcInStreamer(await benchWebrtcInStreamer({ log: note }));
+  say(`13. WebRTC in the streamer's process (issue 30), the Pi's node and bundles with no viewer: ${first}`);
+  for (const line of rest) say(`    ${line}`);
 });
 
 await section('lab', async () => {

@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../lab/browser.ts';
 import { buildWebrtcBundle } from '../webrtc/build.ts';
 import { rtpOutput } from '../streamer/ffmpeg-args.ts';
+import { processCpuMs } from './proc-stat.ts';
 import { median, readStampsInPage, stampFilter } from './stamp.ts';
 
 const width = 1280, height = 720, fps = 30;
@@ -30,18 +31,13 @@ export interface EngineFigures {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** CPU seconds (user + system) of one process so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 function rssMb(pid: number): number {
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 }
 async function cpuPct(pid: number, ms: number): Promise<number> {
-  const a = cpuSeconds(pid);
+  const a = processCpuMs(pid) / 1000;
   await sleep(ms);
-  return Math.round(((cpuSeconds(pid) - a) / (ms / 1000)) * 1000) / 10;
+  return Math.round(((processCpuMs(pid) / 1000 - a) / (ms / 1000)) * 1000) / 10;
 }
 
 /** In-page WHEP client (what viewer/app.ts does), resolving when the first frame is shown. */

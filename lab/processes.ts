@@ -1,6 +1,6 @@
 // Small process helpers for the lab: liveness, signals, free ports, memory of a process tree,
 // polling with a deadline.
-import { readFile, readdir } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export function alive(pid: number): boolean {
@@ -49,24 +49,36 @@ export async function waitFor(
   }
 }
 
+/** Proportional set size (KiB) of one process (0 if it is gone): shared pages count a share each. */
+export function processMemory(pid: number): number {
+  let rollup = '';
+  try {
+    rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return 0;
+  }
+  return Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+}
+
+/** Every process under `root` (itself included), by walking parent pids. */
+export function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The parent PID is the second field after the command name, which may contain spaces.
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const found = [root];
+  for (let i = 0; i < found.length; i++) for (const [pid, ppid] of parents) if (ppid === found[i]) found.push(pid);
+  return found;
+}
+
 /** Proportional set size (KiB) of a process and all its descendants: memory it really costs. */
 export async function processTreeMemory(root: number): Promise<number> {
-  const children = new Map<number, number[]>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // The parent PID is the second field after the command name, which may contain spaces.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (!children.has(ppid)) children.set(ppid, []);
-    children.get(ppid)!.push(Number(entry));
-  }
-  let kib = 0;
-  const queue = [root];
-  while (queue.length) {
-    const pid = queue.pop()!;
-    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
-    kib += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return kib;
+  return processTree(root).reduce((kib, pid) => kib + processMemory(pid), 0);
 }
