@@ -5,7 +5,7 @@
 // lab Pi, no relay) exports nothing rather than a made-up 0.
 import type { StreamerState } from './streamer-status.ts';
 import type { IngestState } from './ingest-status.ts';
-import { hostMetrics, type HostReadings } from './host-metrics.ts';
+import { configInfo, hostMetrics, type HostReadings } from './host-metrics.ts';
 import type { MetricFamily, Sample } from './prometheus.ts';
 
 export interface CameraSnapshot extends HostReadings {
@@ -60,7 +60,7 @@ export function cameraMetrics(s: CameraSnapshot): MetricFamily[] {
     g('stream_up', "1 while the camera's stream is live (ffmpeg delivering frames to nginx-rtmp), else 0.", [{ value: streaming ? 1 : 0 }]),
     g('streamer_up', '1 while camfleet-streamer runs (0: it is stopped or failed; nginx answers for it).', [{ value: s.streamerUp ? 1 : 0 }]),
     g('streamer_state', "The streamer's state: 1 for the current one.", s.state ? streamerStates.map((state) => ({ labels: { state }, value: state === s.state ? 1 : 0 })) : []),
-    g('config_info', "camfleet's version of this Pi's config (a hash of what it rendered), as a label.", s.configVersion ? [{ labels: { version: s.configVersion }, value: 1 }] : []),
+    configInfo(s.configVersion),
     g('encoder_info', 'The H.264 encoder in use, as a label.', s.encoder ? [{ labels: { encoder: s.encoder }, value: 1 }] : []),
     g('stream_fps', "Frames per second ffmpeg reports while streaming.", streaming ? one(s.fps) : []),
     g('stream_configured_fps', 'The frame rate the inventory asks for.', one(s.configuredFps)),

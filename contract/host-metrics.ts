@@ -1,6 +1,7 @@
 // The host's own readings, exported under the same names by a camera Pi (camera-metrics.ts) and an
 // origin (origin-metrics.ts), so one alert rule (examples/prometheus: under 10% disk free) and one
-// dashboard panel cover both. Absent readings export nothing.
+// dashboard panel cover both. Absent readings export nothing. So does camfleet's version of the
+// host's config.
 import type { MetricFamily, Sample } from './prometheus.ts';
 
 export interface HostReadings {
@@ -12,6 +13,11 @@ export interface HostReadings {
 
 const one = (value: number | undefined): Sample[] => (value === undefined || !Number.isFinite(value) ? [] : [{ value }]);
 const g = (name: string, help: string, samples: Sample[]): MetricFamily => ({ name: `camfleet_${name}`, help, type: 'gauge', samples });
+
+/** camfleet's version of the host's config (render's hash of it, the file parts/metrics.ts writes), when known. */
+export function configInfo(version: string | undefined): MetricFamily {
+  return g('config_info', "camfleet's version of this host's config (a hash of what it rendered), as a label.", version ? [{ labels: { version }, value: 1 }] : []);
+}
 
 export function hostMetrics(r: HostReadings): MetricFamily[] {
   return [

@@ -3,7 +3,7 @@
 // name. Pure: the origin's exporter (origin-exporter/) reads nginx-rtmp's statistics; render writes
 // the exporter-down snapshot into the file nginx serves while the exporter is not running.
 import type { LiveStream } from './rtmp-stat.ts';
-import { hostMetrics, type HostReadings } from './host-metrics.ts';
+import { configInfo, hostMetrics, type HostReadings } from './host-metrics.ts';
 import type { MetricFamily, Sample } from './prometheus.ts';
 
 /** origin-exporter.json: where to serve, where to read, and which cameras relay here. */
@@ -19,6 +19,8 @@ export interface OriginExporterConfig {
   cameras: string[];
   /** Where nginx sends the origin's HLS requests (loopback UDP), and how long a viewer counts after its last. */
   hlsLog?: { port: number; windowMs: number };
+  /** The file holding camfleet's version of the origin's config (one line; # comments). */
+  versionFile?: string;
 }
 
 export interface OriginSnapshot extends HostReadings {
@@ -26,6 +28,8 @@ export interface OriginSnapshot extends HostReadings {
   exporterUp: boolean;
   /** Whether nginx-rtmp's statistics answered (undefined: not asked, the exporter is down). */
   statUp?: boolean;
+  /** camfleet's version of the origin's config, when known. */
+  configVersion?: string;
   /** Each relaying camera, its stream on the origin if one is there at all, and its HLS viewers (when counted). */
   cameras: { name: string; stream?: LiveStream; hlsViewers?: number }[];
 }
@@ -42,6 +46,7 @@ export function originMetrics(s: OriginSnapshot): MetricFamily[] {
   return [
     g('exporter_up', "1 while the origin's exporter runs (0: it is stopped or failed; nginx answers for it).", [{ value: s.exporterUp ? 1 : 0 }]),
     g('stat_up', "1 while nginx-rtmp's statistics answer the exporter.", s.statUp === undefined ? [] : [{ value: known ? 1 : 0 }]),
+    configInfo(s.configVersion),
     g('stream_up', "1 while the camera's relayed stream is live on the origin (a publisher connected), else 0.", known ? s.cameras.map(({ name, stream }) => ({ labels: { camera: name }, value: stream?.publishing ? 1 : 0 })) : []),
     g('stream_fps', 'The frame rate the camera declares for its stream (its metadata).', each((x) => (x.publishing ? x.fps : undefined))),
     // nginx-rtmp's own measure of what arrives, in bytes (Prometheus's base unit).
@@ -100,6 +105,10 @@ export function validateOriginExporterConfig(raw: unknown, source: string): Orig
     if (typeof h !== 'object' || h === null || !whole(h.port, 1, 65535) || !whole(h.windowMs, 1000, Number.MAX_SAFE_INTEGER) || Object.keys(h).length !== 2) {
       problems.push(`hlsLog must be { port: 1-65535, windowMs: 1000 or more }, got ${JSON.stringify(h)}`);
     } else config.hlsLog = { port: h.port as number, windowMs: h.windowMs as number };
+  }
+  if (o.versionFile !== undefined) {
+    if (typeof o.versionFile === 'string' && o.versionFile.startsWith('/')) config.versionFile = o.versionFile;
+    else problems.push(`versionFile must be an absolute path, got ${JSON.stringify(o.versionFile)}`);
   }
   if (config.socket && !config.socket.startsWith('/')) problems.push(`socket must be an absolute path, got ${JSON.stringify(config.socket)}`);
   if (config.statUrl && !/^http:\/\/127\.0\.0\.1:\d+\//.test(config.statUrl)) problems.push(`statUrl must be on this host's loopback, got ${JSON.stringify(config.statUrl)}`);

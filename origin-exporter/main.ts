@@ -15,7 +15,7 @@ import { parseOriginHlsLogLine } from '../contract/hls-log.ts';
 import { listenLoopbackLog, maxHlsClients, readLogDatagram, RecentClients } from '../streamer/hls-viewers.ts';
 import { createLogger, type Logger } from '../streamer/log.ts';
 import { fetchText } from '../streamer/fetch-text.ts';
-import { readHost } from '../streamer/host-readings.ts';
+import { readConfigVersion, readHost } from '../streamer/host-readings.ts';
 
 const usage = 'usage: origin-exporter.mjs --config FILE\n';
 
@@ -43,8 +43,9 @@ function countHlsViewers(config: OriginExporterConfig, log: Logger): (camera: st
 
 async function scrape(config: OriginExporterConfig, hlsViewers: (camera: string) => number | undefined): Promise<string> {
   // nginx not answering is said as stat_up 0.
-  const [xml, host] = await Promise.all([fetchText(config.statUrl), readHost()]);
-  return exposition(originMetrics(originSnapshot(config, xml === undefined ? undefined : parseRtmpStat(xml), hlsViewers, host)));
+  const [xml, host, configVersion] = await Promise.all([fetchText(config.statUrl), readHost(), config.versionFile ? readConfigVersion(config.versionFile) : undefined]);
+  const snapshot = originSnapshot(config, xml === undefined ? undefined : parseRtmpStat(xml), hlsViewers, host);
+  return exposition(originMetrics({ ...snapshot, configVersion }));
 }
 
 function main(): void {

@@ -18,7 +18,7 @@ import { ingestStateDir, parseIngestState, type IngestState } from '../contract/
 import type { MetricsConfig } from '../contract/streamer-config.ts';
 import type { StreamerSettings } from './config.ts';
 import type { Logger } from './log.ts';
-import { readHost } from './host-readings.ts';
+import { readConfigVersion, readHost } from './host-readings.ts';
 import type { StatusReporter } from './status.ts';
 import { fetchText } from './fetch-text.ts';
 import type { Progress } from './supervisor.ts';
@@ -63,7 +63,7 @@ export async function collect(sources: MetricsSources): Promise<CameraSnapshot> 
   const [stat, webrtc, version, temperatures, throttled, host, relay, ingests] = await Promise.all([
     fetchText(m.statUrl).then((xml) => (xml === undefined ? undefined : parseRtmpStat(xml))),
     m.whepStatusUrl ? fetchText(m.whepStatusUrl).then((t) => viewersOf(t)) : Promise.resolve(undefined),
-    readFile(m.versionFile, 'utf8').then((t) => t.split('\n').find((l) => l && !l.startsWith('#'))?.trim(), () => undefined),
+    readConfigVersion(m.versionFile),
     thermalZones(),
     getThrottled(),
     readHost(),

@@ -296,16 +296,24 @@ describe('render', () => {
     expect(nginx('hosts:\n  pi1: { address: 10.0.0.1 }\n')).toMatch(/location = \/metrics \{\s+allow 127\.0\.0\.1;\s+deny all;/);
   });
 
-  it("an origin serves /metrics from its own exporter (no streamer there): its config names the relaying cameras; both are targets", () => {
+  it("an origin serves /metrics from its own exporter (no streamer there): its config names the relaying cameras and its config's version file; both are targets", () => {
     const yaml = 'hosts:\n  pi1: { address: 10.0.0.1, relay: { to: o } }\n  pi2: { address: 10.0.0.2, relay: { to: o } }\n  o: { address: 10.0.0.9, role: origin, viewer: { enabled: false }, access: { metrics: [10.0.0.50] } }\n';
     const [, , origin] = render(yaml);
     const files = origin!.files.map((f) => f.path);
-    expect(files).not.toContain(metricsPaths.version);
+    // Its own version: what the origin holds of a camera changes it (pi2's keyframes 3 s apart lengthen
+    // its HLS fragments), what it does not hold leaves it alone (pi2's frame rate, keyframes still 1 s apart).
+    const version = (o: typeof origin) => o!.files.find((f) => f.path === metricsPaths.version)?.content.split('\n').find((l) => l && !l.startsWith('#'));
+    const withPi2 = (camera: string) => version(render(yaml.replace('pi2: { address: 10.0.0.2,', `pi2: { address: 10.0.0.2, camera: ${camera},`))[2]);
+    expect(version(origin)).toMatch(/^[0-9a-f]{12}$/);
+    expect(files).not.toContain(metricsPaths.down);
+    expect(withPi2('{ fps: 15 }')).toBe(version(origin));
+    expect(withPi2('{ gop: 90 }')).not.toBe(version(origin));
+    expect(version(render(yaml.replace('access: { metrics: [10.0.0.50] }', 'access: { metrics: [10.0.0.51] }'))[2])).not.toBe(version(origin));
     expect(files).toEqual(expect.arrayContaining([originExporterPaths.bundle, originExporterPaths.config, originExporterPaths.unit, originExporterPaths.down]));
     expect(origin!.units.find((u) => u.name === 'camfleet-origin-exporter.service')).toMatchObject({ enabled: true, active: true });
     expect(origin!.units.find((u) => u.name === 'camfleet-streamer.service')).toMatchObject({ enabled: false, active: false });
     const config = JSON.parse(origin!.files.find((f) => f.path === originExporterPaths.config)!.content) as Record<string, unknown>;
-    expect(config).toMatchObject({ socket: originExporterPaths.socket, statUrl: 'http://127.0.0.1:8080/stat', application: 'live', cameras: ['pi1', 'pi2'] });
+    expect(config).toMatchObject({ socket: originExporterPaths.socket, statUrl: 'http://127.0.0.1:8080/stat', application: 'live', cameras: ['pi1', 'pi2'], versionFile: metricsPaths.version });
     const conf = origin!.files.find((f) => f.path === paths.nginxConf)!.content;
     expect(conf).toMatch(/location = \/metrics \{\s+allow 10\.0\.0\.50;\s+deny all;\s+proxy_pass http:\/\/unix:\/run\/camfleet-origin\/metrics\.sock:\/metrics;/);
     expect(conf).toContain(`try_files ${originExporterPaths.down} =503;`);

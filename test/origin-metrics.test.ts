@@ -66,11 +66,21 @@ describe("an origin's metrics", () => {
       expect(parseOriginHlsLogLine(bad), bad).toBeUndefined();
   });
 
-  it("the origin's own disk and uptime, under the names a camera Pi uses (one disk alert covers both)", () => {
-    const text = exposition(originMetrics(originSnapshot(config, undefined, undefined, { diskFreeBytes: 5e9, diskSizeBytes: 3.2e10, hostUptimeSeconds: 86400 })));
+  it("the origin's own disk, uptime and config version, under the names a camera Pi uses (one disk alert, one version panel cover both)", () => {
+    const snapshot = originSnapshot(config, undefined, undefined, { diskFreeBytes: 5e9, diskSizeBytes: 3.2e10, hostUptimeSeconds: 86400 });
+    const text = exposition(originMetrics({ ...snapshot, configVersion: '0123456789ab' }));
     expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
-    expect(lines(text)).toEqual(['camfleet_origin_exporter_up 1', 'camfleet_origin_stat_up 0', 'camfleet_disk_free_bytes 5000000000', 'camfleet_disk_size_bytes 32000000000', 'camfleet_host_uptime_seconds 86400']);
-    expect(lines(exposition(cameraMetrics({ streamerUp: true, diskFreeBytes: 5e9 })))).toContain('camfleet_disk_free_bytes 5000000000');
+    expect(lines(text)).toEqual([
+      'camfleet_origin_exporter_up 1',
+      'camfleet_origin_stat_up 0',
+      'camfleet_config_info{version="0123456789ab"} 1',
+      'camfleet_disk_free_bytes 5000000000',
+      'camfleet_disk_size_bytes 32000000000',
+      'camfleet_host_uptime_seconds 86400',
+    ]);
+    const camera = lines(exposition(cameraMetrics({ streamerUp: true, diskFreeBytes: 5e9, configVersion: '0123456789ab' })));
+    expect(camera).toContain('camfleet_disk_free_bytes 5000000000');
+    expect(camera).toContain('camfleet_config_info{version="0123456789ab"} 1');
   });
 
   it("nginx's statistics not answering: said as stat_up 0, and nothing made up about the streams", () => {
@@ -78,10 +88,10 @@ describe("an origin's metrics", () => {
   });
 
   it('refuses a config that is not its own, naming each problem', () => {
-    expect(() => validateOriginExporterConfig({ socket: 'rel.sock', statUrl: 'http://10.0.0.9:8080/stat', application: 'live', cameras: ['a', 3], hlsLog: { port: 0, windowMs: 5 } }, 'x.json')).toThrow(
-      /^x\.json: cameras must be a list of names, got \["a",3\]; hlsLog must be \{ port: 1-65535, windowMs: 1000 or more \}, got \{"port":0,"windowMs":5\}; socket must be an absolute path, got "rel\.sock"; statUrl must be on this host's loopback/,
+    expect(() => validateOriginExporterConfig({ socket: 'rel.sock', statUrl: 'http://10.0.0.9:8080/stat', application: 'live', cameras: ['a', 3], hlsLog: { port: 0, windowMs: 5 }, versionFile: 'config-version' }, 'x.json')).toThrow(
+      /^x\.json: cameras must be a list of names, got \["a",3\]; hlsLog must be \{ port: 1-65535, windowMs: 1000 or more \}, got \{"port":0,"windowMs":5\}; versionFile must be an absolute path, got "config-version"; socket must be an absolute path, got "rel\.sock"; statUrl must be on this host's loopback/,
     );
-    const ok = { socket: '/run/x.sock', statUrl: 'http://127.0.0.1:8080/stat', application: 'live', cameras: ['a'], hlsLog: { port: 8895, windowMs: 10_000 } };
+    const ok = { socket: '/run/x.sock', statUrl: 'http://127.0.0.1:8080/stat', application: 'live', cameras: ['a'], hlsLog: { port: 8895, windowMs: 10_000 }, versionFile: '/etc/camfleet/config-version' };
     expect(validateOriginExporterConfig(ok, 'x.json')).toEqual(ok);
   });
 });

@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { probeStream } from '../client/probe.ts';
 import { startWallServer, wallSources } from '../client/wall.ts';
 import { loadInventory } from '../provision/converge/load-inventory.ts';
+import { metricsPaths } from '../provision/core/parts/metrics.ts';
 import { containerDown, containerLink, containerUp } from '../lab/container.ts';
 import type { LabHost } from '../lab/state.ts';
 import { browserUnavailable, countVideoFrames, launchBrowser, openPhonePage } from '../lab/browser.ts';
@@ -137,6 +138,10 @@ describe.skipIf(!!why)('origin relay and fleet wall: three lab Pis relay to a fo
     expect(sample(text, 'camfleet_disk_free_bytes')).toBeGreaterThan(0);
     expect(sample(text, 'camfleet_disk_size_bytes')).toBeGreaterThanOrEqual(sample(text, 'camfleet_disk_free_bytes')!);
     expect(sample(text, 'camfleet_host_uptime_seconds')).toBeGreaterThan(0);
+    // Its config's version, as the run wrote it there, under a camera Pi's name.
+    const version = onHost(origin(), `grep -v '^#' ${metricsPaths.version}`).trim();
+    expect(version).toMatch(/^[0-9a-f]{12}$/);
+    expect(sample(text, `camfleet_config_info{version="${version}"}`)).toBe(1);
     for (const camera of cameraNames) {
       expect([camera, sample(text, `camfleet_origin_stream_up{camera="${camera}"}`)]).toEqual([camera, 1]);
       expect([camera, sample(text, `camfleet_origin_stream_fps{camera="${camera}"}`)]).toEqual([camera, 15]);

@@ -11,6 +11,7 @@ import { wallLine } from '../provision/cli/status.ts';
 import { camfleet } from './support/cli.ts';
 import { bundle, originExporter, templates, viewerAssets } from './support/fleet.ts';
 import { originExporterPaths, originExporterUnit } from '../provision/core/parts/origin-exporter.ts';
+import { metricsPaths } from '../provision/core/parts/metrics.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,7 +138,8 @@ describe('origin relay: render', () => {
       { name: 'camfleet-streamer.service', enabled: false, active: false, restartOn: [], reloadOn: [] },
       { name: originExporterUnit, enabled: true, active: true, restartOn: [originExporterPaths.bundle, originExporterPaths.config, originExporterPaths.unit], reloadOn: [] },
     ]);
-    expect(state.absent.map((a) => a.path)).toEqual([paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle]);
+    // The streamer's files, and its down file for /metrics (a camera turned origin loses them).
+    expect(state.absent.map((a) => a.path)).toEqual([paths.streamerUnit, paths.streamerConfig, paths.streamKey, paths.streamerBundle, metricsPaths.down]);
     expect(state.files.map((f) => f.path)).toEqual([
       paths.nginxConf,
       paths.nginxDropIn,
@@ -148,6 +150,7 @@ describe('origin relay: render', () => {
       '/var/www/camfleet/pi1/index.html',
       '/var/www/camfleet/pi2/index.html',
       '/var/www/camfleet/solo/index.html',
+      metricsPaths.version,
       originExporterPaths.bundle,
       originExporterPaths.config,
       originExporterPaths.unit,

@@ -1,13 +1,15 @@
 // Prometheus metrics (contract/camera-metrics.ts) on every camera Pi: /metrics on the statistics
 // port, for the addresses in access.metrics. The streamer serves them (streamer/metrics.ts) on a
 // Unix socket nginx proxies to; while it is down, nginx serves a file written here that says so,
-// so "camera down" is a metric rather than a failed scrape. Also the file holding camfleet's
-// version of the config, which both report. An origin exports its own (origin-exporter.ts).
+// so "camera down" is a metric rather than a failed scrape. An origin exports its own
+// (origin-exporter.ts). On every host, camera Pi or origin, the file holding camfleet's version of
+// its config, which the streamer or the exporter exports as camfleet_config_info.
 import { createHash } from 'node:crypto';
 import { cameraMetrics } from '../../../contract/camera-metrics.ts';
 import type { MetricsConfig } from '../../../contract/streamer-config.ts';
 import { exposition } from '../../../contract/prometheus.ts';
 import { managedMarker, type ResolvedHost } from '../types.ts';
+import { paths } from '../render/paths.ts';
 import { lineFile } from '../render/formats.ts';
 import { hlsFragmentMs, hlsLogPort, hlsViewerWindowMs, webrtcPorts } from '../render/viewer.ts';
 import { hlsLogTag, originHlsLogTag } from '../../../contract/hls-log.ts';
@@ -19,32 +21,30 @@ export const metricsPaths = {
   socket: '/run/camfleet/metrics.sock',
   /** What nginx answers /metrics with while the streamer is down. */
   down: '/etc/camfleet/metrics-down.prom',
-  /** camfleet's version of this Pi's config, one line. */
-  version: '/etc/camfleet/config-version',
+  /** camfleet's version of this host's config, one line. */
+  version: paths.configVersion,
 } as const;
 
 /** The scrape path on the statistics port (stream.statPort). */
 export const metricsPath = '/metrics';
 
-const files = [metricsPaths.down, metricsPaths.version];
-
 export const metrics: Part = {
   name: 'metrics',
   packages: [],
-  enabled: (host) => !host.origin,
-  on: ({ host, streamerBundle, viewerAssets }) => {
-    const version = configVersion(host, [programsDigest(streamerBundle, viewerAssets)]);
+  // Every host has a config version; what differs is who exports it.
+  enabled: () => true,
+  on: ({ host, streamerBundle, viewerAssets, originExporter, wallAssets }) => {
+    // What the host runs and serves: a camera Pi's streamer and pages, an origin's exporter, wall and camera pages.
+    const programs = host.origin ? [originExporter ?? '', JSON.stringify(wallAssets ?? {}), JSON.stringify(viewerAssets)] : [programsDigest(streamerBundle, viewerAssets)];
+    const version = contentFile(metricsPaths.version, lineFile(`${managedMarker}: camfleet's version of this host's config, exported as camfleet_config_info.`, configVersion(host, programs)));
+    // An origin runs no streamer (a camera turned origin loses its streamer-down file).
+    if (host.origin) return { files: [version], absent: absentFiles([metricsPaths.down]) };
     // The same on every Pi and for every config: a change of settings rewrites only the version file.
     const down = exposition(cameraMetrics({ streamerUp: false }));
-    return {
-      files: [
-        contentFile(metricsPaths.version, lineFile(`${managedMarker}: camfleet's version of this Pi's config, exported as camfleet_config_info.`, version)),
-        // A `#` line that is not HELP or TYPE is a comment in the exposition format: the marker fits.
-        contentFile(metricsPaths.down, `# ${managedMarker}: served by nginx while camfleet-streamer is down.\n${down}`),
-      ],
-    };
+    // A `#` line that is not HELP or TYPE is a comment in the exposition format: the marker fits.
+    return { files: [version, contentFile(metricsPaths.down, `# ${managedMarker}: served by nginx while camfleet-streamer is down.\n${down}`)] };
   },
-  off: (host) => (host.origin ? {} : { absent: absentFiles(files) }),
+  off: () => ({}),
 };
 
 /** What the streamer reads its metrics from (streamer.json's `metrics`): all on the Pi's loopback. */

@@ -8,6 +8,7 @@ import { managedMarker, type ResolvedHost } from '../types.ts';
 import { jsonFile } from '../render/formats.ts';
 import { RenderError } from '../render/errors.ts';
 import { originContext } from '../render/origin.ts';
+import { paths } from '../render/paths.ts';
 import { hlsLogPort, hlsViewerWindowMs } from '../render/viewer.ts';
 import { absentFiles, contentFile, offUnit, onUnit, type Part } from './part.ts';
 
@@ -57,6 +58,8 @@ function exporterConfig(host: ResolvedHost): OriginExporterConfig {
     cameras: (host.origin?.sources ?? []).map((s) => s.name),
     // Whether or not the origin serves HLS now (the count is 0 while nothing is sent), like the Pi's.
     hlsLog: { port: hlsLogPort, windowMs: hlsViewerWindowMs(origin ? origin.hlsFragmentMs : 1000) },
+    // Read at each scrape: a new version needs no restart.
+    versionFile: paths.configVersion,
   };
   try {
     return validateOriginExporterConfig(config, "the origin exporter's contract");

@@ -44,6 +44,8 @@ export const paths = {
   ingestScript: '/opt/camfleet/ingest.sh',
   ingestUnit: '/etc/systemd/system/camfleet-ingest.service',
   ingestsConf: '/etc/camfleet/ingests.conf',
+  /** camfleet's version of the host's config, one line: a camera Pi's streamer and an origin's exporter export it (parts/metrics.ts). */
+  configVersion: '/etc/camfleet/config-version',
 } as const;
 
 export const units = {
