@@ -3,32 +3,43 @@
 // another, and an ss that says which ports listen. The lab e2e tests run it against real systemd;
 // here each way a unit can behave is played exactly, and the time the check takes is measured.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyScript } from '../provision/apply/scripts.ts';
 
-// A FAKE systemctl: `show` gives unit U's next line of $PLAY/U ("ActiveState InvocationID"), the
-// last one over and over once they run out; `is-active` says the state of the line last given.
+// A FAKE systemctl: `show -p … U…` gives each unit U its next line of $PLAY/U ("ActiveState
+// InvocationID"), the last one over and over once they run out, one block per unit with blank lines
+// between, as systemd prints them; `is-active U` says the state of the line last given.
 const systemctl = `#!/bin/sh
-u=$(eval echo "\\$$#")
-n=$(cat "$PLAY/$u.n" 2>/dev/null || echo 0)
-case $1 in
-  show)
-    n=$((n + 1)); echo $n > "$PLAY/$u.n"
-    line=$(sed -n "\${n}p" "$PLAY/$u"); [ -n "$line" ] || line=$(tail -n 1 "$PLAY/$u")
-    echo "$line" > "$PLAY/$u.now"
-    set -- $line
-    printf 'ActiveState=%s\\nInvocationID=%s\\n' "$1" "\${2:-}" ;;
-  is-active) set -- $(cat "$PLAY/$u.now"); echo "$1" ;;
-esac
+echo "systemctl $*" >> "$PLAY/calls"
+verb=$1; shift
+[ "$1" = -p ] && shift 2
+first=yes
+for u in "$@"; do
+  case $verb in
+    show)
+      n=$(cat "$PLAY/$u.n" 2>/dev/null || echo 0)
+      n=$((n + 1)); echo $n > "$PLAY/$u.n"
+      line=$(sed -n "\${n}p" "$PLAY/$u"); [ -n "$line" ] || line=$(tail -n 1 "$PLAY/$u")
+      echo "$line" > "$PLAY/$u.now"
+      set -- $line
+      [ $first = yes ] || echo
+      first=no
+      printf 'InvocationID=%s\\nActiveState=%s\\n' "\${2:-}" "$1" ;;
+    is-active) set -- $(cat "$PLAY/$u.now"); echo "$1" ;;
+  esac
+done
 `;
-// A FAKE ss: \`ss -ltnH "sport = :PORT"\` lists PORT when $PLAY/listening has it.
+// A FAKE ss: \`ss -ltnH\` lists the ports in $PLAY/listening, one socket each (IPv4 and IPv6 by turns).
 const ss = `#!/bin/sh
-port=\${2##*:}
-grep -qx "$port" "$PLAY/listening" && echo "LISTEN 0 511 0.0.0.0:$port 0.0.0.0:*"
-exit 0
+echo "ss $*" >> "$PLAY/calls"
+i=0
+while read -r port; do
+  i=$((i + 1))
+  if [ $((i % 2)) = 0 ]; then echo "LISTEN 0 511 [::]:$port [::]:*"; else echo "LISTEN 0 511 0.0.0.0:$port 0.0.0.0:*"; fi
+done < "$PLAY/listening"
 `;
 
 /** Runs verify for `units` (each played as its lines say) and `ports`; its status, stderr and seconds. */
@@ -46,7 +57,8 @@ function verify(units: Record<string, string[]>, ports: number[], listening: num
   writeFileSync(join(play, 'listening'), listening.map((p) => `${p}\n`).join(''));
   const started = performance.now();
   const r = spawnSync('sh', ['-s'], { input: verifyScript(Object.keys(units), ports, settleSeconds), encoding: 'utf8', env: { ...process.env, PLAY: play, PATH: `${bin}:${process.env.PATH}` } });
-  return { status: r.status, stderr: r.stderr, seconds: (performance.now() - started) / 1000 };
+  const calls = readFileSync(join(play, 'calls'), 'utf8').trim().split('\n');
+  return { status: r.status, stderr: r.stderr, seconds: (performance.now() - started) / 1000, calls };
 }
 
 const steady = (id: string) => [`active ${id}`];
@@ -81,5 +93,20 @@ describe('verify: every unit up and every port listening, or a report of what is
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('camfleet-streamer.service is activating\n    its last lines\nnothing listens on TCP port 8080\n');
     expect(r.seconds).toBeGreaterThanOrEqual(1.5);
+  });
+
+  it('reads every unit with one systemctl and every port with one ss a round (a Pi Zero feels each fork)', () => {
+    const units = { 'nginx.service': steady('n1'), 'camfleet-streamer.service': ['activating s1', 'active s1'], 'camfleet-webrtc.service': steady('w1') };
+    const r = verify(units, [1935, 8080, 8889], [8889, 1935, 8080]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    // Three rounds: the streamer active in the second and still, in one invocation, in the third.
+    const round = ['systemctl show -p ActiveState,InvocationID nginx.service camfleet-streamer.service camfleet-webrtc.service', 'ss -ltnH'];
+    expect(r.calls).toEqual([...round, ...round, ...round]);
+  });
+
+  it('a port is matched whole: 8080 listening is not 80', () => {
+    const r = verify({ 'nginx.service': steady('n1') }, [80, 8080], [8080, 1935], 1);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('nothing listens on TCP port 80\n');
   });
 });

@@ -13,10 +13,22 @@
 # UNITS, PORTS: space-separated unit names and TCP ports.
 set -f # the lists are split on spaces, never globbed
 tries=$SETTLE_TRIES
-# "ActiveState=… InvocationID=…" of unit $1, one line.
-state() { systemctl show -p ActiveState,InvocationID "$1" | grep -E '^(ActiveState|InvocationID)=' | sort | tr '\n' ' '; }
-# How many invocations of unit $1 this script has seen, into $n: counted in the shell, for it runs
-# every half second for every unit not yet up, and a Pi Zero feels each fork.
+# A round runs every half second while units settle, and a Pi Zero feels each fork: one systemctl
+# for every unit, one ss for every port.
+# Every unit's state, "|unit=ActiveState=… InvocationID=… " each: systemctl prints one block per
+# unit in the order asked, blank lines between.
+states() {
+  # shellcheck disable=SC2086 # the list is split on spaces
+  systemctl show -p ActiveState,InvocationID $UNITS | awk -v units="$UNITS" '
+    BEGIN { n = split(units, name, " "); i = 1 }
+    /^$/ { i++; next }
+    /^ActiveState=/ { active[i] = $0 }
+    /^InvocationID=/ { id[i] = $0 }
+    END { for (j = 1; j <= n; j++) printf "|%s=%s %s ", name[j], active[j], id[j]; print "|" }'
+}
+# Every TCP port something listens on, "|port" each: the last field of each local address.
+listening() { ss -ltnH | awk '{ n = split($4, a, ":"); printf "|%s", a[n] } END { print "|" }'; }
+# How many invocations of unit $1 this script has seen, into $n: counted in the shell.
 invocations() {
   n=0
   IFS='|'
@@ -29,8 +41,11 @@ last="" # the previous round's active units, "|unit=state" each
 seen="" # every invocation seen, "|unit=id" each
 while :; do
   bad="" active="" lost=""
+  all=""
+  [ -z "$UNITS" ] || all=$(states)
   for u in $UNITS; do
-    now="$u=$(state "$u")"
+    now=${all#*"|$u="}
+    now="$u=${now%%|*}"
     id=${now##*InvocationID=}
     id=${id%% *}
     case "$seen|" in *"|$u=$id|"*) ;; *) seen="$seen|$u=$id" ;; esac
@@ -47,7 +62,12 @@ while :; do
     fi
   done
   last=$active
-  for p in $PORTS; do ss -ltnH "sport = :$p" | grep -q . || bad="$bad port:$p"; done
+  if [ -n "$PORTS" ]; then
+    ports=$(listening)
+    for p in $PORTS; do
+      case $ports in *"|$p|"*) ;; *) bad="$bad port:$p" ;; esac
+    done
+  fi
   [ -z "$bad" ] && exit 0
   if [ -n "$lost" ]; then
     bad=$lost
