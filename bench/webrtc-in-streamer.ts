@@ -65,13 +65,14 @@ const file = (name: string) => `${inside}/${name}`;
 
 /** One arrangement started in the Pi's image: systemd-nspawn, whose tree holds its node processes. */
 function launch(arrangement: Arrangement, image: string, dir: string): ChildProcess {
-  const streamer = ['node', file('streamer.mjs'), '--config', file('streamer.json'), '--stream-key-file', file('stream-key')];
-  const webrtc = [file('webrtc.cjs'), file('webrtc.json')];
+  const streamer = [file('streamer.mjs'), '--config', file('streamer.json'), '--stream-key-file', file('stream-key')];
   const asWebrtcUnit = ['env', 'MALLOC_ARENA_MAX=2', 'node', ...webrtcFlags];
+  const probe = file(arrangement === 'worker thread' ? 'worker-host.mjs' : 'isolate-host.mjs');
+  // Paths of this bench's own, without spaces: a plain join is the shell's words.
   const command =
     arrangement === 'two processes'
-      ? `${streamer.join(' ')} & exec ${[...asWebrtcUnit, webrtc[0], '--config', webrtc[1]].join(' ')}`
-      : `exec ${[...asWebrtcUnit, file(arrangement === 'worker thread' ? 'worker-host.mjs' : 'isolate-host.mjs'), ...streamer.slice(1, 2), ...webrtc, ...streamer.slice(2)].join(' ')}`;
+      ? `node ${streamer.join(' ')} & exec ${[...asWebrtcUnit, file('webrtc.cjs'), '--config', file('webrtc.json')].join(' ')}`
+      : `exec ${[...asWebrtcUnit, probe, streamer[0], file('webrtc.cjs'), file('webrtc.json'), ...streamer.slice(1)].join(' ')}`;
   // Read-only: nothing the arrangements do is kept; this machine's network, so nginx-rtmp and the status page are on loopback.
   return spawn('systemd-nspawn', ['-q', '--read-only', '--as-pid2', '--register=no', '--keep-unit', '--machine=camfleet-merge-bench', `--bind=${dir}:${inside}`, '-D', image, '--', 'sh', '-c', command], {
     stdio: ['ignore', 'ignore', 'pipe'],
