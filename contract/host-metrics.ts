@@ -1,7 +1,7 @@
 // The host's own readings, exported under the same names by a camera Pi (camera-metrics.ts) and an
 // origin (origin-metrics.ts), so one alert rule (examples/prometheus: under 10% disk free) and one
-// dashboard panel cover both. Absent readings export nothing. So does camfleet's version of the
-// host's config.
+// dashboard panel cover both. Absent readings export nothing. camfleet's version of the host's
+// config (configInfo) is one name on both too.
 import type { MetricFamily, Sample } from './prometheus.ts';
 
 export interface HostReadings {
