@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginxRtmp } from '../lab/nginx-rtmp.ts';
 import { removeStreamerBundle, startStreamer } from '../lab/streamer-process.ts';
-import { processMemory } from '../lab/processes.ts';
-import { processCpuMs, procStat } from './proc-stat.ts';
+import { processMemory, processTree } from '../lab/processes.ts';
+import { processCpuMs } from './proc-stat.ts';
 
 export interface RecordingCost {
   seconds: number;
@@ -40,18 +40,15 @@ async function streamBytesIn(statPort: number): Promise<number> {
   if (!stream) throw new Error('nginx-rtmp does not list the stream');
   return Number(stream[1]);
 }
-const childOf = (pid: number): number | undefined =>
-  readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .find((p) => {
-      try {
-        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        return procStat(stat).ppid === pid && stat.includes('(ffmpeg)');
-      } catch {
-        return false;
-      }
-    });
+/** The recorder's ffmpeg: the one ffmpeg below its script (processTree walks the parent pids). */
+const ffmpegUnder = (pid: number): number | undefined =>
+  processTree(pid).find((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'ffmpeg';
+    } catch {
+      return false;
+    }
+  });
 
 export async function benchRecording(o: { seconds?: number; log?: (line: string) => void } = {}): Promise<RecordingCost> {
   const seconds = o.seconds ?? 30;
@@ -71,7 +68,7 @@ export async function benchRecording(o: { seconds?: number; log?: (line: string)
   try {
     await streamer.waitFor((e) => e.event === 'streaming', 30_000);
     await sleep(8000); // past ffmpeg's probing of the stream, into the steady state
-    const ffmpeg = childOf(recorder.pid!);
+    const ffmpeg = ffmpegUnder(recorder.pid!);
     if (!ffmpeg) throw new Error('the recorder has no ffmpeg');
     log(`sampling the recorder (sh ${recorder.pid}, ffmpeg ${ffmpeg}) for ${seconds} s`);
     const t0 = process.hrtime.bigint();
